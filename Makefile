@@ -1,0 +1,49 @@
+# Two commands matter: `make demo` and `make test`. Everything else is what they call.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo test lint typecheck unit services install bench lock clean
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/acuneuro demo
+
+services:
+	bash scripts/ensure-postgres.sh
+	bash scripts/ensure-chromium.sh
+
+lint: install
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/lint-imports
+	$(BIN)/python scripts/check_module_size.py
+
+typecheck: install
+	$(BIN)/mypy
+
+unit: install services
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+test: lint typecheck unit
+
+bench: install
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Re-pin every dependency after a change to pyproject.toml.
+lock:
+	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
+	.lockenv/bin/pip install --quiet -e '.[dev]'
+	.lockenv/bin/pip freeze --exclude-editable | grep -v '^acuneuro' > requirements.lock
+	rm -rf .lockenv
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,29 @@
+"""The ``acuneuro`` command line: a thin shell over the services and the clinical core.
+
+Each submodule owns one group of commands and adds them with ``register``; the commands
+print JSON so that scripts and tests can use them, and refuse bad input with exit status 2.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from acuneuro.cli import _assess, _core, _meta, _plan, _schema
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="acuneuro",
+    help="Acupuncture for neuropathic pain: assess, plan, treat, follow, report.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+for _module in (_core, _schema, _assess, _plan, _meta):
+    _module.register(app)
+
+
+def main() -> None:
+    """Entry point of the ``acuneuro`` script."""
+    app()

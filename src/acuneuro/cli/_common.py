@@ -1,0 +1,48 @@
+"""Helpers every command shares: JSON in and out, and the one way to refuse bad input."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import typer
+from pydantic import BaseModel, ValidationError
+
+__all__ = ["emit_json", "fail", "read_json", "validation_message"]
+
+
+def fail(message: str) -> NoReturn:
+    """Refuse bad input: one clear line on stderr and exit status 2, never a traceback."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code=2)
+
+
+def read_json(source: str, what: str) -> Any:
+    """Parse JSON from a file path, or from standard input when ``source`` is ``-``."""
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text("utf-8")
+    except OSError as exc:
+        fail(f"{what}: cannot read {source}: {exc.strerror}")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        fail(f"{what}: not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}")
+
+
+def validation_message(exc: ValidationError) -> str:
+    """Name every field pydantic refused, as ``a.b.c: reason``."""
+    parts = []
+    for error in exc.errors():
+        location = ".".join(str(p) for p in error["loc"]) or "(document)"
+        reason = "unknown field" if error["type"] == "extra_forbidden" else error["msg"]
+        parts.append(f"{location}: {reason}")
+    return "; ".join(parts)
+
+
+def emit_json(payload: Any) -> None:
+    """Print a JSON document (pydantic models included) on stdout."""
+    if isinstance(payload, BaseModel):
+        payload = payload.model_dump(mode="json")
+    typer.echo(json.dumps(payload, indent=2, ensure_ascii=False, default=str))

@@ -1,0 +1,232 @@
+"""The clinical case: one document that describes the patient as the clinical core sees them.
+
+The field names are the public contract of ``docs/architecture.md`` (and of
+``case-example.json``). Every model forbids unknown keys, so a misspelt field is an error
+that names it, never a silently ignored fact. ``None`` always means *not assessed*: the
+clinical core reports it as such and never reads it as normal.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = [
+    "DERMATOMES",
+    "Chemotherapy",
+    "ClinicalCase",
+    "Condition",
+    "ConditionKind",
+    "Device",
+    "DermatomeSite",
+    "Findings",
+    "Labs",
+    "Medication",
+    "Pain",
+    "Patient",
+    "Region",
+    "RegionSite",
+    "Requested",
+    "Side",
+    "SkinFinding",
+    "Symptom",
+    "case_json_schema",
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ConditionKind(StrEnum):
+    """Cause of the neuropathic pain, as the source pathway names them."""
+
+    dpn = "dpn"  # painful diabetic peripheral neuropathy
+    phn = "phn"  # postherpetic neuralgia
+    cipn = "cipn"  # chemotherapy-induced peripheral neuropathy
+    sci = "sci"  # spinal cord injury
+    ms = "ms"  # multiple sclerosis
+    other = "other"
+
+
+class Region(StrEnum):
+    head = "head"
+    face = "face"
+    neck = "neck"
+    shoulder = "shoulder"
+    upper_arm = "upper_arm"
+    forearm = "forearm"
+    hand = "hand"
+    chest = "chest"
+    abdomen = "abdomen"
+    upper_back = "upper_back"
+    lower_back = "lower_back"
+    buttock = "buttock"
+    hip = "hip"
+    thigh = "thigh"
+    knee = "knee"
+    leg = "leg"  # below the knee
+    foot = "foot"
+
+
+class Side(StrEnum):
+    left = "left"
+    right = "right"
+    both = "both"
+
+
+class Symptom(StrEnum):
+    """Symptom profile words of the source pathway."""
+
+    burning = "burning"
+    electric_shocks = "electric_shocks"
+    tingling = "tingling"
+    allodynia = "allodynia"
+    hyperalgesia = "hyperalgesia"
+    numbness = "numbness"
+
+
+class Device(StrEnum):
+    pacemaker = "pacemaker"
+    icd = "icd"
+    neurostimulator = "neurostimulator"
+    other = "other"
+
+
+DERMATOMES: tuple[str, ...] = (
+    *(f"C{i}" for i in range(2, 9)),
+    *(f"T{i}" for i in range(1, 13)),
+    *(f"L{i}" for i in range(1, 6)),
+    *(f"S{i}" for i in range(1, 6)),
+)
+_DERMATOME_RE = re.compile(r"^(C[2-8]|T([1-9]|1[0-2])|L[1-5]|S[1-5])$")
+
+Dermatome = Annotated[str, Field(pattern=_DERMATOME_RE.pattern, examples=["T5"])]
+
+
+class Patient(_Strict):
+    age: int = Field(ge=0, le=120)
+    sex: Literal["female", "male", "other", "unknown"]
+    pregnant: bool | None = None
+    trimester: int | None = Field(default=None, ge=1, le=3)
+
+    @model_validator(mode="after")
+    def _trimester_needs_pregnancy(self) -> Patient:
+        if self.trimester is not None and self.pregnant is not True:
+            raise ValueError("patient.trimester is given but patient.pregnant is not true")
+        return self
+
+
+class Condition(_Strict):
+    kind: ConditionKind
+    icd10: str | None = Field(default=None, pattern=r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?\*?$")
+    onset: date | None = None  # onset of the neuropathic pain
+    rash_onset: date | None = None  # herpes zoster rash, for postherpetic neuralgia
+
+
+class RegionSite(_Strict):
+    region: Region
+    side: Side
+
+
+class DermatomeSite(_Strict):
+    dermatome: Dermatome
+    side: Side
+
+
+class Pain(_Strict):
+    regions: list[RegionSite] = Field(default_factory=list)
+    dermatomes: list[DermatomeSite] = Field(default_factory=list)
+    nrs: int | None = Field(default=None, ge=0, le=10)
+    symptoms: list[Symptom] | None = None
+
+
+class Chemotherapy(_Strict):
+    agents: list[str] = Field(default_factory=list)
+    active: bool | None = None
+    start: date | None = None
+    last_dose: date | None = None
+
+
+class Findings(_Strict):
+    """History and examination facts for the NeuPSIG grading (Finnerup 2016)."""
+
+    lesion_or_disease: bool | None = None
+    plausible_distribution: bool | None = None
+    sensory_signs: bool | None = None
+    confirmatory_test: bool | None = None
+    protective_sensation_lost: bool | None = None
+
+
+class Labs(_Strict):
+    taken: date | None = None
+    platelets_per_ul: float | None = Field(default=None, ge=0)
+    anc_per_ul: float | None = Field(default=None, ge=0)
+    inr: float | None = Field(default=None, gt=0)
+
+
+class Medication(_Strict):
+    name: str = Field(min_length=1)
+    daily_dose: float | None = Field(default=None, ge=0)
+    unit: str | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _inn_lower_case(cls, value: str) -> str:
+        # International non-proprietary names are matched case-insensitively by the rules.
+        return value.strip().lower()
+
+
+class SkinFinding(_Strict):
+    finding: Literal["ulcer", "infection", "vesicles", "wound"]
+    region: Region | None = None
+    dermatome: Dermatome | None = None
+    side: Side
+
+    @model_validator(mode="after")
+    def _needs_a_site(self) -> SkinFinding:
+        if (self.region is None) == (self.dermatome is None):
+            raise ValueError("skin finding needs exactly one of region or dermatome")
+        return self
+
+
+class Requested(_Strict):
+    electroacupuncture: bool = False
+
+
+Answer = bool | int | float | str | None
+
+
+class ClinicalCase(_Strict):
+    """A patient as the clinical core sees them (``acuneuro schema case``).
+
+    Lists that are ``None`` were not assessed; an empty list means assessed and none found.
+    """
+
+    patient: Patient
+    condition: Condition
+    pain: Pain = Field(default_factory=Pain)
+    chemotherapy: Chemotherapy | None = None
+    screening: dict[str, dict[str, Answer]] = Field(default_factory=dict)
+    findings: Findings = Field(default_factory=Findings)
+    labs: Labs | None = None
+    medications: list[Medication] | None = None
+    devices: list[Device] | None = None
+    skin: list[SkinFinding] | None = None
+    lymphoedema: list[RegionSite] | None = None
+    bleeding_disorder: bool | None = None
+    fainting_with_needles: bool | None = None
+    requested: Requested = Field(default_factory=Requested)
+    assessed_on: date
+
+
+def case_json_schema() -> dict[str, Any]:
+    """The JSON Schema of :class:`ClinicalCase`, as published by ``acuneuro schema case``."""
+    schema = ClinicalCase.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://acuneuro.org/schema/case.json"
+    return schema

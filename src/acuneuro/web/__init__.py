@@ -1,0 +1,1 @@
+"""acuneuro.web"""
