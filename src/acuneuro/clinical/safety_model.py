@@ -1,0 +1,91 @@
+"""The shapes that the pre-session safety screen and the planner hand to the rest of the system.
+
+A screen is a list of findings, each from one rule in ``knowledge/safety/`` with its source.
+The verdict fails closed: any ``stop`` finding stops the session, any ``caution`` must be
+acknowledged by the clinician, and ``exclude`` findings remove points, regions or techniques.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from acuneuro.clinical.case import RegionSite
+
+__all__ = [
+    "PlanPoint",
+    "PointRole",
+    "PointSide",
+    "SafetyFinding",
+    "SafetyScreen",
+    "Severity",
+    "Technique",
+]
+
+
+class Severity(StrEnum):
+    stop = "stop"  # no needling today
+    exclude = "exclude"  # these points, regions or this technique are left out
+    caution = "caution"  # the clinician must acknowledge it before the session
+
+
+Technique = Literal["needling", "electroacupuncture", "moxibustion"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SafetyFinding(_Frozen):
+    rule: str
+    severity: Severity
+    message: str
+    sources: list[str] = Field(min_length=1)
+    # True when the finding exists because a fact the rule needs was not assessed.
+    not_assessed: bool = False
+    excluded_points: list[str] = Field(default_factory=list)
+    excluded_regions: list[RegionSite] = Field(default_factory=list)
+    excluded_dermatomes: list[str] = Field(default_factory=list)
+    excluded_techniques: list[Technique] = Field(default_factory=list)
+
+
+class SafetyScreen(_Frozen):
+    status: Literal["go", "caution", "stop"]
+    findings: list[SafetyFinding] = Field(default_factory=list)
+
+    @property
+    def cautions(self) -> list[SafetyFinding]:
+        return [f for f in self.findings if f.severity is Severity.caution]
+
+    @property
+    def excluded_points(self) -> set[str]:
+        return {code for f in self.findings for code in f.excluded_points}
+
+    @property
+    def excluded_techniques(self) -> set[str]:
+        return {t for f in self.findings for t in f.excluded_techniques}
+
+    @staticmethod
+    def verdict(findings: list[SafetyFinding]) -> Literal["go", "caution", "stop"]:
+        """The overall status: the most severe finding decides (stop > caution > go)."""
+        severities = {f.severity for f in findings}
+        if Severity.stop in severities:
+            return "stop"
+        if Severity.caution in severities:
+            return "caution"
+        return "go"
+
+
+PointRole = Literal["local", "distal", "segmental"]
+PointSide = Literal["left", "right", "both", "midline"]
+
+
+class PlanPoint(_Frozen):
+    code: str  # WHO standard code, e.g. "ST36", "EX-LE10"
+    name: str
+    role: PointRole
+    side: PointSide
+    rationale: str = Field(min_length=1)
+    sources: list[str] = Field(min_length=1)
