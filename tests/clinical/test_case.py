@@ -1,4 +1,4 @@
-"""The clinical case contract: the shared example is valid, unknown keys and bad values are named."""
+"""The clinical case contract: the example is valid; unknown keys and bad values are named."""
 
 from __future__ import annotations
 
