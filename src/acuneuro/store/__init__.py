@@ -1,1 +1,28 @@
-"""acuneuro.store"""
+"""Persistence: the only code that talks SQL. SQLAlchemy 2 models, Alembic migrations."""
+
+from acuneuro.store._accounts import Clinic, Role, User
+from acuneuro.store._audit import AuditEvent
+from acuneuro.store._base import Base, UTCDateTime, utcnow
+from acuneuro.store._database import Database, make_engine
+from acuneuro.store._migrate import current_revision, head_revision, upgrade
+from acuneuro.store._patients import ConditionKind, Encounter, Episode, Patient, PatientIdentity
+
+__all__ = [
+    "AuditEvent",
+    "Base",
+    "Clinic",
+    "ConditionKind",
+    "Database",
+    "Encounter",
+    "Episode",
+    "Patient",
+    "PatientIdentity",
+    "Role",
+    "UTCDateTime",
+    "User",
+    "current_revision",
+    "head_revision",
+    "make_engine",
+    "upgrade",
+    "utcnow",
+]
