@@ -3,11 +3,20 @@
 from acuneuro.store._accounts import Clinic, Role, User
 from acuneuro.store._audit import AuditEvent
 from acuneuro.store._base import Base, UTCDateTime, utcnow
+from acuneuro.store._course import (
+    AdverseEventRecord,
+    MedicationStatementRecord,
+    PlannedSession,
+    PlanRecord,
+    ScoreRecord,
+    TreatmentSession,
+)
 from acuneuro.store._database import Database, make_engine
 from acuneuro.store._migrate import current_revision, head_revision, upgrade
 from acuneuro.store._patients import ConditionKind, Encounter, Episode, Patient, PatientIdentity
 
 __all__ = [
+    "AdverseEventRecord",
     "AuditEvent",
     "Base",
     "Clinic",
@@ -15,9 +24,14 @@ __all__ = [
     "Database",
     "Encounter",
     "Episode",
+    "MedicationStatementRecord",
     "Patient",
     "PatientIdentity",
+    "PlanRecord",
+    "PlannedSession",
     "Role",
+    "ScoreRecord",
+    "TreatmentSession",
     "UTCDateTime",
     "User",
     "current_revision",
