@@ -1,0 +1,84 @@
+"""Medication cautions for the day: kidney-function dose bands and risky combinations.
+
+Rules are data in ``knowledge/drugs.yaml``: gabapentin and pregabalin daily-dose bands by
+creatinine clearance (US labels), gabapentinoids with opioids or other CNS depressants (FDA Drug
+Safety Communication, 19 Dec 2019), tramadol with SSRIs/SNRIs (serotonin syndrome; Park et al.,
+J Pharm Pract 2014). A missing creatinine clearance is reported as not assessed, never as normal.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict
+
+from acuneuro.clinical.medication import MedicationStatement, daily_doses
+from acuneuro.knowledge._course import drug_knowledge
+
+__all__ = ["MedicationCaution", "medication_cautions"]
+
+
+class MedicationCaution(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    rule: str
+    message: str
+    sources: list[str]
+    not_assessed: bool = False
+
+
+def _renal(doses: dict[tuple[str, str], float], crcl: float | None) -> list[MedicationCaution]:
+    found: list[MedicationCaution] = []
+    for rb in drug_knowledge().renal_bands:
+        dose = sum(v for (drug, unit), v in doses.items() if drug == rb.drug and unit == "mg")
+        if dose == 0:
+            continue
+        rule = f"renal-dose-{rb.drug}"
+        if crcl is None:
+            found.append(
+                MedicationCaution(
+                    rule=rule,
+                    message=f"{rb.drug} {dose:g} mg/day: kidney function (creatinine clearance) "
+                    "not assessed, so the dose cannot be checked against its band",
+                    sources=rb.sources,
+                    not_assessed=True,
+                )
+            )
+            continue
+        band = next(b for b in rb.bands if b.holds(crcl))
+        if dose > band.max:
+            found.append(
+                MedicationCaution(
+                    rule=rule,
+                    message=f"{rb.drug} {dose:g} mg/day is above the {band.min:g}-{band.max:g} "
+                    f"mg/day range for creatinine clearance {crcl:g} mL/min",
+                    sources=rb.sources,
+                )
+            )
+    return found
+
+
+def _combinations(drugs: set[str]) -> list[MedicationCaution]:
+    k = drug_knowledge()
+    classes = {d: set(entry.classes) for d in drugs if (entry := k.drug(d)) is not None}
+    found: list[MedicationCaution] = []
+    for combo in k.combinations:
+        a = {d for d, c in classes.items() if c & set(combo.a_classes)}
+        b = {d for d, c in classes.items() if c & set(combo.b_classes)}
+        pairs = sorted((x, y) for x in a for y in b if x != y)
+        if pairs:
+            names = ", ".join(f"{x} + {y}" for x, y in pairs)
+            found.append(
+                MedicationCaution(
+                    rule=combo.id, message=f"{names}: {combo.message}", sources=combo.sources
+                )
+            )
+    return found
+
+
+def medication_cautions(
+    statements: list[MedicationStatement], day: date, crcl_ml_min: float | None
+) -> list[MedicationCaution]:
+    """Cautions for the drugs taken on ``day``; ``crcl_ml_min`` None means not assessed."""
+    doses = daily_doses(statements, day)
+    return _renal(doses, crcl_ml_min) + _combinations({drug for drug, _ in doses})

@@ -1,0 +1,109 @@
+"""The planned course of acupuncture: session dates, re-assessment visits, what is due when.
+
+STRICTA 2010 item 3 asks for the number of sessions and their frequency and duration
+(MacPherson et al., PLoS Med 2010;7:e1000261); a course definition states them, and
+``schedule`` turns it into dated sessions. Dates are passed in; nothing here reads a clock.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = ["CourseDefinition", "PlannedSession", "Reassessment", "due_on", "schedule"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Reassessment(_Frozen):
+    """Instruments to complete at a given session (before needling)."""
+
+    session: int = Field(ge=1)
+    instruments: list[str] = Field(min_length=1)
+
+
+class CourseDefinition(_Frozen):
+    """A course: sessions per week and either a number of weeks or of sessions.
+
+    ``weekdays`` optionally fixes the weekday offsets (0 = the start day's weekday position
+    in the week, counted in days from the start of each course week); by default the sessions
+    of a week are spread as evenly as whole days allow.
+    """
+
+    sessions_per_week: int = Field(ge=1, le=7)
+    weeks: int | None = Field(default=None, ge=1, le=104)
+    total_sessions: int | None = Field(default=None, ge=1, le=400)
+    day_offsets: list[int] | None = None
+    reassessments: list[Reassessment] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> CourseDefinition:
+        if self.weeks is None and self.total_sessions is None:
+            raise ValueError("course: give weeks or total_sessions")
+        if self.day_offsets is not None:
+            offs = self.day_offsets
+            if len(offs) != self.sessions_per_week or offs != sorted(set(offs)):
+                raise ValueError("course.day_offsets: one increasing offset per weekly session")
+            if offs[0] < 0 or offs[-1] > 6:
+                raise ValueError("course.day_offsets: offsets run from 0 to 6")
+        numbers = [r.session for r in self.reassessments]
+        if len(set(numbers)) != len(numbers):
+            raise ValueError("course.reassessments: a session number is listed twice")
+        late = [n for n in numbers if n > self.planned_sessions]
+        if late:
+            raise ValueError(f"course.reassessments: session {late[0]} is after the last session")
+        return self
+
+    @property
+    def planned_sessions(self) -> int:
+        if self.total_sessions is not None:
+            return self.total_sessions
+        # The validator guarantees weeks is set when total_sessions is not.
+        return (self.weeks or 0) * self.sessions_per_week
+
+    @property
+    def planned_weeks(self) -> int:
+        return math.ceil(self.planned_sessions / self.sessions_per_week)
+
+    def offsets(self) -> list[int]:
+        if self.day_offsets is not None:
+            return list(self.day_offsets)
+        n = self.sessions_per_week
+        return [i * 7 // n for i in range(n)]
+
+
+class PlannedSession(_Frozen):
+    number: int = Field(ge=1)
+    on: date
+    reassessment: bool
+    instruments_due: list[str] = Field(default_factory=list)
+
+
+def schedule(course: CourseDefinition, start: date) -> list[PlannedSession]:
+    """Dated sessions of ``course`` starting on ``start`` (session 1 is on ``start``)."""
+    due = {r.session: r.instruments for r in course.reassessments}
+    offsets = course.offsets()
+    base = offsets[0]
+    sessions: list[PlannedSession] = []
+    for k in range(course.planned_sessions):
+        week, slot = divmod(k, course.sessions_per_week)
+        on = start + timedelta(days=7 * week + offsets[slot] - base)
+        number = k + 1
+        sessions.append(
+            PlannedSession(
+                number=number,
+                on=on,
+                reassessment=number in due,
+                instruments_due=list(due.get(number, [])),
+            )
+        )
+    return sessions
+
+
+def due_on(planned: list[PlannedSession], day: date) -> list[PlannedSession]:
+    """The planned sessions on ``day`` (empty when none), with the instruments due."""
+    return [s for s in planned if s.on == day]
