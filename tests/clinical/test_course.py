@@ -1,0 +1,88 @@
+import itertools
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from acuneuro.clinical.course import CourseDefinition, Reassessment, due_on, schedule
+
+START = date(2026, 11, 30)  # a Monday
+
+
+def test_it_spreads_two_weekly_sessions_over_the_week() -> None:
+    course = CourseDefinition(sessions_per_week=2, weeks=8)
+    planned = schedule(course, START)
+    assert len(planned) == 16
+    assert [s.on for s in planned[:4]] == [
+        START,
+        START + timedelta(days=3),
+        START + timedelta(days=7),
+        START + timedelta(days=10),
+    ]
+    assert planned[-1].number == 16
+
+
+def test_it_marks_reassessment_visits_with_the_instruments_due() -> None:
+    course = CourseDefinition(
+        sessions_per_week=2,
+        total_sessions=10,
+        reassessments=[
+            Reassessment(session=1, instruments=["nrs_pain", "dn4"]),
+            Reassessment(session=10, instruments=["nrs_pain", "pgic"]),
+        ],
+    )
+    planned = schedule(course, START)
+    assert planned[0].reassessment and planned[0].instruments_due == ["nrs_pain", "dn4"]
+    assert not planned[4].reassessment and planned[4].instruments_due == []
+    assert planned[9].instruments_due == ["nrs_pain", "pgic"]
+
+
+def test_it_answers_what_is_due_on_a_date() -> None:
+    course = CourseDefinition(
+        sessions_per_week=1, weeks=4, reassessments=[Reassessment(session=3, instruments=["x"])]
+    )
+    planned = schedule(course, START)
+    due = due_on(planned, START + timedelta(days=14))
+    assert [(s.number, s.instruments_due) for s in due] == [(3, ["x"])]
+    assert due_on(planned, START + timedelta(days=1)) == []
+
+
+def test_it_uses_given_day_offsets() -> None:
+    course = CourseDefinition(sessions_per_week=2, weeks=2, day_offsets=[1, 4])
+    assert [s.on - START for s in schedule(course, START)] == [
+        timedelta(days=d) for d in (0, 3, 7, 10)
+    ]
+
+
+def test_it_rejects_a_reassessment_after_the_last_session() -> None:
+    with pytest.raises(ValidationError, match="after the last session"):
+        CourseDefinition(
+            sessions_per_week=2,
+            total_sessions=4,
+            reassessments=[Reassessment(session=5, instruments=["x"])],
+        )
+
+
+def test_it_needs_weeks_or_sessions() -> None:
+    with pytest.raises(ValidationError, match="weeks or total_sessions"):
+        CourseDefinition(sessions_per_week=2)
+
+
+@given(
+    per_week=st.integers(1, 7),
+    total=st.integers(1, 60),
+    start=st.dates(date(2020, 1, 1), date(2030, 1, 1)),
+)
+def test_sessions_are_strictly_increasing_and_weekly_counts_hold(
+    per_week: int, total: int, start: date
+) -> None:
+    planned = schedule(CourseDefinition(sessions_per_week=per_week, total_sessions=total), start)
+    assert len(planned) == total
+    assert planned[0].on == start
+    assert all(a.on < b.on for a, b in itertools.pairwise(planned))
+    for week in range(0, total // per_week):
+        lo = start + timedelta(days=7 * week)
+        in_week = [s for s in planned if lo <= s.on < lo + timedelta(days=7)]
+        assert len(in_week) == per_week

@@ -1,0 +1,179 @@
+from datetime import date
+
+import pytest
+from pydantic import ValidationError
+
+from acuneuro.clinical.case import Region, RegionSite, Side
+from acuneuro.clinical.safety_model import SafetyFinding, SafetyScreen, Severity
+from acuneuro.clinical.stricta import (
+    Needle,
+    NeedledPoint,
+    PointSite,
+    Practitioner,
+    SessionRecord,
+    Stimulation,
+    adherence,
+    check_session,
+)
+
+DAY = date(2026, 12, 1)
+ATLAS = {
+    "ST36": PointSite(region=Region.leg, dermatomes=["L5"]),
+    "LI4": PointSite(region=Region.hand, dermatomes=["C6"]),
+    "SP6": PointSite(region=Region.leg, dermatomes=["L4"]),
+    "EX-LE10": PointSite(region=Region.foot, dermatomes=["L5"]),
+}
+
+
+def site(code: str) -> PointSite | None:
+    return ATLAS.get(code)
+
+
+def point(code: str, side: str = "both", electrical: bool = False) -> NeedledPoint:
+    stim = (
+        Stimulation(kind="electrical", frequency_hz=2, intensity="2 mA")
+        if electrical
+        else Stimulation(kind="manual")
+    )
+    return NeedledPoint(
+        code=code,
+        side=side,  # type: ignore[arg-type]
+        needle=Needle(diameter_mm=0.25, length_mm=40),
+        depth_mm=15,
+        response_sought="de_qi",
+        stimulation=stim,
+        retention_min=20,
+    )
+
+
+def session(*points: NeedledPoint, co: list[str] | None = None) -> SessionRecord:
+    return SessionRecord(
+        session_number=1,
+        on=DAY,
+        attendance="attended",
+        points=list(points),
+        practitioner=Practitioner(
+            name="Dr A", qualification="physician, BMAS", years_in_practice=8
+        ),
+        co_interventions=co or [],
+    )
+
+
+def screen(*findings: SafetyFinding) -> SafetyScreen:
+    return SafetyScreen(status=SafetyScreen.verdict(list(findings)), findings=list(findings))
+
+
+def finding(rule: str, severity: Severity, **kw: object) -> SafetyFinding:
+    return SafetyFinding(
+        rule=rule, severity=severity, message=f"{rule} applies", sources=["s"], **kw
+    )  # type: ignore[arg-type]
+
+
+def test_it_accepts_a_clean_session_on_a_go_screen() -> None:
+    assert check_session(session(point("ST36"), point("LI4")), screen(), set(), site) == []
+
+
+def test_it_refuses_a_point_the_screen_excluded() -> None:
+    s = screen(finding("pregnancy-points", Severity.exclude, excluded_points=["LI4"]))
+    problems = check_session(session(point("ST36"), point("li4")), s, set(), site)
+    assert len(problems) == 1 and "LI4" in problems[0].upper() and "pregnancy-points" in problems[0]
+
+
+def test_it_refuses_an_unacknowledged_caution_and_accepts_it_once_acknowledged() -> None:
+    s = screen(finding("anticoagulant", Severity.caution))
+    rec = session(point("ST36"))
+    assert any("anticoagulant" in p for p in check_session(rec, s, set(), site))
+    assert check_session(rec, s, {"anticoagulant"}, site) == []
+
+
+def test_it_refuses_any_session_on_a_stop() -> None:
+    s = screen(finding("neutropenia", Severity.stop))
+    assert any("stop" in p for p in check_session(session(point("ST36")), s, set(), site))
+
+
+def test_it_accepts_a_cancelled_session_record_on_a_stop() -> None:
+    rec = SessionRecord(
+        session_number=2, on=DAY, attendance="cancelled", reason_not_attended="screen said stop"
+    )
+    assert check_session(rec, screen(finding("neutropenia", Severity.stop)), set(), site) == []
+
+
+def test_it_refuses_a_point_in_an_excluded_region_on_the_same_side() -> None:
+    ex = RegionSite(region=Region.foot, side=Side.left)
+    s = screen(finding("ulcer", Severity.exclude, excluded_regions=[ex]))
+    assert check_session(session(point("EX-LE10", "left")), s, set(), site)
+    assert check_session(session(point("EX-LE10", "both")), s, set(), site)
+    assert check_session(session(point("EX-LE10", "right")), s, set(), site) == []
+
+
+def test_it_refuses_a_point_in_an_excluded_dermatome() -> None:
+    s = screen(finding("vesicles", Severity.exclude, excluded_dermatomes=["L5"]))
+    problems = check_session(session(point("ST36"), point("SP6")), s, set(), site)
+    assert len(problems) == 1 and "ST36" in problems[0] and "L5" in problems[0]
+
+
+def test_it_fails_closed_on_a_point_the_atlas_cannot_place() -> None:
+    ex = RegionSite(region=Region.foot, side=Side.both)
+    s = screen(finding("ulcer", Severity.exclude, excluded_regions=[ex]))
+    problems = check_session(session(point("KI1")), s, set(), site)
+    assert problems and "unknown" in problems[0]
+
+
+def test_it_refuses_an_excluded_technique() -> None:
+    s = screen(finding("pacemaker", Severity.exclude, excluded_techniques=["electroacupuncture"]))
+    assert check_session(session(point("ST36", electrical=True)), s, set(), site)
+    assert check_session(session(point("ST36")), s, set(), site) == []
+    moxa = screen(finding("insensate", Severity.exclude, excluded_techniques=["moxibustion"]))
+    assert check_session(session(point("ST36"), co=["moxibustion at ST36"]), moxa, set(), site)
+
+
+def test_it_counts_needle_insertions_per_stricta_2a() -> None:
+    assert session(point("ST36", "both"), point("LI4", "left")).needle_count == 3
+
+
+def test_it_needs_frequency_and_intensity_for_electrical_stimulation() -> None:
+    with pytest.raises(ValidationError, match="frequency_hz and intensity"):
+        Stimulation(kind="electrical")
+
+
+def test_it_needs_a_depth_for_each_point() -> None:
+    with pytest.raises(ValidationError, match="depth"):
+        NeedledPoint(
+            code="ST36",
+            side="left",
+            needle=Needle(diameter_mm=0.25, length_mm=40),
+            response_sought="de_qi",
+            stimulation=Stimulation(kind="manual"),
+            retention_min=20,
+        )
+
+
+def test_it_refuses_points_for_a_session_not_attended() -> None:
+    with pytest.raises(ValidationError, match="did not attend"):
+        SessionRecord(
+            session_number=1,
+            on=DAY,
+            attendance="missed",
+            reason_not_attended="ill",
+            points=[point("ST36")],
+        )
+
+
+def test_it_needs_a_reason_for_a_session_without_points() -> None:
+    with pytest.raises(ValidationError, match="deviation"):
+        SessionRecord(
+            session_number=1,
+            on=DAY,
+            attendance="attended",
+            practitioner=Practitioner(name="A", qualification="B"),
+        )
+
+
+def test_adherence_counts_attendance_against_the_plan() -> None:
+    missed = SessionRecord(session_number=2, on=DAY, attendance="missed", reason_not_attended="flu")
+    cancelled = SessionRecord(
+        session_number=3, on=DAY, attendance="cancelled", reason_not_attended="x"
+    )
+    a = adherence([session(point("ST36")), missed, cancelled], planned=8)
+    assert (a.attended, a.missed, a.cancelled, a.rate) == (1, 1, 1, 1 / 8)
+    assert adherence([], planned=0).rate is None
