@@ -1,11 +1,185 @@
-"""Commands registered by core; filled in by its issue."""
+"""Core commands: serve, demo, database migration, clinics, users, patients, audit.
+
+The database comes from ``--db URL`` or ``ACUNEURO_DATABASE_URL`` (default
+``sqlite:///var/acuneuro.db``); the port from ``--port`` or ``PORT``.
+"""
 
 from __future__ import annotations
 
+import os
+import sys
+from datetime import date
+from typing import Annotated
+
 import typer
+import uvicorn
+from pydantic import ValidationError
+from rich.progress import Progress
+
+from acuneuro.cli._common import emit_json, fail, validation_message
+from acuneuro.services import Context, ServiceError, accounts, audit, demo, patients
+from acuneuro.settings import Settings
+from acuneuro.store import Role, current_revision, upgrade
 
 __all__ = ["register"]
+
+DbOption = Annotated[
+    str | None, typer.Option("--db", help="SQLAlchemy database URL (else ACUNEURO_DATABASE_URL).")
+]
+_APP_FACTORY = "acuneuro.asgi:create_app"
+
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+clinic_app = typer.Typer(help="Clinics (tenants).", no_args_is_help=True)
+user_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+patients_app = typer.Typer(help="Patients (JSON out).", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+
+
+def _settings(db: str | None) -> Settings:
+    if db is not None:
+        # Exported so the uvicorn factory, which reads Settings() itself, sees the same database.
+        os.environ["ACUNEURO_DATABASE_URL"] = db
+    try:
+        return Settings()
+    except ValidationError as exc:
+        fail(f"settings: {validation_message(exc)}")
+
+
+def _context(db: str | None, *, migrate: bool = False) -> Context:
+    ctx = Context.from_settings(_settings(db))
+    if migrate:
+        upgrade(ctx.db.engine)
+    return ctx
+
+
+def _port(port: int | None) -> int:
+    if port is not None:
+        return port
+    raw = os.environ.get("PORT", "8000")
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        fail(f"PORT: not a port number: {raw!r}")
+    return int(raw)
+
+
+def _serve(host: str, port: int) -> None:
+    uvicorn.run(_APP_FACTORY, factory=True, host=host, port=port, proxy_headers=False)
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int | None, typer.Option(help="Port (else PORT, else 8000).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Serve the web pages and the JSON API (migrate the database first)."""
+    _context(db, migrate=True).db.dispose()
+    _serve(host, _port(port))
+
+
+def demo_command(
+    port: Annotated[int | None, typer.Option(help="Port (else PORT, else 8000).")] = None,
+    db: DbOption = None,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Seed, print, exit.")] = False,
+    patients_: Annotated[int, typer.Option("--patients", min=0, max=5000)] = 30,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic data.")] = 1,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+) -> None:
+    """Create or upgrade the database, seed the SYNTHETIC DEMO CLINIC if empty, and serve."""
+    ctx = _context(db, migrate=True)
+    with Progress(transient=True) as bar:
+        task = bar.add_task("synthetic patients", total=patients_)
+        result = demo.seed_demo(
+            ctx, patients=patients_, seed=seed, today=date.today(),
+            progress=lambda n: bar.update(task, completed=n),
+        )
+    ctx.db.dispose()
+    port_number = _port(port)
+    added = (f"added {result.patients_added} synthetic patients" if result.patients_added
+             else "already seeded")
+    typer.echo(f"{result.clinic}: {added}")
+    typer.echo(f"open    http://{host}:{port_number}/")
+    typer.echo(f"log in  {result.email} / {result.password}")
+    if not no_serve:
+        _serve(host, port_number)
+
+
+def db_upgrade(db: DbOption = None) -> None:
+    """Apply every pending migration."""
+    ctx = _context(db, migrate=True)
+    typer.echo(f"database at revision {_revision(ctx)} ({ctx.db.backend})")
+
+
+def _revision(ctx: Context) -> str | None:
+    return current_revision(ctx.db.engine)
+
+
+def clinic_add(name: str, db: DbOption = None) -> None:
+    """Create a clinic."""
+    ctx = _context(db, migrate=True)
+    try:
+        emit_json(_plain(accounts.add_clinic(ctx, name)))
+    except ServiceError as exc:
+        fail(str(exc))
+
+
+def user_add(
+    clinic: Annotated[str, typer.Option(help="Clinic name.")],
+    role: Annotated[Role, typer.Option(help="clinician, admin or researcher.")],
+    email: Annotated[str, typer.Option(help="Login email.")],
+    db: DbOption = None,
+) -> None:
+    """Create a staff account; the password is read from stdin, or prompted for."""
+    if sys.stdin.isatty():
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    ctx = _context(db, migrate=True)
+    try:
+        emit_json(_plain(accounts.add_user(ctx, clinic=clinic, email=email, role=role,
+                                           password=password)))
+    except ServiceError as exc:
+        fail(str(exc))
+
+
+def patients_list(
+    clinic: Annotated[str | None, typer.Option(help="Clinic (else the only one).")] = None,
+    search: Annotated[str | None, typer.Option(help="Name, record number or id.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=500)] = 100,
+    db: DbOption = None,
+) -> None:
+    """List a clinic's patients as JSON (audited as system:cli)."""
+    ctx = _context(db)
+    try:
+        actor = accounts.operator(ctx, clinic)
+        found = patients.list_patients(ctx, actor, search, limit=limit)
+    except ServiceError as exc:
+        fail(str(exc))
+    emit_json([p.model_dump(mode="json") for p in found])
+
+
+def audit_verify(db: DbOption = None) -> None:
+    """Check the audit HMAC chain; print the head to keep elsewhere. Exit 1 when broken."""
+    report = audit.verify_chain(_context(db))
+    emit_json({"events": report.events, "head": report.head, "intact": report.intact,
+               "first_bad_id": report.first_bad_id})
+    if not report.intact:
+        raise typer.Exit(code=1)
+
+
+def _plain(info: object) -> dict[str, object]:
+    return {k: getattr(info, k) for k in getattr(info, "__slots__", ())}
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main application."""
+    app.command("serve")(serve)
+    app.command("demo")(demo_command)
+    db_app.command("upgrade")(db_upgrade)
+    clinic_app.command("add")(clinic_add)
+    user_app.command("add")(user_add)
+    patients_app.command("list")(patients_list)
+    audit_app.command("verify")(audit_verify)
+    app.add_typer(db_app, name="db")
+    app.add_typer(clinic_app, name="clinic")
+    app.add_typer(user_app, name="user")
+    app.add_typer(patients_app, name="patients")
+    app.add_typer(audit_app, name="audit")

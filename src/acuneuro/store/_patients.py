@@ -8,7 +8,6 @@ other table refers to the patient by the internal key, and everything leaving th
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -22,20 +21,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from acuneuro.clinical.case import ConditionKind
 from acuneuro.store._base import Base, UTCDateTime, utcnow
 
 __all__ = ["ConditionKind", "Encounter", "Episode", "Patient", "PatientIdentity"]
-
-
-class ConditionKind(enum.StrEnum):
-    """The neuropathic pain conditions of the clinical case contract (``condition.kind``)."""
-
-    DPN = "dpn"
-    PHN = "phn"
-    CIPN = "cipn"
-    SCI = "sci"
-    MS = "ms"
-    OTHER = "other"
 
 
 class Patient(Base):

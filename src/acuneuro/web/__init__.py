@@ -1,1 +1,6 @@
-"""acuneuro.web"""
+"""Server-rendered web pages (Jinja2 + vendored HTMX): log in, patients, patient page."""
+
+from acuneuro.web._app import install
+from acuneuro.web.sections import PATIENT_SECTIONS, Section, add_section
+
+__all__ = ["PATIENT_SECTIONS", "Section", "add_section", "install"]

@@ -1,1 +1,1 @@
-"""acuneuro.api.routes"""
+"""Routers of the JSON API, one module per resource."""

@@ -1,0 +1,37 @@
+"""The app factory: the JSON API under ``/api/v1`` with its OpenAPI schema."""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+
+from fastapi import APIRouter, FastAPI
+
+from acuneuro.api._errors import install_error_handlers
+from acuneuro.api.routes import auth, health, patients
+from acuneuro.services import Context
+from acuneuro.settings import Settings
+
+__all__ = ["API_PREFIX", "create_app"]
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None, *, ctx: Context | None = None) -> FastAPI:
+    """A FastAPI application serving the JSON API; ``ctx`` overrides the one built from settings.
+
+    The interactive documentation pages are off: they load scripts from a CDN.
+    """
+    app = FastAPI(
+        title="acuneuro",
+        version=version("acuneuro"),
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.ctx = ctx if ctx is not None else Context.from_settings(settings or Settings())
+    api = APIRouter(prefix=API_PREFIX)
+    for module in (health, auth, patients):
+        api.include_router(module.router)
+    app.include_router(api)
+    install_error_handlers(app)
+    return app

@@ -1,0 +1,35 @@
+"""How service refusals answer over HTTP: status code and a short message, never a trace."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request, status
+from fastapi.responses import JSONResponse
+
+from acuneuro.services import (
+    AuthenticationFailed,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ServiceError,
+)
+
+__all__ = ["install_error_handlers"]
+
+_STATUS: list[tuple[type[ServiceError], int]] = [
+    (AuthenticationFailed, status.HTTP_401_UNAUTHORIZED),
+    (PermissionDenied, status.HTTP_403_FORBIDDEN),
+    (NotFound, status.HTTP_404_NOT_FOUND),
+    (Conflict, status.HTTP_409_CONFLICT),
+    (ServiceError, status.HTTP_400_BAD_REQUEST),
+]
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map each service refusal to its status code for requests under ``/api/``."""
+
+    async def handle(request: Request, exc: Exception) -> JSONResponse:
+        code = next(code for kind, code in _STATUS if isinstance(exc, kind))
+        headers = {"WWW-Authenticate": "Bearer"} if code == status.HTTP_401_UNAUTHORIZED else None
+        return JSONResponse({"detail": str(exc)}, status_code=code, headers=headers)
+
+    app.add_exception_handler(ServiceError, handle)

@@ -1,0 +1,48 @@
+"""Typed dependencies of the JSON API: the service context and the authenticated caller."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import OAuth2PasswordBearer
+
+from acuneuro.services import Actor, AuthenticationFailed, Context
+from acuneuro.services.accounts import resolve_token
+
+__all__ = ["ActorDep", "ContextDep", "client_address", "current_actor", "get_context"]
+
+_bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def get_context(request: Request) -> Context:
+    """The service context the app factory stored on the application."""
+    ctx: Context = request.app.state.ctx
+    return ctx
+
+
+ContextDep = Annotated[Context, Depends(get_context)]
+
+
+def client_address(request: Request) -> str | None:
+    """The peer address for the audit trail (behind a proxy, configure uvicorn's forwarding)."""
+    return request.client.host if request.client else None
+
+
+def current_actor(
+    request: Request, ctx: ContextDep, token: Annotated[str | None, Depends(_bearer)]
+) -> Actor:
+    """The caller named by the bearer token; 401 when missing, expired or forged."""
+    try:
+        if token is None:
+            raise AuthenticationFailed
+        return resolve_token(ctx, token, client_address(request))
+    except AuthenticationFailed:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "not authenticated",
+            headers={"WWW-Authenticate": "Bearer"},
+        ) from None
+
+
+ActorDep = Annotated[Actor, Depends(current_actor)]

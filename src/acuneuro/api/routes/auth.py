@@ -1,0 +1,34 @@
+"""``/api/v1/auth/token``: the OAuth2 password flow, answering a short-lived bearer token."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.security import OAuth2PasswordRequestForm
+from pydantic import BaseModel
+
+from acuneuro.api.deps import ContextDep, client_address
+from acuneuro.services.accounts import authenticate, issue_token
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+class Token(BaseModel):
+    """An OAuth2 bearer token (RFC 6749 section 5.1)."""
+
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth2 scheme name
+    expires_in: int
+
+
+@router.post("/token")
+def token(
+    request: Request, ctx: ContextDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
+) -> Token:
+    """Exchange an email (as ``username``) and password for a bearer token."""
+    actor = authenticate(ctx, form.username, form.password, client_address(request))
+    value, seconds = issue_token(ctx, actor)
+    return Token(access_token=value, expires_in=seconds)

@@ -1,0 +1,25 @@
+"""The composition root: the JSON API and the web pages on one ASGI application.
+
+``api`` and ``web`` are independent siblings (neither imports the other, see
+docs/architecture.md), so they meet here, outside the layers. The command line starts this
+factory by name through uvicorn (``acuneuro.asgi:create_app``).
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from acuneuro import api, web
+from acuneuro.services import Context
+from acuneuro.settings import Settings
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: Settings | None = None, *, ctx: Context | None = None) -> FastAPI:
+    """The whole application: ``/api/v1`` JSON API, web pages at ``/``, static files."""
+    settings = settings or Settings()
+    ctx = ctx if ctx is not None else Context.from_settings(settings)
+    app = api.create_app(settings, ctx=ctx)
+    web.install(app, ctx)
+    return app

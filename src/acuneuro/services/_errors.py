@@ -1,0 +1,28 @@
+"""What a use case can refuse; the interfaces translate these into status codes and messages."""
+
+from __future__ import annotations
+
+__all__ = ["AuthenticationFailed", "Conflict", "NotFound", "PermissionDenied", "ServiceError"]
+
+
+class ServiceError(Exception):
+    """Base of every refusal a service raises on purpose."""
+
+
+class AuthenticationFailed(ServiceError):
+    """Unknown account, wrong password, disabled account or a bad token: one message for all."""
+
+    def __init__(self) -> None:
+        super().__init__("invalid credentials")
+
+
+class PermissionDenied(ServiceError):
+    """The caller's role may not do this at all (object existence is never the reason)."""
+
+
+class NotFound(ServiceError):
+    """No such object in the caller's clinic: another clinic's object is reported the same way."""
+
+
+class Conflict(ServiceError):
+    """The change would break a uniqueness rule (a second clinic with the same name, ...)."""

@@ -1,0 +1,122 @@
+"""A synthetic demo clinic: deterministic from a seed, labelled on every page, no real person.
+
+Names are drawn from a fixed list and every family name starts with "Synthetic", record
+numbers with "DEMO-", so the data cannot be mistaken for (or matched to) real patients. The
+conditions are the three of the source pathway: painful diabetic neuropathy (ICD-10 E11.4,
+diabetes with neurological complications), postherpetic neuralgia (B02.2, zoster with other
+nervous system involvement) and chemotherapy-induced neuropathy (G62.0, drug-induced
+polyneuropathy), codes as in WHO ICD-10 2019.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from acuneuro.clinical.case import ConditionKind
+from acuneuro.services._context import Context
+from acuneuro.services.accounts import add_clinic, add_user
+from acuneuro.services.audit import Action, record
+from acuneuro.services.patients import new_pseudo_id
+from acuneuro.store import Clinic, Episode, Patient, PatientIdentity, Role
+
+__all__ = [
+    "DEMO_CLINIC",
+    "DEMO_EMAIL",
+    "DEMO_PASSWORD",
+    "DemoResult",
+    "seed_demo",
+]
+
+DEMO_CLINIC = "SYNTHETIC DEMO CLINIC"
+DEMO_EMAIL = "demo@demo.acuneuro.invalid"
+# Public on purpose: it opens only the labelled synthetic clinic, never real data.
+DEMO_PASSWORD = "synthetic-demo-only"  # noqa: S105
+
+_GIVEN = ["Ada", "Ben", "Cleo", "Dev", "Edda", "Finn", "Gala", "Hugo", "Iris", "Jonas",
+          "Kira", "Luca", "Mira", "Nils", "Olga", "Pavel", "Quinn", "Rosa", "Sami", "Tove"]
+_FAMILY = ["Alder", "Birch", "Cedar", "Dogwood", "Elm", "Fir", "Ginkgo", "Hazel", "Ivy",
+           "Juniper", "Kapok", "Larch", "Maple", "Nutmeg", "Oak", "Pine", "Rowan", "Spruce"]
+_CONDITIONS = [
+    (ConditionKind.dpn, "E11.4", 365 * 4),
+    (ConditionKind.phn, "B02.2", 120),
+    (ConditionKind.cipn, "G62.0", 270),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class DemoResult:
+    """What ``seed_demo`` did."""
+
+    clinic: str
+    created_clinic: bool
+    patients_added: int
+    email: str
+    password: str
+
+
+def seed_demo(
+    ctx: Context,
+    *,
+    patients: int = 30,
+    seed: int = 1,
+    today: date,
+    progress: Callable[[int], None] | None = None,
+) -> DemoResult:
+    """Create the demo clinic, its demo clinician and ``patients`` synthetic patients.
+
+    Does nothing but report when the demo clinic already holds patients, so running the demo
+    twice never doubles the data. ``progress`` is called after each patient with the count.
+    """
+    with ctx.db.read() as session:
+        clinic = session.scalar(select(Clinic).where(Clinic.name == DEMO_CLINIC))
+        has_patients = clinic is not None and session.scalar(
+            select(Patient.id).where(Patient.clinic_id == clinic.id).limit(1)
+        ) is not None
+    created = clinic is None
+    if clinic is None:
+        clinic_id = add_clinic(ctx, DEMO_CLINIC, is_demo=True).id
+        add_user(ctx, clinic=DEMO_CLINIC, email=DEMO_EMAIL, role=Role.CLINICIAN,
+                 password=DEMO_PASSWORD)
+    else:
+        clinic_id = clinic.id
+    if has_patients:
+        return DemoResult(DEMO_CLINIC, created, 0, DEMO_EMAIL, DEMO_PASSWORD)
+    rng = random.Random(seed)  # noqa: S311 - synthetic data, not security
+    with ctx.db.write() as session:
+        for number in range(1, patients + 1):
+            patient = _synthetic_patient(rng, clinic_id, number, today)
+            session.add(patient)
+            session.flush()
+            record(session, ctx.audit_key, actor=None, actor_label="system:demo",
+                   action=Action.CREATE, resource="patient", patient=patient.pseudo_id,
+                   source_address="local")
+            if progress is not None:
+                progress(number)
+    return DemoResult(DEMO_CLINIC, created, patients, DEMO_EMAIL, DEMO_PASSWORD)
+
+
+def _synthetic_patient(rng: random.Random, clinic_id: int, number: int, today: date) -> Patient:
+    kind, icd10, typical_days = _CONDITIONS[(number - 1) % len(_CONDITIONS)]
+    age_years = rng.randint(38, 84)
+    birth = today - timedelta(days=age_years * 365 + rng.randint(0, 364))
+    onset = today - timedelta(days=rng.randint(typical_days // 3, typical_days * 2))
+    patient = Patient(clinic_id=clinic_id, pseudo_id=new_pseudo_id(),
+                      sex=rng.choice(["female", "male"]))
+    patient.identity = PatientIdentity(
+        clinic_id=clinic_id,
+        given_name=rng.choice(_GIVEN),
+        family_name=f"Synthetic-{rng.choice(_FAMILY)}",
+        date_of_birth=birth,
+        phone=None,
+        email=None,
+        record_number=f"DEMO-{number:04d}",
+    )
+    patient.episodes.append(
+        Episode(clinic_id=clinic_id, condition_kind=kind, icd10=icd10, onset=onset)
+    )
+    return patient

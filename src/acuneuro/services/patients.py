@@ -1,0 +1,184 @@
+"""Patient use cases: create, list, read, update; each scoped to the caller's clinic and audited.
+
+The clinic scope is part of every query (``_in_clinic``), so another clinic's patient is simply
+not found: the caller gets the same answer as for an id that never existed (no existence oracle,
+Medplum ``accesspolicy.test.ts``). Every patient read or written gets its own audit row in the
+same transaction; a list writes one row per patient returned.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from typing import NoReturn
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from acuneuro.services._actor import Actor
+from acuneuro.services._context import Context
+from acuneuro.services._errors import Conflict, NotFound, PermissionDenied
+from acuneuro.services._patient_models import (
+    EpisodeView,
+    PatientCreate,
+    PatientUpdate,
+    PatientView,
+)
+from acuneuro.services.audit import Action, Outcome, record, record_alone
+from acuneuro.store import Episode, Patient, PatientIdentity, Role
+
+__all__ = [
+    "PATIENT_ROLES",
+    "create_patient",
+    "get_patient",
+    "list_patients",
+    "new_pseudo_id",
+    "update_patient",
+]
+
+# Researchers work on de-identified exports only (ASVS 5.0 8.2.3); they never see identities.
+PATIENT_ROLES = frozenset({Role.CLINICIAN, Role.ADMIN})
+_RESOURCE = "patient"
+_PSEUDO_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base 32: no I, L, O, U
+
+
+def new_pseudo_id() -> str:
+    """A random pseudonymous id (60 bits), not derived from anything about the patient."""
+    return "P" + "".join(secrets.choice(_PSEUDO_ALPHABET) for _ in range(12))
+
+
+def create_patient(ctx: Context, actor: Actor, data: PatientCreate) -> PatientView:
+    """Register a patient in the caller's clinic."""
+    _require_role(ctx, actor, Action.CREATE)
+    try:
+        with ctx.db.write() as session:
+            patient = Patient(clinic_id=actor.clinic_id, pseudo_id=new_pseudo_id(), sex=data.sex)
+            patient.identity = PatientIdentity(
+                clinic_id=actor.clinic_id,
+                **data.model_dump(include={"given_name", "family_name", "date_of_birth",
+                                           "phone", "email", "record_number"}),
+            )
+            if data.condition is not None:
+                patient.episodes.append(
+                    Episode(clinic_id=actor.clinic_id, condition_kind=data.condition.kind,
+                            icd10=data.condition.icd10, onset=data.condition.onset)
+                )
+            session.add(patient)
+            session.flush()
+            record(session, ctx.audit_key, actor=actor, action=Action.CREATE,
+                   resource=_RESOURCE, patient=patient.pseudo_id)
+            return _view(patient)
+    except IntegrityError:
+        raise Conflict("record_number: already used for another patient of this clinic") from None
+
+
+def list_patients(
+    ctx: Context, actor: Actor, search: str | None = None, *, limit: int = 100, offset: int = 0
+) -> list[PatientView]:
+    """Patients of the caller's clinic, by family name, optionally matching ``search``."""
+    _require_role(ctx, actor, Action.LIST)
+    query = _in_clinic(actor).order_by(
+        PatientIdentity.family_name, PatientIdentity.given_name, Patient.id
+    )
+    if search and (term := search.strip().lower()):
+        query = query.where(
+            or_(*(column.icontains(term, autoescape=True) for column in (
+                PatientIdentity.given_name, PatientIdentity.family_name,
+                PatientIdentity.record_number, Patient.pseudo_id)))
+        )
+    with ctx.db.write() as session:
+        patients = session.scalars(query.limit(max(1, min(limit, 500))).offset(max(0, offset)))
+        views = [_view(p) for p in patients]
+        _audit_each(session, ctx, actor, Action.LIST, (v.id for v in views))
+    return views
+
+
+def get_patient(ctx: Context, actor: Actor, pseudo_id: str) -> PatientView:
+    """One patient of the caller's clinic."""
+    _require_role(ctx, actor, Action.READ, pseudo_id)
+    with ctx.db.write() as session:
+        patient = _load(session, actor, pseudo_id)
+        if patient is not None:
+            record(session, ctx.audit_key, actor=actor, action=Action.READ,
+                   resource=_RESOURCE, patient=pseudo_id)
+            return _view(patient)
+    _not_found(ctx, actor, Action.READ, pseudo_id)
+
+
+def update_patient(
+    ctx: Context, actor: Actor, pseudo_id: str, changes: PatientUpdate
+) -> PatientView:
+    """Change the fields given in ``changes`` (an empty change is a no-op, still audited)."""
+    _require_role(ctx, actor, Action.UPDATE, pseudo_id)
+    given = changes.model_dump(exclude_unset=True)
+    try:
+        with ctx.db.write() as session:
+            patient = _load(session, actor, pseudo_id)
+            if patient is not None:
+                if "sex" in given:
+                    patient.sex = given.pop("sex")
+                for field, value in given.items():
+                    setattr(patient.identity, field, value)
+                session.flush()
+                record(session, ctx.audit_key, actor=actor, action=Action.UPDATE,
+                       resource=_RESOURCE, patient=pseudo_id)
+                return _view(patient)
+    except IntegrityError:
+        raise Conflict("record_number: already used for another patient of this clinic") from None
+    _not_found(ctx, actor, Action.UPDATE, pseudo_id)
+
+
+def _in_clinic(actor: Actor) -> Select[Patient]:
+    return (
+        select(Patient)
+        .join(PatientIdentity, PatientIdentity.patient_id == Patient.id)
+        .where(Patient.clinic_id == actor.clinic_id, PatientIdentity.clinic_id == actor.clinic_id)
+        .options(selectinload(Patient.identity), selectinload(Patient.episodes))
+    )
+
+
+def _load(session: Session, actor: Actor, pseudo_id: str) -> Patient | None:
+    return session.scalar(_in_clinic(actor).where(Patient.pseudo_id == pseudo_id))
+
+
+def _require_role(ctx: Context, actor: Actor, action: Action, pseudo_id: str | None = None) -> None:
+    if actor.role not in PATIENT_ROLES:
+        record_alone(ctx, actor=actor, action=action, resource=_RESOURCE,
+                     outcome=Outcome.DENIED, patient=pseudo_id)
+        raise PermissionDenied(f"the {actor.role.value} role has no access to patient records")
+
+
+def _not_found(ctx: Context, actor: Actor, action: Action, pseudo_id: str) -> NoReturn:
+    # The id the caller asked for is recorded as given: it may not exist in any clinic.
+    record_alone(ctx, actor=actor, action=action, resource=_RESOURCE,
+                 outcome=Outcome.NOT_FOUND, patient=pseudo_id[:32])
+    raise NotFound("no such patient")
+
+
+def _audit_each(
+    session: Session, ctx: Context, actor: Actor, action: Action, ids: Iterable[str]
+) -> None:
+    for pseudo_id in ids:
+        record(session, ctx.audit_key, actor=actor, action=action, resource=_RESOURCE,
+               patient=pseudo_id)
+
+
+def _view(patient: Patient) -> PatientView:
+    identity = patient.identity
+    return PatientView(
+        id=patient.pseudo_id,
+        given_name=identity.given_name,
+        family_name=identity.family_name,
+        date_of_birth=identity.date_of_birth,
+        sex=patient.sex,
+        phone=identity.phone,
+        email=identity.email,
+        record_number=identity.record_number,
+        episodes=[
+            EpisodeView(kind=e.condition_kind, icd10=e.icd10, onset=e.onset, closed_on=e.closed_on)
+            for e in patient.episodes
+        ],
+        created_at=patient.created_at,
+        updated_at=patient.updated_at,
+    )

@@ -1,0 +1,66 @@
+"""Mount the web pages, their static files and their error pages on an application."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response, status
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+
+from acuneuro.services import Context, NotFound, PermissionDenied, ServiceError
+from acuneuro.web.deps import LoginRequired, render, web_actor
+from acuneuro.web.routes import auth, patients
+
+__all__ = ["install"]
+
+Handler = Callable[[Request, Exception], Awaitable[Response]]
+
+
+def install(app: FastAPI, ctx: Context) -> None:
+    """Add the pages at ``/`` and ``/patients``, static files at ``/static``.
+
+    Refusals on web paths answer as pages; ``/api/`` keeps the JSON answers it had.
+    """
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    app.include_router(auth.router)
+    app.include_router(patients.router)
+    api_refusal = app.exception_handlers.get(ServiceError)
+
+    async def to_login(request: Request, exc: Exception) -> Response:
+        return RedirectResponse("/", status.HTTP_303_SEE_OTHER)
+
+    async def refusal(request: Request, exc: Exception) -> Response:
+        if _is_api(request) and api_refusal is not None:
+            answer = api_refusal(request, exc)
+            return await answer if inspect.isawaitable(answer) else answer
+        if isinstance(exc, NotFound):
+            return _error_page(request, ctx, status.HTTP_404_NOT_FOUND, "Not found.")
+        code = status.HTTP_403_FORBIDDEN if isinstance(exc, PermissionDenied) else 400
+        return _error_page(request, ctx, code, str(exc))
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        if _is_api(request) or not isinstance(exc, HTTPException):
+            return await http_exception_handler(request, exc)  # type: ignore[arg-type]
+        return _error_page(request, ctx, exc.status_code, str(exc.detail))
+
+    app.add_exception_handler(LoginRequired, to_login)
+    app.add_exception_handler(ServiceError, refusal)
+    app.add_exception_handler(HTTPException, http_error)
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith(("/api/", "/static/"))
+
+
+def _error_page(request: Request, ctx: Context, code: int, message: str) -> Response:
+    try:
+        actor = web_actor(request, ctx)
+    except LoginRequired:
+        actor = None
+    return render(request, "error.html", {"code": code, "message": message}, ctx=ctx,
+                  actor=actor, status_code=code)
