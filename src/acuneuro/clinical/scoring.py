@@ -1,0 +1,213 @@
+"""One scoring engine for every validated instrument in ``knowledge/instruments``.
+
+``score(instrument_id, answers)`` checks the answers, computes every score the instrument's
+data defines (sum, mean, lookup, reverse items, multipliers, linear rescaling to 0-100,
+published prorating rules) and reads the published cut-offs. Rules or cut-offs that the
+data marks ``verified: false`` are never applied; the result says so instead.
+
+References
+----------
+Each instrument's YAML file cites the original publication of its items, rules and
+cut-offs (``sources``), and the result lists the sources actually used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from acuneuro.clinical._scoring_answers import AnswerError, Normalised, normalise_answers
+from acuneuro.clinical._scoring_rules import Interval, band_of, compute
+from acuneuro.knowledge._instruments import Instrument, load_instrument, load_instruments
+
+__all__ = [
+    "AnswerError",
+    "ScoreResult",
+    "UnknownInstrumentError",
+    "describe_instrument",
+    "get_instrument",
+    "list_instruments",
+    "score",
+    "score_checked",
+]
+
+
+class UnknownInstrumentError(KeyError):
+    """No instrument has this id."""
+
+    def __init__(self, instrument_id: str) -> None:
+        self.instrument_id = instrument_id
+        super().__init__(instrument_id)
+
+    def __str__(self) -> str:
+        return f"unknown instrument {self.instrument_id!r}"
+
+
+class ScoreResult(BaseModel):
+    """What ``acuneuro score`` prints: the public contract of a scored instrument."""
+
+    model_config = ConfigDict(frozen=True)
+
+    instrument: str
+    version: str
+    total: float | None
+    subscales: dict[str, float | None] = Field(default_factory=dict)
+    positive: bool | None
+    interpretation: str
+    missing: list[str] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=list)
+
+
+def list_instruments() -> list[dict[str, str]]:
+    """Every instrument as ``{"id", "name", "version"}``, sorted by id."""
+    return [
+        {"id": i.id, "name": i.name, "version": i.version}
+        for _, i in sorted(load_instruments().items())
+    ]
+
+
+def get_instrument(instrument_id: str) -> Instrument:
+    """The instrument definition (:class:`UnknownInstrumentError` if there is none)."""
+    try:
+        return load_instrument(instrument_id)
+    except KeyError:
+        raise UnknownInstrumentError(instrument_id) from None
+
+
+def describe_instrument(instrument_id: str) -> dict[str, Any]:
+    """The public description printed by ``acuneuro instruments ID``: items in published order."""
+    instrument = get_instrument(instrument_id)
+    return {
+        "id": instrument.id,
+        "name": instrument.name,
+        "version": instrument.version,
+        "items": [
+            {
+                "id": item.id,
+                "text": item.text,
+                "type": item.type,
+                "options": [
+                    {"code": o.code, "label": o.label, "value": o.value} for o in item.options
+                ],
+                "min": item.min,
+                "max": item.max,
+            }
+            for item in instrument.items
+        ],
+        "cutoffs": [c.model_dump(mode="json") for c in instrument.cutoffs],
+        "sources": list(instrument.sources),
+    }
+
+
+def _dedup(ids: list[str]) -> list[str]:
+    return list(dict.fromkeys(ids))
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}"
+
+
+def _describe(label: str, value: Interval | None) -> str:
+    if value is None:
+        return f"{label}: not computed"
+    exact = value.exact
+    if exact is not None:
+        return f"{label}: {_fmt(exact)}"
+    return f"{label}: between {_fmt(value.low)} and {_fmt(value.high)}"
+
+
+def _positive(instrument: Instrument, readings: dict[int, bool | None]) -> bool | None:
+    if instrument.positive_from == "primary":
+        for index, cutoff in enumerate(instrument.cutoffs):
+            if cutoff.primary:
+                return readings.get(index)
+        return None
+    values = list(readings.values())
+    if any(v is True for v in values):
+        return True
+    if values and all(v is False for v in values) and len(values) == sum(
+        1 for c in instrument.cutoffs if c.verified
+    ):
+        return False
+    return None
+
+
+def score_checked(instrument: Instrument, answers: Normalised) -> ScoreResult:
+    """Score answers already checked by :func:`normalise_answers`."""
+    values: dict[str, Interval | None] = {}
+    notes: list[str] = []
+    missing: list[str] = []
+    sources = list(instrument.sources)
+    for rule in instrument.scores:
+        if not rule.verified:
+            values[rule.id] = None
+            notes.append(f"{rule.label}: not computed, rule unverified ({rule.verification})")
+            continue
+        value, lacking = compute(instrument, rule, answers)
+        values[rule.id] = value
+        missing.extend(lacking if value is None else [])
+        sources.extend(rule.sources)
+        notes.append(_describe(rule.label, value))
+        if value is not None and value.exact is None:
+            notes.append(
+                f"{rule.label} is a range because a published option value is unconfirmed"
+            )
+    readings: dict[int, bool | None] = {}
+    for index, cutoff in enumerate(instrument.cutoffs):
+        if not cutoff.verified:
+            notes.append(f"cut-off on {cutoff.score} not applied: {cutoff.verification}")
+            continue
+        value = values.get(cutoff.score)
+        if value is None:
+            continue
+        band = band_of(cutoff.bands, value)
+        if band is None:
+            notes.append(f"{cutoff.score}: range spans cut-off bands, no reading")
+            readings[index] = None
+            continue
+        readings[index] = band.positive
+        notes.append(band.label)
+        sources.extend(cutoff.sources)
+    if not any(c.verified for c in instrument.cutoffs):
+        notes.append("no validated cut-off")
+    if instrument.profile:
+        if all(i in answers for i in instrument.profile):
+            levels = [instrument.item(i).options for i in instrument.profile]
+            digits = "".join(
+                _fmt(next(o.value or 0 for o in opts if o.code == answers[i]))
+                for i, opts in zip(instrument.profile, levels, strict=True)
+            )
+            notes.append(f"health profile {digits}")
+        else:
+            notes.append("health profile: incomplete")
+    if missing:
+        ordered = [i.id for i in instrument.items if i.id in set(missing)]
+        notes.append(f"missing items: {', '.join(ordered)}")
+        missing = ordered
+    total_value = values.get(instrument.total) if instrument.total else None
+    return ScoreResult(
+        instrument=instrument.id,
+        version=instrument.version,
+        total=total_value.exact if total_value is not None else None,
+        subscales={
+            rule.id: (v.exact if (v := values[rule.id]) is not None else None)
+            for rule in instrument.scores
+            if rule.id != instrument.total
+        },
+        positive=_positive(instrument, readings),
+        interpretation="; ".join(notes),
+        missing=missing,
+        sources=_dedup(sources),
+    )
+
+
+def score(instrument_id: str, answers: Mapping[str, Any]) -> ScoreResult:
+    """Score one instrument from ``{item id: answer}``.
+
+    Raises :class:`UnknownInstrumentError` for an unknown id and :class:`AnswerError`
+    (naming the item) for an unknown item, a wrong type or an out-of-range answer.
+    """
+    instrument = get_instrument(instrument_id)
+    return score_checked(instrument, normalise_answers(instrument, answers))
