@@ -313,7 +313,8 @@ def deidentify(
         columns=tuple(described),
         profile=profile,
         k=k_used,
-        k_override_reason=k_override_reason if k_used < privacy_policy().k_anonymity.default_k
+        k_override_reason=k_override_reason
+        if k_used < privacy_policy().k_anonymity.default_k
         else None,
         smallest_class=smallest,
         quasi_identifiers=tuple(quasi),

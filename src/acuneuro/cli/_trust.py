@@ -1,11 +1,97 @@
-"""Commands registered by trust (backup, restore, research export); filled in by its issue."""
+"""Commands registered by trust: ``acuneuro backup`` and ``acuneuro restore``.
+
+The database is ``--db URL`` or the ``ACUNEURO_DATABASE_URL`` environment variable. Both commands
+print a JSON summary; a bad archive, an unreachable database or a non-empty restore target is
+refused with exit status 2 and one line naming the problem (the password of a URL is never
+printed).
+"""
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+from typing import Annotated, Any
+
+import sqlalchemy as sa
 import typer
 
+from acuneuro.cli._common import emit_json, fail
+from acuneuro.store.backup import BackupError, backup_database, restore_database
+
 __all__ = ["register"]
+
+_DB = typer.Option(
+    "--db",
+    envvar="ACUNEURO_DATABASE_URL",
+    help="SQLAlchemy database URL (default: $ACUNEURO_DATABASE_URL).",
+    show_envvar=True,
+)
+
+
+def _url(db: str | None) -> sa.URL:
+    if not db:
+        fail("no database: give --db URL or set ACUNEURO_DATABASE_URL")
+    try:
+        url = sa.make_url(db)
+        url.get_dialect()
+    except sa.exc.ArgumentError:  # NoSuchModuleError (unknown backend) included
+        fail("--db: not a SQLAlchemy database URL with a known backend")
+    return url
+
+
+def _shown(url: sa.URL) -> str:
+    return url.render_as_string(hide_password=True)
+
+
+def _summary(manifest: dict[str, Any], archive: Path, url: sa.URL) -> dict[str, Any]:
+    return {
+        "archive": str(archive),
+        "archive_sha256": hashlib.sha256(archive.read_bytes()).hexdigest(),
+        "database": _shown(url),
+        "dialect": manifest["dialect"],
+        "alembic_revision": manifest["alembic_revision"],
+        "created_at": manifest["created_at"],
+        "tables": {t["name"]: t["rows"] for t in manifest["tables"]},
+    }
+
+
+def backup(
+    out: Annotated[Path, typer.Option("--out", help="Archive file to write.")],
+    db: Annotated[str | None, _DB] = None,
+) -> None:
+    """Write a consistent, checksummed backup of the whole database to FILE."""
+    url = _url(db)
+    if out.exists():
+        fail(f"--out: {out} already exists; choose a new file")
+    if not out.parent.is_dir():
+        fail(f"--out: folder {out.parent} does not exist")
+    try:
+        manifest = backup_database(url, out)
+    except BackupError as exc:
+        fail(str(exc))
+    except sa.exc.SQLAlchemyError as exc:
+        fail(f"backup of {_shown(url)} failed: {type(exc).__name__}")
+    emit_json(_summary(manifest, out, url))
+
+
+def restore(
+    archive: Annotated[Path, typer.Argument(help="Archive written by acuneuro backup.")],
+    db: Annotated[str | None, _DB] = None,
+) -> None:
+    """Restore FILE into an EMPTY database, in one transaction, after checking every checksum."""
+    url = _url(db)
+    if not archive.is_file():
+        fail(f"{archive}: no such backup file")
+    try:
+        manifest = restore_database(archive, url)
+    except BackupError as exc:
+        fail(str(exc))
+    except sa.exc.SQLAlchemyError as exc:
+        fail(f"restore into {_shown(url)} failed: {type(exc).__name__}; nothing was written")
+    emit_json(_summary(manifest, archive, url))
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main application."""
+    app.command("backup")(backup)
+    app.command("restore")(restore)

@@ -257,9 +257,9 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _write_archive(conn: Connection, engine: Engine, handle: Any, progress: Progress | None) -> (
-    dict[str, Any]
-):
+def _write_archive(
+    conn: Connection, engine: Engine, handle: Any, progress: Progress | None
+) -> dict[str, Any]:
     metadata = _reflect(conn)
     tables = []
     with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -272,8 +272,12 @@ def _write_archive(conn: Connection, engine: Engine, handle: Any, progress: Prog
                     sha.update(line)
                     count, digest = count + 1, _add(digest, line[:-1])
             tables.append(
-                {"name": table.name, "rows": count, "sha256": sha.hexdigest(),
-                 "digest": f"{digest:064x}"}
+                {
+                    "name": table.name,
+                    "rows": count,
+                    "sha256": sha.hexdigest(),
+                    "digest": f"{digest:064x}",
+                }
             )
             if progress is not None:
                 progress(table.name, count)
