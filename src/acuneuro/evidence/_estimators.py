@@ -1,0 +1,214 @@
+"""Estimators of the between-study variance tau², batched, as metafor's ``rma.uni`` computes them.
+
+Every function takes ``y, v, X, m`` (see ``_algebra``) and returns tau² with the batch shape.
+Values are truncated at zero, as metafor does with its default ``tau2.min = 0``.
+
+References
+----------
+DerSimonian R, Laird N. Meta-analysis in clinical trials. Control Clin Trials 1986;7:177-188.
+Hedges LV. A random effects model for effect sizes. Psychol Bull 1983;93:388-395 (HE).
+Paule RC, Mandel J. Consensus values and weighting factors. J Res Natl Bur Stand
+1982;87:377-385 (PM).
+Sidik K, Jonkman JN. Simple heterogeneity variance estimation for meta-analysis. J R Stat Soc C
+2005;54:367-384 (SJ).
+Viechtbauer W. Bias and efficiency of meta-analytic variance estimators in the random-effects
+model. J Educ Behav Stat 2005;30:261-293 (ML and REML by Fisher scoring).
+Viechtbauer W. Conducting meta-analyses in R with the metafor package. J Stat Softw
+2010;36(3):1-48.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+import numpy as np
+
+from acuneuro.evidence._algebra import Arr, project, qe_generalised, quad
+
+__all__ = ["ESTIMATORS", "Method", "solve_q", "tau2_estimate"]
+
+Method = Literal["EE", "DL", "REML", "PM", "ML", "HE", "SJ"]
+
+_TOL = 1e-12
+_MAXITER = 500
+_SCORING_STEPS = 100
+
+
+def _dims(X: Arr, m: Arr) -> tuple[Arr, int]:
+    return m.sum(axis=-1), X.shape[-1]
+
+
+def _ee(y: Arr, v: Arr, X: Arr, m: Arr) -> Arr:
+    return np.zeros(y.shape[:-1])
+
+
+def _dl(y: Arr, v: Arr, X: Arr, m: Arr) -> Arr:
+    """DerSimonian-Laird: ``(Q - (k - p)) / tr(P)`` with fixed-effect weights ``1/v``."""
+    k, p = _dims(X, m)
+    proj = project(y, X, m / v)
+    return np.asarray(np.maximum(0.0, (proj.rss - (k - p)) / proj.tr))
+
+
+def _he(y: Arr, v: Arr, X: Arr, m: Arr) -> Arr:
+    """Hedges (method of moments, unweighted): ``(RSS_ols - tr(P_ols V)) / (k - p)``."""
+    k, p = _dims(X, m)
+    proj = project(y, X, m)
+    tr_pv = np.sum(np.diagonal(proj.P, axis1=-2, axis2=-1) * v, axis=-1)
+    return np.asarray((proj.rss - tr_pv) / (k - p))
+
+
+def _sj(y: Arr, v: Arr, X: Arr, m: Arr) -> Arr:
+    """Sidik-Jonkman: one step from the population variance of ``y`` as metafor does."""
+    k, p = _dims(X, m)
+    mean = np.sum(m * y, axis=-1) / k
+    tau2_0 = np.sum(m * (y - mean[..., None]) ** 2, axis=-1) / k
+    proj = project(y, X, m / (v + tau2_0[..., None]))
+    return np.asarray(np.maximum(0.0, tau2_0 * proj.rss / (k - p)))
+
+
+def _tau2_max(y: Arr, m: Arr) -> Arr:
+    """Upper search bound of metafor: ``max(100, 10 * mad(y)^2)``."""
+    masked = np.where(m > 0, y, np.nan)
+    med = np.nanmedian(masked, axis=-1)
+    mad = 1.4826 * np.nanmedian(np.abs(masked - med[..., None]), axis=-1)
+    return np.asarray(np.maximum(100.0, 10.0 * mad**2))
+
+
+def _bracketed_root(fn: Callable[[Arr], tuple[Arr, Arr]], lo: Arr, hi: Arr) -> Arr:
+    """Root of a function positive at ``lo`` and negative at ``hi``, row by row.
+
+    Safeguarded Newton: a step that leaves the current bracket becomes a bisection, so the
+    iteration cannot oscillate or diverge.
+    """
+    a, b = lo.astype(float).copy(), hi.astype(float).copy()
+    x = a.copy()
+    for _ in range(_MAXITER):
+        f, df = fn(x)
+        a = np.where(f > 0, x, a)
+        b = np.where(f <= 0, x, b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            new = x - f / df
+        bad = ~np.isfinite(new) | (new <= a) | (new >= b)
+        new = np.where(bad, 0.5 * (a + b), new)
+        done = np.abs(new - x) <= _TOL * (1.0 + np.abs(x))
+        x = new
+        if np.all(done):
+            break
+    return x
+
+
+def solve_q(y: Arr, v: Arr, X: Arr, m: Arr, target: Arr, lo: Arr, hi: Arr) -> Arr:
+    """Root of the decreasing function ``Q(tau2) = target`` inside ``[lo, hi]``.
+
+    Used by Paule-Mandel and by the Q-profile interval; the caller checks the bracket.
+    """
+
+    def fn(t: Arr) -> tuple[Arr, Arr]:
+        q, dq = qe_generalised(t, y, v, X, m)
+        return q - target, dq
+
+    return _bracketed_root(fn, lo, hi)
+
+
+def _pm(y: Arr, v: Arr, X: Arr, m: Arr) -> Arr:
+    """Paule-Mandel: the tau² at which the generalised Q equals its expectation ``k - p``."""
+    k, p = _dims(X, m)
+    target = k - p
+    zero = np.zeros(y.shape[:-1])
+    q0, _ = qe_generalised(zero, y, v, X, m)
+    hi = _tau2_max(y, m)
+    root = solve_q(y, v, X, m, target, zero, hi)
+    return np.where(q0 < target, 0.0, root)
+
+
+def _score(y: Arr, v: Arr, X: Arr, m: Arr, reml: bool) -> Callable[[Arr], tuple[Arr, Arr]]:
+    """Score of the (restricted) log-likelihood in tau², times 2, and its derivative.
+
+    REML: ``y'PPy - tr(P)``; ML: ``y'PPy - sum(w)`` (metafor's Fisher-scoring numerators).
+    """
+
+    def fn(t: Arr) -> tuple[Arr, Arr]:
+        w = m / (v + t[..., None])
+        proj = project(y, X, w)
+        ppy = np.einsum("...ij,...j->...i", proj.P, proj.Py)
+        ypp = quad(proj.Py, proj.Py)
+        d_ypp = -2 * quad(proj.Py, ppy)
+        if reml:
+            return ypp - proj.tr, d_ypp + proj.tr_pp
+        return ypp - w.sum(axis=-1), d_ypp + np.sum(w * w, axis=-1)
+
+    return fn
+
+
+def _fisher(y: Arr, v: Arr, X: Arr, m: Arr, reml: bool) -> Arr:
+    """ML or REML: Fisher scoring from the HE start, as metafor, with a safe fallback.
+
+    Rows where scoring has not converged after ``_SCORING_STEPS`` (it can oscillate, where
+    metafor stops with "Fisher scoring algorithm did not converge") are solved instead as the
+    root of the score equation by safeguarded Newton, the same fixed point.
+    """
+    tau2 = np.maximum(0.0, _he(y, v, X, m))
+    active = np.ones(tau2.shape, dtype=bool)
+    for _ in range(_SCORING_STEPS):
+        proj = project(y, X, m / (v + tau2[..., None]))
+        ypp = quad(proj.Py, proj.Py)
+        if reml:
+            adj = (ypp - proj.tr) / proj.tr_pp
+        else:
+            w = m / (v + tau2[..., None])
+            adj = (ypp - w.sum(axis=-1)) / np.sum(w * w, axis=-1)
+        adj = np.where(np.isfinite(adj), adj, 0.0)
+        # metafor halves a step that would leave tau2 < 0 until it does not; at tau2 = 0 the
+        # halving only ends in underflow, whose limit is a step of exactly zero.
+        for _ in range(60):
+            neg = tau2 + adj < 0
+            if not np.any(neg):
+                break
+            adj = np.where(neg, adj / 2, adj)
+        adj = np.where(tau2 + adj < 0, -tau2, adj)
+        adj = np.where(active, adj, 0.0)
+        tau2 = tau2 + adj
+        active = np.abs(adj) > _TOL * (1.0 + tau2)
+        if not np.any(active):
+            return np.maximum(0.0, tau2)
+    score = _score(y, v, X, m, reml)
+    zero = np.zeros(tau2.shape)
+    g0, _ = score(zero)
+    hi = np.maximum(_tau2_max(y, m), 2 * tau2)
+    for _ in range(60):
+        g_hi, _ = score(hi)
+        if not np.any(g_hi > 0):
+            break
+        hi = np.where(g_hi > 0, 2 * hi, hi)
+    root = _bracketed_root(score, zero, hi)
+    fallback = np.where(g0 <= 0, 0.0, root)
+    return np.where(active, fallback, np.maximum(0.0, tau2))
+
+
+def _ml(y: Arr, v: Arr, X: Arr, m: Arr) -> Arr:
+    return _fisher(y, v, X, m, reml=False)
+
+
+def _reml(y: Arr, v: Arr, X: Arr, m: Arr) -> Arr:
+    return _fisher(y, v, X, m, reml=True)
+
+
+ESTIMATORS: dict[str, Callable[[Arr, Arr, Arr, Arr], Arr]] = {
+    "EE": _ee,
+    "DL": _dl,
+    "HE": lambda y, v, X, m: np.maximum(0.0, _he(y, v, X, m)),
+    "SJ": _sj,
+    "PM": _pm,
+    "ML": _ml,
+    "REML": _reml,
+}
+
+
+def tau2_estimate(method: str, y: Arr, v: Arr, X: Arr, m: Arr) -> Arr:
+    """tau² by ``method`` (one of ``ESTIMATORS``) for every batch row."""
+    try:
+        estimator = ESTIMATORS[method]
+    except KeyError:
+        raise ValueError(f"unknown method {method!r}; use one of {', '.join(ESTIMATORS)}") from None
+    return estimator(y, v, X, m)
