@@ -87,7 +87,7 @@ def _bracketed_root(fn: Callable[[Arr], tuple[Arr, Arr]], lo: Arr, hi: Arr) -> A
         f, df = fn(x)
         a = np.where(f > 0, x, a)
         b = np.where(f <= 0, x, b)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(all="ignore"):
             new = x - f / df
         bad = ~np.isfinite(new) | (new <= a) | (new >= b)
         new = np.where(bad, 0.5 * (a + b), new)

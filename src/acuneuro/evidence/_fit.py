@@ -113,7 +113,7 @@ def fit_batch(
         vb = vb * s2w[..., None, None]
     se = np.sqrt(np.diagonal(vb, axis1=-2, axis2=-1))
     beta = proj.beta
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):
         stat = beta / se
     crit = critical(test, df, level)[..., None]
     if test == "knha":
@@ -126,7 +126,9 @@ def fit_batch(
     Q_p = stats.chi2.sf(Q, df)
     vt = df / fe.tr
     if method == "EE":
-        with np.errstate(divide="ignore", invalid="ignore"):
+        # Q can be a denormal number when all effects agree; (Q - df) / Q then overflows to -inf,
+        # which the truncation at zero turns into the right answer.
+        with np.errstate(all="ignore"):
             I2 = np.where(Q > 0, np.maximum(0.0, 100 * (Q - df) / Q), 0.0)
         H2 = Q / df
     else:
