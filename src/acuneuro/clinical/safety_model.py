@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from acuneuro.clinical.case import RegionSite
+from acuneuro.clinical.case import DermatomeSite, RegionSite
 
 __all__ = [
     "PlanPoint",
@@ -48,6 +48,8 @@ class SafetyFinding(_Frozen):
     excluded_points: list[str] = Field(default_factory=list)
     excluded_regions: list[RegionSite] = Field(default_factory=list)
     excluded_dermatomes: list[str] = Field(default_factory=list)
+    # The side of each excluded dermatome (a zoster rash is one-sided); added for the planner.
+    excluded_dermatome_sites: list[DermatomeSite] = Field(default_factory=list)
     excluded_techniques: list[Technique] = Field(default_factory=list)
 
 

@@ -1,0 +1,235 @@
+"""Point selection for the planner: protocol candidates per role, then the safety exclusions.
+
+Local points come from the protocol's limb sets for the affected regions, segmental points
+from the affected dermatomes (Jiaji at the level, points on the dermatome), distal points from
+the protocol. Exclusions remove exactly the excluded points, regions, dermatomes and sides, and
+every removal is reported with the rule that caused it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from acuneuro.clinical.case import ClinicalCase
+from acuneuro.clinical.safety_model import PlanPoint, PointSide, SafetyFinding
+from acuneuro.knowledge._atlas import atlas_point, dermatome
+from acuneuro.knowledge._protocols import Protocol
+
+__all__ = ["Candidate", "Omission", "apply_exclusions", "candidates", "point_region"]
+
+_SIDES = {
+    "left": frozenset({"left"}),
+    "right": frozenset({"right"}),
+    "both": frozenset({"left", "right"}),
+}
+_JIAJI = "EX-B2"
+
+
+@dataclass
+class Candidate:
+    """A point the protocol proposes before the safety exclusions are applied."""
+
+    code: str
+    role: str
+    sides: set[str]  # {"left", "right"}; empty for a midline point
+    rationale: str
+    sources: list[str]
+    level: str | None = None  # dermatome of a segmental Jiaji point
+    midline: bool = False
+
+    @property
+    def key(self) -> tuple[str, str | None]:
+        return (self.code, self.level)
+
+    def name(self) -> str:
+        base = atlas_point(self.code).pinyin
+        return f"{base} at {self.level}" if self.level else base
+
+    def side(self) -> PointSide:
+        if self.midline:
+            return "midline"
+        if self.sides == {"left", "right"}:
+            return "both"
+        return "left" if self.sides == {"left"} else "right"
+
+    def to_plan_point(self) -> PlanPoint:
+        return PlanPoint(
+            code=self.code,
+            name=self.name(),
+            role=self.role,
+            side=self.side(),
+            rationale=self.rationale,
+            sources=sorted(set(self.sources)),
+        )
+
+
+@dataclass(frozen=True)
+class Omission:
+    what: str
+    reason: str
+    rule: str
+
+
+@dataclass
+class _Selection:
+    chosen: dict[tuple[str, str | None], Candidate] = field(default_factory=dict)
+    omitted: list[Omission] = field(default_factory=list)
+
+    def add(self, item: Candidate) -> None:
+        known = self.chosen.get(item.key)
+        if known is None:
+            self.chosen[item.key] = item
+        elif known.role == item.role:
+            known.sides |= item.sides
+            known.sources = sorted(set(known.sources) | set(item.sources))
+
+
+def point_region(code: str, level: str | None) -> str:
+    """Body region of a planned point; a Jiaji point's region follows its vertebral level."""
+    if code == _JIAJI and level is not None:
+        return "lower_back" if level.startswith("L") else "upper_back"
+    return atlas_point(code).region
+
+
+def _local(case: ClinicalCase, proto: Protocol, sel: _Selection) -> None:
+    covered: set[str] = set()
+    for rule in proto.local:
+        sides: set[str] = set()
+        for site in case.pain.regions:
+            if site.region.value in rule.when_regions:
+                sides |= _SIDES[site.side.value]
+                covered.add(site.region.value)
+        for point in rule.points if sides else []:
+            affected = ", ".join(r for r in rule.when_regions)
+            text = f"{point.rationale} Local point along the affected limb ({affected})."
+            sel.add(Candidate(point.code, "local", set(sides), text, list(point.sources)))
+    uses_segments = proto.segmental.jiaji or proto.segmental.dermatome_points
+    for site in case.pain.regions:
+        if site.region.value not in covered and not (uses_segments and case.pain.dermatomes):
+            sel.omitted.append(
+                Omission(
+                    what=f"local points for {site.region.value} ({site.side.value})",
+                    reason="the protocol has no published local point set for this region",
+                    rule=f"protocol:{proto.condition}",
+                )
+            )
+
+
+def _segmental(case: ClinicalCase, proto: Protocol, sel: _Selection) -> None:
+    seg = proto.segmental
+    rule = f"protocol:{proto.condition}"
+    if not (seg.jiaji or seg.dermatome_points):
+        for site in case.pain.dermatomes:
+            sel.omitted.append(
+                Omission(f"segmental points for {site.dermatome}", seg.rationale, rule)
+            )
+        return
+    if not case.pain.dermatomes and not proto.local:
+        sel.omitted.append(
+            Omission(
+                "segmental points",
+                "no affected dermatome is given; segmental selection needs it",
+                rule,
+            )
+        )
+    for site in case.pain.dermatomes:
+        entry = dermatome(site.dermatome)
+        sides = set(_SIDES[site.side.value])
+        if seg.jiaji and entry.jiaji:
+            text = f"{seg.rationale} Jiaji (EX-B2) beside the {site.dermatome} spinous process."
+            sel.add(
+                Candidate(
+                    _JIAJI,
+                    "segmental",
+                    set(sides),
+                    text,
+                    [*seg.sources, *entry.sources],
+                    level=site.dermatome,
+                )
+            )
+        elif seg.jiaji:
+            sel.omitted.append(
+                Omission(
+                    f"Jiaji at {site.dermatome}",
+                    "Jiaji (EX-B2) exists from T1 to L5 only (WHO)",
+                    rule,
+                )
+            )
+        for code in entry.points if seg.dermatome_points else []:
+            text = (
+                f"On the {site.dermatome} dermatome near its key sensory point "
+                f"({entry.key_point}); needle around, never through, any lesion."
+            )
+            sel.add(Candidate(code, "local", set(sides), text, [*seg.sources, *entry.sources]))
+
+
+def _distal(proto: Protocol, sel: _Selection) -> None:
+    planned = {code for code, _ in sel.chosen}
+    for point in proto.distal:
+        if point.code in planned:
+            continue
+        midline = atlas_point(point.code).laterality == "midline"
+        sides = set() if midline else {"left", "right"}
+        sel.add(
+            Candidate(
+                point.code, "distal", sides, point.rationale, list(point.sources), midline=midline
+            )
+        )
+
+
+def candidates(case: ClinicalCase, proto: Protocol) -> tuple[list[Candidate], list[Omission]]:
+    """Every point the protocol proposes for this case, and what it could not propose and why."""
+    sel = _Selection()
+    _local(case, proto, sel)
+    _segmental(case, proto, sel)
+    _distal(proto, sel)
+    for item in sel.chosen.values():
+        item.midline = item.midline or atlas_point(item.code).laterality == "midline"
+        if item.midline:
+            item.sides = set()
+    return list(sel.chosen.values()), sel.omitted
+
+
+def _label(item: Candidate) -> str:
+    return f"{item.code} {item.name()}"
+
+
+def _remove_sides(
+    item: Candidate, sides: frozenset[str], finding: SafetyFinding, omitted: list[Omission]
+) -> None:
+    if item.midline:
+        item.sides = set()
+        item.midline = False  # marks the midline point as removed
+        omitted.append(Omission(_label(item), finding.message, finding.rule))
+        return
+    lost = item.sides & sides
+    if lost:
+        item.sides -= lost
+        side = "both sides" if lost == {"left", "right"} else f"{next(iter(lost))} side"
+        omitted.append(Omission(f"{_label(item)} ({side})", finding.message, finding.rule))
+
+
+def apply_exclusions(
+    items: list[Candidate], findings: list[SafetyFinding]
+) -> tuple[list[Candidate], list[Omission]]:
+    """Remove excluded points, regions and dermatomes (with their sides); report each removal."""
+    omitted: list[Omission] = []
+    for finding in findings:
+        for item in items:
+            if not (item.sides or item.midline):
+                continue
+            if item.code in finding.excluded_points:
+                _remove_sides(item, _SIDES["both"], finding, omitted)
+                continue
+            region = point_region(item.code, item.level)
+            for site in finding.excluded_regions:
+                if site.region.value == region:
+                    _remove_sides(item, _SIDES[site.side.value], finding, omitted)
+            for dsite in finding.excluded_dermatome_sites:
+                on_segment = item.level == dsite.dermatome or (
+                    item.code != _JIAJI and item.code in dermatome(dsite.dermatome).points
+                )
+                if on_segment and (item.sides or item.midline):
+                    _remove_sides(item, _SIDES[dsite.side.value], finding, omitted)
+    kept = [item for item in items if item.sides or item.midline]
+    return kept, omitted

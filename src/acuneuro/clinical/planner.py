@@ -1,0 +1,208 @@
+"""The acupuncture planner: a clinical case in, a safe and cited plan out.
+
+The plan follows the condition's protocol (``knowledge/protocols/``): local points along the
+affected limbs, segmental points at the affected dermatomes, distal points, the stimulation and
+the course of the trials it cites. The safety screen (``clinical/safety.py``) runs first: a
+``stop`` returns no points; excluded points, regions, dermatomes (with their side) and
+techniques never reach the plan, and the plan says what it left out and why.
+
+References
+----------
+Source pathway (``shared/seed``): local points along the affected limbs and distal points (DPN),
+points on the affected dermatome and distal points (PHN), stimulation of segmental nerve fibres.
+Protocol sources: see each ``knowledge/protocols/<condition>.yaml``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from acuneuro.clinical._plan_points import Candidate, Omission, apply_exclusions, candidates
+from acuneuro.clinical.case import ClinicalCase, ConditionKind
+from acuneuro.clinical.safety import screen_case, screen_points
+from acuneuro.clinical.safety_model import PlanPoint, SafetyFinding, SafetyScreen, Severity
+from acuneuro.knowledge._protocols import Protocol, protocol
+
+__all__ = ["Course", "Omitted", "Plan", "Reassessment", "Stimulation", "build_plan"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Stimulation(_Frozen):
+    technique: Literal["manual", "electroacupuncture"]
+    frequency_hz: str | None = None
+    retention_min: int | None = None  # None: not reported in the protocol's sources
+    pairs: list[tuple[str, str]] = Field(default_factory=list)
+    note: str
+    sources: list[str] = Field(min_length=1)
+
+
+class Reassessment(_Frozen):
+    week: int
+    instruments: list[str]
+    sources: list[str]
+
+
+class Course(_Frozen):
+    sessions_per_week: int | None
+    weeks: int | None
+    sessions: int | None
+    note: str
+    reassessment: list[Reassessment]
+    sources: list[str] = Field(min_length=1)
+
+
+class Omitted(_Frozen):
+    what: str
+    reason: str
+    rule: str
+
+
+class Plan(_Frozen):
+    condition: ConditionKind
+    protocol: str
+    safety: SafetyScreen
+    points: list[PlanPoint]
+    stimulation: Stimulation | None
+    course: Course | None
+    omitted: list[Omitted]
+    sources: list[str]
+
+
+def _omitted(items: list[Omission]) -> list[Omitted]:
+    return [Omitted(what=o.what, reason=o.reason, rule=o.rule) for o in items]
+
+
+def _electro_blocker(
+    case: ClinicalCase, proto: Protocol, findings: list[SafetyFinding], kept: list[Candidate]
+) -> Omission | None:
+    """Why electroacupuncture cannot be given, or ``None`` when it can."""
+    for finding in findings:
+        if "electroacupuncture" in finding.excluded_techniques:
+            return Omission("electroacupuncture", finding.message, finding.rule)
+    electro = proto.stimulation.electro
+    rule = f"protocol:{proto.condition}"
+    if electro is None:
+        return Omission(
+            "electroacupuncture",
+            "no verified electroacupuncture parameters in the protocol's sources",
+            rule,
+        )
+    chemo = case.chemotherapy
+    given = set(chemo.agents) if chemo is not None and chemo.active else set()
+    during = sorted(given & set(electro.avoid_during_agents))
+    if during:
+        reason = (
+            f"not during {', '.join(during)}: EA to prevent neuropathy during taxanes"
+            " did harm (Greenlee 2016)"
+        )
+        return Omission("electroacupuncture", reason, rule)
+    if electro.pairs and not _usable_pairs(electro.pairs, kept):
+        return Omission(
+            "electroacupuncture", "the points of its electrode pairs were left out", rule
+        )
+    return None
+
+
+def _usable_pairs(pairs: list[tuple[str, str]], kept: list[Candidate]) -> list[tuple[str, str]]:
+    sides = {item.code: item.sides for item in kept if item.level is None}
+    return [(a, b) for a, b in pairs if sides.get(a, set()) & sides.get(b, set())]
+
+
+def _stimulation(
+    case: ClinicalCase,
+    proto: Protocol,
+    findings: list[SafetyFinding],
+    kept: list[Candidate],
+    omitted: list[Omission],
+) -> Stimulation:
+    manual = proto.stimulation.manual
+    electro = proto.stimulation.electro
+    if case.requested.electroacupuncture:
+        blocker = _electro_blocker(case, proto, findings, kept)
+        if blocker is not None:
+            omitted.append(blocker)
+        elif electro is not None:
+            return Stimulation(
+                technique="electroacupuncture",
+                frequency_hz=electro.frequency_hz,
+                retention_min=electro.retention_min,
+                pairs=_usable_pairs(electro.pairs, kept),
+                note=electro.note,
+                sources=list(electro.sources),
+            )
+    return Stimulation(
+        technique="manual",
+        retention_min=manual.retention_min,
+        note=manual.note,
+        sources=list(manual.sources),
+    )
+
+
+def _course(proto: Protocol) -> Course:
+    course = proto.course
+    return Course(
+        sessions_per_week=course.sessions_per_week,
+        weeks=course.weeks,
+        sessions=course.sessions,
+        note=course.note,
+        sources=list(course.sources),
+        reassessment=[
+            Reassessment(week=r.week, instruments=list(r.instruments), sources=list(r.sources))
+            for r in proto.reassessment
+        ],
+    )
+
+
+def _sources(*groups: list[str]) -> list[str]:
+    return sorted({s for group in groups for s in group})
+
+
+def build_plan(case: ClinicalCase) -> Plan:
+    """Screen the case, then select points, stimulation and course from its protocol."""
+    proto = protocol(case.condition.kind.value)
+    findings = screen_case(case)
+    if SafetyScreen.verdict(findings) == "stop":
+        stops = [f for f in findings if f.severity is Severity.stop]
+        stopped = [Omitted(what="all needling today", reason=f.message, rule=f.rule) for f in stops]
+        safety = SafetyScreen(status="stop", findings=findings)
+        return Plan(
+            condition=case.condition.kind,
+            protocol=proto.title,
+            safety=safety,
+            points=[],
+            stimulation=None,
+            course=None,
+            omitted=stopped,
+            sources=_sources(*(f.sources for f in findings)),
+        )
+    proposed, omitted = candidates(case, proto)
+    kept, excluded = apply_exclusions(proposed, findings)
+    omitted += excluded
+    stimulation = _stimulation(case, proto, findings, kept, omitted)
+    plan_points = [item.to_plan_point() for item in kept]
+    findings = findings + screen_points(p.code for p in plan_points)
+    safety = SafetyScreen(status=SafetyScreen.verdict(findings), findings=findings)
+    course = _course(proto)
+    sources = _sources(
+        proto.sources,
+        stimulation.sources,
+        course.sources,
+        *(p.sources for p in plan_points),
+        *(f.sources for f in findings),
+        *(r.sources for r in course.reassessment),
+    )
+    return Plan(
+        condition=case.condition.kind,
+        protocol=proto.title,
+        safety=safety,
+        points=plan_points,
+        stimulation=stimulation,
+        course=course,
+        omitted=_omitted(omitted),
+        sources=sources,
+    )

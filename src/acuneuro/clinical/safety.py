@@ -1,0 +1,231 @@
+"""Pre-session safety screen: the rules of ``knowledge/safety/*.yaml`` applied to one case.
+
+Every rule is data (threshold, lists, message, sources); this module only knows how each
+``kind`` of rule reads the case. Facts a rule needs that the case lacks produce a finding of
+their own with ``not_assessed=True`` (never read as normal). Dates are taken from the case
+(``assessed_on``); no clock is read.
+
+References
+----------
+See the ``sources:`` of each rule and the resolution notes at the top of each YAML file
+(Liao 2013; CTCAE v5; Ladas 2010; Cybularz 2015; Hsieh 2023; Cummings 2011; Carr 2015;
+Cassileth 2013; IWGDF 2019; White 2001; Zhang 2010).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from acuneuro.clinical._safety_case import (
+    chemotherapy_status,
+    foot_affected,
+    lab_problem,
+    limb_regions,
+)
+from acuneuro.clinical.case import ClinicalCase, DermatomeSite, RegionSite
+from acuneuro.clinical.safety_model import SafetyFinding, SafetyScreen, Severity
+from acuneuro.knowledge._atlas import atlas
+from acuneuro.knowledge._safety_rules import (
+    AnticoagulantRule,
+    ChemotherapyCountRule,
+    DeviceElectroRule,
+    FlagRule,
+    InsensateFeetRule,
+    LabBelowRule,
+    LymphoedemaRule,
+    PointCautionRule,
+    PregnancyRule,
+    SafetyRule,
+    SkinRule,
+    safety_rules,
+)
+
+__all__ = ["screen", "screen_case", "screen_points"]
+
+
+def _finding(rule: SafetyRule, message: str, **extra: Any) -> SafetyFinding:
+    return SafetyFinding(
+        rule=rule.id,
+        severity=Severity(extra.pop("severity", rule.severity)),
+        message=message,
+        sources=list(rule.sources),
+        **extra,
+    )
+
+
+def _missing(rule: SafetyRule, message: str, **extra: Any) -> SafetyFinding:
+    """A not-assessed fact must be acknowledged: at least a caution, never silently go."""
+    severity = Severity.stop if rule.severity == "stop" else Severity.caution
+    return _finding(rule, message, severity=severity, not_assessed=True, **extra)
+
+
+def _lab_below(rule: LabBelowRule, case: ClinicalCase) -> list[SafetyFinding]:
+    value = getattr(case.labs, rule.field, None) if case.labs is not None else None
+    if value is None or value >= rule.below:
+        return []
+    return [_finding(rule, rule.message.format(value=value, below=rule.below))]
+
+
+def _chemotherapy_count(rule: ChemotherapyCountRule, case: ClinicalCase) -> list[SafetyFinding]:
+    status = chemotherapy_status(case, rule.after_last_dose_days)
+    if status is None:
+        return []
+    problem = lab_problem(case, rule.fields, rule.max_age_days)
+    if problem is None:
+        return []
+    message = rule.message.format(status=status, max_age_days=rule.max_age_days, problem=problem)
+    return [_finding(rule, message, severity=Severity.caution, not_assessed=True)]
+
+
+def _anticoagulant(rule: AnticoagulantRule, case: ClinicalCase) -> list[SafetyFinding]:
+    if case.medications is None:
+        return [_missing(rule, rule.missing_message)]
+    found: list[SafetyFinding] = []
+    inr = case.labs.inr if case.labs is not None else None
+    for drug in sorted({m.name for m in case.medications if m.name in rule.drugs}):
+        found.append(_finding(rule, rule.message.format(drug=drug)))
+        if drug not in rule.vitamin_k_antagonists:
+            continue
+        if inr is None:
+            found.append(_missing(rule, rule.missing_inr_message.format(drug=drug)))
+        elif inr > rule.inr_above:
+            found.append(_finding(rule, rule.inr_message.format(inr=inr, inr_above=rule.inr_above)))
+    return found
+
+
+def _flag(rule: FlagRule, case: ClinicalCase) -> list[SafetyFinding]:
+    value = getattr(case, rule.field)
+    if value is None:
+        return [_missing(rule, rule.missing_message)]
+    return [_finding(rule, rule.message)] if value else []
+
+
+def _device_electro(rule: DeviceElectroRule, case: ClinicalCase) -> list[SafetyFinding]:
+    if not case.requested.electroacupuncture:
+        return []
+    if case.devices is None:
+        return [_missing(rule, rule.missing_message, excluded_techniques=["electroacupuncture"])]
+    return [
+        _finding(
+            rule, rule.message.format(device=device), excluded_techniques=["electroacupuncture"]
+        )
+        for device in sorted({d.value for d in case.devices if d.value in rule.devices})
+    ]
+
+
+def _pregnancy(rule: PregnancyRule, case: ClinicalCase) -> list[SafetyFinding]:
+    forbidden = sorted(code for code, p in atlas().items() if rule.point_caution in p.cautions)
+    patient = case.patient
+    if patient.pregnant:
+        return [_finding(rule, rule.message, excluded_points=forbidden)]
+    asked = patient.sex in rule.ask_sex and rule.ask_age_from <= patient.age <= rule.ask_age_to
+    if patient.pregnant is None and asked:
+        # Unknown pregnancy fails closed: the forbidden points stay out until it is assessed.
+        return [_missing(rule, rule.missing_message, excluded_points=forbidden)]
+    return []
+
+
+def _skin(rule: SkinRule, case: ClinicalCase) -> list[SafetyFinding]:
+    if case.skin is None:
+        return [_missing(rule, rule.missing_message)]
+    found: list[SafetyFinding] = []
+    for item in case.skin:
+        if item.finding not in rule.findings:
+            continue
+        if item.region is not None:
+            site = item.region.value
+            regions = [RegionSite(region=item.region, side=item.side)]
+            found.append(_skin_finding(rule, item.finding, site, item.side.value, regions, []))
+            continue
+        segment = str(item.dermatome)
+        sites = [DermatomeSite(dermatome=segment, side=item.side)]
+        found.append(
+            _skin_finding(rule, item.finding, f"dermatome {segment}", item.side.value, [], sites)
+        )
+    return found
+
+
+def _skin_finding(
+    rule: SkinRule,
+    finding: str,
+    site: str,
+    side: str,
+    regions: list[RegionSite],
+    dermatomes: list[DermatomeSite],
+) -> SafetyFinding:
+    message = rule.message.format(finding=finding.capitalize(), site=site, side=side)
+    return _finding(
+        rule,
+        message,
+        excluded_regions=regions,
+        excluded_dermatome_sites=dermatomes,
+        excluded_dermatomes=[d.dermatome for d in dermatomes],
+    )
+
+
+def _lymphoedema(rule: LymphoedemaRule, case: ClinicalCase) -> list[SafetyFinding]:
+    if case.lymphoedema is None:
+        return [_missing(rule, rule.missing_message)]
+    found: list[SafetyFinding] = []
+    for site in case.lymphoedema:
+        limb, regions = limb_regions(dict(rule.limbs.items()), site.region.value)
+        excluded = [RegionSite.model_validate({"region": r, "side": site.side}) for r in regions]
+        message = rule.message.format(limb=limb, side=site.side.value)
+        found.append(_finding(rule, message, excluded_regions=excluded))
+    return found
+
+
+def _insensate_feet(rule: InsensateFeetRule, case: ClinicalCase) -> list[SafetyFinding]:
+    value = getattr(case.findings, rule.field)
+    if value:
+        return [_finding(rule, rule.message)]
+    if value is None and foot_affected(case, rule.regions):
+        return [_missing(rule, rule.missing_message)]
+    return []
+
+
+_CASE_RULES: dict[type[Any], Callable[[Any, ClinicalCase], list[SafetyFinding]]] = {
+    LabBelowRule: _lab_below,
+    ChemotherapyCountRule: _chemotherapy_count,
+    AnticoagulantRule: _anticoagulant,
+    FlagRule: _flag,
+    DeviceElectroRule: _device_electro,
+    PregnancyRule: _pregnancy,
+    SkinRule: _skin,
+    LymphoedemaRule: _lymphoedema,
+    InsensateFeetRule: _insensate_feet,
+}
+
+
+def screen_case(
+    case: ClinicalCase, rules: Sequence[SafetyRule] | None = None
+) -> list[SafetyFinding]:
+    """Findings of every case-level rule (all rules except point cautions), in rule order."""
+    found: list[SafetyFinding] = []
+    for rule in safety_rules() if rules is None else rules:
+        evaluate = _CASE_RULES.get(type(rule))
+        if evaluate is not None:
+            found.extend(evaluate(rule, case))
+    return found
+
+
+def screen_points(
+    codes: Iterable[str], rules: Sequence[SafetyRule] | None = None
+) -> list[SafetyFinding]:
+    """Findings of the point-caution rules (e.g. thoracic depth) for the planned point codes."""
+    planned = sorted(set(codes))
+    found: list[SafetyFinding] = []
+    for rule in safety_rules() if rules is None else rules:
+        if not isinstance(rule, PointCautionRule):
+            continue
+        hit = [c for c in planned if rule.point_caution in atlas()[c].cautions]
+        if hit:
+            found.append(_finding(rule, rule.message.format(points=", ".join(hit))))
+    return found
+
+
+def screen(case: ClinicalCase, planned: Iterable[str] = ()) -> SafetyScreen:
+    """The whole screen: case-level findings plus point cautions for the ``planned`` codes."""
+    findings = screen_case(case) + screen_points(planned)
+    return SafetyScreen(status=SafetyScreen.verdict(findings), findings=findings)

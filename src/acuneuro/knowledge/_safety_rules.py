@@ -1,0 +1,161 @@
+"""Pre-session safety rules, as data (``knowledge/safety/*.yaml``).
+
+Each rule has a ``kind`` (which evaluator in ``clinical/safety.py`` reads it), a severity, the
+threshold or list it needs, a message and its sources. A new rule of an existing kind is a data
+change; how each UNVERIFIED fact of the reference was resolved is written in the YAML files.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from acuneuro.knowledge._atlas import REGIONS, atlas
+from acuneuro.knowledge._bibliography import check_cited
+
+__all__ = [
+    "AnticoagulantRule",
+    "ChemotherapyCountRule",
+    "DeviceElectroRule",
+    "FlagRule",
+    "InsensateFeetRule",
+    "LabBelowRule",
+    "LymphoedemaRule",
+    "PointCautionRule",
+    "PregnancyRule",
+    "SafetyRule",
+    "SkinRule",
+    "safety_rules",
+]
+
+Severity = Literal["stop", "exclude", "caution"]
+LabField = Literal["platelets_per_ul", "anc_per_ul"]
+
+
+class _Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    severity: Severity
+    message: str
+    sources: list[str] = Field(min_length=1)
+
+
+class LabBelowRule(_Rule):
+    kind: Literal["lab_below"]
+    field: LabField
+    below: float = Field(gt=0)
+
+
+class ChemotherapyCountRule(_Rule):
+    kind: Literal["chemotherapy_count"]
+    fields: list[LabField] = Field(min_length=1)
+    max_age_days: int = Field(ge=0)
+    after_last_dose_days: int = Field(ge=0)
+
+
+class AnticoagulantRule(_Rule):
+    kind: Literal["anticoagulant"]
+    drugs: list[str] = Field(min_length=1)
+    vitamin_k_antagonists: list[str]
+    inr_above: float = Field(gt=0)
+    inr_message: str
+    missing_message: str
+    missing_inr_message: str
+
+
+class FlagRule(_Rule):
+    kind: Literal["flag"]
+    field: Literal["bleeding_disorder", "fainting_with_needles"]
+    missing_message: str
+
+
+class DeviceElectroRule(_Rule):
+    kind: Literal["device_electro"]
+    devices: list[Literal["pacemaker", "icd", "neurostimulator", "other"]] = Field(min_length=1)
+    missing_message: str
+
+
+class PregnancyRule(_Rule):
+    kind: Literal["pregnancy"]
+    point_caution: Literal["pregnancy"]
+    ask_sex: list[str]
+    ask_age_from: int = Field(ge=0)
+    ask_age_to: int = Field(ge=0)
+    missing_message: str
+
+
+class SkinRule(_Rule):
+    kind: Literal["skin"]
+    findings: list[Literal["ulcer", "infection", "vesicles", "wound"]] = Field(min_length=1)
+    missing_message: str
+
+
+class LymphoedemaRule(_Rule):
+    kind: Literal["lymphoedema"]
+    limbs: dict[Literal["upper", "lower"], list[str]]
+    missing_message: str
+
+
+class InsensateFeetRule(_Rule):
+    kind: Literal["insensate_feet"]
+    field: Literal["protective_sensation_lost"]
+    regions: list[str] = Field(min_length=1)
+    missing_message: str
+
+
+class PointCautionRule(_Rule):
+    kind: Literal["point_caution"]
+    point_caution: Literal["pneumothorax", "eye", "vessel", "medulla"]
+
+
+SafetyRule = Annotated[
+    LabBelowRule
+    | ChemotherapyCountRule
+    | AnticoagulantRule
+    | FlagRule
+    | DeviceElectroRule
+    | PregnancyRule
+    | SkinRule
+    | LymphoedemaRule
+    | InsensateFeetRule
+    | PointCautionRule,
+    Field(discriminator="kind"),
+]
+
+_RULES = TypeAdapter(list[SafetyRule])
+
+
+def _check(rule: SafetyRule, where: str) -> None:
+    check_cited(rule.sources, where)
+    if isinstance(rule, LymphoedemaRule):
+        for regions in rule.limbs.values():
+            unknown = [r for r in regions if r not in REGIONS]
+            if unknown:
+                raise ValueError(f"{where}: unknown region(s) {unknown}")
+    if isinstance(rule, PregnancyRule | PointCautionRule):
+        tagged = [p for p in atlas().values() if rule.point_caution in p.cautions]
+        if not tagged:
+            raise ValueError(f"{where}: no atlas point carries caution {rule.point_caution!r}")
+
+
+@cache
+def safety_rules() -> tuple[SafetyRule, ...]:
+    """Every safety rule, validated and cited, in file order; rule ids are unique."""
+    found: list[SafetyRule] = []
+    folder = resources.files("acuneuro.knowledge").joinpath("safety")
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".yaml"):
+            continue
+        for rule in _RULES.validate_python(yaml.safe_load(entry.read_text("utf-8")) or []):
+            _check(rule, f"safety/{entry.name} {rule.id}")
+            found.append(rule)
+    ids = [r.id for r in found]
+    duplicates = {i for i in ids if ids.count(i) > 1}
+    if duplicates:
+        raise ValueError(f"safety rule id(s) defined twice: {sorted(duplicates)}")
+    return tuple(found)
