@@ -1,0 +1,83 @@
+"""The pure input of the patient reports, and the figures the reports derive from it.
+
+``ReportData`` holds the course as recorded (plan, sessions, scores, medication, adverse events)
+plus the words a clinician supplies (diagnosis, grade, plan, evidence). ``summarise_report``
+computes everything the reports state (adherence, IMMPACT outcome, medication change, adverse
+event rate) with the clinical core, so the PDF, the letter and any screen show the same numbers.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from acuneuro.clinical.adverse_events import AdverseEvent, EventRate, rate_per_1000
+from acuneuro.clinical.course import CourseDefinition, PlannedSession, schedule
+from acuneuro.clinical.medication import MedicationChange, MedicationStatement, medication_change
+from acuneuro.clinical.outcomes import OutcomeSummary, Score, summarise
+from acuneuro.clinical.stricta import Adherence, SessionRecord, adherence
+
+__all__ = ["EvidenceItem", "ReportData", "ReportPatient", "ReportSummary", "summarise_report"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ReportPatient(_Frozen):
+    name: str = Field(min_length=1)
+    age: int | None = Field(default=None, ge=0, le=120)
+    sex: str | None = None
+    identifier: str | None = None
+
+
+class EvidenceItem(_Frozen):
+    statement: str = Field(min_length=1)
+    citation: str = Field(min_length=1)
+
+
+class ReportData(_Frozen):
+    report_date: date
+    clinic: str
+    clinician: str
+    referring_doctor: str | None = None
+    patient: ReportPatient
+    diagnosis: str
+    neupsig_grade: str | None = None  # "definite", "probable", "possible"; None = not assessed
+    plan_summary: str
+    course: CourseDefinition
+    first_session: date
+    sessions: list[SessionRecord] = Field(default_factory=list)
+    scores: list[Score] = Field(default_factory=list)
+    medications: list[MedicationStatement] = Field(default_factory=list)
+    adverse_events: list[AdverseEvent] = Field(default_factory=list)
+    evidence: list[EvidenceItem] = Field(default_factory=list)
+
+
+class ReportSummary(_Frozen):
+    planned: list[PlannedSession]
+    adherence: Adherence
+    outcomes: list[OutcomeSummary]
+    medication: MedicationChange
+    adverse_events: EventRate
+
+
+def summarise_report(data: ReportData) -> ReportSummary:
+    """Every number the reports print, computed from ``data`` by the clinical core."""
+    planned = schedule(data.course, data.first_session)
+    upto = [s for s in data.sessions if s.on <= data.report_date]
+    instruments = list(dict.fromkeys(s.instrument for s in data.scores))
+    outcomes = [
+        summarise(data.scores, i, data.first_session, as_of=data.report_date) for i in instruments
+    ]
+    attended = sum(s.attendance == "attended" for s in upto)
+    return ReportSummary(
+        planned=planned,
+        adherence=adherence(upto, len(planned)),
+        outcomes=outcomes,
+        medication=medication_change(data.medications, data.first_session, data.report_date),
+        adverse_events=rate_per_1000(
+            [e for e in data.adverse_events if e.on <= data.report_date], attended
+        ),
+    )

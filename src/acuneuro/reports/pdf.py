@@ -1,0 +1,230 @@
+"""PDF reports from a ``ReportData``: a progress report for the patient, a letter to the doctor.
+
+Both print only what ``summarise_report`` computed with the clinical core: adherence, outcomes
+with their IMMPACT category (Dworkin et al., J Pain 2008; Farrar et al., Pain 2001), medication
+change with daily MME (CDC 2022), and adverse events graded by CTCAE v5.0. Acupuncture is
+presented as part of the medical plan: the report never suggests changing a medicine on its own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reportlab.platypus import Flowable
+
+from acuneuro.reports._model import ReportData, ReportSummary, summarise_report
+from acuneuro.reports._pdfkit import build_pdf, heading, image, para, small, space, table
+from acuneuro.reports._wording import (
+    category_words,
+    dose_words,
+    number,
+    outcome_sentence,
+    percent,
+)
+from acuneuro.reports.charts import medication_chart, scores_chart
+
+__all__ = ["progress_report_pdf", "referral_letter_pdf"]
+
+
+def _write(pdf: bytes, out: Path | None) -> bytes:
+    if out is not None:
+        out.write_bytes(pdf)
+    return pdf
+
+
+def _outcome_table(s: ReportSummary) -> Flowable:
+    rows = []
+    for o in s.outcomes:
+        latest = f"{number(o.latest.value)} ({o.latest.on.isoformat()})" if o.latest else "none yet"
+        responders = ", ".join(
+            f"{k.removeprefix('responder_')}% responder: {'yes' if v else 'no'}"
+            for k, v in o.responders.items()
+        )
+        rows.append(
+            [
+                o.label,
+                number(o.baseline.value),
+                latest,
+                number(o.change) if o.change is not None else "not computed",
+                percent(o.percent_improvement),
+                category_words(o.category) + (f"; {responders}" if responders else ""),
+            ]
+        )
+    header = ["Measure", "Baseline", "Latest", "Change", "% better", "IMMPACT category"]
+    return table(header, rows, [0.22, 0.1, 0.17, 0.1, 0.1, 0.31])
+
+
+def _medication_table(s: ReportSummary) -> Flowable:
+    rows = [
+        [
+            d.drug,
+            f"{d.baseline_dose:g} {d.unit}/day" if d.baseline_dose else "-",
+            f"{d.dose:g} {d.unit}/day" if d.dose else "-",
+            dose_words(d),
+        ]
+        for d in s.medication.drugs
+    ]
+    m = s.medication
+    rows.append(
+        [
+            f"Opioids, MME/day ({m.mme.table_version})",
+            number(m.mme_baseline.total),
+            number(m.mme.total),
+            f"{m.mme_change:+.1f}" + ("" if m.mme.complete else " (incomplete: see note)"),
+        ]
+    )
+    return table(["Medicine", "At first session", "Now", "Change"], rows, [0.34, 0.22, 0.22, 0.22])
+
+
+def _adverse_table(data: ReportData) -> Flowable:
+    rows = [
+        [
+            e.on.isoformat(),
+            e.description or e.type,
+            str(e.grade),
+            e.relatedness,
+            e.action,
+            e.outcome,
+        ]
+        for e in data.adverse_events
+        if e.on <= data.report_date
+    ]
+    header = ["Date", "Event", "CTCAE grade", "Related", "Action", "Outcome"]
+    return table(header, rows, [0.13, 0.27, 0.1, 0.14, 0.18, 0.18])
+
+
+def _score_chart(data: ReportData, s: ReportSummary, caption: str) -> list[Flowable]:
+    if not data.scores:
+        return []
+    labels = {o.instrument: o.label for o in s.outcomes}
+    png = scores_chart(data.scores, data.sessions, s.outcomes, labels)
+    return [image(png), small(caption), space()]
+
+
+def _medication_chart(data: ReportData) -> list[Flowable]:
+    if not data.medications:
+        return []
+    start = min([data.first_session, *(m.start for m in data.medications)])
+    png = medication_chart(data.medications, start, data.report_date)
+    return [space(), image(png, 0.85), small("Daily dose of each medicine, and opioid MME/day.")]
+
+
+def _sessions_line(s: ReportSummary) -> str:
+    a = s.adherence
+    rate = percent(None if a.rate is None else a.rate * 100)
+    return (
+        f"Sessions delivered: {a.attended} of {a.planned} planned"
+        f" (missed {a.missed}, cancelled {a.cancelled}; adherence {rate})."
+    )
+
+
+def progress_report_pdf(data: ReportData, out: Path | None = None) -> bytes:
+    """The patient's progress report in plain words; written to ``out`` when given."""
+    s = summarise_report(data)
+    story: list[Flowable] = [
+        heading("Your acupuncture progress report", 1),
+        para(f"{data.patient.name} - {data.clinic} - {data.report_date:%d %B %Y}"),
+        heading("What we are treating"),
+        para(data.diagnosis),
+        heading("Your treatment so far"),
+        para(_sessions_line(s)),
+        heading("How you are doing"),
+        *[para(outcome_sentence(o)) for o in s.outcomes],
+        space(),
+        _outcome_table(s),
+        space(),
+        *_score_chart(data, s, "Grey lines mark the sessions you attended."),
+        heading("Your medicines"),
+        para(
+            "Acupuncture is given alongside your medicines, not instead of them. Please change a "
+            "medicine only with your doctor."
+        ),
+        _medication_table(s),
+        *_medication_chart(data),
+        heading("Side effects recorded"),
+        para(
+            f"{s.adverse_events.events} side effect(s) recorded over"
+            f" {s.adverse_events.sessions} sessions."
+        )
+        if data.adverse_events
+        else para("No side effects were recorded."),
+    ]
+    if data.adverse_events:
+        story.append(_adverse_table(data))
+    story += [space(), small(_method_note(s))]
+    return _write(build_pdf(story, "Progress report", data.clinician), out)
+
+
+def _method_note(s: ReportSummary) -> str:
+    rules = {o.baseline.label for o in s.outcomes}
+    return (
+        "How these numbers are worked out: baseline = "
+        + "; ".join(sorted(rules))
+        + ". Percent better = (baseline - latest) / baseline. IMMPACT categories: 15% or more"
+        " minimal, 30% or more moderate, 50% or more substantial (Dworkin 2008; Farrar 2001;"
+        " Sadosky 2016). MME = daily opioid dose x CDC 2022 factor; it measures dose burden and is"
+        " never used to switch one opioid for another."
+    )
+
+
+def referral_letter_pdf(data: ReportData, out: Path | None = None) -> bytes:
+    """A letter to the referring doctor; written to ``out`` when given."""
+    s = summarise_report(data)
+    doctor = data.referring_doctor or "Colleague"
+    patient = data.patient
+    about = ", ".join(
+        x for x in [patient.name, f"{patient.age} years" if patient.age else None, patient.sex] if x
+    )
+    c = data.course
+    points = sorted({p.code for r in data.sessions for p in r.points})
+    story: list[Flowable] = [
+        para(f"{data.clinic}, {data.report_date:%d %B %Y}"),
+        space(),
+        para(f"Dear {doctor},"),
+        para(f"Re: {about}" + (f" ({patient.identifier})" if patient.identifier else "")),
+        heading("Diagnosis"),
+        para(
+            f"{data.diagnosis}. NeuPSIG grade: {data.neupsig_grade or 'not assessed'}"
+            " (Finnerup 2016 grading system)."
+        ),
+        heading("Plan"),
+        para(data.plan_summary),
+        para(
+            f"Course: {c.sessions_per_week} session(s) a week,"
+            f" {c.planned_sessions} sessions planned, from {data.first_session:%d %B %Y}."
+            f" Points used: {', '.join(points) or 'none'}."
+        ),
+        heading("Sessions delivered"),
+        para(_sessions_line(s)),
+        heading("Outcomes"),
+        _outcome_table(s),
+        space(),
+        *_score_chart(data, s, "Grey lines mark attended sessions; dashed: pain baseline."),
+        heading("Medication"),
+        _medication_table(s),
+        *_medication_chart(data),
+        para(f"Overall medication change since the first session: {s.medication.overall}."),
+        heading("Adverse events"),
+    ]
+    rate = s.adverse_events
+    if data.adverse_events:
+        per = number(rate.per_1000)
+        story += [
+            para(f"{rate.events} event(s) in {rate.sessions} sessions ({per} per 1,000 sessions)."),
+            _adverse_table(data),
+        ]
+    else:
+        story.append(para("No adverse events were recorded."))
+    story.append(heading("Evidence behind the treatment"))
+    if data.evidence:
+        story += [para(f"{e.statement} ({e.citation})") for e in data.evidence]
+    else:
+        story.append(para("No evidence summary was attached to this plan."))
+    story += [
+        space(),
+        para("Yours sincerely,"),
+        para(data.clinician),
+        space(),
+        small(_method_note(s)),
+    ]
+    return _write(build_pdf(story, "Letter to the referring doctor", data.clinician), out)

@@ -1,0 +1,71 @@
+import io
+import re
+from pathlib import Path
+
+from pypdf import PdfReader
+
+from acuneuro.reports import ReportData, progress_report_pdf, referral_letter_pdf, summarise_report
+
+
+def text_of(pdf: bytes) -> str:
+    reader = PdfReader(io.BytesIO(pdf))
+    return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
+
+
+def image_count(pdf: bytes) -> int:
+    return sum(len(page.images) for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_the_progress_report_states_baseline_latest_nrs_and_the_immpact_category(
+    report_data: ReportData,
+) -> None:
+    summary = summarise_report(report_data)
+    pain = next(o for o in summary.outcomes if o.instrument == "nrs_pain")
+    # Run-in 7, 6, 7, 6 -> 6.5; latest 3.5: (6.5 - 3.5) / 6.5 = 46% -> moderate (Dworkin 2008).
+    assert (pain.baseline.value, pain.latest and pain.latest.value, pain.category) == (
+        6.5,
+        3.5,
+        "moderate",
+    )
+    text = text_of(progress_report_pdf(report_data))
+    assert "6.5 out of 10 before treatment" in text
+    assert "3.5 at your latest visit" in text
+    assert "moderate (moderate improvement)" in text
+    assert "46%" in text
+
+
+def test_the_letter_states_outcome_medication_and_adverse_events(report_data: ReportData) -> None:
+    text = text_of(referral_letter_pdf(report_data))
+    assert "Dear Dr C Martins (oncology)" in text
+    assert "NeuPSIG grade: probable" in text
+    assert "Baseline" in text and "6.5" in text and "3.5" in text and "moderate" in text
+    assert "Sessions delivered: 15 of 16 planned" in text
+    # tramadol 200 -> 100 mg/day: 40 -> 20 MME/day with the CDC 2022 factor 0.2
+    assert "MME/day (CDC 2022)" in text and "40" in text and "20" in text
+    assert "-20.0" in text
+    assert "1 event(s) in 15 sessions" in text
+    assert "Bao T et al. JAMA Netw Open 2020" in text
+
+
+def test_both_documents_carry_the_two_charts(report_data: ReportData) -> None:
+    assert image_count(progress_report_pdf(report_data)) == 2
+    assert image_count(referral_letter_pdf(report_data)) == 2
+
+
+def test_it_writes_the_pdf_to_the_given_path(report_data: ReportData, tmp_path: Path) -> None:
+    out = tmp_path / "report.pdf"
+    pdf = progress_report_pdf(report_data, out)
+    assert out.read_bytes() == pdf and pdf.startswith(b"%PDF")
+
+
+def test_the_same_data_gives_the_same_bytes(report_data: ReportData) -> None:
+    assert referral_letter_pdf(report_data) == referral_letter_pdf(report_data)
+
+
+def test_a_report_without_follow_up_says_so_instead_of_inventing_a_change(
+    report_data: ReportData,
+) -> None:
+    early = report_data.model_copy(update={"report_date": report_data.first_session})
+    text = text_of(progress_report_pdf(early))
+    assert "no score since treatment started yet" in text
+    assert "not classified" in text
