@@ -177,3 +177,45 @@ def test_adherence_counts_attendance_against_the_plan() -> None:
     a = adherence([session(point("ST36")), missed, cancelled], planned=8)
     assert (a.attended, a.missed, a.cancelled, a.rate) == (1, 1, 1, 1 / 8)
     assert adherence([], planned=0).rate is None
+
+
+def test_it_works_with_a_lookup_built_on_the_knowledge_atlas() -> None:
+    from acuneuro.knowledge._atlas import atlas_point, dermatomes
+
+    def atlas_site(code: str) -> PointSite | None:
+        try:
+            entry = atlas_point(code)
+        except (KeyError, ValueError):
+            return None
+        segs = [d.segment for d in dermatomes().values() if entry.code in d.points]
+        return PointSite(region=Region(entry.region), dermatomes=segs)
+
+    ex = RegionSite(region=Region.foot, side=Side.left)
+    s = screen(finding("ulcer", Severity.exclude, excluded_regions=[ex]))
+    assert check_session(session(point("EX-LE10", "left")), s, set(), atlas_site)
+    assert check_session(session(point("ST36", "left")), s, set(), atlas_site) == []
+
+
+def test_it_asks_why_a_session_departed_from_the_plan() -> None:
+    from acuneuro.clinical.safety_model import PlanPoint
+
+    plan = [
+        PlanPoint(
+            code="ST36", name="Zusanli", role="distal", side="both", rationale="r", sources=["s"]
+        ),
+        PlanPoint(
+            code="LI4", name="Hegu", role="distal", side="both", rationale="r", sources=["s"]
+        ),
+    ]
+    rec = session(point("ST36", "left"))
+    problems = check_session(rec, screen(), set(), site, plan=plan)
+    assert (
+        problems
+        and "LI4 planned but not needled" in problems[0]
+        and "ST36 needled left" in problems[0]
+    )
+    explained = rec.model_copy(update={"deviation": "LI4 skipped: bruise on the hand"})
+    assert check_session(explained, screen(), set(), site, plan=plan) == []
+    assert (
+        check_session(session(point("ST36"), point("LI4")), screen(), set(), site, plan=plan) == []
+    )

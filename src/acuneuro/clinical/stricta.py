@@ -20,7 +20,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from acuneuro.clinical.case import Region
-from acuneuro.clinical.safety_model import PointSide, SafetyScreen, Severity
+from acuneuro.clinical.safety_model import PlanPoint, PointSide, SafetyScreen, Severity
 
 __all__ = [
     "Adherence",
@@ -34,6 +34,7 @@ __all__ = [
     "Stimulation",
     "adherence",
     "check_session",
+    "plan_deviations",
 ]
 
 Attendance = Literal["attended", "cancelled", "missed"]
@@ -200,20 +201,36 @@ def _region_problems(
                 )
 
 
+def plan_deviations(record: SessionRecord, plan: list[PlanPoint]) -> list[str]:
+    """How the needled points differ from the plan's points (STRICTA 1c: extent of variation)."""
+    planned = {p.code.upper(): p.side for p in plan}
+    given = {p.code.upper(): p.side for p in record.points}
+    found = [f"{c} planned but not needled" for c in sorted(planned.keys() - given.keys())]
+    found += [f"{c} needled but not in the plan" for c in sorted(given.keys() - planned.keys())]
+    found += [
+        f"{c} needled {given[c]}, planned {planned[c]}"
+        for c in sorted(planned.keys() & given.keys())
+        if given[c] != planned[c]
+    ]
+    return found
+
+
 def check_session(
     record: SessionRecord,
     screen: SafetyScreen,
     acknowledged_rules: set[str],
-    point_site: PointSiteLookup,
+    point_region: PointSiteLookup,
+    plan: list[PlanPoint] | None = None,
 ) -> list[str]:
     """Problems that forbid recording ``record`` against the day's ``screen`` (empty = may record).
 
     Refuses: any attended session when the screen says ``stop``; a point the screen excluded by
-    code, by region and side, or by dermatome (the point's site comes from ``point_site``, the
+    code, by region and side, or by dermatome (the point's site comes from ``point_region``, the
     atlas lookup, and an unplaceable point is refused when any region exclusion exists); a
     technique the screen excluded; and every ``caution`` whose rule id is not in
-    ``acknowledged_rules``. A session that did not take place is a record of absence and is
-    always accepted.
+    ``acknowledged_rules``. When ``plan`` is given, a departure from its points must be
+    explained in ``record.deviation``. A session that did not take place is a record of absence
+    and is always accepted.
     """
     if record.attendance != "attended":
         return []
@@ -234,12 +251,16 @@ def check_session(
                 if point.code.upper() in {c.upper() for c in f.excluded_points}
             ]
             problems.append(f"{point.code} was excluded by today's screen ({', '.join(rules)})")
-    problems.extend(_region_problems(record, screen, point_site))
+    problems.extend(_region_problems(record, screen, point_region))
     for technique in sorted(record.techniques & screen.excluded_techniques):
         problems.append(f"{technique} was excluded by today's screen")
     for caution in screen.cautions:
         if caution.rule not in acknowledged_rules:
             problems.append(f"caution {caution.rule} is not acknowledged: {caution.message}")
+    if plan is not None and not record.deviation:
+        changes = plan_deviations(record, plan)
+        if changes:
+            problems.append("deviation from the plan is not explained: " + "; ".join(changes))
     return problems
 
 
