@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 from acuneuro.clinical._scoring_answers import AnswerError, Normalised, normalise_answers
 from acuneuro.clinical._scoring_rules import Interval, band_of, compute
@@ -59,6 +59,21 @@ class ScoreResult(BaseModel):
     missing: list[str] = Field(default_factory=list)
     sources: list[str] = Field(default_factory=list)
 
+    @field_serializer("total")
+    def _total_json(self, value: float | None) -> float | int | None:
+        return _number(value)
+
+    @field_serializer("subscales")
+    def _subscales_json(self, value: dict[str, float | None]) -> dict[str, float | int | None]:
+        return {key: _number(v) for key, v in value.items()}
+
+
+def _number(value: float | None) -> float | int | None:
+    # Whole scores print as whole numbers (6, not 6.0), as the published forms show them.
+    if value is not None and float(value).is_integer():
+        return int(value)
+    return value
+
 
 def list_instruments() -> list[dict[str, str]]:
     """Every instrument as ``{"id", "name", "version"}``, sorted by id."""
@@ -89,10 +104,11 @@ def describe_instrument(instrument_id: str) -> dict[str, Any]:
                 "text": item.text,
                 "type": item.type,
                 "options": [
-                    {"code": o.code, "label": o.label, "value": o.value} for o in item.options
+                    {"code": o.code, "label": o.label, "value": _number(o.value)}
+                    for o in item.options
                 ],
-                "min": item.min,
-                "max": item.max,
+                "min": _number(item.min),
+                "max": _number(item.max),
             }
             for item in instrument.items
         ],
