@@ -19,13 +19,27 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from acuneuro.clinical._plan_points import Candidate, Omission, apply_exclusions, candidates
+from acuneuro.clinical._plan_points import (
+    Candidate,
+    Omission,
+    apply_exclusions,
+    candidates,
+    point_region,
+)
 from acuneuro.clinical.case import ClinicalCase, ConditionKind
 from acuneuro.clinical.safety import screen_case, screen_points
 from acuneuro.clinical.safety_model import PlanPoint, SafetyFinding, SafetyScreen, Severity
 from acuneuro.knowledge._protocols import Protocol, protocol
 
-__all__ = ["Course", "Omitted", "Plan", "Reassessment", "Stimulation", "build_plan"]
+__all__ = [
+    "Course",
+    "Omitted",
+    "Plan",
+    "Reassessment",
+    "Stimulation",
+    "build_plan",
+    "point_region",
+]
 
 
 class _Frozen(BaseModel):

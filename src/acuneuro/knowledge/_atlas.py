@@ -90,7 +90,7 @@ class AtlasPoint(_Frozen):
     region: str
     location: str  # our own short paraphrase, not the WHO text
     laterality: Literal["bilateral", "midline"]
-    members: int = Field(default=1, ge=1)  # needles per side for point groups
+    members: int = Field(default=1, ge=1)  # needles in a point group, both sides together
     cautions: tuple[Caution, ...] = ()
     sources: list[str]
 

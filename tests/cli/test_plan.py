@@ -1,0 +1,73 @@
+"""``acuneuro plan --case`` and ``acuneuro points``: JSON out; bad input exits 2 naming it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from acuneuro.cli import app
+
+runner = CliRunner()
+EXAMPLE = Path(__file__).parents[1] / "data" / "case-example.json"
+
+
+def test_plan_of_the_example_case_is_go_with_local_and_distal_points() -> None:
+    result = runner.invoke(app, ["plan", "--case", str(EXAMPLE)])
+    assert result.exit_code == 0, result.output
+    plan = json.loads(result.stdout)
+    assert plan["safety"]["status"] == "go"
+    assert {"local", "distal"} <= {p["role"] for p in plan["points"]}
+    for point in plan["points"]:
+        assert point["rationale"] and point["sources"]
+    assert set(plan) >= {
+        "condition",
+        "safety",
+        "points",
+        "stimulation",
+        "course",
+        "omitted",
+        "sources",
+    }
+
+
+def test_plan_reads_the_case_from_stdin() -> None:
+    result = runner.invoke(app, ["plan", "--case", "-"], input=EXAMPLE.read_text("utf-8"))
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["condition"] == "cipn"
+
+
+def test_a_misspelt_field_exits_2_naming_it() -> None:
+    case = json.loads(EXAMPLE.read_text("utf-8"))
+    case["labs"]["platelet"] = 100
+    result = runner.invoke(app, ["plan", "--case", "-"], input=json.dumps(case))
+    assert result.exit_code == 2
+    assert "labs.platelet" in result.output and "Traceback" not in result.output
+
+
+def test_an_out_of_range_value_exits_2_naming_the_field() -> None:
+    case = json.loads(EXAMPLE.read_text("utf-8"))
+    case["pain"]["dermatomes"] = [{"dermatome": "T13", "side": "left"}]
+    result = runner.invoke(app, ["plan", "--case", "-"], input=json.dumps(case))
+    assert result.exit_code == 2
+    assert "pain.dermatomes.0.dermatome" in result.output
+
+
+def test_a_case_that_is_not_an_object_or_not_json_exits_2() -> None:
+    assert runner.invoke(app, ["plan", "--case", "-"], input="[1, 2]").exit_code == 2
+    result = runner.invoke(app, ["plan", "--case", "-"], input="{not json")
+    assert result.exit_code == 2 and "not valid JSON" in result.output
+
+
+def test_points_filters_by_meridian_and_region() -> None:
+    result = runner.invoke(app, ["points", "--meridian", "LR", "--region", "foot"])
+    assert result.exit_code == 0, result.output
+    assert [p["code"] for p in json.loads(result.stdout)] == ["LR1", "LR2", "LR3", "LR4"]
+    everything = json.loads(runner.invoke(app, ["points"]).stdout)
+    assert sum(1 for p in everything if p["meridian"]) == 361
+
+
+def test_points_with_an_unknown_meridian_exits_2() -> None:
+    result = runner.invoke(app, ["points", "--meridian", "XX"])
+    assert result.exit_code == 2 and "meridian" in result.output
