@@ -69,3 +69,8 @@ def test_it_needs_a_description_for_other() -> None:
 def test_grade_5_must_be_fatal() -> None:
     with pytest.raises(ValidationError, match="grade 5"):
         event("pneumothorax", grade=5)
+
+
+def test_it_rejects_a_negative_session_count() -> None:
+    with pytest.raises(ValueError, match="negative"):
+        rate_per_1000([], -1)

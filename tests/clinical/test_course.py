@@ -86,3 +86,22 @@ def test_sessions_are_strictly_increasing_and_weekly_counts_hold(
         lo = start + timedelta(days=7 * week)
         in_week = [s for s in planned if lo <= s.on < lo + timedelta(days=7)]
         assert len(in_week) == per_week
+
+
+@pytest.mark.parametrize(
+    ("offsets", "message"),
+    [([0], "one increasing offset"), ([3, 1], "one increasing offset"), ([0, 7], "from 0 to 6")],
+)
+def test_it_rejects_bad_day_offsets(offsets: list[int], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        CourseDefinition(sessions_per_week=2, weeks=2, day_offsets=offsets)
+
+
+def test_it_rejects_a_session_listed_twice_for_reassessment() -> None:
+    twice = [Reassessment(session=2, instruments=["a"]), Reassessment(session=2, instruments=["b"])]
+    with pytest.raises(ValidationError, match="listed twice"):
+        CourseDefinition(sessions_per_week=1, weeks=4, reassessments=twice)
+
+
+def test_it_counts_the_weeks_a_course_of_sessions_needs() -> None:
+    assert CourseDefinition(sessions_per_week=2, total_sessions=9).planned_weeks == 5

@@ -95,3 +95,18 @@ def test_it_prompts_a_referral_when_protective_sensation_is_lost() -> None:
     ref = lops_referral([FootExam(on=D, side="right", vibration="absent")])
     assert ref is not None and ref.sides == ["right"] and "refer" in ref.message
     assert lops_referral([FootExam(on=D, side="right", vibration="present")]) is None
+
+
+def test_an_exam_without_results_neither_sets_nor_clears_loss_of_sensation() -> None:
+    exams = [
+        FootExam(on=D, side="left", monofilament="present"),
+        FootExam(on=D, side="right", monofilament="present"),
+        FootExam(on=D + timedelta(days=30), side="left"),
+        FootExam(on=D + timedelta(days=60), side="left", monofilament="absent"),
+        FootExam(on=D + timedelta(days=60), side="right", monofilament="present"),
+    ]
+    timeline = foot_timeline(exams)
+    assert [t.lops for t in timeline] == [False, None, True]
+    assert timeline[2].newly_lost
+    # The untested exam in between does not hide the earlier normal result from the referral.
+    assert lops_referral(exams[:3]) is None

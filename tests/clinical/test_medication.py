@@ -195,3 +195,16 @@ def test_mme_change_equals_difference_of_the_two_days(
 ) -> None:
     change = medication_change(statements, D0, D0 + timedelta(days=day))
     assert change.mme_change == pytest.approx(change.mme.total - change.mme_baseline.total)
+
+
+def test_it_reports_an_increase_per_drug_and_overall() -> None:
+    statements = [
+        stmt("duloxetine", 60, stop=D0 + timedelta(days=13)),
+        stmt("duloxetine", 90, start=D0 + timedelta(days=14)),
+    ]
+    change = medication_change(statements, D0, D0 + timedelta(days=20))
+    assert change.drugs[0].direction == "increased" and change.drugs[
+        0
+    ].percent_change == pytest.approx(50)
+    assert change.overall == "increased"
+    assert medication_change(statements, D0, D0).overall == "unchanged"

@@ -137,3 +137,17 @@ def test_run_in_baseline_is_the_mean_and_change_is_latest_minus_baseline(
     s = summarise([*run_in(*run), nrs(latest, 14)], "nrs_pain", FIRST)
     assert s.baseline.value == pytest.approx(sum(run) / len(run))
     assert s.change == pytest.approx(latest - sum(run) / len(run))
+
+
+def test_an_instrument_can_take_its_baseline_from_the_last_pre_treatment_score() -> None:
+    scores = [
+        Score(instrument="bpi_interference", value=v, on=FIRST + timedelta(days=d))
+        for v, d in ((7, -6), (6, -5), (6, -4), (5, -3), (5, 0))
+    ]
+    b = baseline(scores, "bpi_interference", FIRST)
+    assert (b.value, b.rule, b.fell_back, b.dates) == (5, "last_pre_treatment", False, [FIRST])
+
+
+def test_it_says_when_there_is_no_score_after_the_first_session() -> None:
+    s = summarise(run_in(6, 6, 6, 6), "nrs_pain", FIRST)
+    assert s.latest is None and s.not_computed == "no score after the first session"

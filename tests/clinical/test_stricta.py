@@ -219,3 +219,39 @@ def test_it_asks_why_a_session_departed_from_the_plan() -> None:
     assert (
         check_session(session(point("ST36"), point("LI4")), screen(), set(), site, plan=plan) == []
     )
+
+
+def test_it_refuses_a_frequency_for_manual_stimulation() -> None:
+    with pytest.raises(ValidationError, match="only for electrical"):
+        Stimulation(kind="manual", frequency_hz=2)
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"attendance": "missed"}, "reason_not_attended"),
+        ({"attendance": "attended", "deviation": "no needles"}, "practitioner"),
+    ],
+)
+def test_it_needs_the_stricta_context_for_each_kind_of_session(
+    fields: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ValidationError, match=message):
+        SessionRecord.model_validate({"session_number": 1, "on": DAY, **fields})
+
+
+def test_it_refuses_the_same_point_and_side_twice() -> None:
+    with pytest.raises(ValidationError, match="listed twice"):
+        session(point("ST36"), point("st36"))
+
+
+def test_moxibustion_alone_is_a_technique_of_the_session() -> None:
+    rec = SessionRecord(
+        session_number=1,
+        on=DAY,
+        attendance="attended",
+        practitioner=Practitioner(name="A", qualification="B"),
+        co_interventions=["Moxibustion over ST36"],
+        deviation="moxibustion only today",
+    )
+    assert rec.techniques == {"moxibustion"} and rec.needle_count == 0
