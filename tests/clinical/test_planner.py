@@ -136,3 +136,9 @@ def test_a_region_without_a_local_set_is_reported() -> None:
                      pain={"regions": [{"region": "thigh", "side": "left"}]})  # fmt: skip
     plan = build_plan(case)
     assert any(o.what == "local points for thigh (left)" for o in plan.omitted)
+
+
+def test_a_case_without_affected_regions_gets_no_local_points_and_is_told_why() -> None:
+    plan = build_plan(make_case(pain={"regions": [], "nrs": 5}))
+    assert all(p.role == "distal" for p in plan.points)
+    assert any(o.what == "local points" for o in plan.omitted)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib import resources
+
 from acuneuro.knowledge._atlas import atlas_point
 from acuneuro.knowledge._bibliography import bibliography
 from acuneuro.knowledge._protocols import CONDITIONS, LOWER_LIMB, UPPER_LIMB, protocol, protocols
@@ -57,3 +59,11 @@ def test_phn_selects_segmentally_and_reassessment_is_planned() -> None:
     assert phn.segmental.jiaji and phn.segmental.dermatome_points
     for proto in protocols().values():
         assert proto.reassessment and proto.reassessment[0].week == 0
+
+
+def test_reassessment_names_instruments_of_the_knowledge_base() -> None:
+    folder = resources.files("acuneuro.knowledge").joinpath("instruments")
+    known = {e.name.removesuffix(".yaml") for e in folder.iterdir() if e.name.endswith(".yaml")}
+    for proto in protocols().values():
+        for step in proto.reassessment:
+            assert set(step.instruments) <= known, (proto.condition, step.week)

@@ -104,6 +104,11 @@ def _local(case: ClinicalCase, proto: Protocol, sel: _Selection) -> None:
             text = f"{point.rationale} Local point along the affected limb ({affected})."
             sel.add(Candidate(point.code, "local", set(sides), text, list(point.sources)))
     uses_segments = proto.segmental.jiaji or proto.segmental.dermatome_points
+    if proto.local and not case.pain.regions:
+        sel.omitted.append(Omission(
+            "local points", "no affected region is given; local points need it",
+            f"protocol:{proto.condition}",
+        ))  # fmt: skip
     for site in case.pain.regions:
         if site.region.value not in covered and not (uses_segments and case.pain.dermatomes):
             sel.omitted.append(
