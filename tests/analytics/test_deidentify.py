@@ -144,6 +144,16 @@ def test_it_refuses_a_declared_column_that_is_missing(planted: Any) -> None:
         deidentify(frame, planted.dictionary, Profile.safe_harbor, as_of=AS_OF)
 
 
+def test_it_refuses_a_text_attribute_that_singles_out_each_patient(planted: Any) -> None:
+    frame = planted.frame.assign(lab_accession=planted.frame["mrn"].str.replace("MRN", "LAB"))
+    specs = [*planted.dictionary.columns, ColumnSpec(name="lab_accession", kind="attribute")]
+    with pytest.raises(ValueError, match="lab_accession: every value belongs to a single"):
+        deidentify(frame, DataDictionary(columns=specs), Profile.safe_harbor, as_of=AS_OF)
+    # Shared text values are ordinary attributes.
+    shared = frame.assign(lab_accession=frame["sex"].map({"female": "F-panel", "male": "M"}))
+    deidentify(shared, DataDictionary(columns=specs), Profile.safe_harbor, as_of=AS_OF)
+
+
 def test_it_names_the_column_of_a_bad_date(planted: Any) -> None:
     frame = planted.frame.astype({"visit_date": "object"})
     frame.loc[frame.index[0], "visit_date"] = "not a date"

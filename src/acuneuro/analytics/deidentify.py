@@ -225,6 +225,16 @@ def _offsets(surrogate_ids: pd.Series) -> pd.Series:
     return surrogate_ids.map(offsets)
 
 
+def _looks_unique(values: pd.Series, research_id: pd.Series) -> bool:
+    """True for a text column whose every value belongs to one patient (a code, class R)."""
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return False
+    pairs = pd.DataFrame({"v": values.astype("object"), "p": research_id}).dropna()
+    distinct = pairs["v"].nunique()
+    owners = pairs.drop_duplicates().groupby("v")["p"].nunique()
+    return bool(distinct >= privacy_policy().k_anonymity.default_k and owners.max() == 1)
+
+
 def smallest_class_size(frame: pd.DataFrame, quasi: list[str], key: str) -> int:
     """Fewest distinct ``key`` values sharing one combination of ``quasi`` values (nulls too)."""
     if frame.empty:
@@ -294,6 +304,12 @@ def deidentify(
             out[spec.name] = shifted.dt.date.astype("object").where(shifted.notna(), None)
             transform = "date shifted by one random offset per patient (intervals kept)"
         else:
+            if spec.kind is ColumnKind.attribute and _looks_unique(values, research_id):
+                # Safe Harbor class R: a value no two patients share identifies one of them.
+                raise ValueError(
+                    f"{spec.name}: every value belongs to a single patient, so it may be an "
+                    "identifying code; declare it as identifier or quasi_identifier"
+                )
             out[spec.name] = values
             transform = "unchanged"
             if spec.kind is ColumnKind.quasi_identifier:
