@@ -5,10 +5,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from acuneuro.clinical._medication_cautions import medication_cautions
 from acuneuro.clinical.medication import (
     MedicationStatement,
     daily_doses,
+    medication_cautions,
     medication_change,
     mme_factor,
     mme_on,

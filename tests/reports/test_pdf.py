@@ -69,3 +69,22 @@ def test_a_report_without_follow_up_says_so_instead_of_inventing_a_change(
     text = text_of(progress_report_pdf(early))
     assert "no score since treatment started yet" in text
     assert "not classified" in text
+
+
+def test_the_letter_names_medicines_that_mme_could_not_count(report_data: ReportData) -> None:
+    from acuneuro.clinical.medication import MedicationStatement
+
+    extra = MedicationStatement(
+        drug="buprenorphine", daily_dose=10, unit="mcg/h", start=report_data.first_session
+    )
+    data = report_data.model_copy(update={"medications": [*report_data.medications, extra]})
+    text = text_of(referral_letter_pdf(data))
+    assert "(incomplete: see below)" in text
+    assert "Not counted in MME (no CDC 2022 factor or unknown drug): buprenorphine." in text
+    assert "not in catalogue" in text and "1 (strong)" in text  # duloxetine: NeuPSIG 2015 line 1
+
+
+def test_the_letter_carries_the_medication_cautions_of_the_day(report_data: ReportData) -> None:
+    # The example takes tramadol with duloxetine (an SNRI): serotonin syndrome caution.
+    text = text_of(referral_letter_pdf(report_data))
+    assert "Caution: tramadol + duloxetine: Tramadol with an SSRI or SNRI" in text

@@ -8,14 +8,11 @@ J Pharm Pract 2014). A missing creatinine clearance is reported as not assessed,
 
 from __future__ import annotations
 
-from datetime import date
-
 from pydantic import BaseModel, ConfigDict
 
-from acuneuro.clinical.medication import MedicationStatement, daily_doses
 from acuneuro.knowledge._course import drug_knowledge
 
-__all__ = ["MedicationCaution", "medication_cautions"]
+__all__ = ["MedicationCaution", "cautions_for_doses"]
 
 
 class MedicationCaution(BaseModel):
@@ -76,9 +73,8 @@ def _combinations(drugs: set[str]) -> list[MedicationCaution]:
     return found
 
 
-def medication_cautions(
-    statements: list[MedicationStatement], day: date, crcl_ml_min: float | None
+def cautions_for_doses(
+    doses: dict[tuple[str, str], float], crcl_ml_min: float | None
 ) -> list[MedicationCaution]:
-    """Cautions for the drugs taken on ``day``; ``crcl_ml_min`` None means not assessed."""
-    doses = daily_doses(statements, day)
+    """Cautions for one day's total doses per (drug, unit); ``crcl_ml_min`` None = not assessed."""
     return _renal(doses, crcl_ml_min) + _combinations({drug for drug, _ in doses})

@@ -19,15 +19,18 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from acuneuro.clinical._medication_cautions import MedicationCaution, cautions_for_doses
 from acuneuro.knowledge._course import drug_knowledge
 
 __all__ = [
     "DrugChange",
+    "MedicationCaution",
     "MedicationChange",
     "MedicationStatement",
     "MmeContribution",
     "MmeResult",
     "daily_doses",
+    "medication_cautions",
     "medication_change",
     "mme_factor",
     "mme_on",
@@ -217,3 +220,16 @@ def medication_change(
         mme_change=m1.total - m0.total,
         overall=overall,
     )
+
+
+def medication_cautions(
+    statements: list[MedicationStatement], day: date, crcl_ml_min: float | None
+) -> list[MedicationCaution]:
+    """Cautions for the drugs taken on ``day``: kidney-function dose bands and combinations.
+
+    Gabapentin and pregabalin bands by creatinine clearance (US labels); gabapentinoids with
+    opioids or other CNS depressants (FDA Drug Safety Communication, 19 Dec 2019); tramadol with
+    SSRIs/SNRIs (Park et al., J Pharm Pract 2014). ``crcl_ml_min`` None means not assessed, and
+    a gabapentinoid is then reported as unchecked, never as within range.
+    """
+    return cautions_for_doses(daily_doses(statements, day), crcl_ml_min)

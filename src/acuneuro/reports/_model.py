@@ -14,7 +14,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from acuneuro.clinical.adverse_events import AdverseEvent, EventRate, rate_per_1000
 from acuneuro.clinical.course import CourseDefinition, PlannedSession, schedule
-from acuneuro.clinical.medication import MedicationChange, MedicationStatement, medication_change
+from acuneuro.clinical.medication import (
+    MedicationCaution,
+    MedicationChange,
+    MedicationStatement,
+    medication_cautions,
+    medication_change,
+)
 from acuneuro.clinical.outcomes import OutcomeSummary, Score, summarise
 from acuneuro.clinical.stricta import Adherence, SessionRecord, adherence
 
@@ -51,6 +57,8 @@ class ReportData(_Frozen):
     sessions: list[SessionRecord] = Field(default_factory=list)
     scores: list[Score] = Field(default_factory=list)
     medications: list[MedicationStatement] = Field(default_factory=list)
+    # Creatinine clearance (Cockcroft-Gault, mL/min) for gabapentinoid bands; None = not assessed.
+    crcl_ml_min: float | None = Field(default=None, gt=0)
     adverse_events: list[AdverseEvent] = Field(default_factory=list)
     evidence: list[EvidenceItem] = Field(default_factory=list)
 
@@ -60,6 +68,7 @@ class ReportSummary(_Frozen):
     adherence: Adherence
     outcomes: list[OutcomeSummary]
     medication: MedicationChange
+    cautions: list[MedicationCaution]
     adverse_events: EventRate
 
 
@@ -77,6 +86,7 @@ def summarise_report(data: ReportData) -> ReportSummary:
         adherence=adherence(upto, len(planned)),
         outcomes=outcomes,
         medication=medication_change(data.medications, data.first_session, data.report_date),
+        cautions=medication_cautions(data.medications, data.report_date, data.crcl_ml_min),
         adverse_events=rate_per_1000(
             [e for e in data.adverse_events if e.on <= data.report_date], attended
         ),

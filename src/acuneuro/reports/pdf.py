@@ -12,6 +12,7 @@ from pathlib import Path
 
 from reportlab.platypus import Flowable
 
+from acuneuro.knowledge._course import drug_knowledge
 from acuneuro.reports._model import ReportData, ReportSummary, summarise_report
 from acuneuro.reports._pdfkit import build_pdf, heading, image, para, small, space, table
 from acuneuro.reports._wording import (
@@ -54,26 +55,47 @@ def _outcome_table(s: ReportSummary) -> Flowable:
     return table(header, rows, [0.22, 0.1, 0.17, 0.1, 0.1, 0.31])
 
 
-def _medication_table(s: ReportSummary) -> Flowable:
-    rows = [
-        [
+def _line(drug: str) -> str:
+    entry = drug_knowledge().drug(drug)
+    if entry is None:
+        return "not in catalogue"
+    line = entry.neupsig_2015
+    return f"{line.line} ({line.strength})" if line else "-"
+
+
+def _medication_table(s: ReportSummary, with_line: bool = False) -> Flowable:
+    rows = []
+    for d in s.medication.drugs:
+        row = [
             d.drug,
             f"{d.baseline_dose:g} {d.unit}/day" if d.baseline_dose else "-",
             f"{d.dose:g} {d.unit}/day" if d.dose else "-",
             dose_words(d),
         ]
-        for d in s.medication.drugs
-    ]
+        rows.append([*row, _line(d.drug)] if with_line else row)
     m = s.medication
-    rows.append(
-        [
-            f"Opioids, MME/day ({m.mme.table_version})",
-            number(m.mme_baseline.total),
-            number(m.mme.total),
-            f"{m.mme_change:+.1f}" + ("" if m.mme.complete else " (incomplete: see note)"),
-        ]
+    mme_row = [
+        f"Opioids, MME/day ({m.mme.table_version})",
+        number(m.mme_baseline.total),
+        number(m.mme.total),
+        f"{m.mme_change:+.1f}" + ("" if m.mme.complete else " (incomplete: see below)"),
+    ]
+    rows.append([*mme_row, ""] if with_line else mme_row)
+    header = ["Medicine", "At first session", "Now", "Change"]
+    if with_line:
+        return table([*header, "NeuPSIG 2015 line"], rows, [0.3, 0.17, 0.17, 0.18, 0.18])
+    return table(header, rows, [0.34, 0.22, 0.22, 0.22])
+
+
+def _mme_gaps(s: ReportSummary) -> list[Flowable]:
+    m = s.medication
+    gaps = sorted(
+        set(m.mme.not_convertible + m.mme.unknown_drugs)
+        | set(m.mme_baseline.not_convertible + m.mme_baseline.unknown_drugs)
     )
-    return table(["Medicine", "At first session", "Now", "Change"], rows, [0.34, 0.22, 0.22, 0.22])
+    if not gaps:
+        return []
+    return [small(f"Not counted in MME (no CDC 2022 factor or unknown drug): {', '.join(gaps)}.")]
 
 
 def _adverse_table(data: ReportData) -> Flowable:
@@ -140,6 +162,7 @@ def progress_report_pdf(data: ReportData, out: Path | None = None) -> bytes:
             "medicine only with your doctor."
         ),
         _medication_table(s),
+        *_mme_gaps(s),
         *_medication_chart(data),
         heading("Side effects recorded"),
         para(
@@ -201,9 +224,11 @@ def referral_letter_pdf(data: ReportData, out: Path | None = None) -> bytes:
         space(),
         *_score_chart(data, s, "Grey lines mark attended sessions; dashed: pain baseline."),
         heading("Medication"),
-        _medication_table(s),
+        _medication_table(s, with_line=True),
+        *_mme_gaps(s),
         *_medication_chart(data),
         para(f"Overall medication change since the first session: {s.medication.overall}."),
+        *[para(f"Caution: {c.message}") for c in s.cautions],
         heading("Adverse events"),
     ]
     rate = s.adverse_events
