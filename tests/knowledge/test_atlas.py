@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from acuneuro.clinical.case import Region
+from acuneuro.knowledge import _atlas as _atlas_module
 from acuneuro.knowledge._atlas import (
     MERIDIAN_COUNTS,
     atlas,
@@ -120,3 +123,25 @@ def test_innervation_derived_entries_name_a_nerve_and_unverified_ones_do_not() -
             assert entry.roots == []
         else:
             assert entry.nerves
+
+
+def _without_row(code: str) -> Callable[[str], str]:
+    real = _atlas_module.knowledge_text
+
+    def text(relative: str) -> str:
+        lines = real(relative).splitlines(keepends=True)
+        return "".join(line for line in lines if not line.startswith(f"{code},"))
+
+    return text
+
+
+def test_loading_fails_when_a_meridian_misses_a_point(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_atlas_module, "knowledge_text", _without_row("KI12"))
+    _atlas_module.atlas.cache_clear()
+    try:
+        with pytest.raises(ValueError, match=r"meridian KI must hold points 1\.\.27"):
+            _atlas_module.atlas()
+    finally:
+        monkeypatch.undo()
+        _atlas_module.atlas.cache_clear()
+    assert len(_atlas_module.atlas()) == 376

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from importlib import resources
 
+import pytest
+
+from acuneuro.knowledge import _protocols as _protocols_module
 from acuneuro.knowledge._atlas import atlas_point
 from acuneuro.knowledge._bibliography import bibliography
 from acuneuro.knowledge._protocols import CONDITIONS, LOWER_LIMB, UPPER_LIMB, protocol, protocols
@@ -67,3 +70,23 @@ def test_reassessment_names_instruments_of_the_knowledge_base() -> None:
     for proto in protocols().values():
         for step in proto.reassessment:
             assert set(step.instruments) <= known, (proto.condition, step.week)
+
+
+def test_loading_rejects_a_local_point_off_the_limb(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = _protocols_module.knowledge_text
+
+    def text(relative: str) -> str:
+        raw = real(relative)
+        if relative.endswith("cipn.yaml"):
+            return raw.replace("{code: SP6,", "{code: LU1,", 1)
+        return raw
+
+    monkeypatch.setattr(_protocols_module, "knowledge_text", text)
+    _protocols_module.protocols.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="LU1 is not on the affected limb"):
+            _protocols_module.protocols()
+    finally:
+        monkeypatch.undo()
+        _protocols_module.protocols.cache_clear()
+    assert len(_protocols_module.protocols()) == len(CONDITIONS)
