@@ -190,6 +190,42 @@ def test_a_minimal_definition_validates() -> None:
         },
         {"items": [{"id": "a", "text": "a", "type": "number", "min": 5, "max": 1}]},
         {"unknown_key": 1},
+        {
+            "cutoffs": [
+                {
+                    "score": "total",
+                    "sources": ["s"],
+                    "bands": [
+                        {"min": 0, "max": 5, "label": "a", "positive": False},
+                        {"min": 5, "max": 10, "label": "b", "positive": True},
+                    ],
+                }
+            ]
+        },
+        {
+            "items": [
+                {
+                    "id": "a",
+                    "text": "a",
+                    "type": "choice",
+                    "options": [
+                        {"code": "x", "label": "x", "value": 0},
+                        {"code": "y", "label": "y", "value": 1},
+                    ],
+                }
+            ],
+            "scores": [
+                {
+                    "id": "total",
+                    "label": "t",
+                    "method": "lookup",
+                    "items": ["a"],
+                    "table": {"x": 0},
+                    "range": [0, 1],
+                    "sources": ["s"],
+                }
+            ],
+        },
     ],
 )
 def test_it_rejects_inconsistent_definitions(changes: dict[str, Any]) -> None:

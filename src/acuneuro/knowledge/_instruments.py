@@ -11,6 +11,7 @@ change. A rule or cut-off whose published form could not be confirmed carries
 from __future__ import annotations
 
 from functools import cache
+from itertools import pairwise
 from importlib import resources
 from typing import Literal
 
@@ -219,9 +220,18 @@ class Instrument(_Strict):
             unknown = set(score.items) - set(item_ids)
             if unknown:
                 raise ValueError(f"{self.id}: score {score.id} names unknown items {unknown}")
+            if score.table is not None:
+                codes = {o.code for o in self.item(score.items[0]).options}
+                if set(score.table) != codes:
+                    raise ValueError(f"{self.id}: lookup {score.id} must map every option code")
         for cutoff in self.cutoffs:
             if cutoff.score not in score_ids:
                 raise ValueError(f"{self.id}: cut-off on unknown score {cutoff.score!r}")
+            bands = cutoff.bands
+            if any(b.min > b.max for b in bands) or any(
+                a.max >= b.min for a, b in pairwise(bands)
+            ):
+                raise ValueError(f"{self.id}: cut-off bands on {cutoff.score} must ascend")
         if sum(1 for c in self.cutoffs if c.primary) > 1:
             raise ValueError(f"{self.id}: at most one primary cut-off")
         if not set(self.profile) <= set(item_ids):
