@@ -11,8 +11,8 @@ change. A rule or cut-off whose published form could not be confirmed carries
 from __future__ import annotations
 
 from functools import cache
-from itertools import pairwise
 from importlib import resources
+from itertools import pairwise
 from typing import Literal
 
 import yaml
