@@ -3,6 +3,8 @@ from typing import Any
 
 import pytest
 from fhir.resources.R4B.bundle import Bundle
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from acuneuro.clinical.adverse_events import AdverseEvent
@@ -183,3 +185,34 @@ def test_it_refuses_a_bundle_that_mixes_patients() -> None:
     bundle["entry"][0]["resource"]["subject"]["reference"] = "Patient/other"
     with pytest.raises(ValueError, match="mixes patients"):
         parse_course_bundle(bundle)
+
+
+days = st.integers(-400, 400).map(lambda n: D0 + timedelta(days=n))
+scores = st.builds(
+    lambda v, on: Score(instrument="nrs_pain", value=v, on=on),
+    st.integers(0, 100).map(lambda n: n / 10),
+    days,
+)
+medications = st.builds(
+    lambda drug, dose, start, length: MedicationStatement(
+        drug=drug,
+        daily_dose=dose,
+        unit="mg",
+        start=start,
+        stop=None if length < 0 else start + timedelta(days=length),
+    ),
+    st.sampled_from(["morphine", "pregabalin", "duloxetine", "oxycodone"]),
+    st.floats(0.5, 4000, allow_nan=False).map(lambda x: round(x, 2)),
+    days,
+    st.integers(-1, 200),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(scores, max_size=6), st.lists(medications, max_size=6))
+def test_any_scores_and_medication_survive_the_round_trip(
+    s: list[Score], m: list[MedicationStatement]
+) -> None:
+    record = CourseRecord(scores=s, medications=m)
+    patient = PATIENT if s or m else None  # an empty Bundle carries no patient
+    assert parse_course_bundle(course_bundle(record, PATIENT)) == (patient, record)

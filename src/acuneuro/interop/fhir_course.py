@@ -314,10 +314,11 @@ def _parse_adverse_event(r: Mapping[str, Any]) -> AdverseEvent:
     )
 
 
-def parse_course_bundle(bundle: Mapping[str, Any]) -> tuple[str, CourseRecord]:
+def parse_course_bundle(bundle: Mapping[str, Any]) -> tuple[str | None, CourseRecord]:
     """The patient reference and the course content of a Bundle made by ``course_bundle``.
 
     The Bundle is validated with ``fhir.resources`` first; every entry must concern one patient.
+    An empty Bundle names no patient (None).
     """
     checked = _dump(Bundle.model_validate(dict(bundle)))
     parsers = {
@@ -338,5 +339,4 @@ def parse_course_bundle(bundle: Mapping[str, Any]) -> tuple[str, CourseRecord]:
         found[name].append(parse(resource))
     if len(patients) > 1:
         raise ValueError(f"Bundle mixes patients: {', '.join(sorted(patients))}")
-    patient = patients.pop() if patients else ""
-    return patient, CourseRecord.model_validate(found)
+    return (patients.pop() if patients else None), CourseRecord.model_validate(found)
