@@ -41,6 +41,7 @@ def test_backup_then_restore_prints_the_same_tables(runner: CliRunner, tmp_path:
     summary = json.loads(made.stdout)
     assert summary["tables"] == {"clinic": 1, "patient": 2}
     assert len(summary["archive_sha256"]) == 64
+    assert summary["seconds"] >= 0
     back = runner.invoke(app, ["restore", str(archive)], env={"ACUNEURO_DATABASE_URL": target})
     assert back.exit_code == 0, back.output
     assert json.loads(back.stdout)["tables"] == summary["tables"]

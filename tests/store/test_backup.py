@@ -221,6 +221,7 @@ def test_a_backup_taken_while_another_thread_writes_is_one_snapshot(
         with writer_engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA journal_mode=WAL")
     committed = threading.Semaphore(0)
+    acknowledged: list[int] = []
     stop = threading.Event()
 
     def write() -> None:
@@ -240,6 +241,7 @@ def test_a_backup_taken_while_another_thread_writes_is_one_snapshot(
                     sa.text("INSERT INTO visit (id, patient_id, at) VALUES (:i, :i, '2025-02-02')"),
                     {"i": n},
                 )
+            acknowledged.append(n)
             committed.release()
 
     def between_tables(table: str, rows: int) -> None:
@@ -252,6 +254,7 @@ def test_a_backup_taken_while_another_thread_writes_is_one_snapshot(
     thread.start()
     try:
         assert committed.acquire(timeout=10)
+        before = set(acknowledged)
         manifest = backup_database(source, tmp_path / "hot.backup", progress=between_tables)
     finally:
         stop.set()
@@ -262,6 +265,7 @@ def test_a_backup_taken_while_another_thread_writes_is_one_snapshot(
     patients = {r[0] for r in rows["patient"] if r[0] > 1000}
     visits = {r[0] for r in rows["visit"] if r[0] > 1000}
     assert patients == visits and patients
+    assert before <= patients  # every write acknowledged before the backup began is in it
     final = _python_rows(source)
     assert len(final["patient"]) > len(rows["patient"])  # the writer went on after the snapshot
     assert {t["name"]: t["rows"] for t in manifest["tables"]}["patient"] == len(rows["patient"])

@@ -9,6 +9,7 @@ printed).
 from __future__ import annotations
 
 import hashlib
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -43,8 +44,11 @@ def _shown(url: sa.URL) -> str:
     return url.render_as_string(hide_password=True)
 
 
-def _summary(manifest: dict[str, Any], archive: Path, url: sa.URL) -> dict[str, Any]:
+def _summary(
+    manifest: dict[str, Any], archive: Path, url: sa.URL, started: float
+) -> dict[str, Any]:
     return {
+        "seconds": round(time.monotonic() - started, 3),
         "archive": str(archive),
         "archive_sha256": hashlib.sha256(archive.read_bytes()).hexdigest(),
         "database": _shown(url),
@@ -65,13 +69,14 @@ def backup(
         fail(f"--out: {out} already exists; choose a new file")
     if not out.parent.is_dir():
         fail(f"--out: folder {out.parent} does not exist")
+    started = time.monotonic()
     try:
         manifest = backup_database(url, out)
     except BackupError as exc:
         fail(str(exc))
     except sa.exc.SQLAlchemyError as exc:
         fail(f"backup of {_shown(url)} failed: {type(exc).__name__}")
-    emit_json(_summary(manifest, out, url))
+    emit_json(_summary(manifest, out, url, started))
 
 
 def restore(
@@ -82,13 +87,14 @@ def restore(
     url = _url(db)
     if not archive.is_file():
         fail(f"{archive}: no such backup file")
+    started = time.monotonic()
     try:
         manifest = restore_database(archive, url)
     except BackupError as exc:
         fail(str(exc))
     except sa.exc.SQLAlchemyError as exc:
         fail(f"restore into {_shown(url)} failed: {type(exc).__name__}; nothing was written")
-    emit_json(_summary(manifest, archive, url))
+    emit_json(_summary(manifest, archive, url, started))
 
 
 def register(app: typer.Typer) -> None:
