@@ -155,16 +155,12 @@ def db_url(backend: str, _backends: _Backends) -> Iterator[str]:
 
 
 def _empty_all_tables(url: str) -> None:
+    # DELETE, not TRUNCATE: on tables this small PostgreSQL's TRUNCATE costs ~1 s per test.
     database = Database(url)
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     try:
         with database.write() as session:
-            if database.backend == "postgresql":
-                names = ", ".join(f'"{t}"' for t in tables)
-                session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-            else:
-                for table in reversed(Base.metadata.sorted_tables):
-                    session.execute(table.delete())
+            for table in reversed(Base.metadata.sorted_tables):
+                session.execute(table.delete())
     finally:
         database.dispose()
 

@@ -37,7 +37,7 @@ def patient_search(
     request: Request,
     ctx: ContextDep,
     actor: WebActorDep,
-    csrf: Annotated[str, Form()],
+    csrf: Annotated[str, Form()] = "",
     q: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """The list filtered by name, record number or id (HTMX swaps just the table)."""
