@@ -88,3 +88,28 @@ def test_the_letter_carries_the_medication_cautions_of_the_day(report_data: Repo
     # The example takes tramadol with duloxetine (an SNRI): serotonin syndrome caution.
     text = text_of(referral_letter_pdf(report_data))
     assert "Caution: tramadol + duloxetine: Tramadol with an SSRI or SNRI" in text
+
+
+def test_the_letter_reports_feet_over_time_with_the_iwgdf_category_and_a_referral(
+    report_data: ReportData,
+) -> None:
+    from datetime import timedelta
+
+    from acuneuro.clinical.foot import FootExam, FootFacts
+
+    d0 = report_data.first_session
+    exams = [
+        FootExam(on=d0, side="left", monofilament="present"),
+        FootExam(on=d0, side="right", monofilament="present"),
+        FootExam(on=d0 + timedelta(days=49), side="left", monofilament="absent"),
+        FootExam(on=d0 + timedelta(days=49), side="right", vibration="present"),
+    ]
+    facts = FootFacts(pad=False, deformity=False, ulcer_history=False, amputation=False, esrd=False)
+    data = report_data.model_copy(
+        update={"foot_exams": exams, "foot_facts": facts, "pgic": "much_improved"}
+    )
+    text = text_of(referral_letter_pdf(data))
+    assert "IWGDF 2023 risk category 1 (low): foot screening once every 6-12 months." in text
+    assert "Referral (left foot): Protective sensation is lost" in text
+    assert "much improved, a clinically important improvement (Farrar 2001)" in text
+    assert "lost" in text and "present" in text

@@ -14,6 +14,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from acuneuro.clinical.adverse_events import AdverseEvent, EventRate, rate_per_1000
 from acuneuro.clinical.course import CourseDefinition, PlannedSession, schedule
+from acuneuro.clinical.foot import (
+    FootExam,
+    FootFacts,
+    FootRisk,
+    FootTimepoint,
+    Referral,
+    foot_risk,
+    foot_timeline,
+    lops_referral,
+)
 from acuneuro.clinical.medication import (
     MedicationCaution,
     MedicationChange,
@@ -21,7 +31,7 @@ from acuneuro.clinical.medication import (
     medication_cautions,
     medication_change,
 )
-from acuneuro.clinical.outcomes import OutcomeSummary, Score, summarise
+from acuneuro.clinical.outcomes import OutcomeSummary, Score, pgic_improved, summarise
 from acuneuro.clinical.stricta import Adherence, SessionRecord, adherence
 
 __all__ = ["EvidenceItem", "ReportData", "ReportPatient", "ReportSummary", "summarise_report"]
@@ -61,6 +71,11 @@ class ReportData(_Frozen):
     crcl_ml_min: float | None = Field(default=None, gt=0)
     adverse_events: list[AdverseEvent] = Field(default_factory=list)
     evidence: list[EvidenceItem] = Field(default_factory=list)
+    # Patient Global Impression of Change at the report date, as its label; None = not asked.
+    pgic: str | None = None
+    # Diabetic feet: sensation exams over time and the other IWGDF facts (lops is read from exams).
+    foot_exams: list[FootExam] = Field(default_factory=list)
+    foot_facts: FootFacts | None = None
 
 
 class ReportSummary(_Frozen):
@@ -70,6 +85,10 @@ class ReportSummary(_Frozen):
     medication: MedicationChange
     cautions: list[MedicationCaution]
     adverse_events: EventRate
+    pgic_improved: bool | None
+    foot_timeline: list[FootTimepoint]
+    foot_risk: FootRisk | None
+    foot_referral: Referral | None
 
 
 def summarise_report(data: ReportData) -> ReportSummary:
@@ -81,6 +100,15 @@ def summarise_report(data: ReportData) -> ReportSummary:
         summarise(data.scores, i, data.first_session, as_of=data.report_date) for i in instruments
     ]
     attended = sum(s.attendance == "attended" for s in upto)
+    exams = [e for e in data.foot_exams if e.on <= data.report_date]
+    timeline = foot_timeline(exams)
+    risk: FootRisk | None = None
+    if data.foot_facts is not None or exams:
+        facts = data.foot_facts or FootFacts()
+        known = [t.lops for t in timeline if t.lops is not None]
+        if known:
+            facts = facts.model_copy(update={"lops": known[-1]})
+        risk = foot_risk(facts)
     return ReportSummary(
         planned=planned,
         adherence=adherence(upto, len(planned)),
@@ -90,4 +118,8 @@ def summarise_report(data: ReportData) -> ReportSummary:
         adverse_events=rate_per_1000(
             [e for e in data.adverse_events if e.on <= data.report_date], attended
         ),
+        pgic_improved=None if data.pgic is None else pgic_improved(data.pgic),
+        foot_timeline=timeline,
+        foot_risk=risk,
+        foot_referral=lops_referral(exams),
     )

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from reportlab.platypus import Flowable
 
-from acuneuro.knowledge._course import drug_knowledge
+from acuneuro.clinical.adverse_events import grade_definition
+from acuneuro.knowledge._course import adverse_event_knowledge, drug_knowledge
 from acuneuro.reports._model import ReportData, ReportSummary, summarise_report
 from acuneuro.reports._pdfkit import build_pdf, heading, image, para, small, space, table
 from acuneuro.reports._wording import (
@@ -87,6 +88,49 @@ def _medication_table(s: ReportSummary, with_line: bool = False) -> Flowable:
     return table(header, rows, [0.34, 0.22, 0.22, 0.22])
 
 
+def _pgic(data: ReportData, s: ReportSummary) -> list[Flowable]:
+    if data.pgic is None:
+        return []
+    words = data.pgic.replace("_", " ")
+    meaning = (
+        "a clinically important improvement (Farrar 2001)"
+        if s.pgic_improved
+        else "below the much-improved mark used as clinically important (Farrar 2001)"
+    )
+    return [para(f"Patient's global impression of change: {words}, {meaning}.")]
+
+
+def _foot(s: ReportSummary) -> list[Flowable]:
+    if s.foot_risk is None and not s.foot_timeline:
+        return []
+
+    def lops(v: bool | None) -> str:
+        return "not tested" if v is None else ("lost" if v else "present")
+
+    parts: list[Flowable] = [heading("Feet: protective sensation and ulcer risk")]
+    if s.foot_timeline:
+        rows = [[t.on.isoformat(), lops(t.left), lops(t.right)] for t in s.foot_timeline]
+        header = ["Date", "Left foot sensation", "Right foot sensation"]
+        parts.append(table(header, rows, [0.3, 0.35, 0.35]))
+    r = s.foot_risk
+    if r is not None:
+        if r.category is not None:
+            text = (
+                f"{r.version} risk category {r.category} ({r.risk}): foot screening {r.screening}."
+            )
+        elif r.at_least is not None:
+            text = f"{r.version} risk category at least {r.at_least}"
+            text += f"; not assessed: {', '.join(r.not_assessed)}."
+        else:
+            text = f"{r.version} risk category not determined; not assessed: "
+            text += ", ".join(r.not_assessed) + "."
+        parts.append(para(text))
+    if s.foot_referral is not None:
+        sides = " and ".join(s.foot_referral.sides)
+        parts.append(para(f"Referral ({sides} foot): {s.foot_referral.message}"))
+    return parts
+
+
 def _mme_gaps(s: ReportSummary) -> list[Flowable]:
     m = s.medication
     gaps = sorted(
@@ -99,13 +143,16 @@ def _mme_gaps(s: ReportSummary) -> list[Flowable]:
 
 
 def _adverse_table(data: ReportData) -> Flowable:
+    k = adverse_event_knowledge()
+    types = {t.id: t.label for t in k.types}
+    actions = {a.id: a.label for a in k.actions}
     rows = [
         [
             e.on.isoformat(),
-            e.description or e.type,
-            str(e.grade),
-            e.relatedness,
-            e.action,
+            e.description or types[e.type],
+            f"{e.grade} ({grade_definition(e.grade).label})",
+            e.relatedness.replace("_", " "),
+            actions[e.action],
             e.outcome,
         ]
         for e in data.adverse_events
@@ -152,6 +199,7 @@ def progress_report_pdf(data: ReportData, out: Path | None = None) -> bytes:
         para(_sessions_line(s)),
         heading("How you are doing"),
         *[para(outcome_sentence(o)) for o in s.outcomes],
+        *_pgic(data, s),
         space(),
         _outcome_table(s),
         space(),
@@ -164,6 +212,7 @@ def progress_report_pdf(data: ReportData, out: Path | None = None) -> bytes:
         _medication_table(s),
         *_mme_gaps(s),
         *_medication_chart(data),
+        *_foot(s),
         heading("Side effects recorded"),
         para(
             f"{s.adverse_events.events} side effect(s) recorded over"
@@ -221,6 +270,7 @@ def referral_letter_pdf(data: ReportData, out: Path | None = None) -> bytes:
         para(_sessions_line(s)),
         heading("Outcomes"),
         _outcome_table(s),
+        *_pgic(data, s),
         space(),
         *_score_chart(data, s, "Grey lines mark attended sessions; dashed: pain baseline."),
         heading("Medication"),
@@ -229,6 +279,7 @@ def referral_letter_pdf(data: ReportData, out: Path | None = None) -> bytes:
         *_medication_chart(data),
         para(f"Overall medication change since the first session: {s.medication.overall}."),
         *[para(f"Caution: {c.message}") for c in s.cautions],
+        *_foot(s),
         heading("Adverse events"),
     ]
     rate = s.adverse_events
