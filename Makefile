@@ -23,7 +23,7 @@ services:
 	bash scripts/ensure-chromium.sh
 
 lint: install
-	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff check src tests scripts $(wildcard bench)
 	$(BIN)/lint-imports
 	$(BIN)/python scripts/check_module_size.py
 
