@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Annotated
 
@@ -19,7 +21,7 @@ from rich.progress import Progress
 from acuneuro.cli._common import emit_json, fail, validation_message
 from acuneuro.services import Context, ServiceError, accounts, audit, demo, patients
 from acuneuro.settings import Settings
-from acuneuro.store import Role, current_revision, upgrade
+from acuneuro.store import Database, Role, current_revision, upgrade
 
 __all__ = ["register"]
 
@@ -36,20 +38,29 @@ audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
 
 
 def _settings(db: str | None) -> Settings:
-    if db is not None:
-        # Exported so the uvicorn factory, which reads Settings() itself, sees the same database.
-        os.environ["ACUNEURO_DATABASE_URL"] = db
     try:
-        return Settings()
+        return Settings() if db is None else Settings(database_url=db)
     except ValidationError as exc:
         fail(f"settings: {validation_message(exc)}")
 
 
-def _context(db: str | None, *, migrate: bool = False) -> Context:
+@contextmanager
+def _context(db: str | None, *, migrate: bool = False) -> Iterator[Context]:
     ctx = Context.from_settings(_settings(db))
-    if migrate:
-        upgrade(ctx.db.engine)
-    return ctx
+    try:
+        if migrate:
+            upgrade(ctx.db.engine)
+        yield ctx
+    finally:
+        ctx.db.dispose()
+
+
+def _migrate(settings: Settings) -> None:
+    database = Database(settings.database_url)
+    try:
+        upgrade(database.engine)
+    finally:
+        database.dispose()
 
 
 def _port(port: int | None) -> int:
@@ -61,7 +72,9 @@ def _port(port: int | None) -> int:
     return int(raw)
 
 
-def _serve(host: str, port: int) -> None:
+def _serve(host: str, port: int, settings: Settings) -> None:
+    # The factory reads Settings() itself: hand it the database chosen here.
+    os.environ["ACUNEURO_DATABASE_URL"] = settings.database_url
     uvicorn.run(_APP_FACTORY, factory=True, host=host, port=port, proxy_headers=False)
 
 
@@ -71,8 +84,10 @@ def serve(
     db: DbOption = None,
 ) -> None:
     """Serve the web pages and the JSON API (migrate the database first)."""
-    _context(db, migrate=True).db.dispose()
-    _serve(host, _port(port))
+    settings = _settings(db)
+    port_number = _port(port)
+    _migrate(settings)
+    _serve(host, port_number, settings)
 
 
 def demo_command(
@@ -84,28 +99,32 @@ def demo_command(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
 ) -> None:
     """Create or upgrade the database, seed the SYNTHETIC DEMO CLINIC if empty, and serve."""
-    ctx = _context(db, migrate=True)
-    with Progress(transient=True) as bar:
-        task = bar.add_task("synthetic patients", total=patients_)
-        result = demo.seed_demo(
-            ctx, patients=patients_, seed=seed, today=date.today(),
-            progress=lambda n: bar.update(task, completed=n),
-        )
-    ctx.db.dispose()
+    settings = _settings(db)
     port_number = _port(port)
+    ctx = Context.from_settings(settings)
+    try:
+        upgrade(ctx.db.engine)
+        with Progress(transient=True) as bar:
+            task = bar.add_task("synthetic patients", total=patients_)
+            result = demo.seed_demo(
+                ctx, patients=patients_, seed=seed, today=date.today(),
+                progress=lambda n: bar.update(task, completed=n),
+            )
+    finally:
+        ctx.db.dispose()
     added = (f"added {result.patients_added} synthetic patients" if result.patients_added
              else "already seeded")
     typer.echo(f"{result.clinic}: {added}")
     typer.echo(f"open    http://{host}:{port_number}/")
     typer.echo(f"log in  {result.email} / {result.password}")
     if not no_serve:
-        _serve(host, port_number)
+        _serve(host, port_number, settings)
 
 
 def db_upgrade(db: DbOption = None) -> None:
     """Apply every pending migration."""
-    ctx = _context(db, migrate=True)
-    typer.echo(f"database at revision {_revision(ctx)} ({ctx.db.backend})")
+    with _context(db, migrate=True) as ctx:
+        typer.echo(f"database at revision {_revision(ctx)} ({ctx.db.backend})")
 
 
 def _revision(ctx: Context) -> str | None:
@@ -114,11 +133,11 @@ def _revision(ctx: Context) -> str | None:
 
 def clinic_add(name: str, db: DbOption = None) -> None:
     """Create a clinic."""
-    ctx = _context(db, migrate=True)
-    try:
-        emit_json(_plain(accounts.add_clinic(ctx, name)))
-    except ServiceError as exc:
-        fail(str(exc))
+    with _context(db, migrate=True) as ctx:
+        try:
+            emit_json(_plain(accounts.add_clinic(ctx, name)))
+        except ServiceError as exc:
+            fail(str(exc))
 
 
 def user_add(
@@ -132,12 +151,13 @@ def user_add(
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     else:
         password = sys.stdin.readline().rstrip("\r\n")
-    ctx = _context(db, migrate=True)
-    try:
-        emit_json(_plain(accounts.add_user(ctx, clinic=clinic, email=email, role=role,
-                                           password=password)))
-    except ServiceError as exc:
-        fail(str(exc))
+    with _context(db, migrate=True) as ctx:
+        try:
+            info = accounts.add_user(ctx, clinic=clinic, email=email, role=role,
+                                     password=password)
+        except ServiceError as exc:
+            fail(str(exc))
+    emit_json(_plain(info))
 
 
 def patients_list(
@@ -147,18 +167,19 @@ def patients_list(
     db: DbOption = None,
 ) -> None:
     """List a clinic's patients as JSON (audited as system:cli)."""
-    ctx = _context(db)
-    try:
-        actor = accounts.operator(ctx, clinic)
-        found = patients.list_patients(ctx, actor, search, limit=limit)
-    except ServiceError as exc:
-        fail(str(exc))
+    with _context(db) as ctx:
+        try:
+            actor = accounts.operator(ctx, clinic)
+            found = patients.list_patients(ctx, actor, search, limit=limit)
+        except ServiceError as exc:
+            fail(str(exc))
     emit_json([p.model_dump(mode="json") for p in found])
 
 
 def audit_verify(db: DbOption = None) -> None:
     """Check the audit HMAC chain; print the head to keep elsewhere. Exit 1 when broken."""
-    report = audit.verify_chain(_context(db))
+    with _context(db) as ctx:
+        report = audit.verify_chain(ctx)
     emit_json({"events": report.events, "head": report.head, "intact": report.intact,
                "first_bad_id": report.first_bad_id})
     if not report.intact:
