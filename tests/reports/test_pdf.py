@@ -39,7 +39,7 @@ def test_the_letter_states_outcome_medication_and_adverse_events(report_data: Re
     assert "Dear Dr C Martins (oncology)" in text
     assert "NeuPSIG grade: probable" in text
     assert "Baseline" in text and "6.5" in text and "3.5" in text and "moderate" in text
-    assert "Sessions delivered: 15 of 16 planned" in text
+    assert "Sessions delivered: 15 of 16 due so far, 16 in the course" in text
     # tramadol 200 -> 100 mg/day: 40 -> 20 MME/day with the CDC 2022 factor 0.2
     assert "MME/day (CDC 2022)" in text and "40" in text and "20" in text
     assert "-20.0" in text
@@ -113,3 +113,17 @@ def test_the_letter_reports_feet_over_time_with_the_iwgdf_category_and_a_referra
     assert "Referral (left foot): Protective sensation is lost" in text
     assert "much improved, a clinically important improvement (Farrar 2001)" in text
     assert "lost" in text and "present" in text
+
+
+def test_adherence_mid_course_counts_only_the_sessions_due(report_data: ReportData) -> None:
+    from datetime import timedelta
+
+    mid = report_data.model_copy(
+        update={"report_date": report_data.first_session + timedelta(days=14)}
+    )
+    a = summarise_report(mid).adherence
+    # Sessions on days 0, 3, 7, 10, 14 are due; session 6 (day 17) was the missed one.
+    assert (a.attended, a.planned, a.missed) == (5, 5, 0)
+    assert "Sessions delivered: 5 of 5 due so far, 16 in the course" in text_of(
+        progress_report_pdf(mid)
+    )

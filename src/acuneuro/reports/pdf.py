@@ -182,8 +182,8 @@ def _sessions_line(s: ReportSummary) -> str:
     a = s.adherence
     rate = percent(None if a.rate is None else a.rate * 100)
     return (
-        f"Sessions delivered: {a.attended} of {a.planned} planned"
-        f" (missed {a.missed}, cancelled {a.cancelled}; adherence {rate})."
+        f"Sessions delivered: {a.attended} of {a.planned} due so far, {len(s.planned)} in the"
+        f" course (missed {a.missed}, cancelled {a.cancelled}; adherence {rate})."
     )
 
 
