@@ -24,7 +24,7 @@ def _point(code: str, side: str = "both") -> NeedledPoint:
     )
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def report_data() -> ReportData:
     course = CourseDefinition(
         sessions_per_week=2,
@@ -111,3 +111,19 @@ def report_data() -> ReportData:
             )
         ],
     )
+
+
+@pytest.fixture(scope="session")
+def progress_pdf(report_data: ReportData) -> bytes:
+    """The example progress report, drawn once (the data are frozen)."""
+    from acuneuro.reports import progress_report_pdf
+
+    return progress_report_pdf(report_data)
+
+
+@pytest.fixture(scope="session")
+def letter_pdf(report_data: ReportData) -> bytes:
+    """The example letter, drawn once."""
+    from acuneuro.reports import referral_letter_pdf
+
+    return referral_letter_pdf(report_data)

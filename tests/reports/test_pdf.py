@@ -17,7 +17,7 @@ def image_count(pdf: bytes) -> int:
 
 
 def test_the_progress_report_states_baseline_latest_nrs_and_the_immpact_category(
-    report_data: ReportData,
+    report_data: ReportData, progress_pdf: bytes
 ) -> None:
     summary = summarise_report(report_data)
     pain = next(o for o in summary.outcomes if o.instrument == "nrs_pain")
@@ -27,15 +27,15 @@ def test_the_progress_report_states_baseline_latest_nrs_and_the_immpact_category
         3.5,
         "moderate",
     )
-    text = text_of(progress_report_pdf(report_data))
+    text = text_of(progress_pdf)
     assert "6.5 out of 10 before treatment" in text
     assert "3.5 at your latest visit" in text
     assert "moderate (moderate improvement)" in text
     assert "46%" in text
 
 
-def test_the_letter_states_outcome_medication_and_adverse_events(report_data: ReportData) -> None:
-    text = text_of(referral_letter_pdf(report_data))
+def test_the_letter_states_outcome_medication_and_adverse_events(letter_pdf: bytes) -> None:
+    text = text_of(letter_pdf)
     assert "Dear Dr C Martins (oncology)" in text
     assert "NeuPSIG grade: probable" in text
     assert "Baseline" in text and "6.5" in text and "3.5" in text and "moderate" in text
@@ -47,9 +47,9 @@ def test_the_letter_states_outcome_medication_and_adverse_events(report_data: Re
     assert "Bao T et al. JAMA Netw Open 2020" in text
 
 
-def test_both_documents_carry_the_two_charts(report_data: ReportData) -> None:
-    assert image_count(progress_report_pdf(report_data)) == 2
-    assert image_count(referral_letter_pdf(report_data)) == 2
+def test_both_documents_carry_the_two_charts(progress_pdf: bytes, letter_pdf: bytes) -> None:
+    assert image_count(progress_pdf) == 2
+    assert image_count(letter_pdf) == 2
 
 
 def test_it_writes_the_pdf_to_the_given_path(report_data: ReportData, tmp_path: Path) -> None:
@@ -58,8 +58,8 @@ def test_it_writes_the_pdf_to_the_given_path(report_data: ReportData, tmp_path: 
     assert out.read_bytes() == pdf and pdf.startswith(b"%PDF")
 
 
-def test_the_same_data_gives_the_same_bytes(report_data: ReportData) -> None:
-    assert referral_letter_pdf(report_data) == referral_letter_pdf(report_data)
+def test_the_same_data_gives_the_same_bytes(report_data: ReportData, letter_pdf: bytes) -> None:
+    assert referral_letter_pdf(report_data) == letter_pdf
 
 
 def test_a_report_without_follow_up_says_so_instead_of_inventing_a_change(
@@ -84,9 +84,9 @@ def test_the_letter_names_medicines_that_mme_could_not_count(report_data: Report
     assert "not in catalogue" in text and "1 (strong)" in text  # duloxetine: NeuPSIG 2015 line 1
 
 
-def test_the_letter_carries_the_medication_cautions_of_the_day(report_data: ReportData) -> None:
+def test_the_letter_carries_the_medication_cautions_of_the_day(letter_pdf: bytes) -> None:
     # The example takes tramadol with duloxetine (an SNRI): serotonin syndrome caution.
-    text = text_of(referral_letter_pdf(report_data))
+    text = text_of(letter_pdf)
     assert "Caution: tramadol + duloxetine: Tramadol with an SSRI or SNRI" in text
 
 
