@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
@@ -22,7 +23,8 @@ from acuneuro.analytics.deidentify import (
     deidentify,
     smallest_class_size,
 )
-from acuneuro.knowledge._privacy import privacy_policy
+from acuneuro.knowledge._bibliography import knowledge_text
+from acuneuro.knowledge._privacy import PrivacyPolicy, privacy_policy
 
 AS_OF = date(2026, 11, 24)
 
@@ -224,3 +226,25 @@ def test_every_export_that_passes_the_gate_is_k_anonymous(
     else:
         assert result.smallest_class == expected >= k
         assert smallest_class_size(result.frame, list(result.quasi_identifiers), RESEARCH_ID) >= k
+
+
+def _policy_data() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(knowledge_text("privacy.yaml"))
+    return data
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d["safe_harbor"]["identifiers"].pop(7), "the 18 classes A to R"),
+        (lambda d: d["safe_harbor"].update(keep_zip3=True), "census tables"),
+        (lambda d: d["k_anonymity"].update(minimum_k=6), "must not exceed default_k"),
+        (lambda d: d["k_anonymity"].update(minimum_k=1), "greater than or equal to 2"),
+    ],
+)
+def test_the_privacy_policy_refuses_weakened_data(change: Any, message: str) -> None:
+    data = _policy_data()
+    assert PrivacyPolicy.model_validate(data) == privacy_policy()
+    change(data)
+    with pytest.raises(ValidationError, match=message):
+        PrivacyPolicy.model_validate(data)
