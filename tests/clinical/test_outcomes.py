@@ -151,3 +151,8 @@ def test_an_instrument_can_take_its_baseline_from_the_last_pre_treatment_score()
 def test_it_says_when_there_is_no_score_after_the_first_session() -> None:
     s = summarise(run_in(6, 6, 6, 6), "nrs_pain", FIRST)
     assert s.latest is None and s.not_computed == "no score after the first session"
+
+
+def test_it_names_an_instrument_that_is_not_followed_as_an_outcome() -> None:
+    with pytest.raises(ValidationError, match=r"score\.instrument: 'dn5'"):
+        Score(instrument="dn5", value=1, on=FIRST)

@@ -60,3 +60,10 @@ def test_it_rejects_a_foot_condition_with_two_operators() -> None:
     raw["categories"][0]["when"] = {"all": ["lops"], "any": ["pad"]}
     with pytest.raises(ValidationError, match="exactly one"):
         FootRiskKnowledge.model_validate(raw)
+
+
+def test_it_rejects_kidney_bands_with_a_gap() -> None:
+    raw = yaml.safe_load(knowledge_text("drugs.yaml"))
+    del raw["renal_bands"][0]["bands"][1]  # drop 30-60 mL/min
+    with pytest.raises(ValidationError, match="tile"):
+        DrugKnowledge.model_validate(raw)

@@ -43,7 +43,13 @@ class Score(_Frozen):
 
     @model_validator(mode="after")
     def _in_range(self) -> Score:
-        spec = outcome_knowledge().instrument(self.instrument)
+        try:
+            spec = outcome_knowledge().instrument(self.instrument)
+        except KeyError:
+            known = [i.id for i in outcome_knowledge().instruments]
+            raise ValueError(
+                f"score.instrument: {self.instrument!r} is not one of {known}"
+            ) from None
         if not spec.minimum <= self.value <= spec.maximum:
             raise ValueError(
                 f"score {self.instrument}: {self.value} is outside {spec.minimum}-{spec.maximum}"

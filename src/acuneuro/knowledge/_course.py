@@ -7,6 +7,7 @@ loudly instead of silently changing a rule.
 
 from __future__ import annotations
 
+import itertools
 from functools import cache
 from typing import Literal
 
@@ -100,6 +101,20 @@ class RenalBands(_Data):
     sources: list[str]
     note: str | None = None
     bands: list[Band] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _cover_every_clearance(self) -> RenalBands:
+        # Every clearance must fall in exactly one band, or a dose would go unchecked.
+        low = float("-inf")
+        edges = sorted(
+            ((b.crcl_min if b.crcl_min is not None else low, b.crcl_max) for b in self.bands),
+            key=lambda edge: edge[0],
+        )
+        ok = edges[0][0] == low and edges[-1][1] is None
+        ok = ok and all(a[1] == b[0] for a, b in itertools.pairwise(edges))
+        if not ok:
+            raise ValueError(f"drugs.yaml renal_bands {self.drug}: bands must tile 0 to infinity")
+        return self
 
 
 class Combination(_Data):
