@@ -122,6 +122,14 @@ def test_limited_shifts_each_patient_by_one_nonzero_offset_keeping_intervals(
     assert len(offsets) > 1  # 20 patients drawing the same offset: p < 1e-50
 
 
+def test_a_profile_given_as_text_is_honoured_and_an_unknown_one_refused(planted: Any) -> None:
+    result = deidentify(planted.frame, planted.dictionary, "limited", as_of=AS_OF)  # type: ignore[arg-type]
+    assert result.profile is Profile.limited
+    assert not set(result.frame["visit_date"]) <= {2025}
+    with pytest.raises(ValueError, match="'anonymous' is not a valid Profile"):
+        deidentify(planted.frame, planted.dictionary, "anonymous", as_of=AS_OF)  # type: ignore[arg-type]
+
+
 def test_surrogates_are_random_not_derived_from_the_record(planted: Any) -> None:
     first, second = _run(planted), _run(planted)
     assert set(first.reidentification) != set(second.reidentification)

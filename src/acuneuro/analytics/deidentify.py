@@ -260,6 +260,7 @@ def deidentify(
     Raises ``ValueError`` for an undeclared column, a bad value or a bad ``k`` and
     :class:`KAnonymityError` when a quasi-identifier class holds fewer than ``k`` patients.
     """
+    profile = Profile(profile)  # a plain "limited" string must not fall through to safe-harbor
     k_used = _checked_k(k, k_override_reason)
     declared = {c.name for c in dictionary.columns}
     undeclared = [str(c) for c in frame.columns if c not in declared]
