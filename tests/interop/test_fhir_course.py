@@ -216,3 +216,11 @@ def test_any_scores_and_medication_survive_the_round_trip(
     record = CourseRecord(scores=s, medications=m)
     patient = PATIENT if s or m else None  # an empty Bundle carries no patient
     assert parse_course_bundle(course_bundle(record, PATIENT)) == (patient, record)
+
+
+def test_it_names_the_entry_that_lacks_what_acuneuro_needs() -> None:
+    bundle = course_bundle(course(), PATIENT)
+    ms = next(e for e in bundle["entry"] if e["resource"]["resourceType"] == "MedicationStatement")
+    del ms["resource"]["dosage"]
+    with pytest.raises(ValueError, match=r"MedicationStatement\): missing or malformed 'dosage'"):
+        parse_course_bundle(bundle)

@@ -334,9 +334,15 @@ def parse_course_bundle(bundle: Mapping[str, Any]) -> tuple[str | None, CourseRe
         kind = resource["resourceType"]
         if kind not in parsers:
             raise ValueError(f"Bundle entry {entry.get('fullUrl')}: unexpected {kind}")
-        patients.add(resource["subject"]["reference"])
         name, parse = parsers[kind]
-        found[name].append(parse(resource))
+        try:
+            patients.add(resource["subject"]["reference"])
+            found[name].append(parse(resource))
+        except (KeyError, IndexError, TypeError, StopIteration) as exc:
+            # A resource that validates as FHIR can still lack what acuneuro wrote into it.
+            raise ValueError(
+                f"Bundle entry {entry.get('fullUrl')} ({kind}): missing or malformed {exc}"
+            ) from None
     if len(patients) > 1:
         raise ValueError(f"Bundle mixes patients: {', '.join(sorted(patients))}")
     return (patients.pop() if patients else None), CourseRecord.model_validate(found)
