@@ -87,6 +87,23 @@ def test_ages_over_89_and_their_birth_years_become_90_plus(planted: Any) -> None
     assert set(out.loc[~old, "birth_date"]) == {"1971", "1964", "1953"}
 
 
+@pytest.mark.parametrize(
+    ("born", "label"),
+    [(date(1936, 12, 31), "90+"), (date(1936, 1, 1), "90+"), (date(1937, 1, 1), "1937")],
+)
+def test_a_birth_year_is_aggregated_when_the_person_may_be_90(born: date, label: str) -> None:
+    # On 2026-11-24 someone born in 1936 is 89 or 90; someone born in 1937 is at most 89.
+    frame = pd.DataFrame({"pid": [f"p{i}" for i in range(5)], "born": [born] * 5})
+    dictionary = DataDictionary(
+        columns=[
+            ColumnSpec(name="pid", kind=ColumnKind.patient_key),
+            ColumnSpec(name="born", kind=ColumnKind.birth_date),
+        ]
+    )
+    out = deidentify(frame, dictionary, Profile.safe_harbor, as_of=AS_OF).frame
+    assert set(out["born"]) == {label}
+
+
 def test_safe_harbor_keeps_only_the_year_of_dates_of_care(planted: Any) -> None:
     out = _run(planted).frame
     assert set(out["visit_date"]) == {2025}

@@ -191,12 +191,13 @@ def _birth_years(values: pd.Series, name: str, as_of: date) -> pd.Series:
     years = _dates(values, name).dt.year
     # A birth year from which the person may be 90 or older on as_of is "indicative of such
     # age" (164.514(b)(2)(i)(C)), so it is aggregated too.
-    oldest_exact = as_of.year - (sh.top_coded_age - 1)
+    # Born in this year or earlier: 90 or older on as_of if the birthday has passed.
+    last_aggregated = as_of.year - sh.top_coded_age
 
     def label(year: float) -> str | None:
         if pd.isna(year):
             return None
-        return sh.top_coded_label if int(year) <= oldest_exact else str(int(year))
+        return sh.top_coded_label if int(year) <= last_aggregated else str(int(year))
 
     return years.map(label).astype("object")
 
