@@ -1,0 +1,201 @@
+"""Changing a proposed plan, and the schedule of an accepted one; no database here.
+
+Every point the clinician adds, or whose side they change, goes through the planner's own
+exclusion step against a fresh safety screen of the plan's case, so an edit can never bring
+back what a finding excluded; the screen (point cautions included) is then re-run over the
+edited points. Re-assessment weeks become visits: week ``w`` is the first session after
+``w`` weeks of treatment, the last session when ``w`` is the end of the course, and a
+follow-up visit when ``w`` falls after it (Molassiotis 2019 and Bao 2020 re-assessed after
+the course; see each protocol's ``reassessment`` sources).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from acuneuro.clinical._plan_points import Candidate, apply_exclusions
+from acuneuro.clinical.case import ClinicalCase
+from acuneuro.clinical.course import CourseDefinition
+from acuneuro.clinical.course import Reassessment as SessionReassessment
+from acuneuro.clinical.course import schedule as dated_sessions
+from acuneuro.clinical.planner import Course, Omitted, Plan
+from acuneuro.clinical.safety import screen_case, screen_points
+from acuneuro.clinical.safety_model import PlanPoint, PointSide, SafetyFinding, SafetyScreen
+from acuneuro.knowledge._atlas import atlas_point
+from acuneuro.knowledge._bibliography import bibliography
+from acuneuro.services._errors import ServiceError
+from acuneuro.services._plan_models import CourseChange, PlanEdit, ScheduledVisit, point_key
+
+__all__ = ["PlanRefused", "apply_edit", "refuse_stop", "schedule_visits"]
+
+_SIDES: dict[str, set[str]] = {"left": {"left"}, "right": {"right"}, "both": {"left", "right"}}
+_CLINICIAN = "clinician"
+
+
+class PlanRefused(ServiceError):
+    """The plan cannot be changed or accepted as asked; the message says why."""
+
+
+def refuse_stop(plan: Plan, doing: str) -> None:
+    """Refuse ``doing`` on a plan whose safety screen says stop, naming the reasons."""
+    if plan.safety.status == "stop":
+        reasons = "; ".join(f.message for f in plan.safety.findings if f.severity == "stop")
+        raise PlanRefused(f"{doing}: the safety screen stopped this plan ({reasons})")
+
+
+def _level(key: str) -> str | None:
+    return key.split("@", 1)[1] if "@" in key else None
+
+
+def _check_allowed(
+    point: PlanPoint, key: str, findings: list[SafetyFinding], field: str
+) -> None:
+    """Run the planner's exclusion step on one point; refuse with the finding's message."""
+    if any("needling" in f.excluded_techniques for f in findings):
+        raise PlanRefused(f"{field}: needling is excluded by the safety screen")
+    midline = point.side == "midline"
+    candidate = Candidate(
+        point.code,
+        point.role,
+        set() if midline else set(_SIDES[point.side]),
+        point.rationale,
+        list(point.sources),
+        level=_level(key),
+        midline=midline,
+    )
+    _, omitted = apply_exclusions([candidate], findings)
+    if omitted:
+        first = omitted[0]
+        raise PlanRefused(f"{field}: {first.what} is excluded: {first.reason} ({first.rule})")
+
+
+def _checked_side(code: str, side: PointSide, field: str) -> None:
+    midline = atlas_point(code).laterality == "midline"
+    if midline != (side == "midline"):
+        wanted = "midline" if midline else "left, right or both"
+        raise PlanRefused(f"{field}: {code} is a {'midline' if midline else 'paired'} point; "
+                          f"its side must be {wanted}")
+
+
+def _added(edit: PlanEdit, present: set[str], findings: list[SafetyFinding]) -> list[PlanPoint]:
+    points: list[PlanPoint] = []
+    for index, item in enumerate(edit.add):
+        field = f"add[{index}]"
+        try:
+            entry = atlas_point(item.code)
+        except (KeyError, ValueError):
+            raise PlanRefused(f"{field}.code: {item.code!r} is not a point of the atlas") from None
+        if entry.code in present:
+            raise PlanRefused(f"{field}.code: {entry.code} is already in the plan")
+        _checked_side(entry.code, item.side, f"{field}.side")
+        point = PlanPoint(code=entry.code, name=entry.pinyin, role=item.role, side=item.side,
+                          rationale=f"Added by the clinician: {item.rationale}",
+                          sources=list(item.sources))
+        _check_allowed(point, entry.code, findings, field)
+        present.add(entry.code)
+        points.append(point)
+    return points
+
+
+def _course(course: Course, change: CourseChange) -> Course:
+    sessions = change.sessions_per_week * change.weeks
+    return course.model_copy(update={
+        "sessions_per_week": change.sessions_per_week,
+        "weeks": change.weeks,
+        "sessions": sessions,
+        "note": f"Set by the clinician: {change.sessions_per_week} a week for {change.weeks} "
+                f"weeks ({sessions} sessions). Protocol: {course.note}",
+    })  # fmt: skip
+
+
+def _pairs(plan: Plan, points: list[PlanPoint], omitted: list[Omitted]) -> Plan:
+    """Drop electrode pairs whose two points no longer share a side after the edit."""
+    stim = plan.stimulation
+    if stim is None or not stim.pairs:
+        return plan
+    sides = {p.code: _SIDES.get(p.side, set()) for p in points}
+    kept = [(a, b) for a, b in stim.pairs if sides.get(a, set()) & sides.get(b, set())]
+    for a, b in stim.pairs:
+        if (a, b) not in kept:
+            omitted.append(Omitted(what=f"electrode pair {a}-{b}",
+                                   reason="a point of the pair was removed by the clinician",
+                                   rule=_CLINICIAN))
+    return plan.model_copy(update={"stimulation": stim.model_copy(update={"pairs": kept})})
+
+
+def apply_edit(plan: Plan, case: ClinicalCase, edit: PlanEdit) -> Plan:
+    """The plan after ``edit``, re-screened; ``PlanRefused`` names the first thing refused."""
+    refuse_stop(plan, "edit")
+    findings = screen_case(case)
+    by_key = {point_key(p): p for p in plan.points}
+    omitted = list(plan.omitted)
+    for index, key in enumerate(edit.remove):
+        point = by_key.pop(key, None)
+        if point is None:
+            raise PlanRefused(f"remove[{index}]: {key} is not in the plan")
+        omitted.append(Omitted(what=f"{point.code} {point.name}",
+                               reason="removed by the clinician", rule=_CLINICIAN))
+    for key, side in edit.sides.items():
+        point = by_key.get(key)
+        if point is None:
+            raise PlanRefused(f"sides.{key}: not in the plan")
+        _checked_side(point.code, side, f"sides.{key}")
+        changed = point.model_copy(update={"side": side})
+        _check_allowed(changed, key, findings, f"sides.{key}")
+        by_key[key] = changed
+    points = list(by_key.values()) + _added(edit, {p.code for p in by_key.values()}, findings)
+    edited = _pairs(plan, points, omitted)
+    course = edited.course
+    if edit.course is not None and course is not None:
+        course = _course(course, edit.course)
+    findings = findings + screen_points(p.code for p in points)
+    known = bibliography()
+    sources = set(plan.sources) | {s for f in findings for s in f.sources}
+    sources |= {s for p in points for s in p.sources if s in known}
+    return edited.model_copy(update={
+        "points": points,
+        "omitted": omitted,
+        "course": course,
+        "safety": SafetyScreen(status=SafetyScreen.verdict(findings), findings=findings),
+        "sources": sorted(sources),
+    })  # fmt: skip
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def schedule_visits(course: Course | None, start: date) -> list[ScheduledVisit]:
+    """Dated sessions and re-assessment visits of ``course`` from ``start`` (session 1)."""
+    if course is None or course.sessions_per_week is None or (
+        course.weeks is None and course.sessions is None
+    ):
+        raise PlanRefused("course: the protocol's sources give no course; set sessions per week"
+                          " and weeks before accepting")
+    spw = course.sessions_per_week
+    total = course.sessions if course.sessions is not None else spw * (course.weeks or 0)
+    weeks = -(-total // spw)
+    at_session: dict[int, list[str]] = {}
+    follow_up: dict[int, list[str]] = {}
+    for item in course.reassessment:
+        number = spw * item.week + 1
+        if number > total:
+            number = total if item.week <= weeks else 0
+        target, slot = (at_session, number) if number else (follow_up, item.week)
+        target[slot] = _unique(target.get(slot, []) + list(item.instruments))
+    definition = CourseDefinition(
+        sessions_per_week=spw,
+        total_sessions=total,
+        reassessments=[SessionReassessment(session=n, instruments=i)
+                       for n, i in sorted(at_session.items())],
+    )
+    visits = [
+        ScheduledVisit(number=s.number, due_on=s.on, kind="session",
+                       reassessment=s.reassessment, instruments_due=list(s.instruments_due))
+        for s in dated_sessions(definition, start)
+    ]
+    for offset, (week, instruments) in enumerate(sorted(follow_up.items()), start=1):
+        visits.append(ScheduledVisit(number=total + offset, due_on=start + timedelta(weeks=week),
+                                     kind="follow-up", reassessment=True,
+                                     instruments_due=instruments))
+    return visits
