@@ -29,14 +29,14 @@ def test_it_marks_reassessment_visits_with_the_instruments_due() -> None:
         sessions_per_week=2,
         total_sessions=10,
         reassessments=[
-            Reassessment(session=1, instruments=["nrs_pain", "dn4"]),
-            Reassessment(session=10, instruments=["nrs_pain", "pgic"]),
+            Reassessment(session=1, instruments=["nrs", "dn4"]),
+            Reassessment(session=10, instruments=["nrs", "pgic"]),
         ],
     )
     planned = schedule(course, START)
-    assert planned[0].reassessment and planned[0].instruments_due == ["nrs_pain", "dn4"]
+    assert planned[0].reassessment and planned[0].instruments_due == ["nrs", "dn4"]
     assert not planned[4].reassessment and planned[4].instruments_due == []
-    assert planned[9].instruments_due == ["nrs_pain", "pgic"]
+    assert planned[9].instruments_due == ["nrs", "pgic"]
 
 
 def test_it_answers_what_is_due_on_a_date() -> None:
@@ -105,3 +105,57 @@ def test_it_rejects_a_session_listed_twice_for_reassessment() -> None:
 
 def test_it_counts_the_weeks_a_course_of_sessions_needs() -> None:
     assert CourseDefinition(sessions_per_week=2, total_sessions=9).planned_weeks == 5
+
+
+def test_it_builds_a_course_from_a_protocol_timed_in_weeks() -> None:
+    from acuneuro.clinical.course import follow_up_visits, from_weekly_plan
+
+    course = from_weekly_plan(
+        sessions_per_week=2,
+        weeks=8,
+        sessions=None,
+        reassessments=[
+            (0, ["nrs", "dn4"]),
+            (4, ["nrs"]),
+            (8, ["nrs", "pgic"]),
+            (12, ["nrs"]),
+        ],
+    )
+    planned = schedule(course, START)
+    due = {s.number: s.instruments_due for s in planned if s.reassessment}
+    assert due == {1: ["nrs", "dn4"], 8: ["nrs"], 16: ["nrs", "pgic"]}
+    (visit,) = follow_up_visits(course, START)
+    assert (visit.week, visit.on, visit.instruments_due) == (
+        12,
+        START + timedelta(days=84),
+        ["nrs"],
+    )
+
+
+def test_it_merges_instruments_due_at_the_same_session_and_caps_at_the_last_session() -> None:
+    from acuneuro.clinical.course import from_weekly_plan
+
+    course = from_weekly_plan(3, None, 10, [(4, ["a"]), (4, ["a", "b"])])
+    assert [(r.session, r.instruments) for r in course.reassessments] == [(10, ["a", "b"])]
+
+
+@pytest.mark.parametrize(
+    ("per_week", "weeks", "sessions", "message"),
+    [(None, 8, None, "no sessions per week"), (2, None, None, "neither weeks")],
+)
+def test_it_refuses_a_protocol_it_cannot_schedule(
+    per_week: int | None, weeks: int | None, sessions: int | None, message: str
+) -> None:
+    from acuneuro.clinical.course import from_weekly_plan
+
+    with pytest.raises(ValueError, match=message):
+        from_weekly_plan(per_week, weeks, sessions, [])
+
+
+def test_it_rejects_a_follow_up_inside_the_course() -> None:
+    from acuneuro.clinical.course import FollowUp
+
+    with pytest.raises(ValidationError, match="within the course"):
+        CourseDefinition(
+            sessions_per_week=2, weeks=8, follow_ups=[FollowUp(week=8, instruments=["x"])]
+        )

@@ -79,12 +79,12 @@ def course() -> CourseRecord:
         ),
     ]
     scores = [
-        Score(instrument="nrs_pain", value=v, on=D0 - timedelta(days=i + 1))
+        Score(instrument="nrs", value=v, on=D0 - timedelta(days=i + 1))
         for i, v in enumerate((7, 6, 7, 6))
     ]
     scores += [
-        Score(instrument="nrs_pain", value=3.5, on=D0 + timedelta(days=56)),
-        Score(instrument="sleep_interference", value=6, on=D0),
+        Score(instrument="nrs", value=3.5, on=D0 + timedelta(days=56)),
+        Score(instrument="dsis", value=6, on=D0),
     ]
     meds = [
         MedicationStatement(
@@ -140,7 +140,7 @@ def test_the_bundle_is_deterministic() -> None:
 
 
 def test_the_pain_score_carries_loinc_72514_3() -> None:
-    obs = observation_resource(Score(instrument="nrs_pain", value=4, on=D0), PATIENT)
+    obs = observation_resource(Score(instrument="nrs", value=4, on=D0), PATIENT)
     assert {"system": "http://loinc.org", "code": "72514-3"} in obs["code"]["coding"]
     assert obs["valueQuantity"]["value"] == 4
 
@@ -189,7 +189,7 @@ def test_it_refuses_a_bundle_that_mixes_patients() -> None:
 
 days = st.integers(-400, 400).map(lambda n: D0 + timedelta(days=n))
 scores = st.builds(
-    lambda v, on: Score(instrument="nrs_pain", value=v, on=on),
+    lambda v, on: Score(instrument="nrs", value=v, on=on),
     st.integers(0, 100).map(lambda n: n / 10),
     days,
 )

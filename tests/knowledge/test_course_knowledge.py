@@ -67,3 +67,16 @@ def test_it_rejects_kidney_bands_with_a_gap() -> None:
     del raw["renal_bands"][0]["bands"][1]  # drop 30-60 mL/min
     with pytest.raises(ValidationError, match="tile"):
         DrugKnowledge.model_validate(raw)
+
+
+def test_every_followed_outcome_names_a_real_instrument_score() -> None:
+    from acuneuro.knowledge._instruments import load_instruments
+
+    instruments = load_instruments()
+    for outcome in outcome_knowledge().instruments:
+        assert outcome.instrument in instruments, outcome.id
+        scores = {s.id for s in instruments[outcome.instrument].scores}
+        assert outcome.score in scores, outcome.id
+    pgic = instruments["pgic"]
+    codes = {o.code for item in pgic.items for o in (item.options or [])}
+    assert set(outcome_knowledge().pgic.labels) == codes

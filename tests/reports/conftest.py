@@ -29,7 +29,7 @@ def report_data() -> ReportData:
     course = CourseDefinition(
         sessions_per_week=2,
         weeks=8,
-        reassessments=[Reassessment(session=s, instruments=["nrs_pain"]) for s in (1, 8, 16)],
+        reassessments=[Reassessment(session=s, instruments=["nrs"]) for s in (1, 8, 16)],
     )
     who = Practitioner(
         name="Dr B Okafor", qualification="physician acupuncturist", years_in_practice=12
@@ -51,17 +51,17 @@ def report_data() -> ReportData:
                 )
             )
     scores = [
-        Score(instrument="nrs_pain", value=v, on=FIRST - timedelta(days=i + 1))
+        Score(instrument="nrs", value=v, on=FIRST - timedelta(days=i + 1))
         for i, v in enumerate((7, 6, 7, 6))
     ]
     pain = [6, 6, 5, 5, 5, 4, 4, 3.5]
     scores += [
-        Score(instrument="nrs_pain", value=v, on=FIRST + timedelta(days=7 * (i + 1)))
+        Score(instrument="nrs", value=v, on=FIRST + timedelta(days=7 * (i + 1)))
         for i, v in enumerate(pain)
     ]
     scores += [
-        Score(instrument="sleep_interference", value=7, on=FIRST),
-        Score(instrument="sleep_interference", value=4, on=FIRST + timedelta(days=56)),
+        Score(instrument="dsis", value=7, on=FIRST),
+        Score(instrument="dsis", value=4, on=FIRST + timedelta(days=56)),
     ]
     meds = [
         MedicationStatement(

@@ -20,7 +20,7 @@ def test_the_progress_report_states_baseline_latest_nrs_and_the_immpact_category
     report_data: ReportData, progress_pdf: bytes
 ) -> None:
     summary = summarise_report(report_data)
-    pain = next(o for o in summary.outcomes if o.instrument == "nrs_pain")
+    pain = next(o for o in summary.outcomes if o.instrument == "nrs")
     # Run-in 7, 6, 7, 6 -> 6.5; latest 3.5: (6.5 - 3.5) / 6.5 = 46% -> moderate (Dworkin 2008).
     assert (pain.baseline.value, pain.latest and pain.latest.value, pain.category) == (
         6.5,

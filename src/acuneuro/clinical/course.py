@@ -12,7 +12,17 @@ from datetime import date, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["CourseDefinition", "PlannedSession", "Reassessment", "due_on", "schedule"]
+__all__ = [
+    "CourseDefinition",
+    "FollowUp",
+    "FollowUpVisit",
+    "PlannedSession",
+    "Reassessment",
+    "due_on",
+    "follow_up_visits",
+    "from_weekly_plan",
+    "schedule",
+]
 
 
 class _Frozen(BaseModel):
@@ -23,6 +33,13 @@ class Reassessment(_Frozen):
     """Instruments to complete at a given session (before needling)."""
 
     session: int = Field(ge=1)
+    instruments: list[str] = Field(min_length=1)
+
+
+class FollowUp(_Frozen):
+    """Instruments due at a visit after the last session, counted in weeks from the start."""
+
+    week: int = Field(ge=1)
     instruments: list[str] = Field(min_length=1)
 
 
@@ -39,6 +56,7 @@ class CourseDefinition(_Frozen):
     total_sessions: int | None = Field(default=None, ge=1, le=400)
     day_offsets: list[int] | None = None
     reassessments: list[Reassessment] = Field(default_factory=list)
+    follow_ups: list[FollowUp] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _coherent(self) -> CourseDefinition:
@@ -56,6 +74,9 @@ class CourseDefinition(_Frozen):
         late = [n for n in numbers if n > self.planned_sessions]
         if late:
             raise ValueError(f"course.reassessments: session {late[0]} is after the last session")
+        early = [f.week for f in self.follow_ups if f.week <= self.planned_weeks]
+        if early:
+            raise ValueError(f"course.follow_ups: week {early[0]} is within the course")
         return self
 
     @property
@@ -107,3 +128,57 @@ def schedule(course: CourseDefinition, start: date) -> list[PlannedSession]:
 def due_on(planned: list[PlannedSession], day: date) -> list[PlannedSession]:
     """The planned sessions on ``day`` (empty when none), with the instruments due."""
     return [s for s in planned if s.on == day]
+
+
+class FollowUpVisit(_Frozen):
+    week: int
+    on: date
+    instruments_due: list[str]
+
+
+def follow_up_visits(course: CourseDefinition, start: date) -> list[FollowUpVisit]:
+    """Dated follow-up visits after the course (week ``w`` is ``start`` + 7w days)."""
+    return [
+        FollowUpVisit(
+            week=f.week, on=start + timedelta(days=7 * f.week), instruments_due=f.instruments
+        )
+        for f in sorted(course.follow_ups, key=lambda f: f.week)
+    ]
+
+
+def from_weekly_plan(
+    sessions_per_week: int | None,
+    weeks: int | None,
+    sessions: int | None,
+    reassessments: list[tuple[int, list[str]]],
+) -> CourseDefinition:
+    """A course from a protocol that times re-assessment in weeks (as ``knowledge/protocols`` do).
+
+    Week 0 is the first session (scores taken before needling); week ``w`` within the course is
+    the last session of that week; weeks after the course become follow-up visits. Instruments
+    due twice at one session are merged. Raises ``ValueError`` when the protocol gives no
+    weekly frequency, which a schedule cannot be built without.
+    """
+    if sessions_per_week is None:
+        raise ValueError("course: the protocol gives no sessions per week; set it to schedule")
+    total = sessions if sessions is not None else (weeks or 0) * sessions_per_week
+    if total < 1:
+        raise ValueError("course: the protocol gives neither weeks nor a number of sessions")
+    last_week = math.ceil(total / sessions_per_week)
+    at_session: dict[int, list[str]] = {}
+    after: dict[int, list[str]] = {}
+    for week, instruments in reassessments:
+        if week > last_week:
+            bucket, key = after, week
+        else:
+            bucket, key = at_session, 1 if week == 0 else min(week * sessions_per_week, total)
+        merged = bucket.setdefault(key, [])
+        merged.extend(i for i in instruments if i not in merged)
+    return CourseDefinition(
+        sessions_per_week=sessions_per_week,
+        total_sessions=total,
+        reassessments=[
+            Reassessment(session=n, instruments=i) for n, i in sorted(at_session.items())
+        ],
+        follow_ups=[FollowUp(week=w, instruments=i) for w, i in sorted(after.items())],
+    )

@@ -209,6 +209,8 @@ class Pgic(_Data):
 
 class InstrumentOutcome(_Data):
     id: str
+    instrument: str  # the instrument id in knowledge/instruments
+    score: str  # which of its scores is followed ("total" or a subscale id)
     label: str
     minimum: float
     maximum: float
@@ -249,6 +251,10 @@ def outcome_knowledge() -> OutcomeKnowledge:
     check_cited(data.pgic.sources, "outcomes.yaml pgic")
     for i in data.instruments:
         check_cited(i.sources, f"outcomes.yaml instrument {i.id}")
+    for i in data.instruments:
+        expected = i.instrument if i.score == "total" else f"{i.instrument}.{i.score}"
+        if i.id != expected:
+            raise ValueError(f"outcomes.yaml: instrument id {i.id!r} should be {expected!r}")
     if not set(data.pgic.improved) <= set(data.pgic.labels):
         raise ValueError("outcomes.yaml: pgic.improved names an unknown label")
     return data

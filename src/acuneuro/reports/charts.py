@@ -69,7 +69,7 @@ def scores_chart(
             label="session" if i == 0 else None,
         )
     for o in outcomes:
-        if o.instrument == "nrs_pain" and o.baseline.value is not None:
+        if o.instrument == "nrs" and o.baseline.value is not None:
             b = o.baseline.value
             ax.axhline(b, color="0.3", ls="--", lw=0.8, label=f"pain baseline {b:.1f}")
             for r, style in zip(
