@@ -159,3 +159,23 @@ def test_it_rejects_a_follow_up_inside_the_course() -> None:
         CourseDefinition(
             sessions_per_week=2, weeks=8, follow_ups=[FollowUp(week=8, instruments=["x"])]
         )
+
+
+def test_every_scheduled_protocol_in_the_knowledge_base_becomes_a_course() -> None:
+    from acuneuro.clinical.course import from_weekly_plan
+    from acuneuro.knowledge._protocols import protocols
+
+    for name, proto in protocols().items():
+        c = proto.course
+        weekly = [(r.week, r.instruments) for r in proto.reassessment]
+        if c.sessions_per_week is None:
+            with pytest.raises(ValueError, match="sessions per week"):
+                from_weekly_plan(c.sessions_per_week, c.weeks, c.sessions, weekly)
+            continue
+        course = from_weekly_plan(c.sessions_per_week, c.weeks, c.sessions, weekly)
+        planned = schedule(course, START)
+        assert planned[0].reassessment, name  # week 0: before the first needling
+        due = {i for s in planned for i in s.instruments_due} | {
+            i for f in course.follow_ups for i in f.instruments
+        }
+        assert due == {i for _, ins in weekly for i in ins}, name
