@@ -255,3 +255,10 @@ def test_moxibustion_alone_is_a_technique_of_the_session() -> None:
         deviation="moxibustion only today",
     )
     assert rec.techniques == {"moxibustion"} and rec.needle_count == 0
+
+
+def test_a_point_without_a_who_code_is_recorded_by_name() -> None:
+    rec = session(point("Shenmen", "left"))
+    assert rec.points[0].code == "Shenmen"
+    with pytest.raises(ValidationError):
+        point("ST36; drop table", "left")

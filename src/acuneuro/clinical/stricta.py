@@ -74,7 +74,9 @@ class Stimulation(_Frozen):
 class NeedledPoint(_Frozen):
     """STRICTA 2b-2g for one point."""
 
-    code: str = Field(min_length=2, pattern=r"^[A-Za-z]+-?[A-Za-z]*[0-9]+$")
+    # WHO code where one exists ("ST36", "EX-LE10"), else the point's name, as STRICTA 2b allows
+    # (e.g. the auricular "Shenmen").
+    code: str = Field(min_length=2, max_length=40, pattern=r"^[A-Za-z][A-Za-z0-9 '-]*[A-Za-z0-9]$")
     side: PointSide
     needle: Needle
     depth_mm: float | None = Field(default=None, gt=0, le=150)
