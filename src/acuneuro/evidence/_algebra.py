@@ -5,6 +5,9 @@ shape ``(..., k, p)`` and the inclusion mask ``m`` has shape ``(..., k)`` with 1
 in the fit and 0 for a study left out. A left-out study gets weight zero everywhere, so one
 call fits many leave-one-out, cumulative, subgroup or bootstrap samples at once.
 
+The intercept-only model (every pooled analysis) takes a closed form that never builds the
+``k x k`` matrix ``P``; meta-regression (Egger's test) uses the general form.
+
 References
 ----------
 Viechtbauer W. Conducting meta-analyses in R with the metafor package. J Stat Softw
@@ -24,51 +27,83 @@ __all__ = ["Arr", "Projection", "project", "qe_generalised", "quad"]
 Arr = NDArray[Any]
 
 
+def quad(a: Arr, b: Arr) -> Arr:
+    """Row-wise inner product over the last axis."""
+    return np.asarray(np.einsum("...k,...k->...", a, b))
+
+
 @dataclass(frozen=True)
 class Projection:
-    """Weighted fit of ``y`` on ``X``: ``P = W - W X (X'WX)^-1 X'W`` and its by-products."""
+    """Weighted fit of ``y`` on ``X``: ``P = W - W X (X'WX)^-1 X'W`` and its by-products.
 
-    P: Arr  # (..., k, k)
+    ``P`` itself is kept only for a general design (``P is None`` for intercept-only fits).
+    """
+
+    w: Arr  # (..., k)
+    y: Arr  # (..., k)
     inv: Arr  # (X'WX)^-1, (..., p, p)
     beta: Arr  # (..., p)
     Py: Arr  # (..., k)
-    y: Arr  # (..., k)
+    diag: Arr  # diagonal of P, (..., k)
+    tr: Arr  # trace of P
+    tr_pp: Arr  # trace of PP
+    P: Arr | None
 
     @property
     def rss(self) -> Arr:
         """Weighted residual sum of squares ``y'Py``."""
         return quad(self.Py, self.y)
 
-    @property
-    def tr(self) -> Arr:
-        """Trace of ``P``."""
-        return np.asarray(np.trace(self.P, axis1=-2, axis2=-1))
-
-    @property
-    def tr_pp(self) -> Arr:
-        """Trace of ``PP`` (``P`` is symmetric, so the sum of its squared entries)."""
-        return np.asarray(np.sum(self.P * self.P, axis=(-2, -1)))
+    def apply(self, z: Arr) -> Arr:
+        """``P z`` for ``z`` of shape ``(..., k)``."""
+        if self.P is None:
+            sw = self.w.sum(axis=-1, keepdims=True)
+            return np.asarray(self.w * (z - quad(self.w, z)[..., None] / sw))
+        return np.asarray(np.einsum("...ij,...j->...i", self.P, z))
 
 
-def quad(a: Arr, b: Arr) -> Arr:
-    """Row-wise inner product over the last axis."""
-    return np.asarray(np.einsum("...k,...k->...", a, b))
+def _intercept(y: Arr, w: Arr) -> Projection:
+    sw = w.sum(axis=-1)
+    sw2 = np.sum(w * w, axis=-1)
+    sw3 = np.sum(w * w * w, axis=-1)
+    mu = quad(w, y) / sw
+    Py = w * (y - mu[..., None])
+    return Projection(
+        w=w,
+        y=y,
+        inv=(1 / sw)[..., None, None],
+        beta=mu[..., None],
+        Py=Py,
+        diag=w - w * w / sw[..., None],
+        tr=sw - sw2 / sw,
+        tr_pp=sw2 - 2 * sw3 / sw + (sw2 / sw) ** 2,
+        P=None,
+    )
 
 
-def project(y: Arr, X: Arr, w: Arr) -> Projection:
-    """Weighted least squares of ``y`` on ``X`` with weights ``w`` (zero for a left-out study)."""
+def project(y: Arr, X: Arr | None, w: Arr) -> Projection:
+    """Weighted least squares of ``y`` on ``X`` (``None``: intercept only) with weights ``w``."""
+    if X is None:
+        return _intercept(y, w)
     wx = w[..., :, None] * X
-    xtwx = np.swapaxes(X, -1, -2) @ wx
-    inv = np.linalg.inv(xtwx)
-    h = wx @ inv  # (..., k, p)
+    inv = np.linalg.inv(np.swapaxes(X, -1, -2) @ wx)
     k = w.shape[-1]
-    P = w[..., :, None] * np.eye(k) - h @ np.swapaxes(wx, -1, -2)
+    P = w[..., :, None] * np.eye(k) - (wx @ inv) @ np.swapaxes(wx, -1, -2)
     beta = np.einsum("...pq,...kq,...k->...p", inv, wx, y)
-    Py = np.einsum("...ij,...j->...i", P, y)
-    return Projection(P=P, inv=inv, beta=beta, Py=Py, y=y)
+    return Projection(
+        w=w,
+        y=y,
+        inv=inv,
+        beta=beta,
+        Py=np.einsum("...ij,...j->...i", P, y),
+        diag=np.diagonal(P, axis1=-2, axis2=-1),
+        tr=np.trace(P, axis1=-2, axis2=-1),
+        tr_pp=np.sum(P * P, axis=(-2, -1)),
+        P=P,
+    )
 
 
-def qe_generalised(tau2: Arr, y: Arr, v: Arr, X: Arr, m: Arr) -> tuple[Arr, Arr]:
+def qe_generalised(tau2: Arr, y: Arr, v: Arr, X: Arr | None, m: Arr) -> tuple[Arr, Arr]:
     """Generalised Q statistic ``y'P(tau2)y`` and its derivative in ``tau2``.
 
     The derivative is ``-y'P P y`` (d P / d tau2 = -P P for ``W = diag(1/(v + tau2))``).

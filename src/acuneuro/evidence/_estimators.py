@@ -33,32 +33,35 @@ Method = Literal["EE", "DL", "REML", "PM", "ML", "HE", "SJ"]
 _TOL = 1e-12
 _MAXITER = 500
 _SCORING_STEPS = 100
+# metafor's defaults for its ll0check: control$tol (eps^0.25) and control$threshold (1e-5).
+_LL0_TOL = float(np.finfo(float).eps) ** 0.25
+_LL0_THRESHOLD = 1e-5
 
 
-def _dims(X: Arr, m: Arr) -> tuple[Arr, int]:
-    return m.sum(axis=-1), X.shape[-1]
+def _dims(X: Arr | None, m: Arr) -> tuple[Arr, int]:
+    return m.sum(axis=-1), 1 if X is None else X.shape[-1]
 
 
-def _ee(y: Arr, v: Arr, X: Arr, m: Arr) -> Arr:
+def _ee(y: Arr, v: Arr, X: Arr | None, m: Arr) -> Arr:
     return np.zeros(y.shape[:-1])
 
 
-def _dl(y: Arr, v: Arr, X: Arr, m: Arr) -> Arr:
+def _dl(y: Arr, v: Arr, X: Arr | None, m: Arr) -> Arr:
     """DerSimonian-Laird: ``(Q - (k - p)) / tr(P)`` with fixed-effect weights ``1/v``."""
     k, p = _dims(X, m)
     proj = project(y, X, m / v)
     return np.asarray(np.maximum(0.0, (proj.rss - (k - p)) / proj.tr))
 
 
-def _he(y: Arr, v: Arr, X: Arr, m: Arr) -> Arr:
+def _he(y: Arr, v: Arr, X: Arr | None, m: Arr) -> Arr:
     """Hedges (method of moments, unweighted): ``(RSS_ols - tr(P_ols V)) / (k - p)``."""
     k, p = _dims(X, m)
     proj = project(y, X, m)
-    tr_pv = np.sum(np.diagonal(proj.P, axis1=-2, axis2=-1) * v, axis=-1)
+    tr_pv = np.sum(proj.diag * v, axis=-1)
     return np.asarray((proj.rss - tr_pv) / (k - p))
 
 
-def _sj(y: Arr, v: Arr, X: Arr, m: Arr) -> Arr:
+def _sj(y: Arr, v: Arr, X: Arr | None, m: Arr) -> Arr:
     """Sidik-Jonkman: one step from the population variance of ``y`` as metafor does."""
     k, p = _dims(X, m)
     mean = np.sum(m * y, axis=-1) / k
@@ -98,7 +101,7 @@ def _bracketed_root(fn: Callable[[Arr], tuple[Arr, Arr]], lo: Arr, hi: Arr) -> A
     return x
 
 
-def solve_q(y: Arr, v: Arr, X: Arr, m: Arr, target: Arr, lo: Arr, hi: Arr) -> Arr:
+def solve_q(y: Arr, v: Arr, X: Arr | None, m: Arr, target: Arr, lo: Arr, hi: Arr) -> Arr:
     """Root of the decreasing function ``Q(tau2) = target`` inside ``[lo, hi]``.
 
     Used by Paule-Mandel and by the Q-profile interval; the caller checks the bracket.
@@ -111,7 +114,7 @@ def solve_q(y: Arr, v: Arr, X: Arr, m: Arr, target: Arr, lo: Arr, hi: Arr) -> Ar
     return _bracketed_root(fn, lo, hi)
 
 
-def _pm(y: Arr, v: Arr, X: Arr, m: Arr) -> Arr:
+def _pm(y: Arr, v: Arr, X: Arr | None, m: Arr) -> Arr:
     """Paule-Mandel: the tau² at which the generalised Q equals its expectation ``k - p``."""
     k, p = _dims(X, m)
     target = k - p
@@ -122,7 +125,7 @@ def _pm(y: Arr, v: Arr, X: Arr, m: Arr) -> Arr:
     return np.where(q0 < target, 0.0, root)
 
 
-def _score(y: Arr, v: Arr, X: Arr, m: Arr, reml: bool) -> Callable[[Arr], tuple[Arr, Arr]]:
+def _score(y: Arr, v: Arr, X: Arr | None, m: Arr, reml: bool) -> Callable[[Arr], tuple[Arr, Arr]]:
     """Score of the (restricted) log-likelihood in tau², times 2, and its derivative.
 
     REML: ``y'PPy - tr(P)``; ML: ``y'PPy - sum(w)`` (metafor's Fisher-scoring numerators).
@@ -131,7 +134,7 @@ def _score(y: Arr, v: Arr, X: Arr, m: Arr, reml: bool) -> Callable[[Arr], tuple[
     def fn(t: Arr) -> tuple[Arr, Arr]:
         w = m / (v + t[..., None])
         proj = project(y, X, w)
-        ppy = np.einsum("...ij,...j->...i", proj.P, proj.Py)
+        ppy = proj.apply(proj.Py)
         ypp = quad(proj.Py, proj.Py)
         d_ypp = -2 * quad(proj.Py, ppy)
         if reml:
@@ -141,60 +144,103 @@ def _score(y: Arr, v: Arr, X: Arr, m: Arr, reml: bool) -> Callable[[Arr], tuple[
     return fn
 
 
-def _fisher(y: Arr, v: Arr, X: Arr, m: Arr, reml: bool) -> Arr:
-    """ML or REML: Fisher scoring from the HE start, as metafor, with a safe fallback.
+def _loglik(y: Arr, v: Arr, X: Arr | None, m: Arr, tau2: Arr, reml: bool) -> Arr:
+    """(Restricted) log-likelihood at ``tau2``, as metafor's ``ll0check`` computes it."""
+    w = m / (v + tau2[..., None])
+    proj = project(y, X, w)
+    k, p = _dims(X, m)
+    fitted = proj.beta[..., :1] if X is None else np.einsum("...kp,...p->...k", X, proj.beta)
+    resid = y - fitted
+    rss = np.sum(w * resid**2, axis=-1)
+    logv = np.sum(np.where(m > 0, np.log(v + tau2[..., None]), 0.0), axis=-1)
+    if not reml:
+        return np.asarray(-0.5 * k * np.log(2 * np.pi) - 0.5 * logv - 0.5 * rss)
+    _, logdet = np.linalg.slogdet(np.linalg.inv(proj.inv))
+    return np.asarray(-0.5 * (k - p) * np.log(2 * np.pi) - 0.5 * logv - 0.5 * logdet - 0.5 * rss)
 
-    Rows where scoring has not converged after ``_SCORING_STEPS`` (it can oscillate, where
-    metafor stops with "Fisher scoring algorithm did not converge") are solved instead as the
-    root of the score equation by safeguarded Newton, the same fixed point.
-    """
-    tau2 = np.maximum(0.0, _he(y, v, X, m))
-    active = np.ones(tau2.shape, dtype=bool)
+
+def _scoring(y: Arr, v: Arr, X: Arr | None, m: Arr, tau2: Arr, reml: bool) -> tuple[Arr, Arr]:
+    """Fisher scoring on rows of shape ``(n, k)``; returns tau² and which rows converged."""
+    active = np.arange(tau2.size)
+    converged = np.zeros(tau2.size, dtype=bool)
     for _ in range(_SCORING_STEPS):
-        proj = project(y, X, m / (v + tau2[..., None]))
+        ya, va, ma, ta = y[active], v[active], m[active], tau2[active]
+        Xa = None if X is None else X[active]
+        w = ma / (va + ta[:, None])
+        proj = project(ya, Xa, w)
         ypp = quad(proj.Py, proj.Py)
         if reml:
             adj = (ypp - proj.tr) / proj.tr_pp
         else:
-            w = m / (v + tau2[..., None])
             adj = (ypp - w.sum(axis=-1)) / np.sum(w * w, axis=-1)
         adj = np.where(np.isfinite(adj), adj, 0.0)
         # metafor halves a step that would leave tau2 < 0 until it does not; at tau2 = 0 the
         # halving only ends in underflow, whose limit is a step of exactly zero.
         for _ in range(60):
-            neg = tau2 + adj < 0
+            neg = ta + adj < 0
             if not np.any(neg):
                 break
             adj = np.where(neg, adj / 2, adj)
-        adj = np.where(tau2 + adj < 0, -tau2, adj)
-        adj = np.where(active, adj, 0.0)
-        tau2 = tau2 + adj
-        active = np.abs(adj) > _TOL * (1.0 + tau2)
-        if not np.any(active):
-            return np.maximum(0.0, tau2)
-    score = _score(y, v, X, m, reml)
-    zero = np.zeros(tau2.shape)
-    g0, _ = score(zero)
-    hi = np.maximum(_tau2_max(y, m), 2 * tau2)
-    for _ in range(60):
-        g_hi, _ = score(hi)
-        if not np.any(g_hi > 0):
+        adj = np.where(ta + adj < 0, -ta, adj)
+        tau2[active] = ta + adj
+        still = np.abs(adj) > _TOL * (1.0 + ta + adj)
+        converged[active[~still]] = True
+        active = active[still]
+        if active.size == 0:
             break
-        hi = np.where(g_hi > 0, 2 * hi, hi)
-    root = _bracketed_root(score, zero, hi)
-    fallback = np.where(g0 <= 0, 0.0, root)
-    return np.where(active, fallback, np.maximum(0.0, tau2))
+    return tau2, converged
 
 
-def _ml(y: Arr, v: Arr, X: Arr, m: Arr) -> Arr:
+def _fisher(y: Arr, v: Arr, X: Arr | None, m: Arr, reml: bool) -> Arr:
+    """ML or REML: Fisher scoring from the HE start, as metafor, with a safe fallback.
+
+    Rows where scoring has not converged after ``_SCORING_STEPS`` (it can oscillate, where
+    metafor stops with "Fisher scoring algorithm did not converge") are solved instead as the
+    root of the score equation by safeguarded Newton, the same fixed point. As metafor's
+    ``ll0check``, a positive tau² whose likelihood is below that at tau² = 0 (a local maximum)
+    is replaced by zero.
+    """
+    shape = y.shape[:-1]
+    k = y.shape[-1]
+    y2, v2, m2 = (np.broadcast_to(a, y.shape).reshape(-1, k) for a in (y, v, m))
+    X2 = None
+    if X is not None:
+        X2 = np.broadcast_to(X, (*shape, k, X.shape[-1])).reshape(-1, k, X.shape[-1])
+    tau2, converged = _scoring(y2, v2, X2, m2, np.maximum(0.0, _he(y2, v2, X2, m2)), reml)
+    stuck = np.flatnonzero(~converged)
+    if stuck.size:
+        ys, vs, ms = y2[stuck], v2[stuck], m2[stuck]
+        Xs = None if X2 is None else X2[stuck]
+        score = _score(ys, vs, Xs, ms, reml)
+        zero = np.zeros(stuck.size)
+        g0, _ = score(zero)
+        hi = np.maximum(_tau2_max(ys, ms), 2 * tau2[stuck])
+        for _ in range(60):
+            g_hi, _ = score(hi)
+            if not np.any(g_hi > 0):
+                break
+            hi = np.where(g_hi > 0, 2 * hi, hi)
+        tau2[stuck] = np.where(g0 <= 0, 0.0, _bracketed_root(score, zero, hi))
+    tau2 = np.maximum(0.0, tau2)
+    positive = np.flatnonzero(tau2 > _LL0_THRESHOLD)
+    if positive.size:
+        yp, vp, mp = y2[positive], v2[positive], m2[positive]
+        Xp = None if X2 is None else X2[positive]
+        ll = _loglik(yp, vp, Xp, mp, tau2[positive], reml)
+        ll0 = _loglik(yp, vp, Xp, mp, np.zeros(positive.size), reml)
+        tau2[positive] = np.where(ll0 - ll > _LL0_TOL, 0.0, tau2[positive])
+    return tau2.reshape(shape)
+
+
+def _ml(y: Arr, v: Arr, X: Arr | None, m: Arr) -> Arr:
     return _fisher(y, v, X, m, reml=False)
 
 
-def _reml(y: Arr, v: Arr, X: Arr, m: Arr) -> Arr:
+def _reml(y: Arr, v: Arr, X: Arr | None, m: Arr) -> Arr:
     return _fisher(y, v, X, m, reml=True)
 
 
-ESTIMATORS: dict[str, Callable[[Arr, Arr, Arr, Arr], Arr]] = {
+ESTIMATORS: dict[str, Callable[[Arr, Arr, Arr | None, Arr], Arr]] = {
     "EE": _ee,
     "DL": _dl,
     "HE": lambda y, v, X, m: np.maximum(0.0, _he(y, v, X, m)),
@@ -205,7 +251,7 @@ ESTIMATORS: dict[str, Callable[[Arr, Arr, Arr, Arr], Arr]] = {
 }
 
 
-def tau2_estimate(method: str, y: Arr, v: Arr, X: Arr, m: Arr) -> Arr:
+def tau2_estimate(method: str, y: Arr, v: Arr, X: Arr | None, m: Arr) -> Arr:
     """tau² by ``method`` (one of ``ESTIMATORS``) for every batch row."""
     try:
         estimator = ESTIMATORS[method]

@@ -23,7 +23,7 @@ from scipy import stats
 from acuneuro.evidence._algebra import Arr, project
 from acuneuro.evidence._estimators import tau2_estimate
 
-__all__ = ["BatchFit", "Test", "critical", "fit_batch", "intercept_design"]
+__all__ = ["BatchFit", "Test", "critical", "fit_batch"]
 
 Test = Literal["z", "knha"]
 
@@ -57,11 +57,6 @@ class BatchFit:
     weights: Arr  # (..., k) percent weights
 
 
-def intercept_design(y: Arr) -> Arr:
-    """Design matrix of an intercept-only model for ``y`` of shape ``(..., k)``."""
-    return np.ones((*y.shape, 1))
-
-
 def critical(test: str, df: Arr, level: float) -> Arr:
     """Two-sided critical value: t with ``k - p`` df under Knapp-Hartung, else normal."""
     alpha = 1.0 - level
@@ -92,11 +87,11 @@ def fit_batch(
     y = np.asarray(y, dtype=float)
     v = np.asarray(v, dtype=float)
     m = np.ones_like(y) if mask is None else np.asarray(mask, dtype=float)
-    X = intercept_design(y) if X is None else np.asarray(X, dtype=float)
+    X = None if X is None else np.asarray(X, dtype=float)
     y = np.where(m > 0, y, 0.0)  # a left-out study's values never reach a product as NaN
     v = np.where(m > 0, v, 1.0)
     k = m.sum(axis=-1)
-    p = X.shape[-1]
+    p = 1 if X is None else X.shape[-1]
     if np.any(k <= p):
         raise ValueError(f"a fit needs more studies than coefficients (k > {p})")
     if np.any((v <= 0) & (m > 0)):

@@ -17,7 +17,6 @@ from scipy import stats
 
 from acuneuro.evidence._algebra import Arr, qe_generalised
 from acuneuro.evidence._estimators import solve_q
-from acuneuro.evidence._fit import intercept_design
 
 __all__ = ["HeterogeneityCI", "q_profile"]
 
@@ -48,10 +47,9 @@ def q_profile(
     """
     y = np.asarray(y, dtype=float)
     m = np.ones_like(y) if mask is None else np.asarray(mask, dtype=float)
-    X = intercept_design(y) if X is None else X
     y = np.where(m > 0, y, 0.0)
     v = np.where(m > 0, np.asarray(v, dtype=float), 1.0)
-    df = m.sum(axis=-1) - X.shape[-1]
+    df = m.sum(axis=-1) - (1 if X is None else X.shape[-1])
     alpha = 1.0 - level
     crit_u = stats.chi2.isf(alpha / 2, df)
     crit_l = stats.chi2.ppf(alpha / 2, df)

@@ -1,0 +1,39 @@
+"""Run every registered benchmark: ``python -m bench [--quick | --full] [NAME ...]``.
+
+To add a benchmark, write ``bench/<name>.py`` with ``def run(full: bool) -> int`` (print the
+figures, return 0 or a non-zero status) and add ``"<name>"`` to ``BENCHMARKS`` below.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+BENCHMARKS: list[str] = [
+    "meta",  # evidence engine vs R metafor (bench/meta.py)
+]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments and run the chosen benchmarks in order; the worst status wins."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true", help="small sizes (default)")
+    size.add_argument("--full", action="store_true", help="full sizes")
+    parser.add_argument("names", nargs="*", help=f"benchmarks to run (default all: {BENCHMARKS})")
+    args = parser.parse_args(argv)
+    names = args.names or BENCHMARKS
+    unknown = [n for n in names if n not in BENCHMARKS]
+    if unknown:
+        parser.error(f"unknown benchmark(s) {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}")
+    status = 0
+    for name in names:
+        print(f"== bench.{name} ({'full' if args.full else 'quick'}) ==", flush=True)
+        module = importlib.import_module(f"bench.{name}")
+        status = max(status, module.run(full=args.full))
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""Evidence engine vs R metafor: the same analyses, timed in one run, with the time ratio.
+
+Data: the BCG vaccine trials (Colditz et al. 1994, metafor's ``dat.bcg``; log risk ratios).
+Analyses: one complete analysis per estimator and test (fit + prediction interval + Q-profile
+CI), leave-one-out, and a case bootstrap of 10,000 resamples (the same resamples in both). R
+is timed inside R (``system.time``), so its start-up is not counted; the engine is timed with
+``time.perf_counter``. Estimates are compared so that speed never hides a wrong answer.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from acuneuro.evidence import binary_effects, leave_one_out, meta_analysis
+from acuneuro.evidence._fit import fit_batch
+
+# dat.bcg (Colditz GA et al. JAMA 1994;271:698-702) as in metafor: tpos, tneg, cpos, cneg.
+BCG = [
+    (4, 119, 11, 128), (6, 300, 29, 274), (3, 228, 11, 209), (62, 13536, 248, 12619),
+    (33, 5036, 47, 5761), (180, 1361, 372, 1079), (8, 2537, 10, 619), (505, 87886, 499, 87892),
+    (29, 7470, 45, 7232), (17, 1699, 65, 1600), (186, 50448, 141, 27197), (5, 2493, 3, 2338),
+    (27, 16886, 29, 17825),
+]
+METHODS = ["EE", "DL", "REML", "PM", "ML", "HE", "SJ"]
+TESTS = ["z", "knha"]
+R_SCRIPT = Path(__file__).with_name("meta_metafor.R")
+INSTALL_HINT = "install it with: bash bench/ensure-r.sh  (apt-get install -y r-cran-metafor)"
+
+
+def _data() -> tuple[np.ndarray, np.ndarray]:
+    t = np.array(BCG, dtype=float)
+    eff = binary_effects("RR", t[:, 0], t[:, 0] + t[:, 1], t[:, 2], t[:, 2] + t[:, 3])
+    return eff.yi, eff.vi
+
+
+def _time(fn: Callable[[], Any], reps: int) -> float:
+    fn()  # warm caches and imports outside the timing
+    start = time.perf_counter()
+    for _ in range(reps):
+        fn()
+    return (time.perf_counter() - start) / reps
+
+
+def _metafor_ready() -> str | None:
+    """Why metafor cannot run here, or None when it can."""
+    if shutil.which("Rscript") is None:
+        return "Rscript not found"
+    probe = subprocess.run(["Rscript", "-e", "library(metafor); library(jsonlite)"],
+                           capture_output=True, text=True, check=False)
+    if probe.returncode != 0:
+        return "R is installed but metafor or jsonlite is not"
+    return None
+
+
+def _run_metafor(workdir: Path, y: np.ndarray, v: np.ndarray, boot: np.ndarray,
+                 config: dict[str, Any]) -> dict[str, Any]:
+    np.savetxt(workdir / "data.csv", np.column_stack([y, v]), delimiter=",", header="yi,vi",
+               comments="", fmt="%.17g")
+    np.savetxt(workdir / "boot.csv", boot + 1, delimiter=",", fmt="%d")
+    (workdir / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    done = subprocess.run(["Rscript", str(R_SCRIPT), str(workdir)], capture_output=True,
+                          text=True, check=True)
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def _row(name: str, ours: float, theirs: float | None, agree: float | None) -> None:
+    if theirs is None:
+        print(f"  {name:<34} engine {ours * 1e3:10.3f} ms   metafor    (not run)")
+        return
+    print(f"  {name:<34} engine {ours * 1e3:10.3f} ms   metafor {theirs * 1e3:10.3f} ms"
+          f"   ratio x{theirs / ours:8.1f}   max |Δ estimate| {agree:.1e}")
+
+
+def run(full: bool) -> int:
+    """Print per-analysis times of the engine and metafor and their ratio (metafor / engine)."""
+    y, v = _data()
+    reps = 200 if full else 20
+    replicates = 10_000
+    boot_methods = METHODS if full else ["REML"]
+    rng = np.random.default_rng(20260101)
+    boot = rng.integers(0, y.size, size=(replicates, y.size))
+    config = {"methods": METHODS, "tests": TESTS, "reps": reps, "loo_methods": ["REML", "DL"],
+              "boot_methods": boot_methods}
+
+    why = _metafor_ready()
+    theirs: dict[str, Any] | None = None
+    if why is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            theirs = _run_metafor(Path(tmp), y, v, boot, config)
+        print(f"  metafor {theirs['metafor']} on {theirs['r']}; k = {y.size} (dat.bcg, log RR)")
+    else:
+        print(f"  metafor NOT RUN: {why}; {INSTALL_HINT}")
+        print("  (engine times only below; no comparison is claimed)")
+
+    print(f"  one complete analysis (fit + PI + Q-profile CI), mean of {reps}:")
+    for i, (m, t) in enumerate((m, t) for m in METHODS for t in TESTS):
+        res = meta_analysis(y, v, method=m, test=t)
+        ours = _time(lambda m=m, t=t: meta_analysis(y, v, method=m, test=t), reps)
+        ref = theirs["single"][i] if theirs else None
+        _row(f"{m:<4} {t}", ours, ref["seconds"] if ref else None,
+             abs(res.estimate - ref["estimate"]) if ref else None)
+    print("  leave-one-out (k fits):")
+    for i, m in enumerate(config["loo_methods"]):
+        loo = leave_one_out(y, v, method=m)
+        ours = _time(lambda m=m: leave_one_out(y, v, method=m), reps)
+        ref = theirs["loo"][i] if theirs else None
+        _row(f"leave1out {m}", ours, ref["seconds"] if ref else None,
+             float(np.max(np.abs(loo.beta[:, 0] - ref["estimate"]))) if ref else None)
+    print(f"  case bootstrap, {replicates:,} fits on the same resamples (total time):")
+    for i, m in enumerate(boot_methods):
+        start = time.perf_counter()
+        fit = fit_batch(y[boot], v[boot], method=m)
+        ours = time.perf_counter() - start
+        ref = theirs["boot"][i] if theirs else None
+        agree = float(np.max(np.abs(fit.beta[:, 0] - np.asarray(ref["estimate"])))) if ref else None
+        _row(f"bootstrap {m} x{replicates:,}", ours, ref["seconds"] if ref else None, agree)
+    return 0

@@ -1,0 +1,45 @@
+# The metafor half of bench/meta.py. Usage: Rscript bench/meta_metafor.R WORKDIR
+# WORKDIR holds data.csv (yi, vi), boot.csv (1-based study indices, one resample per row) and
+# config.json; timings are taken inside R with system.time(), so R start-up is not counted.
+suppressMessages({
+  library(metafor)
+  library(jsonlite)
+})
+dir <- commandArgs(trailingOnly = TRUE)[1]
+cfg <- fromJSON(file.path(dir, "config.json"))
+dat <- read.csv(file.path(dir, "data.csv"))
+boot <- as.matrix(read.csv(file.path(dir, "boot.csv"), header = FALSE))
+out <- list(metafor = as.character(packageVersion("metafor")), r = R.version.string,
+            single = list(), loo = list(), boot = list())
+
+for (m in cfg$methods) for (t in cfg$tests) {
+  el <- system.time(for (i in seq_len(cfg$reps)) {
+    res <- suppressWarnings(rma(yi, vi, data = dat, method = m, test = t))
+    pr <- predict(res)
+    if (m != "EE") ci <- confint(res)
+  })[["elapsed"]]
+  out$single[[length(out$single) + 1]] <- list(method = m, test = t, seconds = el / cfg$reps,
+                                               estimate = as.numeric(res$b), tau2 = res$tau2)
+}
+for (m in cfg$loo_methods) {
+  res <- rma(yi, vi, data = dat, method = m)
+  el <- system.time(for (i in seq_len(cfg$reps)) l1 <- leave1out(res))[["elapsed"]]
+  out$loo[[length(out$loo) + 1]] <- list(method = m, seconds = el / cfg$reps,
+                                         estimate = as.numeric(l1$estimate))
+}
+for (m in cfg$boot_methods) {
+  est <- numeric(nrow(boot))
+  el <- system.time(for (b in seq_len(nrow(boot))) {
+    idx <- boot[b, ]
+    # Converged as tightly as the engine (metafor's default stops at a tau2 change < 1e-5);
+    # where Fisher scoring does not converge, metafor's own remedy (step halving).
+    fit <- tryCatch(suppressWarnings(rma(dat$yi[idx], dat$vi[idx], method = m,
+                                         control = list(threshold = 1e-10, maxiter = 1000))),
+      error = function(e) suppressWarnings(rma(dat$yi[idx], dat$vi[idx], method = m,
+        control = list(threshold = 1e-10, stepadj = 0.5, maxiter = 10000))))
+    est[b] <- fit$b
+  })[["elapsed"]]
+  out$boot[[length(out$boot) + 1]] <- list(method = m, seconds = el, fits = nrow(boot),
+                                           estimate = est)
+}
+cat(toJSON(out, auto_unbox = TRUE, digits = NA))
