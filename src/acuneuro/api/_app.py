@@ -7,7 +7,7 @@ from importlib.metadata import version
 from fastapi import APIRouter, FastAPI
 
 from acuneuro.api._errors import install_error_handlers
-from acuneuro.api.routes import auth, health, patients
+from acuneuro.api.routes import assessment, auth, fhir, health, instruments, patients, planning
 from acuneuro.services import Context
 from acuneuro.settings import Settings
 
@@ -32,6 +32,10 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None) 
     api = APIRouter(prefix=API_PREFIX)
     for module in (health, auth, patients):
         api.include_router(module.router)
+    api.include_router(instruments.router)
+    api.include_router(assessment.router)
+    api.include_router(planning.router)
     app.include_router(api)
+    app.include_router(fhir.router)
     install_error_handlers(app)
     return app
