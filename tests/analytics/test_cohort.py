@@ -42,8 +42,14 @@ CDC_2022_MME = {
     "codeine": 0.15,
     "hydromorphone": 5.0,
 }
-READ = ("patients", "episodes", "treatment_sessions", "score_records",
-        "medication_statements", "adverse_events")
+READ = (
+    "patients",
+    "episodes",
+    "treatment_sessions",
+    "score_records",
+    "medication_statements",
+    "adverse_events",
+)
 
 
 def assert_same_report(sql: list[dict[str, Any]], reference: list[dict[str, Any]]) -> None:
@@ -58,7 +64,11 @@ def assert_same_report(sql: list[dict[str, Any]], reference: list[dict[str, Any]
                     assert other is value, (got["condition"], got["clinic_id"], key)
                 else:
                     assert math.isclose(other, value, rel_tol=1e-9, abs_tol=1e-9), (
-                        got["condition"], got["clinic_id"], key, other, value,
+                        got["condition"],
+                        got["clinic_id"],
+                        key,
+                        other,
+                        value,
                     )
             else:
                 assert other == value, (got["condition"], got["clinic_id"], key, other, value)
@@ -93,8 +103,9 @@ def generate_into(url: str, patients: int, clinics: int, seed: int) -> None:
     migrated(url)
     engine = make_engine(url)
     try:
-        generate_registry(DatabaseSink(engine), patients, clinics=clinics, seed=seed,
-                          generated_at=STAMP)
+        generate_registry(
+            DatabaseSink(engine), patients, clinics=clinics, seed=seed, generated_at=STAMP
+        )
     finally:
         engine.dispose()
 

@@ -26,8 +26,15 @@ class Registry:
 
     def __init__(self) -> None:
         self.rows: dict[str, list[dict[str, Any]]] = {
-            name: [] for name in ("patients", "episodes", "treatment_sessions", "score_records",
-                                  "medication_statements", "adverse_events")
+            name: []
+            for name in (
+                "patients",
+                "episodes",
+                "treatment_sessions",
+                "score_records",
+                "medication_statements",
+                "adverse_events",
+            )
         }
 
     def _add(self, table: str, **row: Any) -> None:
@@ -40,20 +47,46 @@ class Registry:
             self._add("episodes", clinic_id=clinic, patient_id=pid, condition_kind=condition)
 
     def session(self, pid: int, day: int, attendance: str = "attended") -> None:
-        self._add("treatment_sessions", clinic_id=1, patient_id=pid,
-                  occurred_on=D0 + timedelta(days=day), attendance=attendance)
+        self._add(
+            "treatment_sessions",
+            clinic_id=1,
+            patient_id=pid,
+            occurred_on=D0 + timedelta(days=day),
+            attendance=attendance,
+        )
 
-    def nrs(self, pid: int, day: int, value: float | None, sid: int | None = None,
-            instrument: str = "nrs") -> None:
+    def nrs(
+        self,
+        pid: int,
+        day: int,
+        value: float | None,
+        sid: int | None = None,
+        instrument: str = "nrs",
+    ) -> None:
         extra = {} if sid is None else {"id": sid}
-        self._add("score_records", clinic_id=1, patient_id=pid, instrument_id=instrument,
-                  taken_on=D0 + timedelta(days=day), total=value, **extra)
+        self._add(
+            "score_records",
+            clinic_id=1,
+            patient_id=pid,
+            instrument_id=instrument,
+            taken_on=D0 + timedelta(days=day),
+            total=value,
+            **extra,
+        )
 
-    def drug(self, pid: int, name: str, dose: float, start: int, stop: int | None,
-             unit: str = "mg") -> None:
-        self._add("medication_statements", clinic_id=1, patient_id=pid, drug=name,
-                  daily_dose=dose, unit=unit, start_on=D0 + timedelta(days=start),
-                  stop_on=None if stop is None else D0 + timedelta(days=stop))
+    def drug(
+        self, pid: int, name: str, dose: float, start: int, stop: int | None, unit: str = "mg"
+    ) -> None:
+        self._add(
+            "medication_statements",
+            clinic_id=1,
+            patient_id=pid,
+            drug=name,
+            daily_dose=dose,
+            unit=unit,
+            start_on=D0 + timedelta(days=start),
+            stop_on=None if stop is None else D0 + timedelta(days=stop),
+        )
 
     def event(self, pid: int) -> None:
         self._add("adverse_events", clinic_id=1, patient_id=pid, occurred_on=D0, grade=1)
@@ -63,10 +96,24 @@ class Registry:
             "patients": ["id", "clinic_id"],
             "episodes": ["id", "clinic_id", "patient_id", "condition_kind"],
             "treatment_sessions": ["id", "clinic_id", "patient_id", "occurred_on", "attendance"],
-            "score_records": ["id", "clinic_id", "patient_id", "instrument_id", "taken_on",
-                              "total"],
-            "medication_statements": ["id", "clinic_id", "patient_id", "drug", "daily_dose",
-                                      "unit", "start_on", "stop_on"],
+            "score_records": [
+                "id",
+                "clinic_id",
+                "patient_id",
+                "instrument_id",
+                "taken_on",
+                "total",
+            ],
+            "medication_statements": [
+                "id",
+                "clinic_id",
+                "patient_id",
+                "drug",
+                "daily_dose",
+                "unit",
+                "start_on",
+                "stop_on",
+            ],
             "adverse_events": ["id", "clinic_id", "patient_id", "occurred_on", "grade"],
         }
         out = {}
@@ -90,8 +137,11 @@ class Registry:
             con.close()
 
     def pooled(self, condition: str = "dpn", **kwargs: Any) -> dict[str, Any]:
-        return next(r for r in self.report(**kwargs)
-                    if r["condition"] == condition and r["clinic_id"] is None)
+        return next(
+            r
+            for r in self.report(**kwargs)
+            if r["condition"] == condition and r["clinic_id"] is None
+        )
 
 
 def course(reg: Registry, pid: int, run_in: list[float], later: list[float]) -> None:
@@ -255,8 +305,13 @@ def registries(draw: st.DrawFn) -> Registry:
         for _ in range(draw(st.integers(0, 3))):
             start = draw(day)
             stop = draw(st.one_of(st.none(), st.integers(start, 45)))
-            reg.drug(pid, draw(st.sampled_from(["morphine", "oxycodone", "pregabalin"])),
-                     float(draw(st.integers(5, 60))), start, stop)
+            reg.drug(
+                pid,
+                draw(st.sampled_from(["morphine", "oxycodone", "pregabalin"])),
+                float(draw(st.integers(5, 60))),
+                start,
+                stop,
+            )
         for _ in range(draw(st.integers(0, 1))):
             reg.event(pid)
     return reg
@@ -270,7 +325,7 @@ def _close(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(registries())
 def test_sql_equals_pandas_on_random_registries(reg: Registry) -> None:
     sql = reg.report()

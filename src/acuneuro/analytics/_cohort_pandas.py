@@ -35,9 +35,10 @@ def _t_interval(values: pd.Series, confidence: float) -> tuple[float | None, flo
     values = values.dropna()
     if len(values) < 2:
         return None, None
-    low, high = stats.t.interval(
-        confidence, len(values) - 1, loc=values.mean(), scale=stats.sem(values)
-    )
+    sem = float(stats.sem(values))
+    if sem == 0:
+        return float(values.mean()), float(values.mean())
+    low, high = stats.t.interval(confidence, len(values) - 1, loc=values.mean(), scale=sem)
     return float(low), float(high)
 
 
@@ -131,7 +132,9 @@ def cohort_pandas(
     counts = counts.reindex(columns=["attended", "missed", "cancelled"], fill_value=0)
     cohort = cohort.merge(counts, left_on="patient_id", right_index=True, how="left")
     first_on = ts[ts["attendance"] == "attended"].groupby("patient_id")["occurred_on"].min()
-    cohort["first_on"] = cohort["patient_id"].map(first_on)
+    # merge, not map: mapping through an empty datetime series fails in pandas.
+    cohort = cohort.merge(first_on.rename("first_on"), left_on="patient_id", right_index=True,
+                          how="left")
     for name in ("attended", "missed", "cancelled"):
         cohort[name] = cohort[name].fillna(0).astype(int)
     if condition is not None:
@@ -146,11 +149,13 @@ def cohort_pandas(
     after = s[s["taken_on"] > s["first_on"]].sort_values(["patient_id", "taken_on", "id"])
     last = after.groupby("patient_id").tail(1).set_index("patient_id")
     cohort["baseline"] = cohort["patient_id"].map(baseline)
-    cohort["latest"] = cohort["patient_id"].map(last["total"])
-    cohort["latest_on"] = cohort["patient_id"].map(last["taken_on"])
+    latest = last[["total", "taken_on"]].rename(
+        columns={"total": "latest", "taken_on": "latest_on"}
+    )
+    cohort = cohort.merge(latest, left_on="patient_id", right_index=True, how="left")
     cohort["has_outcome"] = cohort["baseline"].notna() & cohort["latest"].notna()
     b = cohort["baseline"].where(cohort["has_outcome"] & (cohort["baseline"] > 0))
-    cohort["pct"] = (cohort["latest"] - b) / b * 100
+    cohort["pct"] = (cohort["latest"] - b) * 100 / b
 
     meds = t["medication_statements"].merge(
         cohort.loc[cohort["has_outcome"], ["patient_id", "first_on", "latest_on"]], on="patient_id"
@@ -166,10 +171,13 @@ def cohort_pandas(
     meds["mme_b"] = daily.where(_active(meds, "first_on"), 0.0)
     meds["mme_l"] = daily.where(_active(meds, "latest_on"), 0.0)
     meds["chg"] = _active(meds, "first_on") != _active(meds, "latest_on")
-    per = meds.groupby("patient_id").agg(mb=("mme_b", "sum"), ml=("mme_l", "sum"), c=("chg", "any"))
-    cohort["mme_baseline"] = cohort["patient_id"].map(per["mb"]).fillna(0.0)
-    cohort["mme_latest"] = cohort["patient_id"].map(per["ml"]).fillna(0.0)
-    cohort["medication_changed"] = cohort["patient_id"].map(per["c"]).fillna(False).astype(bool)
+    grouped = meds.groupby("patient_id")
+    mme_b = grouped["mme_b"].sum() if len(meds) else pd.Series(dtype=float)
+    mme_l = grouped["mme_l"].sum() if len(meds) else pd.Series(dtype=float)
+    changed = set(meds.loc[meds["chg"].astype(bool), "patient_id"])
+    cohort["mme_baseline"] = cohort["patient_id"].map(mme_b).astype(float).fillna(0.0)
+    cohort["mme_latest"] = cohort["patient_id"].map(mme_l).astype(float).fillna(0.0)
+    cohort["medication_changed"] = cohort["patient_id"].isin(changed)
     events = t["adverse_events"].groupby("patient_id").size()
     cohort["adverse_events"] = cohort["patient_id"].map(events).fillna(0).astype(int)
 

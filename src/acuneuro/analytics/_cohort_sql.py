@@ -62,7 +62,8 @@ scores AS (
 outcome AS (
     SELECT c.patient_id, c.first_on, s.baseline, s.latest, s.latest_on,
            s.latest - s.baseline AS change,
-           CASE WHEN s.baseline > 0 THEN (s.latest - s.baseline) / s.baseline * 100 END AS pct
+           -- Multiplied before dividing: 10 -> 7 is exactly -30, on the responder cut-off.
+           CASE WHEN s.baseline > 0 THEN (s.latest - s.baseline) * 100 / s.baseline END AS pct
     FROM cohort c
     JOIN scores s ON s.patient_id = c.patient_id
     WHERE s.baseline IS NOT NULL AND s.latest IS NOT NULL
