@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 import typer
 from pydantic import BaseModel, ValidationError
 
-__all__ = ["emit_json", "fail", "read_json", "validation_message"]
+__all__ = ["emit_json", "fail", "field_path", "read_json", "validation_message"]
 
 
 def fail(message: str) -> NoReturn:
@@ -35,10 +35,23 @@ def validation_message(exc: ValidationError) -> str:
     """Name every field pydantic refused, as ``a.b.c: reason``."""
     parts = []
     for error in exc.errors():
-        location = ".".join(str(p) for p in error["loc"]) or "(document)"
+        location = field_path(error["loc"])
         reason = "unknown field" if error["type"] == "extra_forbidden" else error["msg"]
         parts.append(f"{location}: {reason}")
     return "; ".join(parts)
+
+
+def field_path(location: tuple[int | str, ...] | list[int | str]) -> str:
+    """A readable path such as ``pain.regions.0.side``; odd keys are quoted (``pain[""]``)."""
+    path = ""
+    for part in location:
+        if isinstance(part, int):
+            path += f".{part}" if path else str(part)
+        elif part.isidentifier():
+            path += f".{part}" if path else part
+        else:
+            path += f"[{json.dumps(part)}]"
+    return path or "(document)"
 
 
 def emit_json(payload: Any) -> None:
