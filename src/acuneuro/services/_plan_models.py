@@ -16,6 +16,7 @@ from acuneuro.clinical.planner import Plan
 from acuneuro.clinical.safety_model import PlanPoint, PointRole, PointSide
 
 __all__ = [
+    "Acceptance",
     "CourseChange",
     "PlanEdit",
     "PlanStatus",
@@ -67,6 +68,12 @@ class PlanEdit(_Request):
     sides: dict[str, PointSide] = Field(default_factory=dict, max_length=100)
     add: list[PointAddition] = Field(default_factory=list, max_length=50)
     course: CourseChange | None = None
+
+
+class Acceptance(_Request):
+    """The day the first session of the accepted plan is due."""
+
+    start_on: date
 
 
 class ScheduledVisit(BaseModel):

@@ -26,6 +26,7 @@ from acuneuro.services._errors import NotFound, PermissionDenied
 from acuneuro.services._patient_models import PatientView
 from acuneuro.services._plan_edit import PlanRefused, apply_edit, refuse_stop, schedule_visits
 from acuneuro.services._plan_models import (
+    Acceptance,
     CourseChange,
     PlanEdit,
     PlanSummary,
@@ -38,6 +39,7 @@ from acuneuro.services.audit import Action, Outcome, record, record_alone
 from acuneuro.store import Patient, PlannedSession, PlanRecord, Role, User, utcnow
 
 __all__ = [
+    "Acceptance",
     "CourseChange",
     "PlanEdit",
     "PlanRefused",
@@ -146,9 +148,13 @@ def current_plan(ctx: Context, actor: Actor, pseudo_id: str) -> PlanView | None:
 
 
 def edit_plan(
-    ctx: Context, actor: Actor, pseudo_id: str, plan_id: int, edit: PlanEdit
+    ctx: Context, actor: Actor, pseudo_id: str, plan_id: int, edit: PlanEdit | Mapping[str, Any]
 ) -> PlanView:
-    """Apply the clinician's changes to a proposed plan; excluded points are refused."""
+    """Apply the clinician's changes to a proposed plan; excluded points are refused.
+
+    A raw ``edit`` is validated after the plan is found (``ValidationError`` naming the field),
+    so an outsider learns nothing, not even whether the request was well formed.
+    """
     _require(ctx, actor, WRITE_ROLES, Action.UPDATE, pseudo_id)
     try:
         with ctx.db.write() as session:
@@ -158,7 +164,8 @@ def edit_plan(
                     raise PlanRefused(f"edit: the plan is {row.status}; only a proposed plan "
                                       "can be changed (propose a new one)")
                 case = ClinicalCase.model_validate(row.case_json)
-                plan = apply_edit(Plan.model_validate(row.plan_json), case, edit)
+                change = edit if isinstance(edit, PlanEdit) else PlanEdit.model_validate(edit)
+                plan = apply_edit(Plan.model_validate(row.plan_json), case, change)
                 row.plan_json = plan.model_dump(mode="json")
                 row.safety_status = plan.safety.status
                 session.flush()
@@ -172,15 +179,20 @@ def edit_plan(
 
 
 def accept_plan(
-    ctx: Context, actor: Actor, pseudo_id: str, plan_id: int, start_on: date
+    ctx: Context, actor: Actor, pseudo_id: str, plan_id: int, start_on: date | Mapping[str, Any]
 ) -> PlanView:
-    """Accept a proposed plan, supersede the earlier accepted one, schedule from ``start_on``."""
+    """Accept a proposed plan, supersede the earlier accepted one, schedule from ``start_on``.
+
+    A raw ``{"start_on": ...}`` is validated after the plan is found, as in ``edit_plan``.
+    """
     _require(ctx, actor, WRITE_ROLES, Action.UPDATE, pseudo_id)
     try:
         with ctx.db.write() as session:
             row = _plan(session, actor, pseudo_id, plan_id, lock=True)
             if row is not None:
-                _accept(session, ctx, actor, row, start_on, pseudo_id)
+                start = start_on if isinstance(start_on, date) else (
+                    Acceptance.model_validate(start_on).start_on)
+                _accept(session, ctx, actor, row, start, pseudo_id)
                 return _view(session, row, pseudo_id)
     except PlanRefused:
         _refused(ctx, actor, Action.UPDATE, pseudo_id)

@@ -1,0 +1,141 @@
+"""``/api/v1/plan``, ``/api/v1/points`` and ``/api/v1/patients/{id}/plans``.
+
+``POST /plan`` is the pure planner (the same JSON as ``acuneuro plan``); ``/points`` lists the
+atlas. The patient routes parse, call one service function and render: clinic scope, roles
+and audit are the services' (``acuneuro.services.planning``). A case that does not validate
+answers 422 with the field's location, like every other request body.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, HTTPException, Query, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
+
+from acuneuro.api.deps import ActorDep, ContextDep
+from acuneuro.clinical.case import ClinicalCase
+from acuneuro.clinical.planner import Plan, build_plan
+from acuneuro.knowledge._atlas import AtlasPoint
+from acuneuro.knowledge._atlas import points as atlas_points
+from acuneuro.services import planning as service
+from acuneuro.services.planning import Acceptance, PlanEdit, PlanSummary, PlanView
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["planning"])
+
+
+@router.post("/plan")
+def plan_case(actor: ActorDep, case: ClinicalCase) -> Plan:
+    """Screen a clinical case and plan points, stimulation and course (nothing is stored)."""
+    return build_plan(case)
+
+
+@router.get("/points")
+def list_points(
+    actor: ActorDep,
+    meridian: Annotated[str | None, Query(max_length=8)] = None,
+    region: Annotated[str | None, Query(max_length=32)] = None,
+) -> list[AtlasPoint]:
+    """Atlas points (WHO 2008 and the extra points used), optionally by meridian and region."""
+    try:
+        return atlas_points(meridian=meridian, region=region)
+    except ValueError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
+
+
+class PlanList(BaseModel):
+    """A patient's plans, newest first."""
+
+    items: list[PlanSummary]
+    count: int
+
+
+_PLANS = "/patients/{patient_id}/plans"
+_RawBody = Annotated[dict[str, Any], Body()]
+
+
+def _plan_number(text: str) -> int:
+    """A plan id from the path; anything else names no plan (404 from the service, audited)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else 0
+
+
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
+        return {k: _inline(v, defs) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_inline(v, defs) for v in node]
+    return node
+
+
+def _body_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The OpenAPI request body of a model validated by the service (refs inlined)."""
+    schema = model.model_json_schema()
+    schema = _inline(schema, schema.pop("$defs", {}))
+    return {"requestBody": {"required": True,
+                            "content": {"application/json": {"schema": schema}}}}
+
+
+def _unprocessable(exc: ValidationError) -> RequestValidationError:
+    """A service's validation error as FastAPI's 422, the location under ``body``."""
+    return RequestValidationError(
+        [{"type": e["type"], "loc": ("body", *e["loc"]), "msg": e["msg"]}
+         for e in exc.errors(include_url=False)]
+    )
+
+
+@router.post(_PLANS, status_code=status.HTTP_201_CREATED)
+def propose_plan(
+    ctx: ContextDep,
+    actor: ActorDep,
+    patient_id: str,
+    case: Annotated[dict[str, Any], Body(description="clinical case; gaps filled from the record")],
+) -> PlanView:
+    """Build the case (record facts fill its gaps), plan it and store it as proposed."""
+    try:
+        return service.propose_plan(ctx, actor, patient_id, case, today=date.today())
+    except ValidationError as exc:
+        raise _unprocessable(exc) from None
+
+
+@router.get(_PLANS)
+def list_plans(ctx: ContextDep, actor: ActorDep, patient_id: str) -> PlanList:
+    """The patient's plans; 404 when the patient is not in the caller's clinic."""
+    items = service.list_plans(ctx, actor, patient_id)
+    return PlanList(items=items, count=len(items))
+
+
+@router.get(_PLANS + "/{plan_id}")
+def read_plan(ctx: ContextDep, actor: ActorDep, patient_id: str, plan_id: str) -> PlanView:
+    """One plan with its case and, once accepted, its schedule."""
+    return service.get_plan(ctx, actor, patient_id, _plan_number(plan_id))
+
+
+# The bodies are validated by the service after the plan is found: an outsider gets the same
+# 404 whatever they send.
+@router.patch(_PLANS + "/{plan_id}", openapi_extra=_body_schema(PlanEdit))
+def edit_plan(
+    ctx: ContextDep, actor: ActorDep, patient_id: str, plan_id: str, body: _RawBody
+) -> PlanView:
+    """Remove points, change sides, add atlas points, set the course; excluded points: 400."""
+    try:
+        return service.edit_plan(ctx, actor, patient_id, _plan_number(plan_id), body)
+    except ValidationError as exc:
+        raise _unprocessable(exc) from None
+
+
+@router.post(_PLANS + "/{plan_id}/accept", openapi_extra=_body_schema(Acceptance))
+def accept_plan(
+    ctx: ContextDep, actor: ActorDep, patient_id: str, plan_id: str, body: _RawBody
+) -> PlanView:
+    """Accept a proposed plan and schedule it from ``start_on``; a stop plan: 400."""
+    try:
+        return service.accept_plan(ctx, actor, patient_id, _plan_number(plan_id), body)
+    except ValidationError as exc:
+        raise _unprocessable(exc) from None
