@@ -25,8 +25,9 @@ from acuneuro.services._patient_models import (
     PatientUpdate,
     PatientView,
 )
+from acuneuro.services._policy import UseCase, roles_for
 from acuneuro.services.audit import Action, Outcome, record, record_alone
-from acuneuro.store import Episode, Patient, PatientIdentity, Role
+from acuneuro.store import Episode, Patient, PatientIdentity
 
 __all__ = [
     "PATIENT_ROLES",
@@ -38,7 +39,7 @@ __all__ = [
 ]
 
 # Researchers work on de-identified exports only (ASVS 5.0 8.2.3); they never see identities.
-PATIENT_ROLES = frozenset({Role.CLINICIAN, Role.ADMIN})
+PATIENT_ROLES = roles_for(UseCase.PATIENT_RECORD)
 _RESOURCE = "patient"
 _PSEUDO_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base 32: no I, L, O, U
 

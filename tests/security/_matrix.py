@@ -1,0 +1,157 @@
+"""The expected outcome of every route of the application, and the helpers that try them.
+
+``RULES`` maps "METHOD /path" (as the application declares it) to a ``Rule``. Who may call a
+route comes from the services' policy (``services._policy.POLICY``) through the rule's use
+case, so the test checks the policy as declared and the routes as built against each other.
+A route without a rule is a failure (``uncovered``): adding a route means deciding who may
+call it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+from starlette.routing import Mount
+
+from acuneuro.interop.fhir_questionnaire import questionnaire_response
+from acuneuro.services._policy import UseCase, roles_for
+from acuneuro.store import Role
+
+__all__ = ["RULES", "Rule", "declared_routes", "uncovered"]
+
+Kind = Literal["public", "api", "web", "static"]
+Body = Callable[[dict[str, str]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may call a route and how to call it.
+
+    ``use_case`` None means public (no login). ``scoped``: the path or body names an object of
+    one clinic, so another clinic's caller must get 404. ``json``/``form``/``fhir`` build the
+    body from the fixture ids (a body that would pass validation, so a refusal cannot hide
+    behind a 422).
+    """
+
+    kind: Kind
+    use_case: UseCase | None = None
+    scoped: bool = False
+    json: Body | None = None
+    form: Body | None = None
+    fhir: Body | None = None
+    # Owner's answers that still count as "allowed" (e.g. a second accept of one plan is 400).
+    owner_ok: frozenset[int] = field(default_factory=frozenset)
+
+    def roles(self) -> frozenset[Role]:
+        """The roles the policy lets through; every role for a public route."""
+        return frozenset(Role) if self.use_case is None else roles_for(self.use_case)
+
+
+def _api(use_case: UseCase, *, scoped: bool = False, **body: Body) -> Rule:
+    return Rule("api", use_case, scoped, **body)
+
+
+def _web(use_case: UseCase, *, scoped: bool = False, **body: Body) -> Rule:
+    return Rule("web", use_case, scoped, **body)
+
+
+def _case(ids: dict[str, str]) -> dict[str, Any]:
+    today = date.today().isoformat()
+    return {
+        "pain": {"regions": [{"region": "foot", "side": "both"}], "nrs": 6},
+        "chemotherapy": {"agents": ["oxaliplatin"], "active": False, "last_dose": "2026-06-10"},
+        "labs": {"taken": today, "platelets_per_ul": 162000, "anc_per_ul": 2400},
+        "medications": [], "devices": [], "skin": [], "lymphoedema": [],
+        "bleeding_disorder": False, "fainting_with_needles": False,
+        "findings": {"protective_sensation_lost": False}, "assessed_on": today,
+    }  # fmt: skip
+
+
+def _new_patient(ids: dict[str, str]) -> dict[str, Any]:
+    return {"given_name": "Created", "family_name": "Bymatrix", "date_of_birth": "1970-01-01"}
+
+
+def _questionnaire_response(ids: dict[str, str]) -> dict[str, Any]:
+    return questionnaire_response("nrs", {"pain": 4}, subject=f"Patient/{ids['patient_id']}",
+                                  authored=date.today().isoformat())
+
+
+_PATIENTS = UseCase.PATIENT_RECORD
+_TOOLS = UseCase.CLINICAL_TOOLS
+
+RULES: dict[str, Rule] = {
+    # Public: no login, no patient data.
+    "GET /api/v1/openapi.json": Rule("public"),
+    "GET /api/v1/health": Rule("public"),
+    "POST /api/v1/auth/token": Rule(
+        "public", form=lambda ids: {"username": "nobody@example.org", "password": "wrong" * 4}),
+    "MOUNT /static": Rule("static"),
+    "GET /": Rule("public"),
+    "POST /login": Rule("public", form=lambda ids: {"email": "nobody@example.org",
+                                                     "password": "wrong" * 4}),
+    "POST /logout": Rule("public", form=lambda ids: {}),
+    # JSON API: identifying records.
+    "POST /api/v1/patients": _api(_PATIENTS, json=_new_patient),
+    "GET /api/v1/patients": _api(_PATIENTS),
+    "POST /api/v1/patients/search": _api(_PATIENTS, json=lambda ids: {"q": ids["family_name"]}),
+    "GET /api/v1/patients/{patient_id}": _api(_PATIENTS, scoped=True),
+    "PATCH /api/v1/patients/{patient_id}": _api(_PATIENTS, scoped=True, json=lambda ids: {}),
+    # JSON API: tools over documents the caller sends; nothing stored, no record read.
+    "GET /api/v1/instruments": _api(_TOOLS),
+    "GET /api/v1/instruments/{instrument_id}": _api(_TOOLS),
+    "POST /api/v1/score/{instrument_id}": _api(_TOOLS, json=lambda ids: {"pain": 6}),
+    "POST /api/v1/classify": _api(_TOOLS, json=_case),
+    "POST /api/v1/plan": _api(_TOOLS, json=_case),
+    "GET /api/v1/points": _api(_TOOLS),
+    # JSON API: pseudonymous records of one patient.
+    "POST /api/v1/patients/{patient_id}/scores": _api(
+        UseCase.SCORE_WRITE, scoped=True,
+        json=lambda ids: {"instrument": "nrs", "answers": {"pain": 5}}),
+    "GET /api/v1/patients/{patient_id}/scores": _api(UseCase.SCORE_READ, scoped=True),
+    "POST /api/v1/patients/{patient_id}/plans": _api(UseCase.PLAN_WRITE, scoped=True,
+                                                     json=_case),
+    "GET /api/v1/patients/{patient_id}/plans": _api(UseCase.PLAN_READ, scoped=True),
+    "GET /api/v1/patients/{patient_id}/plans/{plan_id}": _api(UseCase.PLAN_READ, scoped=True),
+    "PATCH /api/v1/patients/{patient_id}/plans/{plan_id}": _api(
+        UseCase.PLAN_WRITE, scoped=True, json=lambda ids: {}),
+    "POST /api/v1/patients/{patient_id}/plans/{plan_id}/accept": _api(
+        UseCase.PLAN_WRITE, scoped=True,
+        json=lambda ids: {"start_on": date.today().isoformat()}),
+    # FHIR.
+    "GET /fhir/Questionnaire": _api(_TOOLS),
+    "GET /fhir/Questionnaire/{instrument_id}": _api(_TOOLS),
+    "POST /fhir/QuestionnaireResponse": _api(UseCase.SCORE_WRITE, scoped=True,
+                                             fhir=_questionnaire_response),
+    "GET /fhir/QuestionnaireResponse/{response_id}": _api(UseCase.SCORE_READ, scoped=True),
+    "GET /fhir/Observation/{observation_id}": _api(UseCase.SCORE_READ, scoped=True),
+    # Web pages.
+    "GET /patients": _web(_PATIENTS),
+    "POST /patients/search": _web(_PATIENTS, form=lambda ids: {"q": ids["family_name"]}),
+    # The empty form shows no record; creating is what the policy guards.
+    "GET /patients/new": _web(_TOOLS),
+    "POST /patients/new": _web(_PATIENTS, form=_new_patient),
+    "GET /patients/{patient_id}": _web(_PATIENTS, scoped=True),
+}
+
+
+def declared_routes(app: FastAPI) -> Iterator[tuple[str, str]]:
+    """("METHOD /path" key, path template) of every route, mounted routers included."""
+    for context in iter_route_contexts(app.routes):
+        route = context.route if hasattr(context, "route") else context
+        path = getattr(context, "path", None) or getattr(route, "path", "")
+        if isinstance(route, Mount):
+            yield f"MOUNT {path}", path
+            continue
+        methods = getattr(context, "methods", None) or getattr(route, "methods", None) or set()
+        for method in sorted(set(methods) - {"HEAD"}):
+            yield f"{method} {path}", path
+
+
+def uncovered(app: FastAPI) -> list[str]:
+    """Routes of ``app`` that have no rule."""
+    return sorted({key for key, _ in declared_routes(app) if key not in RULES})

@@ -1,0 +1,80 @@
+"""The world the security tests attack: two clinics' patients, each with a score and a plan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from acuneuro.services import Context, PatientCreate, assessment, planning
+from acuneuro.services import patients as patient_service
+from acuneuro.services.assessment import ScoreIn
+
+# Identifying values that must never reach anyone outside the patient's clinic, nor a researcher.
+ALICE_PATIENT = {
+    "given_name": "Wilhelmina", "family_name": "Quasthoff", "date_of_birth": "1951-07-23",
+    "phone": "+44 20 7946 0991", "email": "w.quasthoff@mail.example",
+    "record_number": "MRN-ALICE-7781", "sex": "female",
+}  # fmt: skip
+CHARLIE_PATIENT = {
+    "given_name": "Bartholomew", "family_name": "Zielinski", "date_of_birth": "1949-02-14",
+    "phone": "+44 20 7946 0555", "email": "b.zielinski@mail.example",
+    "record_number": "MRN-CHARLIE-4410", "sex": "male",
+}  # fmt: skip
+IDENTIFYING = ("given_name", "family_name", "date_of_birth", "phone", "email", "record_number")
+
+
+def planning_case(today: date) -> dict[str, Any]:
+    """A CIPN case with every safety fact assessed (shared/design/case-example.json, trimmed)."""
+    return {
+        "pain": {"regions": [{"region": "foot", "side": "both"}], "nrs": 6},
+        "chemotherapy": {"agents": ["oxaliplatin"], "active": False, "last_dose": "2026-06-10"},
+        "labs": {"taken": today.isoformat(), "platelets_per_ul": 162000, "anc_per_ul": 2400},
+        "medications": [], "devices": [], "skin": [], "lymphoedema": [],
+        "bleeding_disorder": False, "fainting_with_needles": False,
+        "findings": {"protective_sensation_lost": False},
+        "assessed_on": today.isoformat(),
+    }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Holding:
+    """What one clinic holds: a patient (pseudonymous id), a score and a plan of theirs."""
+
+    patient_id: str
+    score_id: int
+    plan_id: int
+    identity: dict[str, str]
+
+    def ids(self) -> dict[str, str]:
+        """Path parameters by name, for filling route templates."""
+        return {"patient_id": self.patient_id, "plan_id": str(self.plan_id),
+                "response_id": str(self.score_id), "observation_id": str(self.score_id),
+                "score_id": str(self.score_id), "instrument_id": "nrs"}
+
+
+def make_holding(ctx: Context, actor: Any, identity: dict[str, str]) -> Holding:
+    today = date.today()
+    data = PatientCreate.model_validate(
+        {**identity, "condition": {"kind": "cipn", "icd10": "G62.0", "onset": "2026-05-01"}}
+    )
+    patient = patient_service.create_patient(ctx, actor, data)
+    score = assessment.record_score(
+        ctx, actor, patient.id, ScoreIn(instrument="nrs", answers={"pain": 6}, taken_on=today)
+    )
+    plan = planning.propose_plan(ctx, actor, patient.id, planning_case(today), today=today)
+    return Holding(patient.id, score.id, plan.id, identity)
+
+
+@dataclass
+class Principal:
+    """Someone trying the routes: an API client and a web client with the same identity."""
+
+    name: str
+    api: TestClient
+    web: TestClient
+    csrf: str
+
+
