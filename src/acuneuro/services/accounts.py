@@ -1,12 +1,13 @@
 """Clinics, staff accounts, logging in, API tokens and web sessions.
 
-Tokens and session cookies are signed (itsdangerous, HMAC-SHA1 over a timestamped payload)
+Tokens and session cookies are signed (itsdangerous, HMAC-SHA256 over a timestamped payload)
 with the installation's signing key and short-lived; every use reloads the account, so a
 disabled account stops working at once.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 
@@ -120,8 +121,8 @@ def authenticate(ctx: Context, email: str, password: str, source: str | None) ->
 
 def issue_token(ctx: Context, actor: Actor) -> tuple[str, int]:
     """A signed bearer token for ``actor`` and its lifetime in seconds."""
-    serializer = URLSafeTimedSerializer(ctx.signing_key, salt=_TOKEN_SALT)
-    return serializer.dumps({"u": actor.user_id, "n": secrets.token_hex(8)}), ctx.token_minutes * 60
+    token = _serializer(ctx, _TOKEN_SALT).dumps({"u": actor.user_id, "n": secrets.token_hex(8)})
+    return token, ctx.token_minutes * 60
 
 
 def resolve_token(ctx: Context, token: str, source: str | None) -> Actor:
@@ -131,8 +132,7 @@ def resolve_token(ctx: Context, token: str, source: str | None) -> Actor:
 
 def issue_session(ctx: Context, actor: Actor) -> str:
     """A signed session cookie value; a new random nonce on every login (ASVS 7.2.4)."""
-    serializer = URLSafeTimedSerializer(ctx.signing_key, salt=_SESSION_SALT)
-    return serializer.dumps({"u": actor.user_id, "n": secrets.token_hex(16)})
+    return _serializer(ctx, _SESSION_SALT).dumps({"u": actor.user_id, "n": secrets.token_hex(16)})
 
 
 def resolve_session(ctx: Context, cookie: str, source: str | None) -> Actor:
@@ -140,10 +140,15 @@ def resolve_session(ctx: Context, cookie: str, source: str | None) -> Actor:
     return _resolve(ctx, cookie, _SESSION_SALT, ctx.session_hours * 3600, source)
 
 
+def _serializer(ctx: Context, salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(
+        ctx.signing_key, salt=salt, signer_kwargs={"digest_method": hashlib.sha256}
+    )
+
+
 def _resolve(ctx: Context, value: str, salt: str, max_age: int, source: str | None) -> Actor:
-    serializer = URLSafeTimedSerializer(ctx.signing_key, salt=salt)
     try:
-        payload = serializer.loads(value, max_age=max_age)
+        payload = _serializer(ctx, salt).loads(value, max_age=max_age)
     except BadSignature:
         raise AuthenticationFailed from None
     user_id = payload.get("u") if isinstance(payload, dict) else None
