@@ -24,7 +24,7 @@ from scipy import stats
 
 from acuneuro.evidence.meta import MetaResult
 
-__all__ = ["Format", "forest_plot", "funnel_plot"]
+__all__ = ["Format", "forest_plot", "funnel_plot", "studies_plot"]
 
 Format = Literal["svg", "png"]
 
@@ -124,4 +124,39 @@ def funnel_plot(res: MetaResult, *, title: str = "", fmt: Format = "svg") -> str
     ax.set_ylabel("Standard error")
     if title:
         ax.set_title(title, fontsize=9, loc="left")
+    return _render(fig, fmt)
+
+
+def studies_plot(
+    labels: list[str],
+    yi: list[float],
+    vi: list[float],
+    *,
+    measure: str = "MD",
+    title: str = "",
+    note: str = "",
+    favours: tuple[str, str] = ("favours acupuncture", "favours control"),
+    fmt: Format = "svg",
+) -> str | bytes:
+    """Each study's effect and 95% CI without a pooled estimate (too few studies to pool)."""
+    k = len(yi)
+    z = stats.norm.isf(0.025)
+    y = np.asarray(yi, dtype=float)
+    se = np.sqrt(np.asarray(vi, dtype=float))
+    rows = np.arange(k, 0, -1).astype(float)
+    fig = Figure(figsize=(8.0, 1.4 + 0.32 * (k + 1)))
+    ax = fig.add_subplot(1, 1, 1)
+    ax.hlines(rows, y - z * se, y + z * se, color="#333333", linewidth=1)
+    ax.scatter(y, rows, marker="s", s=60, color="#1f4e79", zorder=3)
+    ax.axvline(0.0, color="#777777", linewidth=0.8)
+    ax.set_yticks(rows)
+    ax.set_yticklabels(labels)
+    ax.set_ylim(0, k + 1)
+    ax.set_xlabel(f"{_LABELS.get(measure, measure)}   ← {favours[0]} | {favours[1]} →")
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(axis="y", length=0)
+    heading = "\n".join(part for part in (title, note) if part)
+    if heading:
+        ax.set_title(heading, fontsize=9, loc="left")
     return _render(fig, fmt)
