@@ -1,4 +1,4 @@
-"""Core commands: serve, demo, database migration, clinics, users, patients, audit.
+"""Core commands: serve, demo, database migration, clinics, users, patients.
 
 The database comes from ``--db URL`` or ``ACUNEURO_DATABASE_URL`` (default
 ``sqlite:///var/acuneuro.db``); the port from ``--port`` or ``PORT``.
@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from rich.progress import Progress
 
 from acuneuro.cli._common import emit_json, fail, validation_message
-from acuneuro.services import Context, ServiceError, accounts, audit, demo, patients
+from acuneuro.services import Context, ServiceError, accounts, demo, patients
 from acuneuro.settings import Settings
 from acuneuro.store import Database, Role, current_revision, upgrade
 
@@ -34,7 +34,6 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 clinic_app = typer.Typer(help="Clinics (tenants).", no_args_is_help=True)
 user_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 patients_app = typer.Typer(help="Patients (JSON out).", no_args_is_help=True)
-audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
 
 
 def _settings(db: str | None) -> Settings:
@@ -176,16 +175,6 @@ def patients_list(
     emit_json([p.model_dump(mode="json") for p in found])
 
 
-def audit_verify(db: DbOption = None) -> None:
-    """Check the audit HMAC chain; print the head to keep elsewhere. Exit 1 when broken."""
-    with _context(db) as ctx:
-        report = audit.verify_chain(ctx)
-    emit_json({"events": report.events, "head": report.head, "intact": report.intact,
-               "first_bad_id": report.first_bad_id})
-    if not report.intact:
-        raise typer.Exit(code=1)
-
-
 def _plain(info: object) -> dict[str, object]:
     return {k: getattr(info, k) for k in getattr(info, "__slots__", ())}
 
@@ -198,9 +187,7 @@ def register(app: typer.Typer) -> None:
     clinic_app.command("add")(clinic_add)
     user_app.command("add")(user_add)
     patients_app.command("list")(patients_list)
-    audit_app.command("verify")(audit_verify)
     app.add_typer(db_app, name="db")
     app.add_typer(clinic_app, name="clinic")
     app.add_typer(user_app, name="user")
     app.add_typer(patients_app, name="patients")
-    app.add_typer(audit_app, name="audit")

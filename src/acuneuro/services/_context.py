@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
+from acuneuro.services.audit_anchor import attach
 from acuneuro.settings import Settings
 from acuneuro.store import Database
 
-__all__ = ["Context"]
+__all__ = ["Context", "audit_anchor_path"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,14 +21,26 @@ class Context:
     audit_key: bytes
     token_minutes: int
     session_hours: int
+    # Where the audit chain's head is anchored after each commit (None: not anchored).
+    audit_anchor: Path | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Context:
         """Open the database and load (or create) the keys the settings point to."""
+        db = Database(settings.database_url)
+        anchor = audit_anchor_path(settings)
+        attach(db, anchor)
         return cls(
-            db=Database(settings.database_url),
+            db=db,
             signing_key=settings.signing_key(),
             audit_key=settings.audit_hmac_key(),
             token_minutes=settings.token_minutes,
             session_hours=settings.session_hours,
+            audit_anchor=anchor,
         )
+
+
+def audit_anchor_path(settings: Settings) -> Path:
+    """The anchor file: beside the audit key file, else in the key folder."""
+    folder = settings.audit_key_file.parent if settings.audit_key_file else settings.key_dir
+    return folder / "audit-head"

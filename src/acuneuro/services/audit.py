@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from acuneuro.services._actor import Actor
 from acuneuro.services._context import Context
+from acuneuro.services.audit_anchor import HEAD_KEY
 from acuneuro.store import AuditEvent, utcnow
 
 __all__ = ["Action", "ChainReport", "Outcome", "record", "record_alone", "verify_chain"]
@@ -80,6 +81,8 @@ def record(
     session.add(event)
     session.flush()
     event.hmac = _mac(key, event)
+    # Anchored outside the database once the transaction commits (services.audit_anchor).
+    session.info[HEAD_KEY] = (event.id, event.hmac)
     return event
 
 
