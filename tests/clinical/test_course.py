@@ -123,7 +123,8 @@ def test_it_builds_a_course_from_a_protocol_timed_in_weeks() -> None:
     )
     planned = schedule(course, START)
     due = {s.number: s.instruments_due for s in planned if s.reassessment}
-    assert due == {1: ["nrs", "dn4"], 8: ["nrs"], 16: ["nrs", "pgic"]}
+    # Week 4 is read before needling at session 9, after 8 sessions (4 weeks) of treatment.
+    assert due == {1: ["nrs", "dn4"], 9: ["nrs"], 16: ["nrs", "pgic"]}
     (visit,) = follow_up_visits(course, START)
     assert (visit.week, visit.on, visit.instruments_due) == (
         12,

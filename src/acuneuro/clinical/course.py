@@ -154,9 +154,11 @@ def from_weekly_plan(
 ) -> CourseDefinition:
     """A course from a protocol that times re-assessment in weeks (as ``knowledge/protocols`` do).
 
-    Week 0 is the first session (scores taken before needling); week ``w`` within the course is
-    the last session of that week; weeks after the course become follow-up visits. Instruments
-    due twice at one session are merged. Raises ``ValueError`` when the protocol gives no
+    Scores are taken before needling, so week 0 is the first session and week ``w`` is the first
+    session after ``w`` weeks of treatment (session ``w`` x sessions-per-week + 1), or the last
+    session when ``w`` is the end of the course; weeks after the course become follow-up visits
+    (the same convention as the planning service). Instruments due twice at one session are
+    merged. Raises ``ValueError`` when the protocol gives no
     weekly frequency, which a schedule cannot be built without.
     """
     if sessions_per_week is None:
@@ -171,7 +173,7 @@ def from_weekly_plan(
         if week > last_week:
             bucket, key = after, week
         else:
-            bucket, key = at_session, 1 if week == 0 else min(week * sessions_per_week, total)
+            bucket, key = at_session, min(week * sessions_per_week + 1, total)
         merged = bucket.setdefault(key, [])
         merged.extend(i for i in instruments if i not in merged)
     return CourseDefinition(
