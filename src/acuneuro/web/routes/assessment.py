@@ -1,0 +1,197 @@
+"""Assessment pages: the "Screening and outcomes" section, the new-assessment form, the result.
+
+The form works without JavaScript: it posts, the score is stored, and the browser is sent
+to the result page (post/redirect/get, so a reload never stores the response twice). Two
+modes: ``clinician`` (date and patient name shown) and ``tablet`` (large controls, nothing
+about the patient on screen, no navigation, ends on a thank-you page for the patient).
+Scoring, clinic scope and audit are the services' (:mod:`acuneuro.services.assessment`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any, Literal
+
+from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from acuneuro.clinical.scoring import (
+    AnswerError,
+    UnknownInstrumentError,
+    get_instrument,
+    list_instruments,
+)
+from acuneuro.knowledge._instruments import Instrument, Item
+from acuneuro.services import Actor, Context, PatientView, patients
+from acuneuro.services import assessment as service
+from acuneuro.web.deps import ContextDep, WebActorDep, check_csrf, render
+from acuneuro.web.sections import Section, add_section
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/patients/{patient_id}/assessments", include_in_schema=False)
+
+Mode = Literal["clinician", "tablet"]
+_FIELD = "item-"
+
+
+def _scores_section(ctx: Context, actor: Actor, patient: PatientView) -> Mapping[str, object]:
+    return {"scores": service.list_scores(ctx, actor, patient.id)}
+
+
+add_section(Section("scores", "Screening and outcomes", "sections/scores.html", order=40,
+                    load=_scores_section))
+
+
+@router.get("/new")
+def new_assessment(
+    request: Request,
+    ctx: ContextDep,
+    actor: WebActorDep,
+    patient_id: str,
+    instrument: str = "",
+    mode: str = "clinician",
+) -> Response:
+    """Choose an instrument, or the empty form of the chosen one."""
+    patient = patients.get_patient(ctx, actor, patient_id)
+    if not instrument:
+        return render(request, "assessment_choose.html",
+                      {"patient": patient, "instruments": list_instruments()},
+                      ctx=ctx, actor=actor)
+    return _form(request, ctx, actor, patient, _instrument(instrument), _mode(mode), {}, {})
+
+
+@router.post("")
+async def submit_assessment(
+    request: Request, ctx: ContextDep, actor: WebActorDep, patient_id: str
+) -> Response:
+    """Score and store the form, then show the result (or the form again, with its errors)."""
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf", "")))
+    instrument = _instrument(str(form.get("instrument", "")))
+    mode = _mode(str(form.get("mode", "clinician")))
+    values = {key: str(value) for key, value in form.items() if key.startswith(_FIELD)}
+    taken_on = str(form.get("taken_on", "")).strip() if mode == "clinician" else ""
+    values["taken_on"] = taken_on
+    errors: dict[str, str] = {}
+    answers = _answers(instrument, form, errors)
+    if not errors:
+        body: dict[str, Any] = {"instrument": instrument.id, "answers": answers}
+        if taken_on:
+            body["taken_on"] = taken_on
+        try:
+            view = service.record_score(ctx, actor, patient_id, body)
+        except AnswerError as exc:
+            errors[exc.item] = exc.problem
+        except ValidationError as exc:
+            for error in exc.errors():
+                errors[str(error["loc"][0]) if error["loc"] else "form"] = error["msg"]
+    if errors:
+        patient = patients.get_patient(ctx, actor, patient_id)
+        return _form(request, ctx, actor, patient, instrument, mode, values, errors,
+                     status.HTTP_422_UNPROCESSABLE_CONTENT)
+    target = f"/patients/{patient_id}/assessments/{view.id}"
+    if mode == "tablet":
+        target += "/done"
+    return RedirectResponse(target, status.HTTP_303_SEE_OTHER)
+
+
+@router.get("/{score_id}")
+def assessment_result(
+    request: Request, ctx: ContextDep, actor: WebActorDep, patient_id: str, score_id: int
+) -> Response:
+    """One stored score: total, cut-off reading, interpretation and the answers given."""
+    view = _score_of(ctx, actor, patient_id, score_id)
+    patient = patients.get_patient(ctx, actor, patient_id)
+    return render(request, "assessment_result.html",
+                  {"patient": patient, "score": view, "instrument": _maybe(view.instrument)},
+                  ctx=ctx, actor=actor)
+
+
+@router.get("/{score_id}/done")
+def assessment_done(
+    request: Request, ctx: ContextDep, actor: WebActorDep, patient_id: str, score_id: int
+) -> Response:
+    """The tablet's last page: thanks, and a link for the clinician to the result."""
+    view = _score_of(ctx, actor, patient_id, score_id)
+    return render(request, "assessment_done.html", {"score": view}, ctx=ctx, actor=actor)
+
+
+def _score_of(ctx: Context, actor: Actor, patient_id: str, score_id: int) -> service.ScoreView:
+    view = service.get_score(ctx, actor, score_id)
+    if view.patient != patient_id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "Not found.")
+    return view
+
+
+def _form(
+    request: Request,
+    ctx: Context,
+    actor: Actor,
+    patient: PatientView,
+    instrument: Instrument,
+    mode: Mode,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status_code: int = status.HTTP_200_OK,
+) -> Response:
+    page = "assessment_tablet.html" if mode == "tablet" else "assessment_form.html"
+    context = {
+        "patient_id": patient.id,
+        "patient": patient if mode == "clinician" else None,
+        "instrument": instrument,
+        "mode": mode,
+        "values": values,
+        "errors": errors,
+        "today": date.today().isoformat(),
+        "field": _FIELD,
+    }
+    return render(request, page, context, ctx=ctx, actor=actor, status_code=status_code)
+
+
+def _instrument(instrument_id: str) -> Instrument:
+    try:
+        return get_instrument(instrument_id)
+    except UnknownInstrumentError:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "No such instrument.") from None
+
+
+def _maybe(instrument_id: str) -> Instrument | None:
+    try:
+        return get_instrument(instrument_id)
+    except UnknownInstrumentError:
+        return None
+
+
+def _mode(text: str) -> Mode:
+    return "tablet" if text == "tablet" else "clinician"
+
+
+def _answers(instrument: Instrument, form: FormData, errors: dict[str, str]) -> dict[str, Any]:
+    """Form strings to the engine's answers: yes/no to booleans, numbers parsed, blank unset."""
+    answers: dict[str, Any] = {}
+    for item in instrument.items:
+        raw = str(form.get(_FIELD + item.id, "")).strip()
+        if not raw:
+            continue
+        value = _parse(item, raw)
+        if value is None:
+            errors[item.id] = "expects a number" if item.type == "number" else "not an option"
+        else:
+            answers[item.id] = value
+    return answers
+
+
+def _parse(item: Item, raw: str) -> bool | str | float | None:
+    if item.type == "boolean":
+        return {"yes": True, "no": False}.get(raw)
+    if item.type == "choice":
+        return raw
+    try:
+        number = float(raw)
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() else number

@@ -1,0 +1,178 @@
+"""Assessment pages without JavaScript: section, forms in two modes, result, CSRF, scope."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, timedelta
+from itertools import product
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from acuneuro.clinical.scoring import get_instrument, list_instruments, score
+from acuneuro.services import Context, PatientCreate
+from acuneuro.services import patients as patient_service
+from acuneuro.store import AuditEvent, ScoreRecord
+
+Clients = Callable[[str], TestClient]
+DN4 = get_instrument("dn4")
+DN4_SEVEN = dict.fromkeys((i.id for i in DN4.items), "yes") | {
+    "painful_cold": "no", "itching": "no", "brushing": "no"}
+
+
+def csrf_of(client: TestClient, path: str) -> str:
+    match = re.search(r'name="csrf" value="([^"]+)"', client.get(path).text)
+    assert match, path
+    return match.group(1)
+
+
+def _patient(ctx: Context, actors: Any) -> str:
+    data = PatientCreate.model_validate(
+        {"given_name": "Grace", "family_name": "Hopper", "date_of_birth": "1956-12-09",
+         "condition": {"kind": "dpn", "icd10": "E11.4"}})
+    return patient_service.create_patient(ctx, actors["alice"].actor, data).id
+
+
+def _form(client: TestClient, pid: str, answers: dict[str, str], mode: str = "clinician",
+          instrument: str = "dn4", **extra: str) -> dict[str, str]:
+    csrf = csrf_of(client, f"/patients/{pid}/assessments/new?instrument={instrument}")
+    return {"csrf": csrf, "instrument": instrument, "mode": mode,
+            **{f"item-{k}": v for k, v in answers.items()}, **extra}
+
+
+def _stored(ctx: Context) -> list[ScoreRecord]:
+    with ctx.db.read() as session:
+        return list(session.scalars(sa.select(ScoreRecord)))
+
+
+def test_the_patient_page_has_a_screening_and_outcomes_section(
+    web_as: Clients, ctx: Context, actors: Any
+) -> None:
+    pid = _patient(ctx, actors)
+    page = web_as("alice").get(f"/patients/{pid}")
+    assert page.status_code == 200
+    assert "Screening and outcomes" in page.text and "No scores recorded." in page.text
+    assert f'href="/patients/{pid}/assessments/new"' in page.text
+
+
+def test_the_choice_page_offers_every_instrument_and_both_modes(
+    web_as: Clients, ctx: Context, actors: Any
+) -> None:
+    pid = _patient(ctx, actors)
+    page = web_as("alice").get(f"/patients/{pid}/assessments/new").text
+    assert '<label for="instrument">Instrument</label>' in page
+    assert re.findall(r'<option value="([^"]+)"', page) == [i["id"] for i in list_instruments()]
+    assert 'value="tablet"' in page and 'value="clinician"' in page
+
+
+def test_every_item_of_every_form_has_a_label_and_no_inline_script(
+    web_as: Clients, ctx: Context, actors: Any
+) -> None:
+    pid = _patient(ctx, actors)
+    client = web_as("alice")
+    for instrument_id, mode in product((i["id"] for i in list_instruments()),
+                                       ("clinician", "tablet")):
+        page = client.get(f"/patients/{pid}/assessments/new?instrument={instrument_id}"
+                          f"&mode={mode}").text
+        for item in get_instrument(instrument_id).items:
+            name = f"item-{item.id}"
+            if item.type == "number":
+                assert f'<label for="{name}">' in page, (instrument_id, mode, item.id)
+            else:
+                for option in item.options:
+                    assert f'<label class="option" for="{name}-{option.code}">' in page
+                    assert f'id="{name}-{option.code}" name="{name}"' in page
+        assert 'name="csrf"' in page
+        assert not re.search(r"<script(?![^>]*\bsrc=)", page) and not re.search(r"\son\w+=", page)
+
+
+def test_a_dn4_posted_without_javascript_shows_score_cutoff_and_interpretation(
+    web_as: Clients, ctx: Context, actors: Any
+) -> None:
+    pid = _patient(ctx, actors)
+    client = web_as("alice")
+    posted = client.post(f"/patients/{pid}/assessments",
+                         data=_form(client, pid, DN4_SEVEN, taken_on="2026-11-20"))
+    assert posted.status_code == 303
+    [row] = _stored(ctx)
+    assert posted.headers["location"] == f"/patients/{pid}/assessments/{row.id}"
+    expected = score("dn4", {k: v == "yes" for k, v in DN4_SEVEN.items()})
+    result = client.get(posted.headers["location"]).text
+    assert '<dd id="score-total">7</dd>' in result
+    assert '<dd id="score-reading">positive</dd>' in result
+    assert expected.interpretation in result.replace("&#39;", "'")
+    assert "at or above 4/10: neuropathic pain likely" in result
+    section = client.get(f"/patients/{pid}").text
+    assert all(text in section for text in ("2026-11-20", DN4.name, DN4.version, "positive"))
+    with ctx.db.read() as session:
+        actions = [e.action for e in session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.resource == "score"))]
+    assert actions[:3] == ["create", "read", "list"]
+
+
+def test_a_wrong_answer_shows_the_form_again_with_the_item_marked(
+    web_as: Clients, ctx: Context, actors: Any
+) -> None:
+    pid = _patient(ctx, actors)
+    client = web_as("alice")
+    answer = client.post(f"/patients/{pid}/assessments",
+                         data=_form(client, pid, {"pain": "11"}, instrument="nrs"))
+    assert answer.status_code == 422
+    assert 'id="item-pain-error"' in answer.text and "out of range" in answer.text
+    assert 'value="11"' in answer.text
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    future = client.post(f"/patients/{pid}/assessments",
+                         data=_form(client, pid, {"pain": "3"}, instrument="nrs",
+                                    taken_on=tomorrow))
+    assert future.status_code == 422 and 'id="taken_on-error"' in future.text
+    assert _stored(ctx) == []
+
+
+def test_a_form_without_its_csrf_token_is_refused(
+    web_as: Clients, ctx: Context, actors: Any
+) -> None:
+    pid = _patient(ctx, actors)
+    client = web_as("alice")
+    data = _form(client, pid, DN4_SEVEN) | {"csrf": "forged" * 8}
+    assert client.post(f"/patients/{pid}/assessments", data=data).status_code == 403
+    assert _stored(ctx) == []
+
+
+def test_the_tablet_mode_shows_nothing_else_about_the_patient(
+    web_as: Clients, ctx: Context, actors: Any
+) -> None:
+    pid = _patient(ctx, actors)
+    client = web_as("alice")
+    form = client.get(f"/patients/{pid}/assessments/new?instrument=dn4&mode=tablet").text
+    assert 'class="tablet"' in form
+    for private in ("Hopper", "Grace", "1956", "E11.4", "alice@example.org", 'href="/patients"'):
+        assert private not in form, private
+    posted = client.post(f"/patients/{pid}/assessments",
+                         data=_form(client, pid, DN4_SEVEN, mode="tablet"))
+    assert posted.status_code == 303 and posted.headers["location"].endswith("/done")
+    done = client.get(posted.headers["location"]).text
+    assert "Thank you" in done and "Hopper" not in done and "score-total" not in done
+    [row] = _stored(ctx)
+    assert row.taken_on == date.today() and row.total == 7
+
+
+def test_another_clinic_gets_404_on_every_assessment_page(
+    web_as: Clients, ctx: Context, actors: Any
+) -> None:
+    pid = _patient(ctx, actors)
+    alice = web_as("alice")
+    alice.post(f"/patients/{pid}/assessments", data=_form(alice, pid, DN4_SEVEN))
+    [row] = _stored(ctx)
+    charlie = web_as("charlie")
+    for path in (f"/patients/{pid}/assessments/new", f"/patients/{pid}/assessments/new"
+                 "?instrument=dn4", f"/patients/{pid}/assessments/{row.id}",
+                 f"/patients/{pid}/assessments/{row.id}/done"):
+        assert charlie.get(path).status_code == 404, path
+    data = {"csrf": csrf_of(charlie, "/patients"), "instrument": "dn4", "mode": "clinician",
+            **{f"item-{k}": v for k, v in DN4_SEVEN.items()}}
+    assert charlie.post(f"/patients/{pid}/assessments", data=data).status_code == 404
+    other = _patient(ctx, actors)
+    assert alice.get(f"/patients/{other}/assessments/{row.id}").status_code == 404
+    assert len(_stored(ctx)) == 1
