@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException
 
 from acuneuro.services import Context, NotFound, PermissionDenied, ServiceError
 from acuneuro.web.deps import LoginRequired, render, web_actor
-from acuneuro.web.routes import assessment, auth, patients
+from acuneuro.web.routes import assessment, auth, patients, planning
 
 __all__ = ["install"]
 
@@ -29,6 +29,7 @@ def install(app: FastAPI, ctx: Context) -> None:
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(auth.router)
     app.include_router(patients.router)
+    app.include_router(planning.router)
     app.include_router(assessment.router)
     api_refusal = app.exception_handlers.get(ServiceError)
 

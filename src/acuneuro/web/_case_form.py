@@ -1,0 +1,205 @@
+"""The case form of the planning page: form fields to a case document and back.
+
+Every safety fact starts as "not assessed" (an empty choice), never as "normal": an unset
+select gives ``None`` in the case, which the safety screen reports as not assessed. Lists
+(medicines, skin findings, lymphoedema, devices) are ``None`` until the clinician says they
+were assessed; an assessed list may be empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from acuneuro.clinical.case import Device, Region
+
+__all__ = [
+    "DEVICES",
+    "REGIONS",
+    "case_from_form",
+    "error_fields",
+    "form_from_case",
+]
+
+REGIONS: tuple[str, ...] = tuple(r.value for r in Region)
+DEVICES: tuple[str, ...] = tuple(d.value for d in Device)
+_TRI = {"yes": True, "no": False}
+_FLAGS = {"bleeding_disorder": ("bleeding_disorder",),
+          "fainting_with_needles": ("fainting_with_needles",),
+          "protective_sensation_lost": ("findings", "protective_sensation_lost")}  # fmt: skip
+_LABS = ("platelets_per_ul", "anc_per_ul", "inr")
+# Case locations to the form field that shows their error.
+_FIELD_OF = {
+    ("patient", "pregnant"): "pregnant", ("patient", "trimester"): "trimester",
+    ("patient", "age"): "age", ("patient", "sex"): "sex",
+    ("condition",): "condition_kind", ("condition", "kind"): "condition_kind",
+    ("condition", "icd10"): "icd10", ("condition", "onset"): "onset",
+    ("condition", "rash_onset"): "rash_onset", ("pain", "nrs"): "nrs",
+    ("pain", "dermatomes"): "dermatomes", ("pain", "regions"): "regions",
+    ("chemotherapy",): "chemo", ("labs", "taken"): "labs_taken",
+    ("labs", "platelets_per_ul"): "labs_platelets_per_ul",
+    ("labs", "anc_per_ul"): "labs_anc_per_ul",
+    ("labs", "inr"): "labs_inr", ("medications",): "medications", ("devices",): "devices",
+    ("skin",): "skin", ("lymphoedema",): "lymphoedema", ("assessed_on",): "assessed_on",
+    ("bleeding_disorder",): "bleeding_disorder", ("findings",): "protective_sensation_lost",
+    ("fainting_with_needles",): "fainting_with_needles",
+}  # fmt: skip
+
+
+def _text(form: Mapping[str, Any], name: str) -> str:
+    return str(form.get(name, "") or "").strip()
+
+
+def _lines(text: str) -> list[list[str]]:
+    return [line.replace(",", " ").split() for line in text.splitlines() if line.strip()]
+
+
+def _sites(text: str, key: str) -> list[dict[str, Any]]:
+    """Lines like ``T5 left`` or ``upper_arm both``: a site and its side (validated later)."""
+    return [{key: words[0], "side": words[1] if len(words) > 1 else ""} for words in _lines(text)]
+
+
+def _skin(text: str) -> list[dict[str, Any]]:
+    """Lines like ``ulcer foot left`` or ``vesicles T5 right``."""
+    found: list[dict[str, Any]] = []
+    for words in _lines(text):
+        padded = [*words, "", "", ""]
+        site = "dermatome" if padded[1][:1].upper() in "CTLS" and padded[1][1:].isdigit() else (
+            "region")
+        found.append({"finding": padded[0], site: padded[1].upper() if site == "dermatome"
+                      else padded[1], "side": padded[2]})  # fmt: skip
+    return found
+
+
+def _medicines(text: str) -> list[dict[str, Any]]:
+    """Lines like ``apixaban 10 mg`` (name, then optionally the daily dose and unit)."""
+    found: list[dict[str, Any]] = []
+    for words in _lines(text):
+        numbers = [i for i, w in enumerate(words) if w.replace(".", "", 1).isdigit()]
+        if numbers:
+            at = numbers[0]
+            unit = " ".join(words[at + 1:]) or None
+            found.append({"name": " ".join(words[:at]) or words[at], "daily_dose": words[at],
+                          "unit": unit})  # fmt: skip
+        else:
+            found.append({"name": " ".join(words)})
+    return found
+
+
+def _assessed(form: Mapping[str, Any], name: str) -> bool:
+    return _text(form, f"{name}_assessed") == "yes"
+
+
+def case_from_form(form: Mapping[str, Any], checked: Mapping[str, list[str]]) -> dict[str, Any]:
+    """The case document the form describes; ``checked`` holds the multi-valued fields."""
+    patient: dict[str, Any] = {}
+    if _text(form, "age"):
+        patient["age"] = _text(form, "age")
+    if _text(form, "sex"):
+        patient["sex"] = _text(form, "sex")
+    if _text(form, "pregnant") in _TRI:
+        patient["pregnant"] = _TRI[_text(form, "pregnant")]
+    if _text(form, "trimester"):
+        patient["trimester"] = _text(form, "trimester")
+    condition = {k: _text(form, f) for k, f in (("kind", "condition_kind"), ("icd10", "icd10"),
+                                                 ("onset", "onset"), ("rash_onset", "rash_onset"))
+                 if _text(form, f)}  # fmt: skip
+    pain: dict[str, Any] = {
+        "regions": [{"region": r, "side": _text(form, f"region_{r}")} for r in REGIONS
+                    if _text(form, f"region_{r}")],
+        "dermatomes": _sites(_text(form, "dermatomes"), "dermatome"),
+    }  # fmt: skip
+    if _text(form, "nrs"):
+        pain["nrs"] = _text(form, "nrs")
+    case: dict[str, Any] = {"pain": pain, "findings": {}}
+    if patient:
+        case["patient"] = patient
+    if condition:
+        case["condition"] = condition
+    if _text(form, "assessed_on"):
+        case["assessed_on"] = _text(form, "assessed_on")
+    chemo = _text(form, "chemo")
+    if chemo in ("active", "finished"):
+        agents = [a.strip().lower() for a in _text(form, "chemo_agents").split(",") if a.strip()]
+        case["chemotherapy"] = {"agents": agents, "active": chemo == "active",
+                                "last_dose": _text(form, "chemo_last_dose") or None}
+    labs = {k: _text(form, f"labs_{k}") for k in ("taken", *_LABS) if _text(form, f"labs_{k}")}
+    if labs:
+        case["labs"] = labs
+    for name, path in _FLAGS.items():
+        if _text(form, name) in _TRI:
+            target = case["findings"] if len(path) == 2 else case
+            target[path[-1]] = _TRI[_text(form, name)]
+    if _assessed(form, "medications"):
+        case["medications"] = _medicines(_text(form, "medications"))
+    if _assessed(form, "devices"):
+        case["devices"] = list(checked.get("devices", []))
+    if _assessed(form, "skin"):
+        case["skin"] = _skin(_text(form, "skin"))
+    if _assessed(form, "lymphoedema"):
+        case["lymphoedema"] = _sites(_text(form, "lymphoedema"), "region")
+    case["requested"] = {"electroacupuncture": _text(form, "electroacupuncture") == "yes"}
+    return case
+
+
+def _tri(value: bool | None) -> str:
+    return "" if value is None else ("yes" if value else "no")
+
+
+def form_from_case(case: Mapping[str, Any]) -> dict[str, Any]:
+    """Form values that show ``case`` (a case document, possibly partial) again."""
+    patient = case.get("patient") or {}
+    condition = case.get("condition") or {}
+    pain = case.get("pain") or {}
+    values: dict[str, Any] = {
+        "age": patient.get("age", ""), "sex": patient.get("sex", ""),
+        "pregnant": _tri(patient.get("pregnant")), "trimester": patient.get("trimester") or "",
+        "condition_kind": condition.get("kind", ""), "icd10": condition.get("icd10") or "",
+        "onset": condition.get("onset") or "", "rash_onset": condition.get("rash_onset") or "",
+        "nrs": "" if pain.get("nrs") is None else pain["nrs"],
+        "dermatomes": "\n".join(f"{d['dermatome']} {d['side']}"
+                                for d in pain.get("dermatomes", [])),
+        "assessed_on": case.get("assessed_on") or "",
+        "electroacupuncture": "yes" if (case.get("requested") or {}).get("electroacupuncture")
+        else "",
+    }  # fmt: skip
+    for site in pain.get("regions", []):
+        values[f"region_{site['region']}"] = site["side"]
+    chemo = case.get("chemotherapy")
+    if chemo is not None:
+        values["chemo"] = "active" if chemo.get("active") else "finished"
+        values["chemo_agents"] = ", ".join(chemo.get("agents", []))
+        values["chemo_last_dose"] = chemo.get("last_dose") or ""
+    for key, value in (case.get("labs") or {}).items():
+        values[f"labs_{key}"] = "" if value is None else value
+    for name, path in _FLAGS.items():
+        holder = (case.get("findings") or {}) if len(path) == 2 else case
+        values[name] = _tri(holder.get(path[-1]))
+    lists: dict[str, Callable[[list[dict[str, Any]]], str | list[Any]]] = {
+        "medications": lambda items: "\n".join(
+            " ".join(str(m[k]) for k in ("name", "daily_dose", "unit") if m.get(k) is not None)
+            for m in items),
+        "skin": lambda items: "\n".join(
+            f"{s['finding']} {s.get('region') or s.get('dermatome')} {s['side']}" for s in items),
+        "lymphoedema": lambda items: "\n".join(f"{s['region']} {s['side']}" for s in items),
+        "devices": lambda items: list(items),
+    }  # fmt: skip
+    for name, show in lists.items():
+        items = case.get(name)
+        values[f"{name}_assessed"] = "" if items is None else "yes"
+        values[name] = show(items or [])
+    return values
+
+
+def error_fields(errors: list[Any]) -> dict[str, str]:
+    """Pydantic errors of a case, by the form field that shows them."""
+    found: dict[str, str] = {}
+    for error in errors:
+        loc = tuple(error["loc"])
+        named = [p for p in loc if isinstance(p, str)]
+        field = _FIELD_OF.get(tuple(named[:2])) or _FIELD_OF.get(tuple(named[:1])) or "case"
+        line = next((p for p in loc if isinstance(p, int)), None)
+        where = f"line {line + 1}: " if line is not None else ""
+        path = ".".join(str(p) for p in loc)
+        found.setdefault(field, f"{where}{path}: {error['msg']}")
+    return found

@@ -1,0 +1,181 @@
+"""The planning page through the test client: case form, safety first, edit, accept, section."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from acuneuro.services import Context
+from acuneuro.store import PlannedSession, PlanRecord
+
+PATIENT = {"given_name": "Grace", "family_name": "Planner", "date_of_birth": "1960-02-01",
+           "sex": "female", "condition_kind": "cipn", "icd10": "G62.0", "onset": "2026-05-01"}
+# Everything assessed and unremarkable, the feet affected on both sides.
+ASSESSED = {
+    "region_foot": "both", "chemo": "finished", "chemo_agents": "oxaliplatin",
+    "chemo_last_dose": "2026-03-01", "labs_taken": "2026-11-20", "labs_platelets_per_ul": "180000",
+    "labs_anc_per_ul": "3000", "pregnant": "no", "medications_assessed": "yes",
+    "medications": "duloxetine 60 mg", "devices_assessed": "yes", "skin_assessed": "yes",
+    "lymphoedema_assessed": "yes", "bleeding_disorder": "no", "fainting_with_needles": "no",
+    "protective_sensation_lost": "no", "assessed_on": "2026-11-24",
+}  # fmt: skip
+
+
+def _csrf(client: TestClient, path: str = "/patients") -> str:
+    match = re.search(r'name="csrf" value="([^"]+)"', client.get(path).text)
+    assert match
+    return match.group(1)
+
+
+def _patient(client: TestClient) -> str:
+    created = client.post("/patients/new", data={**PATIENT, "csrf": _csrf(client)})
+    assert created.status_code == 303
+    return str(created.headers["location"])
+
+
+def _propose(client: TestClient, url: str, form: dict[str, Any]) -> Any:
+    return client.post(f"{url}/plan", data={**form, "csrf": _csrf(client)})
+
+
+def _plan_ids(ctx: Context) -> list[int]:
+    with ctx.db.read() as session:
+        return list(session.scalars(sa.select(PlanRecord.id).order_by(PlanRecord.id)))
+
+
+def test_the_empty_form_says_not_assessed_never_normal(
+    web_as: Callable[[str], TestClient]
+) -> None:
+    alice = web_as("alice")
+    page = alice.get(f"{_patient(alice)}/plan")
+    assert page.status_code == 200
+    for name in ("pregnant", "bleeding_disorder", "fainting_with_needles", "chemo",
+                 "medications_assessed", "devices_assessed", "skin_assessed"):
+        select = re.search(rf'<select id="{name}" name="{name}">(.*?)</select>', page.text, re.S)
+        assert select, name
+        assert re.search(r'<option value="" selected>not assessed</option>', select.group(1)), name
+    assert ">normal<" not in page.text.lower()
+    today = date.today()
+    age = today.year - 1960 - ((today.month, today.day) < (2, 1))
+    assert f'name="age" type="number" value="{age}"' in page.text  # from the record
+
+
+def test_an_unassessed_case_shows_its_cautions_first_and_the_body_map(
+    web_as: Callable[[str], TestClient], ctx: Context
+) -> None:
+    alice = web_as("alice")
+    url = _patient(alice)
+    answer = _propose(alice, url, {"region_foot": "both", "chemo": "active",
+                                   "chemo_agents": "paclitaxel", "assessed_on": "2026-11-24"})
+    assert answer.status_code == 303
+    page = alice.get(answer.headers["location"]).text
+    safety, bodymap, points = (page.index('id="safety"'), page.index("<svg"),
+                               page.index('class="points"'))
+    assert safety < bodymap < points
+    assert "Safety findings: CAUTION" in page
+    assert "Not assessed:" in page and "neutrophils and platelets" in page
+    assert 'data-code="EX-LE10"' in page and "Sanyinjiao" in page
+    assert len(_plan_ids(ctx)) == 1
+
+
+def test_a_bad_case_shows_the_field_and_stores_nothing(
+    web_as: Callable[[str], TestClient], ctx: Context
+) -> None:
+    alice = web_as("alice")
+    url = _patient(alice)
+    answer = _propose(alice, url, {**ASSESSED, "skin": "ulcer elbowz left",
+                                   "labs_anc_per_ul": "-4"})
+    assert answer.status_code == 422
+    assert 'id="skin-error"' in answer.text and "line 1" in answer.text
+    assert 'id="labs_anc_per_ul-error"' in answer.text
+    assert "ulcer elbowz left" in answer.text
+    assert _plan_ids(ctx) == []
+
+
+def test_a_stop_is_red_with_its_reason_and_offers_no_acceptance(
+    web_as: Callable[[str], TestClient], ctx: Context
+) -> None:
+    alice = web_as("alice")
+    url = _patient(alice)
+    answer = _propose(alice, url, {**ASSESSED, "labs_anc_per_ul": "300"})
+    page = alice.get(answer.headers["location"]).text
+    assert 'class="safety safety-stop"' in page and "STOP: no needling." in page
+    assert "Absolute neutrophil count 300/uL" in page
+    assert "Accept plan" not in page
+    plan_id = _plan_ids(ctx)[0]
+    refused = alice.post(f"{url}/plan/{plan_id}/accept",
+                         data={"start_on": "2026-12-01", "csrf": _csrf(alice)})
+    assert refused.status_code == 400 and "stopped this plan" in refused.text
+
+
+def test_an_excluded_point_cannot_be_added_on_edit(
+    web_as: Callable[[str], TestClient], ctx: Context
+) -> None:
+    alice = web_as("alice")
+    url = _patient(alice)
+    _propose(alice, url, {**ASSESSED, "skin": "ulcer foot left"})
+    plan_id = _plan_ids(ctx)[0]
+    refused = alice.post(f"{url}/plan/{plan_id}/edit", data={
+        "add_code": "KI1", "add_side": "both", "add_role": "local", "add_rationale": "cooling",
+        "add_sources": "acu-who2008", "csrf": _csrf(alice)})  # fmt: skip
+    assert refused.status_code == 400
+    assert 'role="alert"' in refused.text and "KI1" in refused.text and "excluded" in refused.text
+    with ctx.db.read() as session:
+        stored = session.scalar(sa.select(PlanRecord.plan_json))
+    assert stored is not None and "KI1" not in {p["code"] for p in stored["points"]}
+
+
+def test_edit_then_accept_shows_the_schedule_on_the_patient_page(
+    web_as: Callable[[str], TestClient], ctx: Context
+) -> None:
+    alice = web_as("alice")
+    url = _patient(alice)
+    _propose(alice, url, ASSESSED)
+    plan_id = _plan_ids(ctx)[0]
+    edited = alice.post(f"{url}/plan/{plan_id}/edit", data={
+        "remove": "GB42", "side:ST36": "left", "was:ST36": "both",
+        "side:SP6": "both", "was:SP6": "both", "csrf": _csrf(alice)})  # fmt: skip
+    assert edited.status_code == 303, edited.text
+    page = alice.get(edited.headers["location"]).text
+    assert "GB42 Diwuhui</strong>: removed by the clinician" in page
+    today = date.today().isoformat()
+    accepted = alice.post(f"{url}/plan/{plan_id}/accept",
+                          data={"start_on": today, "csrf": _csrf(alice)})
+    assert accepted.status_code == 303
+    patient_page = alice.get(url).text
+    section = patient_page[patient_page.index('id="section-plan"'):]
+    assert "Acupuncture plan" in section and "ST36 (left)" in section and "GB42" not in section
+    assert "Due today:" in section and "session 1" in section and "dn4" in section
+    with ctx.db.read() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(PlannedSession)) == 17
+
+
+def test_the_section_says_when_there_is_no_accepted_plan(
+    web_as: Callable[[str], TestClient]
+) -> None:
+    alice = web_as("alice")
+    page = alice.get(_patient(alice)).text
+    assert "No accepted plan." in page and "/plan" in page
+
+
+def test_another_clinic_gets_not_found_and_forms_need_the_csrf_token(
+    web_as: Callable[[str], TestClient], ctx: Context
+) -> None:
+    alice = web_as("alice")
+    url = _patient(alice)
+    _propose(alice, url, ASSESSED)
+    plan_id = _plan_ids(ctx)[0]
+    charlie = web_as("charlie")
+    token = _csrf(charlie)
+    assert charlie.get(f"{url}/plan").status_code == 404
+    assert charlie.get(f"{url}/plan?plan={plan_id}").status_code == 404
+    for path in ("/plan", f"/plan/{plan_id}/edit", f"/plan/{plan_id}/accept"):
+        answer = charlie.post(url + path, data={**ASSESSED, "start_on": "2026-12-01",
+                                                "csrf": token})
+        assert answer.status_code == 404, path
+    assert alice.post(f"{url}/plan", data=ASSESSED).status_code == 403
+    assert len(_plan_ids(ctx)) == 1
