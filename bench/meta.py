@@ -96,7 +96,12 @@ def run(full: bool) -> int:
     theirs: dict[str, Any] | None = None
     if why is None:
         with tempfile.TemporaryDirectory() as tmp:
-            theirs = _run_metafor(Path(tmp), y, v, boot, config)
+            try:
+                theirs = _run_metafor(Path(tmp), y, v, boot, config)
+            except subprocess.CalledProcessError as exc:
+                print(f"  metafor FAILED (exit {exc.returncode}); no comparison is claimed:")
+                print("  " + (exc.stderr or "").strip().replace("\n", "\n  "))
+                return 1
         print(f"  metafor {theirs['metafor']} on {theirs['r']}; k = {y.size} (dat.bcg, log RR)")
     else:
         print(f"  metafor NOT RUN: {why}; {INSTALL_HINT}")

@@ -69,7 +69,10 @@ def continuous_effects(
     mean2: ArrayLike,
     sd2: ArrayLike,
 ) -> Effects:
-    """MD (``vi = sd1²/n1 + sd2²/n2``) or SMD (Hedges' g, exact J, ``vtype="LS"`` variance)."""
+    """MD (``vi = sd1²/n1 + sd2²/n2``) or SMD (Hedges' g, exact J, ``vtype="LS"`` variance).
+
+    An SMD that is undefined (pooled SD zero, or fewer than two degrees of freedom) is NaN.
+    """
     n1a, m1, s1, n2a, m2, s2 = (_arr(a) for a in (n1, mean1, sd1, n2, mean2, sd2))
     if np.any(n1a <= 0) or np.any(n2a <= 0):
         raise ValueError("group sizes must be positive")
@@ -78,10 +81,13 @@ def continuous_effects(
     if measure == "MD":
         return Effects("MD", m1 - m2, s1**2 / n1a + s2**2 / n2a)
     if measure == "SMD":
-        df = n1a + n2a - 2
-        sp = np.sqrt(((n1a - 1) * s1**2 + (n2a - 1) * s2**2) / df)
-        g = hedges_correction(df) * (m1 - m2) / sp
-        return Effects("SMD", g, 1 / n1a + 1 / n2a + g**2 / (2 * (n1a + n2a)))
+        # Two one-person arms or zero SDs leave g undefined: NaN, which callers refuse.
+        with np.errstate(all="ignore"):
+            df = n1a + n2a - 2
+            sp = np.sqrt(((n1a - 1) * s1**2 + (n2a - 1) * s2**2) / df)
+            g = hedges_correction(df) * (m1 - m2) / sp
+            vi = 1 / n1a + 1 / n2a + g**2 / (2 * (n1a + n2a))
+        return Effects("SMD", g, vi)
     raise ValueError(f"measure {measure!r} is not a continuous measure (MD, SMD)")
 
 
