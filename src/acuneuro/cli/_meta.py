@@ -53,6 +53,7 @@ def meta(
     method_u = method.upper()
     if method_u not in METHODS:
         fail(f"--method: {method} is not one of {'|'.join(METHODS)}")
+    test = test.lower()
     if test not in TESTS:
         fail(f"--test: {test} is not one of {'|'.join(TESTS)}")
     try:
