@@ -48,7 +48,8 @@ cohort AS (
 nrs AS (
     SELECT s.patient_id, s.id, s.taken_on, s.total, c.first_on
     FROM score_records s
-    JOIN cohort c ON c.patient_id = s.patient_id
+    -- Joined to the small per-patient attendance, not the cohort: cheaper; outcome filters.
+    JOIN attendance c ON c.patient_id = s.patient_id
     WHERE s.instrument_id = $instrument AND s.total IS NOT NULL AND c.first_on IS NOT NULL
 ),
 scores AS (

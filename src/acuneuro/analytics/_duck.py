@@ -84,7 +84,9 @@ def source_for(db_url: str | None = None, parquet: Path | None = None) -> Source
 
 def connect(source: Source) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with a view per store table bound to ``source``."""
+    # No progress bar: the CLI prints the report on stdout and nothing else.
     con = duckdb.connect(":memory:")
+    con.execute("SET enable_progress_bar = false")
     try:
         if source.kind == "parquet":
             for name in STORE_TABLES:

@@ -35,6 +35,7 @@ parameters and formats the rows.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -109,11 +110,8 @@ def prepare(con: duckdb.DuckDBPyConnection, query: CohortQuery) -> None:
     con.register("mme_factors_arrow", factors)
     con.execute("CREATE OR REPLACE TEMP TABLE mme_factors AS SELECT * FROM mme_factors_arrow")
     con.unregister("mme_factors_arrow")
-    registered = con.execute(
-        "SELECT count(*) FROM duckdb_functions() WHERE function_name = 't_quantile'"
-    ).fetchone()
-    if registered and registered[0]:
-        con.remove_function("t_quantile")
+    with contextlib.suppress(duckdb.InvalidInputException):
+        con.remove_function("t_quantile")  # prepared before on this connection
     con.create_function(
         "t_quantile",
         _t_quantile,

@@ -1,0 +1,204 @@
+"""Benchmark: the registry cohort report over Parquet against its ceiling and a pandas baseline.
+
+One run generates a synthetic registry to Parquet (quick: 20,000 patients; full: 1,000,000),
+then times, in interleaved rounds so that machine noise hits all three alike:
+
+* the report: ``acuneuro.analytics.cohort.cohort_report`` (views over the Parquet files, the
+  product's SQL text, parameters, MME table and t-quantile function registered per call);
+* the ceiling: ONE hand-written DuckDB query straight over ``read_parquet`` computing the same
+  numbers (checked equal before timing);
+* the baseline: a plain pandas computation of the same numbers (``_cohort_pandas``), reading
+  the same Parquet files.
+
+Targets: report within 1.5x of the hand query; report at least 10x faster than pandas.
+Figures are medians of the rounds; only the ratios are meant to travel between machines.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from acuneuro.analytics._cohort_pandas import cohort_pandas
+from acuneuro.analytics.cohort import CohortQuery, cohort_report, prepare, source_for
+from acuneuro.analytics.registry import ParquetSink, generate_registry
+
+# CDC 2022 MME factors per mg/day (Dowell D et al., MMWR Recomm Rep 2022;71(3):1-95, Table).
+CDC_2022_MME = {"morphine": 1.0, "oxycodone": 1.5, "hydrocodone": 1.0, "tramadol": 0.2,
+                "tapentadol": 0.4, "codeine": 0.15, "hydromorphone": 5.0}
+READ = ("patients", "episodes", "treatment_sessions", "score_records",
+        "medication_statements", "adverse_events")
+HAND_QUERY = """
+WITH e AS (SELECT patient_id, arg_min(condition_kind, id) AS cond
+           FROM read_parquet('{d}/episodes.parquet') GROUP BY ALL),
+s AS (SELECT patient_id,
+             min(occurred_on) FILTER (attendance = 'attended') AS d0,
+             count(*) FILTER (attendance = 'attended') AS att,
+             count(*) FILTER (attendance = 'missed') AS mis,
+             count(*) FILTER (attendance = 'cancelled') AS can
+      FROM read_parquet('{d}/treatment_sessions.parquet') GROUP BY ALL),
+p AS (SELECT pt.id AS pid, pt.clinic_id, coalesce(e.cond, 'not recorded') AS cond, s.d0,
+             coalesce(att, 0) AS att, coalesce(mis, 0) AS mis, coalesce(can, 0) AS can
+      FROM read_parquet('{d}/patients.parquet') pt
+      LEFT JOIN e ON e.patient_id = pt.id LEFT JOIN s ON s.patient_id = pt.id),
+n AS (SELECT r.patient_id AS pid, s.d0,
+             avg(total) FILTER (taken_on <= s.d0) AS b,
+             arg_max(total, (taken_on, r.id)) FILTER (taken_on > s.d0) AS l,
+             max(taken_on) FILTER (taken_on > s.d0) AS lo
+      FROM read_parquet('{d}/score_records.parquet') r JOIN s ON s.patient_id = r.patient_id
+      WHERE instrument_id = 'nrs' AND total IS NOT NULL AND s.d0 IS NOT NULL
+      GROUP BY ALL HAVING b IS NOT NULL AND l IS NOT NULL),
+m AS (SELECT n.pid,
+             sum(CASE WHEN start_on <= d0 AND coalesce(stop_on >= d0, TRUE)
+                 THEN daily_dose * f.factor ELSE 0 END) AS mb,
+             sum(CASE WHEN start_on <= lo AND coalesce(stop_on >= lo, TRUE)
+                 THEN daily_dose * f.factor ELSE 0 END) AS ml,
+             bool_or((start_on <= d0 AND coalesce(stop_on >= d0, TRUE))
+                     <> (start_on <= lo AND coalesce(stop_on >= lo, TRUE))) AS chg
+      FROM read_parquet('{d}/medication_statements.parquet') ms JOIN n ON n.pid = ms.patient_id
+      LEFT JOIN mme_factors f ON f.drug = lower(ms.drug) AND f.unit = ms.unit GROUP BY ALL),
+a AS (SELECT patient_id AS pid, count(*) AS k
+      FROM read_parquet('{d}/adverse_events.parquet') GROUP BY ALL),
+x AS (SELECT p.cond, p.clinic_id, p.att, p.mis, p.can, n.b, n.l, n.l - n.b AS ch,
+             CASE WHEN n.b > 0 THEN (n.l - n.b) * 100 / n.b END AS pct, n.pid IS NOT NULL AS o,
+             coalesce(m.mb, 0) AS mb, coalesce(m.ml, 0) AS ml, coalesce(m.chg, FALSE) AS chg,
+             coalesce(a.k, 0) AS k
+      FROM p LEFT JOIN n ON n.pid = p.pid LEFT JOIN m ON m.pid = p.pid
+      LEFT JOIN a ON a.pid = p.pid),
+g AS (SELECT cond, clinic_id, grouping(clinic_id) = 1 AS pooled, count(*) AS np,
+             sum(att)::BIGINT AS att, sum(mis)::BIGINT AS mis, sum(can)::BIGINT AS can,
+             count(*) FILTER (o) AS no, avg(b) AS b, avg(l) AS l, avg(ch) AS ch,
+             stddev_samp(ch) AS sd, count(*) FILTER (o AND b = 0) AS z0, count(pct) AS nd,
+             avg(pct) AS pc, count(*) FILTER (pct <= -30) AS r30,
+             count(*) FILTER (pct <= -50) AS r50, count(*) FILTER (o AND chg) AS chg,
+             count(*) FILTER (o AND mb > 0) AS ob, count(*) FILTER (o AND ml > 0) AS ol,
+             avg(mb) FILTER (o AND mb > 0) AS mb, avg(ml) FILTER (o AND mb > 0) AS ml,
+             avg(ml - mb) FILTER (o AND mb > 0) AS md,
+             stddev_samp(ml - mb) FILTER (o AND mb > 0) AS msd, sum(k)::BIGINT AS k
+      FROM x GROUP BY GROUPING SETS ((cond, clinic_id), (cond)))
+SELECT cond, CASE WHEN pooled THEN NULL ELSE clinic_id END, np, att, mis, can,
+       att / nullif(att + mis + can, 0), no, b, l, ch,
+       ch - CASE WHEN no >= 2 THEN t_quantile(0.975, no - 1) * sd / sqrt(no) END,
+       ch + CASE WHEN no >= 2 THEN t_quantile(0.975, no - 1) * sd / sqrt(no) END,
+       pc, z0, nd,
+       r30, r30 / nd,
+       (r30 / nd + $z2 / (2 * nd) - $z * sqrt(r30 / nd * (1 - r30 / nd) / nd + $z2 / (4 * nd * nd)))
+           / (1 + $z2 / nd),
+       (r30 / nd + $z2 / (2 * nd) + $z * sqrt(r30 / nd * (1 - r30 / nd) / nd + $z2 / (4 * nd * nd)))
+           / (1 + $z2 / nd),
+       r50, r50 / nd,
+       (r50 / nd + $z2 / (2 * nd) - $z * sqrt(r50 / nd * (1 - r50 / nd) / nd + $z2 / (4 * nd * nd)))
+           / (1 + $z2 / nd),
+       (r50 / nd + $z2 / (2 * nd) + $z * sqrt(r50 / nd * (1 - r50 / nd) / nd + $z2 / (4 * nd * nd)))
+           / (1 + $z2 / nd),
+       chg, ob, ol, mb, ml, md,
+       md - CASE WHEN ob >= 2 THEN t_quantile(0.975, ob - 1) * msd / sqrt(ob) END,
+       md + CASE WHEN ob >= 2 THEN t_quantile(0.975, ob - 1) * msd / sqrt(ob) END,
+       k, 1000.0::DOUBLE * k / nullif(att, 0)
+FROM g ORDER BY cond, pooled, clinic_id
+"""
+
+
+def _same(a: list[tuple[Any, ...]], b: list[tuple[Any, ...]]) -> bool:
+    if len(a) != len(b):
+        return False
+    for row_a, row_b in zip(a, b, strict=True):
+        for x, y in zip(row_a, row_b, strict=True):
+            if isinstance(x, float) or isinstance(y, float):
+                if x is None or y is None:
+                    if x is not y:
+                        return False
+                elif not math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9):
+                    return False
+            elif x != y:
+                return False
+    return True
+
+
+def _hand(folder: Path, query: CohortQuery) -> list[tuple[Any, ...]]:
+    con = duckdb.connect(":memory:")
+    con.execute("SET enable_progress_bar = false")
+    try:
+        prepare(con, query)
+        z = query.parameters()["z"]
+        sql = HAND_QUERY.replace("{d}", str(folder).replace("'", "''"))
+        return con.execute(sql, {"z": z, "z2": z * z}).fetchall()
+    finally:
+        con.close()
+
+
+def _report(folder: Path, query: CohortQuery) -> list[tuple[Any, ...]]:
+    table = cohort_report(source_for(parquet=folder), query)
+    return [tuple(row.values()) for row in table.to_pylist()]
+
+
+def _pandas(folder: Path, query: CohortQuery) -> list[tuple[Any, ...]]:
+    tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in READ}
+    frame = cohort_pandas(tables, query.mme_factors)
+    return [tuple(None if _nan(v) else v for v in row)
+            for row in frame.itertuples(index=False, name=None)]
+
+
+def _nan(value: Any) -> bool:
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _median_times(
+    runs: dict[str, Callable[[], object]], rounds: int
+) -> dict[str, float]:
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(rounds):
+        for name, fn in runs.items():
+            started = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - started)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def run(quick: bool, patients: int | None = None) -> None:
+    """Print the generator's speed, the three timings and the two ratios with their targets."""
+    patients = patients or (20_000 if quick else 1_000_000)
+    rounds = 5 if quick else 3
+    query = CohortQuery(CDC_2022_MME)
+    with tempfile.TemporaryDirectory(prefix="acuneuro-bench-") as tmp:
+        folder = Path(tmp) / "registry"
+        gen = generate_registry(ParquetSink(folder), patients, clinics=20, seed=2026)
+        print(f"analytics: generated {patients:,} patients, {gen.total_rows:,} rows to Parquet "
+              f"in {gen.seconds:.1f} s ({gen.rows_per_second:,.0f} rows/s)")
+        report, hand, pandas_rows = _report(folder, query), _hand(folder, query), None
+        pandas_rows = _pandas(folder, query)
+        agree = _same(report, hand) and _same(report, pandas_rows)
+        print(f"analytics: {len(report)} report rows; report = hand query = pandas: "
+              f"{'yes' if agree else 'NO'}")
+        medians = _median_times(
+            {
+                "report": lambda: _report(folder, query),
+                "hand": lambda: _hand(folder, query),
+                "pandas": lambda: _pandas(folder, query),
+            },
+            rounds,
+        )
+    for name, label in (("report", "cohort report (DuckDB over Parquet)"),
+                        ("hand", "hand-written DuckDB query (ceiling)"),
+                        ("pandas", "pandas baseline")):
+        print(f"analytics: {label:<38} median {medians[name]:8.3f} s over {rounds} rounds")
+    to_ceiling = medians["report"] / medians["hand"]
+    vs_pandas = medians["pandas"] / medians["report"]
+    print(f"analytics: ratio report / hand query = {to_ceiling:.2f} (target <= 1.5): "
+          f"{'met' if to_ceiling <= 1.5 else 'MISSED'}")
+    print(f"analytics: ratio pandas / report     = {vs_pandas:.1f} (target >= 10): "
+          f"{'met' if vs_pandas >= 10 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    import sys
+
+    run(quick="--full" not in sys.argv)
