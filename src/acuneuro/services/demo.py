@@ -6,6 +6,10 @@ conditions are the three of the source pathway: painful diabetic neuropathy (ICD
 diabetes with neurological complications), postherpetic neuralgia (B02.2, zoster with other
 nervous system involvement) and chemotherapy-induced neuropathy (G62.0, drug-induced
 polyneuropathy), codes as in WHO ICD-10 2019.
+
+Each patient also gets a baseline DN4 and three NRS pain ratings four weeks apart, drawn from
+their own random stream (so the patients themselves do not depend on it) and scored by the
+one engine, like any response: invented answers, real scoring.
 """
 
 from __future__ import annotations
@@ -18,11 +22,12 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from acuneuro.clinical.case import ConditionKind
+from acuneuro.clinical.scoring import get_instrument, score
 from acuneuro.services._context import Context
 from acuneuro.services.accounts import add_clinic, add_user
 from acuneuro.services.audit import Action, record
 from acuneuro.services.patients import new_pseudo_id
-from acuneuro.store import Clinic, Episode, Patient, PatientIdentity, Role
+from acuneuro.store import Clinic, Episode, Patient, PatientIdentity, Role, ScoreRecord
 
 __all__ = [
     "DEMO_CLINIC",
@@ -87,6 +92,7 @@ def seed_demo(
     if has_patients:
         return DemoResult(DEMO_CLINIC, created, 0, DEMO_EMAIL, DEMO_PASSWORD)
     rng = random.Random(seed)  # noqa: S311 - synthetic data, not security
+    score_rng = random.Random(f"{seed}-scores")  # noqa: S311 - synthetic data, not security
     with ctx.db.write() as session:
         for number in range(1, patients + 1):
             patient = _synthetic_patient(rng, clinic_id, number, today)
@@ -94,6 +100,11 @@ def seed_demo(
             session.flush()
             record(session, ctx.audit_key, actor=None, actor_label="system:demo",
                    action=Action.CREATE, resource="patient", patient=patient.pseudo_id,
+                   source_address="local")
+            session.add_all(_synthetic_scores(score_rng, patient, today))
+            session.flush()
+            record(session, ctx.audit_key, actor=None, actor_label="system:demo",
+                   action=Action.CREATE, resource="score", patient=patient.pseudo_id,
                    source_address="local")
             if progress is not None:
                 progress(number)
@@ -120,3 +131,28 @@ def _synthetic_patient(rng: random.Random, clinic_id: int, number: int, today: d
         Episode(clinic_id=clinic_id, condition_kind=kind, icd10=icd10, onset=onset)
     )
     return patient
+
+
+def _synthetic_scores(rng: random.Random, patient: Patient, today: date) -> list[ScoreRecord]:
+    """A baseline DN4 and NRS, then NRS at 4 and 8 weeks (never before onset or after today)."""
+    episode = patient.episodes[0]
+    span = (today - episode.onset).days if episode.onset else 84
+    baseline = today - timedelta(days=max(0, min(56, span - 1)))
+    dn4 = {item.id: rng.random() < 0.6 for item in get_instrument("dn4").items}
+    pain = rng.randint(5, 8)
+    taken: list[tuple[str, dict[str, object], date]] = [("dn4", dict(dn4), baseline)]
+    for week in (0, 4, 8):
+        day = baseline + timedelta(weeks=week)
+        if day <= today:
+            taken.append(("nrs", {"pain": pain}, day))
+        pain = max(0, pain - rng.randint(0, 2))
+    rows = []
+    for instrument_id, answers, day in taken:
+        result = score(instrument_id, answers)
+        rows.append(ScoreRecord(
+            clinic_id=patient.clinic_id, patient_id=patient.id, episode_id=episode.id,
+            instrument_id=instrument_id, instrument_version=result.version, taken_on=day,
+            answers_json=answers, total=result.total, subscales_json=dict(result.subscales),
+            positive=result.positive,
+        ))
+    return rows
