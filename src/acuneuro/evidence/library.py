@@ -168,7 +168,8 @@ def forest_svg(condition: str, *, method: str = "REML", test: str = "knha") -> s
         )
     else:
         svg = studies_plot([], [], [], title=title, note="No trial with readable pain data.")
-    assert isinstance(svg, str)  # noqa: S101 - fmt="svg" always returns text
+    if not isinstance(svg, str):  # fmt="svg" always returns text
+        raise TypeError("forest plot did not render as SVG text")
     return svg
 
 
