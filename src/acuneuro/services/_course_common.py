@@ -1,0 +1,83 @@
+"""What every course use case shares: the role check, the clinic-scoped patient, the refusals.
+
+Copied from the patient services' pattern (``services/patients.py``): the clinic is part of every
+query, so another clinic's patient is "not found" exactly like an id that never existed; a role
+that may not act is refused and audited alone; a refusal of the content is audited as a failure.
+"""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from acuneuro.services._actor import Actor
+from acuneuro.services._context import Context
+from acuneuro.services._errors import NotFound, PermissionDenied, ServiceError
+from acuneuro.services._policy import UseCase, allowed
+from acuneuro.services.audit import Action, Outcome, record_alone
+from acuneuro.store import Patient, PlanRecord
+
+__all__ = [
+    "CourseRefused",
+    "accepted_plan",
+    "load_patient",
+    "not_found",
+    "refused",
+    "require",
+]
+
+
+class CourseRefused(ServiceError):
+    """The course record cannot be written as asked; the message says why. Nothing was written."""
+
+
+def require(
+    ctx: Context, actor: Actor, use_case: UseCase, action: Action, resource: str,
+    pseudo_id: str | None,
+) -> None:
+    """Refuse (and audit) a role the policy does not let do ``use_case``."""
+    if not allowed(actor.role, use_case):
+        record_alone(ctx, actor=actor, action=action, resource=resource,
+                     outcome=Outcome.DENIED, patient=(pseudo_id or "")[:32] or None)
+        raise PermissionDenied(f"the {actor.role.value} role may not do this with {resource}s")
+
+
+def load_patient(session: Session, actor: Actor, pseudo_id: str, *, lock: bool = False
+                 ) -> Patient | None:
+    """The patient of the caller's clinic with this pseudonymous id, or None."""
+    query = (
+        select(Patient)
+        .where(Patient.clinic_id == actor.clinic_id, Patient.pseudo_id == pseudo_id)
+        .options(selectinload(Patient.identity), selectinload(Patient.episodes))
+    )
+    # Serialises course writes per patient on PostgreSQL (session numbers cannot interleave).
+    return session.scalar(query.with_for_update(of=Patient) if lock else query)
+
+
+def accepted_plan(session: Session, patient: Patient) -> PlanRecord | None:
+    """The patient's current accepted plan (the newest), or None."""
+    return session.scalar(
+        select(PlanRecord)
+        .where(PlanRecord.clinic_id == patient.clinic_id, PlanRecord.patient_id == patient.id,
+               PlanRecord.status == "accepted")
+        .order_by(PlanRecord.id.desc())
+        .limit(1)
+    )
+
+
+def not_found(ctx: Context, actor: Actor, action: Action, resource: str, pseudo_id: str,
+              what: str = "patient") -> NoReturn:
+    """Audit and raise the one answer for "not in your clinic" and "does not exist"."""
+    record_alone(ctx, actor=actor, action=action, resource=resource,
+                 outcome=Outcome.NOT_FOUND, patient=pseudo_id[:32])
+    raise NotFound(f"no such {what}")
+
+
+def refused(ctx: Context, actor: Actor, action: Action, resource: str, pseudo_id: str,
+            message: str) -> NoReturn:
+    """Audit a refused write (after its transaction rolled back) and raise the message."""
+    record_alone(ctx, actor=actor, action=action, resource=resource,
+                 outcome=Outcome.FAILURE, patient=pseudo_id[:32])
+    raise CourseRefused(message)

@@ -1,0 +1,355 @@
+"""Treatment sessions: the schedule, what is due today, and recording a session behind the screen.
+
+A session is recorded against the patient's accepted plan. The day's safety screen is run again
+from the plan's stored case, updated with the facts the clinician enters that day (new labs, a
+new skin lesion, a changed medication list), and ``clinical.stricta.check_session`` decides:
+a point the day's screen excluded, a caution not acknowledged, a session on a ``stop`` day or an
+unexplained departure from the plan is refused with the reasons and NOTHING is written (the
+refusal alone is audited). Cancelled and missed sessions are recorded too: they are what
+adherence is counted from (STRICTA 2010 item 3; IMMPACT participant disposition).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from functools import cache
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from acuneuro.clinical.case import ClinicalCase, Region
+from acuneuro.clinical.planner import Plan
+from acuneuro.clinical.safety import screen
+from acuneuro.clinical.safety_model import PlanPoint, SafetyScreen
+from acuneuro.clinical.stricta import (
+    Adherence,
+    Attendance,
+    NeedledPoint,
+    PointSite,
+    Practitioner,
+    SessionRecord,
+    adherence,
+    check_session,
+)
+from acuneuro.knowledge._atlas import atlas, atlas_point, dermatomes, normalise_code
+from acuneuro.services._actor import Actor
+from acuneuro.services._context import Context
+from acuneuro.services._course_common import (
+    CourseRefused,
+    accepted_plan,
+    load_patient,
+    not_found,
+    refused,
+    require,
+)
+from acuneuro.services._policy import UseCase
+from acuneuro.services.audit import Action, record
+from acuneuro.store import Patient, PlannedSession, PlanRecord, TreatmentSession
+
+__all__ = [
+    "CourseOverview",
+    "CourseRefused",
+    "DayScreen",
+    "SessionIn",
+    "SessionView",
+    "Visit",
+    "atlas_site",
+    "course_overview",
+    "day_screen",
+    "list_sessions",
+    "record_session",
+]
+
+_RESOURCE = "session"
+
+
+class SessionIn(BaseModel):
+    """A session as the clinician reports it, with the day's facts and acknowledgements.
+
+    ``day`` replaces top-level parts of the plan's stored case for today's screen (for example
+    ``{"labs": {...}, "skin": [...]}``); ``acknowledged`` lists the caution rule ids the
+    clinician has read and accepted. ``number`` is the planned session this record is for
+    (default: the first planned session not yet recorded).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    on: date
+    attendance: Attendance = "attended"
+    number: int | None = Field(default=None, ge=1, le=400)
+    points: list[NeedledPoint] = Field(default_factory=list, max_length=60)
+    practitioner: Practitioner | None = None
+    style: str | None = Field(default=None, max_length=200)
+    rationale: str | None = Field(default=None, max_length=2000)
+    individualisation: Literal["fixed", "semi_standardised", "individualised"] | None = None
+    setting: str | None = Field(default=None, max_length=200)
+    patient_information: str | None = Field(default=None, max_length=2000)
+    co_interventions: list[str] = Field(default_factory=list, max_length=20)
+    session_minutes: int | None = Field(default=None, ge=1, le=240)
+    deviation: str | None = Field(default=None, max_length=2000)
+    reason_not_attended: str | None = Field(default=None, max_length=500)
+    day: dict[str, Any] = Field(default_factory=dict)
+    acknowledged: list[str] = Field(default_factory=list, max_length=50)
+
+
+class SessionView(BaseModel):
+    """A recorded session: the STRICTA record, the day's screen status and what was acknowledged."""
+
+    id: int
+    patient: str
+    number: int
+    on: date
+    attendance: Attendance
+    record: SessionRecord
+    screen_status: Literal["go", "caution", "stop"] | None
+    acknowledged: list[str]
+    deviation: str | None
+
+
+class Visit(BaseModel):
+    """One planned visit and, once recorded, what happened."""
+
+    number: int
+    due_on: date
+    kind: Literal["session", "follow-up"]
+    reassessment: bool
+    instruments_due: list[str]
+    attendance: Attendance | None
+
+
+class CourseOverview(BaseModel):
+    """The schedule of the accepted plan, today's visits, the sessions recorded and adherence."""
+
+    patient: str
+    plan_id: int | None
+    start_on: date | None
+    planned_sessions: int
+    schedule: list[Visit]
+    due_today: list[Visit]
+    sessions: list[SessionView]
+    adherence: Adherence
+    next_number: int | None
+
+
+class DayScreen(BaseModel):
+    """Today's safety screen for the accepted plan, and the plan's points to pre-fill a session."""
+
+    plan_id: int
+    screen: SafetyScreen
+    points: list[PlanPoint]
+
+
+@cache
+def _dermatomes_of() -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for d in dermatomes().values():
+        for code in d.points:
+            found.setdefault(code, []).append(d.segment)
+    return found
+
+
+def atlas_site(code: str) -> PointSite | None:
+    """Where the atlas places ``code`` (region and dermatomes); None for a point it lacks."""
+    try:
+        entry = atlas_point(code)
+    except (KeyError, ValueError):
+        return None
+    return PointSite(region=Region(entry.region), dermatomes=_dermatomes_of().get(entry.code, []))
+
+
+def _known_codes(points: list[NeedledPoint] | list[PlanPoint]) -> list[str]:
+    known = atlas()
+    codes = []
+    for p in points:
+        try:
+            code = normalise_code(p.code)
+        except ValueError:
+            continue
+        if code in known:
+            codes.append(code)
+    return codes
+
+
+def _screen(row: PlanRecord, day: Mapping[str, Any], on: date,
+            points: list[NeedledPoint] | list[PlanPoint]) -> SafetyScreen:
+    """The plan's case with today's facts, screened with the point cautions of ``points``."""
+    case = {**row.case_json, **dict(day), "assessed_on": on.isoformat()}
+    return screen(ClinicalCase.model_validate(case), _known_codes(points))
+
+
+def _total_sessions(plan: Plan, planned: list[PlannedSession]) -> int:
+    course = plan.course
+    total = None if course is None else course.sessions or (
+        (course.sessions_per_week or 0) * (course.weeks or 0) or None)
+    return total if total is not None else len(planned)
+
+
+def _planned(session: Session, row: PlanRecord) -> list[PlannedSession]:
+    return list(session.scalars(
+        select(PlannedSession)
+        .where(PlannedSession.clinic_id == row.clinic_id, PlannedSession.plan_id == row.id)
+        .order_by(PlannedSession.number)
+    ))
+
+
+def _recorded(session: Session, patient: Patient) -> list[TreatmentSession]:
+    return list(session.scalars(
+        select(TreatmentSession)
+        .where(TreatmentSession.clinic_id == patient.clinic_id,
+               TreatmentSession.patient_id == patient.id)
+        .order_by(TreatmentSession.occurred_on, TreatmentSession.id)
+    ))
+
+
+def _view(row: TreatmentSession, pseudo_id: str) -> SessionView:
+    rec = SessionRecord.model_validate(row.record_json)
+    status = (row.screen_json or {}).get("status")
+    return SessionView(id=row.id, patient=pseudo_id, number=rec.session_number,
+                       on=row.occurred_on, attendance=rec.attendance, record=rec,
+                       screen_status=status, acknowledged=list(row.acknowledged_rules),
+                       deviation=row.deviation)  # fmt: skip
+
+
+def day_screen(ctx: Context, actor: Actor, pseudo_id: str, day: Mapping[str, Any], on: date
+               ) -> DayScreen:
+    """Today's screen of the accepted plan's points (``CourseRefused`` when none is accepted)."""
+    require(ctx, actor, UseCase.COURSE_READ, Action.READ, _RESOURCE, pseudo_id)
+    with ctx.db.write() as session:
+        patient = load_patient(session, actor, pseudo_id)
+        if patient is not None:
+            row = accepted_plan(session, patient)
+            if row is None:
+                raise CourseRefused("the patient has no accepted plan: accept one first")
+            plan = Plan.model_validate(row.plan_json)
+            found = DayScreen(plan_id=row.id, screen=_screen(row, day, on, plan.points),
+                              points=plan.points)
+            record(session, ctx.audit_key, actor=actor, action=Action.READ, resource="plan",
+                   patient=pseudo_id)
+            return found
+    not_found(ctx, actor, Action.READ, _RESOURCE, pseudo_id)
+
+
+def record_session(ctx: Context, actor: Actor, pseudo_id: str,
+                   data: SessionIn | Mapping[str, Any]) -> SessionView:
+    """Record a session (attended, cancelled or missed) after the day's screen allows it.
+
+    A raw ``data`` is validated after the patient is found (``ValidationError`` naming the
+    field), so an outsider learns nothing. Refusals raise ``CourseRefused`` with every reason
+    and leave the database as it was but for the audited refusal.
+    """
+    require(ctx, actor, UseCase.COURSE_WRITE, Action.CREATE, _RESOURCE, pseudo_id)
+    try:
+        with ctx.db.write() as session:
+            patient = load_patient(session, actor, pseudo_id, lock=True)
+            if patient is not None:
+                given = data if isinstance(data, SessionIn) else SessionIn.model_validate(data)
+                row = _record(session, ctx, actor, patient, given)
+                return _view(row, pseudo_id)
+    except CourseRefused as exc:
+        refused(ctx, actor, Action.CREATE, _RESOURCE, pseudo_id, str(exc))
+    not_found(ctx, actor, Action.CREATE, _RESOURCE, pseudo_id)
+
+
+def _record(session: Session, ctx: Context, actor: Actor, patient: Patient, given: SessionIn
+            ) -> TreatmentSession:
+    plan_row = accepted_plan(session, patient)
+    if plan_row is None:
+        raise CourseRefused("the patient has no accepted plan: a session is recorded against one")
+    plan = Plan.model_validate(plan_row.plan_json)
+    planned = _planned(session, plan_row)
+    total = _total_sessions(plan, planned)
+    done = {SessionRecord.model_validate(t.record_json).session_number
+            for t in _recorded(session, patient) if t.plan_id == plan_row.id}
+    number = given.number
+    if number is None:
+        number = next((p.number for p in planned if p.number <= total and p.number not in done),
+                      max(done | {total}) + 1)
+    if number in done:
+        raise CourseRefused(f"session {number} of this plan is already recorded")
+    fields = given.model_dump(exclude={"number", "day", "acknowledged"}, exclude_unset=True)
+    fields["on"], fields["attendance"] = given.on, given.attendance
+    rec = SessionRecord.model_validate({**fields, "session_number": number})
+    day_screen_: SafetyScreen | None = None
+    if rec.attendance == "attended":
+        day_screen_ = _screen(plan_row, given.day, given.on, list(rec.points))
+        problems = check_session(rec, day_screen_, set(given.acknowledged), atlas_site,
+                                 plan.points)
+        if problems:
+            raise CourseRefused("session not recorded: " + "; ".join(problems))
+    slot = next((p for p in planned if p.number == number), None)
+    row = TreatmentSession(
+        clinic_id=patient.clinic_id, patient_id=patient.id, plan_id=plan_row.id,
+        planned_session_id=slot.id if slot is not None else None, occurred_on=rec.on,
+        attendance=rec.attendance, record_json=rec.model_dump(mode="json"),
+        screen_json=day_screen_.model_dump(mode="json") if day_screen_ else None,
+        acknowledged_rules=sorted(set(given.acknowledged)), deviation=rec.deviation,
+        practitioner_id=actor.user_id,
+    )  # fmt: skip
+    session.add(row)
+    session.flush()
+    record(session, ctx.audit_key, actor=actor, action=Action.CREATE, resource=_RESOURCE,
+           patient=patient.pseudo_id)
+    return row
+
+
+def list_sessions(ctx: Context, actor: Actor, pseudo_id: str) -> list[SessionView]:
+    """Every recorded session of the patient, oldest first."""
+    require(ctx, actor, UseCase.COURSE_READ, Action.LIST, _RESOURCE, pseudo_id)
+    with ctx.db.write() as session:
+        patient = load_patient(session, actor, pseudo_id)
+        if patient is not None:
+            views = [_view(t, pseudo_id) for t in _recorded(session, patient)]
+            record(session, ctx.audit_key, actor=actor, action=Action.LIST,
+                   resource=_RESOURCE, patient=pseudo_id)
+            return views
+    not_found(ctx, actor, Action.LIST, _RESOURCE, pseudo_id)
+
+
+def course_overview(ctx: Context, actor: Actor, pseudo_id: str, *, today: date
+                    ) -> CourseOverview:
+    """The accepted plan's schedule, what is due ``today``, sessions recorded and adherence.
+
+    Adherence counts against the planned sessions due up to ``today`` (follow-up visits are
+    not sessions).
+    """
+    require(ctx, actor, UseCase.COURSE_READ, Action.READ, _RESOURCE, pseudo_id)
+    with ctx.db.write() as session:
+        patient = load_patient(session, actor, pseudo_id)
+        if patient is not None:
+            overview = _overview(session, patient, today)
+            record(session, ctx.audit_key, actor=actor, action=Action.READ,
+                   resource=_RESOURCE, patient=pseudo_id)
+            return overview
+    not_found(ctx, actor, Action.READ, _RESOURCE, pseudo_id)
+
+
+def _overview(session: Session, patient: Patient, today: date) -> CourseOverview:
+    sessions = [_view(t, patient.pseudo_id) for t in _recorded(session, patient)]
+    plan_row = accepted_plan(session, patient)
+    visits: list[Visit] = []
+    total = 0
+    if plan_row is not None:
+        planned = _planned(session, plan_row)
+        total = _total_sessions(Plan.model_validate(plan_row.plan_json), planned)
+        by_number = {s.number: s.attendance for s in sessions}
+        visits = [
+            Visit(number=p.number, due_on=p.due_on,
+                  kind="follow-up" if p.number > total else "session",
+                  reassessment=p.reassessment, instruments_due=list(p.instruments_due),
+                  attendance=by_number.get(p.number))
+            for p in planned
+        ]  # fmt: skip
+    due = sum(1 for v in visits if v.kind == "session" and v.due_on <= today)
+    upto = [s.record for s in sessions if s.on <= today]
+    recorded = {v.number for v in visits if v.attendance is not None}
+    next_number = next((v.number for v in visits if v.kind == "session"
+                        and v.number not in recorded), None)
+    return CourseOverview(
+        patient=patient.pseudo_id, plan_id=plan_row.id if plan_row else None,
+        start_on=plan_row.start_on if plan_row else None, planned_sessions=total,
+        schedule=visits, due_today=[v for v in visits if v.due_on == today],
+        sessions=sessions, adherence=adherence(upto, due), next_number=next_number,
+    )  # fmt: skip
