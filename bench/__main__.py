@@ -1,18 +1,28 @@
 """Run every registered benchmark: ``python -m bench [--quick | --full] [NAME ...]``.
 
 To add a benchmark, write ``bench/<name>.py`` with ``def run(full: bool) -> int`` (print the
-figures, return 0 or a non-zero status) and add ``"<name>"`` to ``BENCHMARKS`` below.
+figures, return 0 or a non-zero status) and add ``"<name>"`` to ``BENCHMARKS`` below. A module
+whose ``run`` takes ``quick`` instead, or returns nothing, is accepted as well.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import inspect
 import sys
+from types import ModuleType
 
 BENCHMARKS: list[str] = [
     "meta",  # evidence engine vs R metafor (bench/meta.py)
 ]
+
+
+def _run(module: ModuleType, full: bool) -> int:
+    """Call ``module.run`` with ``full=`` or ``quick=``, whichever it declares; None means 0."""
+    params = inspect.signature(module.run).parameters
+    status = module.run(full=full) if "full" in params else module.run(quick=not full)
+    return int(status or 0)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         print(f"== bench.{name} ({'full' if args.full else 'quick'}) ==", flush=True)
         module = importlib.import_module(f"bench.{name}")
-        status = max(status, module.run(full=args.full))
+        status = max(status, _run(module, args.full))
     return status
 
 
