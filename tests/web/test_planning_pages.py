@@ -179,3 +179,19 @@ def test_another_clinic_gets_not_found_and_forms_need_the_csrf_token(
         assert answer.status_code == 404, path
     assert alice.post(f"{url}/plan", data=ASSESSED).status_code == 403
     assert len(_plan_ids(ctx)) == 1
+
+
+def test_an_administrator_sees_the_plan_without_the_forms_that_change_it(
+    web_as: Callable[[str], TestClient], ctx: Context
+) -> None:
+    alice = web_as("alice")
+    url = _patient(alice)
+    _propose(alice, url, ASSESSED)
+    page = web_as("erin").get(f"{url}/plan")
+    assert page.status_code == 200 and 'id="safety"' in page.text
+    assert "Accept plan" not in page.text and "Propose a plan" not in page.text
+    assert "Save changes" not in page.text
+    erin = web_as("erin")
+    refused = erin.post(f"{url}/plan/{_plan_ids(ctx)[0]}/accept",
+                        data={"start_on": "2026-12-01", "csrf": _csrf(erin)})
+    assert refused.status_code == 403

@@ -35,10 +35,13 @@ from acuneuro.services._plan_models import (
     ScheduledVisit,
     point_key,
 )
+from acuneuro.services._policy import UseCase, roles_for
 from acuneuro.services.audit import Action, Outcome, record, record_alone
 from acuneuro.store import Patient, PlannedSession, PlanRecord, Role, User, utcnow
 
 __all__ = [
+    "READ_ROLES",
+    "WRITE_ROLES",
     "Acceptance",
     "CourseChange",
     "PlanEdit",
@@ -57,9 +60,9 @@ __all__ = [
     "propose_plan",
 ]
 
-READ_ROLES = frozenset({Role.CLINICIAN, Role.ADMIN})
-# A plan is a clinical decision: only clinicians propose, change or accept one.
-WRITE_ROLES = frozenset({Role.CLINICIAN})
+READ_ROLES = roles_for(UseCase.PLAN_READ)
+# A plan is a clinical decision: only clinicians propose, change or accept one (the policy).
+WRITE_ROLES = roles_for(UseCase.PLAN_WRITE)
 _RESOURCE = "plan"
 
 

@@ -72,6 +72,7 @@ def _page(
         "kinds": [k.value for k in ConditionKind],
         "sides": _SIDES,
         "today": date.today().isoformat(),
+        "can_write": actor.role in service.WRITE_ROLES,
     }
     return render(request, "plan.html", context, ctx=ctx, actor=actor, status_code=status_code)
 
