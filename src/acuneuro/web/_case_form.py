@@ -30,7 +30,7 @@ _FLAGS = {"bleeding_disorder": ("bleeding_disorder",),
 _LABS = ("platelets_per_ul", "anc_per_ul", "inr")
 # Case locations to the form field that shows their error.
 _FIELD_OF = {
-    ("patient", "pregnant"): "pregnant", ("patient", "trimester"): "trimester",
+    ("patient",): "age", ("patient", "pregnant"): "pregnant", ("patient", "trimester"): "trimester",
     ("patient", "age"): "age", ("patient", "sex"): "sex",
     ("condition",): "condition_kind", ("condition", "kind"): "condition_kind",
     ("condition", "icd10"): "icd10", ("condition", "onset"): "onset",
