@@ -1,0 +1,173 @@
+"""The treatment course over JSON: sessions, adverse events, medication, outcomes, FHIR Bundle.
+
+Each route parses, calls one service function and renders; clinic scope, roles and audit are
+the services'. Bodies are validated by the service AFTER the patient is found, so another
+clinic's caller gets the same 404 whatever they send; a body that does not validate is 422
+naming the field, and a session the day's screen forbids is 400 with every reason.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ValidationError
+
+from acuneuro.api.deps import ActorDep, ContextDep
+from acuneuro.clinical.adverse_events import AdverseEvent
+from acuneuro.services import course as course_service
+from acuneuro.services import course_fhir
+from acuneuro.services import medication as medication_service
+from acuneuro.services import outcomes as outcome_service
+from acuneuro.services import sessions as session_service
+from acuneuro.services.course import AdverseEventView
+from acuneuro.services.medication import (
+    DoseChange,
+    MedicationIn,
+    MedicationStop,
+    MedicationSummary,
+    MedicationView,
+)
+from acuneuro.services.outcomes import OutcomesView
+from acuneuro.services.sessions import CourseOverview, SessionIn, SessionView
+
+__all__ = ["fhir_router", "router"]
+
+router = APIRouter(tags=["course"])
+fhir_router = APIRouter(prefix="/fhir", tags=["fhir"])
+
+_P = "/patients/{patient_id}"
+_RawBody = Annotated[dict[str, Any], Body()]
+
+
+def _unprocessable(exc: ValidationError) -> RequestValidationError:
+    return RequestValidationError(
+        [{"type": e["type"], "loc": ("body", *e["loc"]), "msg": e["msg"]}
+         for e in exc.errors(include_url=False)]
+    )
+
+
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
+        return {k: _inline(v, defs) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_inline(v, defs) for v in node]
+    return node
+
+
+def _schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The OpenAPI request body of a model the service validates (refs inlined)."""
+    schema = model.model_json_schema()
+    schema = _inline(schema, schema.pop("$defs", {}))
+    return {"requestBody": {"required": True,
+                            "content": {"application/json": {"schema": schema}}}}
+
+
+def _number(text: str) -> int:
+    """An id from the path; anything else names nothing (404 from the service, audited)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else 0
+
+
+@router.get(_P + "/course")
+def read_course(ctx: ContextDep, actor: ActorDep, patient_id: str) -> CourseOverview:
+    """The accepted plan's schedule, what is due today, the sessions recorded and adherence."""
+    return session_service.course_overview(ctx, actor, patient_id, today=date.today())
+
+
+@router.get(_P + "/sessions")
+def list_sessions(ctx: ContextDep, actor: ActorDep, patient_id: str) -> list[SessionView]:
+    """Recorded sessions, oldest first."""
+    return session_service.list_sessions(ctx, actor, patient_id)
+
+
+@router.post(_P + "/sessions", status_code=201, openapi_extra=_schema(SessionIn))
+def record_session(ctx: ContextDep, actor: ActorDep, patient_id: str, body: _RawBody
+                   ) -> SessionView:
+    """Record a session behind the day's screen; excluded point or unacknowledged caution: 400."""
+    try:
+        return session_service.record_session(ctx, actor, patient_id, body)
+    except ValidationError as exc:
+        raise _unprocessable(exc) from None
+
+
+@router.get(_P + "/adverse-events")
+def list_adverse_events(ctx: ContextDep, actor: ActorDep, patient_id: str
+                        ) -> list[AdverseEventView]:
+    """Adverse events, oldest first."""
+    return course_service.list_adverse_events(ctx, actor, patient_id)
+
+
+@router.post(_P + "/adverse-events", status_code=201, openapi_extra=_schema(AdverseEvent))
+def add_adverse_event(ctx: ContextDep, actor: ActorDep, patient_id: str, body: _RawBody
+                      ) -> AdverseEventView:
+    """Record an adverse event (CTCAE v5.0 grade, NCI attribution)."""
+    try:
+        return course_service.add_adverse_event(ctx, actor, patient_id, body)
+    except ValidationError as exc:
+        raise _unprocessable(exc) from None
+
+
+@router.get(_P + "/medications")
+def list_medications(ctx: ContextDep, actor: ActorDep, patient_id: str
+                     ) -> list[MedicationView]:
+    """Medication statements by start date."""
+    return medication_service.list_medications(ctx, actor, patient_id)
+
+
+@router.post(_P + "/medications", status_code=201, openapi_extra=_schema(MedicationIn))
+def add_medication(ctx: ContextDep, actor: ActorDep, patient_id: str, body: _RawBody
+                   ) -> MedicationView:
+    """Add a statement: drug, total daily dose, unit, start (and stop)."""
+    try:
+        return medication_service.add_medication(ctx, actor, patient_id, body)
+    except ValidationError as exc:
+        raise _unprocessable(exc) from None
+
+
+@router.post(_P + "/medications/{statement_id}/stop", openapi_extra=_schema(MedicationStop))
+def stop_medication(ctx: ContextDep, actor: ActorDep, patient_id: str, statement_id: str,
+                    body: _RawBody) -> MedicationView:
+    """Close a statement on its last day taken."""
+    try:
+        return medication_service.stop_medication(ctx, actor, patient_id,
+                                                  _number(statement_id), body)
+    except ValidationError as exc:
+        raise _unprocessable(exc) from None
+
+
+@router.post(_P + "/medications/{statement_id}/dose", status_code=201,
+             openapi_extra=_schema(DoseChange))
+def change_dose(ctx: ContextDep, actor: ActorDep, patient_id: str, statement_id: str,
+                body: _RawBody) -> MedicationView:
+    """Change a dose: the old statement closes the day before, the new one is returned."""
+    try:
+        return medication_service.change_dose(ctx, actor, patient_id, _number(statement_id),
+                                              body)
+    except ValidationError as exc:
+        raise _unprocessable(exc) from None
+
+
+@router.get(_P + "/medication-summary")
+def medication_summary(ctx: ContextDep, actor: ActorDep, patient_id: str
+                       ) -> MedicationSummary:
+    """Daily MME today and the computed change from baseline (CDC 2022; not for conversion)."""
+    return medication_service.medication_summary(ctx, actor, patient_id, on=date.today())
+
+
+@router.get(_P + "/outcomes")
+def read_outcomes(ctx: ContextDep, actor: ActorDep, patient_id: str) -> OutcomesView:
+    """Every followed score over time with baseline, change, IMMPACT category; PGIC; feet."""
+    return outcome_service.outcomes(ctx, actor, patient_id, as_of=date.today())
+
+
+@fhir_router.get("/Patient/{patient_id}/$everything")
+def patient_everything(ctx: ContextDep, actor: ActorDep, patient_id: str) -> JSONResponse:
+    """The patient's pseudonymous course as a FHIR R4 ``collection`` Bundle."""
+    bundle = course_fhir.export_bundle(ctx, actor, patient_id)
+    return JSONResponse(bundle, media_type="application/fhir+json")
