@@ -292,3 +292,18 @@ def test_case_defaults_use_the_open_episode(ctx: Context, alice: Any) -> None:
         "assessed_on": "2026-11-24",
         "condition": {"kind": "phn", "icd10": "G62.0", "onset": "2026-05-01"},
     }
+
+
+def test_demo_patients_have_an_accepted_plan_with_its_schedule(ctx: Context) -> None:
+    from acuneuro.services.accounts import operator
+    from acuneuro.services.demo import DEMO_CLINIC, seed_demo
+
+    seed_demo(ctx, patients=3, seed=5, today=TODAY)
+    actor = operator(ctx, DEMO_CLINIC)
+    for patient in patients_service.list_patients(ctx, actor):
+        plan = service.current_plan(ctx, actor, patient.id)
+        assert plan is not None and plan.status == "accepted", patient.episodes
+        assert plan.plan.points and plan.plan.safety.status != "stop"
+        assert plan.case.condition.kind == patient.episodes[0].kind
+        assert plan.start_on is not None and TODAY - timedelta(days=35) <= plan.start_on <= TODAY
+        assert plan.schedule[0].due_on == plan.start_on and plan.schedule[0].instruments_due

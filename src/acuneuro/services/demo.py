@@ -24,6 +24,7 @@ from sqlalchemy import select
 from acuneuro.clinical.case import ConditionKind
 from acuneuro.clinical.scoring import get_instrument, score
 from acuneuro.services._context import Context
+from acuneuro.services._demo_plans import add_demo_plan
 from acuneuro.services.accounts import add_clinic, add_user
 from acuneuro.services.audit import Action, record
 from acuneuro.services.patients import new_pseudo_id
@@ -92,6 +93,7 @@ def seed_demo(
     if has_patients:
         return DemoResult(DEMO_CLINIC, created, 0, DEMO_EMAIL, DEMO_PASSWORD)
     rng = random.Random(seed)  # noqa: S311 - synthetic data, not security
+    plan_rng = random.Random(f"{seed}-plans")  # noqa: S311 - synthetic data, not security
     score_rng = random.Random(f"{seed}-scores")  # noqa: S311 - synthetic data, not security
     with ctx.db.write() as session:
         for number in range(1, patients + 1):
@@ -106,6 +108,7 @@ def seed_demo(
             record(session, ctx.audit_key, actor=None, actor_label="system:demo",
                    action=Action.CREATE, resource="score", patient=patient.pseudo_id,
                    source_address="local")
+            add_demo_plan(session, ctx.audit_key, patient, today, plan_rng)
             if progress is not None:
                 progress(number)
     return DemoResult(DEMO_CLINIC, created, patients, DEMO_EMAIL, DEMO_PASSWORD)
