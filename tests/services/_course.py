@@ -37,7 +37,8 @@ def session(on: date = START, points: list[tuple[str, str]] | None = None,
     body: dict[str, Any] = {
         "on": on.isoformat(), "attendance": "attended",
         "points": [point(c, s) for c, s in chosen],
-        "practitioner": {"name": "A. Clinician", "qualification": "MD, BMAS", "years_in_practice": 9},
+        "practitioner": {"name": "A. Clinician", "qualification": "MD, BMAS",
+                         "years_in_practice": 9},
         "style": "Western medical", "session_minutes": 40,
     }
     body.update(extra)

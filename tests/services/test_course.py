@@ -7,9 +7,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from acuneuro.services import Context, NotFound, PermissionDenied
+from acuneuro.services import Context, NotFound, PermissionDenied, sessions
 from acuneuro.services import course as service
-from acuneuro.services import sessions
 from acuneuro.services.course import CourseRefused
 
 from ._course import START, accepted_patient, day, session

@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 from fhir.resources.R4B.bundle import Bundle
 
-from acuneuro.services import Context, NotFound, PermissionDenied
-from acuneuro.services import accounts, course_fhir, demo
+from acuneuro.services import Context, NotFound, PermissionDenied, accounts, course_fhir, demo
 from acuneuro.services import course as course_service
 from acuneuro.services import medication as medication_service
 from acuneuro.services import outcomes as outcome_service

@@ -31,7 +31,8 @@ def test_a_dose_change_closes_the_old_statement_and_opens_a_new_one(
 ) -> None:
     pid = accepted_patient(ctx, alice)
     oxy = _add(ctx, alice, pid, "Oxycodone", 40)
-    new = service.change_dose(ctx, alice, pid, oxy.id, {"daily_dose": 20, "on": day(21)})
+    new = service.change_dose(ctx, alice, pid, {"statement_id": oxy.id, "daily_dose": 20,
+                                               "on": day(21)})
     listed = service.list_medications(ctx, alice, pid)
     assert [(m.drug, m.daily_dose, m.start_on, m.stop_on) for m in listed] == [
         ("oxycodone", 40, oxy.start_on, day(20)),
@@ -39,7 +40,8 @@ def test_a_dose_change_closes_the_old_statement_and_opens_a_new_one(
     ]
     assert new.id == listed[1].id
     with pytest.raises(CourseRefused, match="already stopped"):
-        service.change_dose(ctx, alice, pid, oxy.id, {"daily_dose": 10, "on": day(30)})
+        service.change_dose(ctx, alice, pid, {"statement_id": oxy.id, "daily_dose": 10,
+                                              "on": day(30)})
 
 
 def test_mme_and_the_reduction_are_computed_across_overlapping_statements(
@@ -51,8 +53,9 @@ def test_mme_and_the_reduction_are_computed_across_overlapping_statements(
     _add(ctx, alice, pid, "tramadol", 100)
     prn = _add(ctx, alice, pid, "tramadol", 50)
     _add(ctx, alice, pid, "pregabalin", 300)
-    service.change_dose(ctx, alice, pid, oxy.id, {"daily_dose": 20, "on": day(21)})
-    service.stop_medication(ctx, alice, pid, prn.id, {"stop_on": day(14)})
+    service.change_dose(ctx, alice, pid, {"statement_id": oxy.id, "daily_dose": 20,
+                                               "on": day(21)})
+    service.stop_medication(ctx, alice, pid, {"statement_id": prn.id, "stop_on": day(14)})
     summary = service.medication_summary(ctx, alice, pid, on=day(28))
     oxy_f, tram_f = mme_factor("oxycodone", "mg"), mme_factor("tramadol", "mg")
     assert oxy_f is not None and tram_f is not None
@@ -72,8 +75,8 @@ def test_it_refuses_a_stop_before_the_start_and_writes_nothing(ctx: Context, ali
     pid = accepted_patient(ctx, alice)
     oxy = _add(ctx, alice, pid, "oxycodone", 40)
     with pytest.raises(CourseRefused, match="before start"):
-        service.stop_medication(ctx, alice, pid, oxy.id,
-                                {"stop_on": (START - timedelta(days=90)).isoformat()})
+        service.stop_medication(ctx, alice, pid, {
+            "statement_id": oxy.id, "stop_on": (START - timedelta(days=90)).isoformat()})
     assert service.list_medications(ctx, alice, pid)[0].stop_on is None
 
 
@@ -83,7 +86,7 @@ def test_it_scopes_statements_to_the_clinic_and_the_role(ctx: Context, actors: A
     oxy = _add(ctx, alice, pid, "oxycodone", 40)
     charlie = actors["charlie"].actor
     with pytest.raises(NotFound):
-        service.stop_medication(ctx, charlie, pid, oxy.id, {"stop_on": day(1)})
+        service.stop_medication(ctx, charlie, pid, {"statement_id": oxy.id, "stop_on": day(1)})
     with pytest.raises(NotFound):
         service.list_medications(ctx, charlie, pid)
     with pytest.raises(PermissionDenied):
@@ -91,4 +94,4 @@ def test_it_scopes_statements_to_the_clinic_and_the_role(ctx: Context, actors: A
     # Another patient's statement id is not found through this patient either.
     other = accepted_patient(ctx, alice)
     with pytest.raises(NotFound):
-        service.stop_medication(ctx, alice, other, oxy.id, {"stop_on": day(1)})
+        service.stop_medication(ctx, alice, other, {"statement_id": oxy.id, "stop_on": day(1)})

@@ -1,4 +1,4 @@
-"""Outcome use cases: series from stored scores, baseline by the stored rule, IMMPACT, PGIC, feet."""
+"""Outcome use cases: series from stored scores, baseline by rule, IMMPACT, PGIC, feet."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 
 from acuneuro.clinical.outcomes import summarise
-from acuneuro.services import Context, NotFound, PermissionDenied
-from acuneuro.services import assessment
+from acuneuro.services import Context, NotFound, PermissionDenied, assessment
 from acuneuro.services import outcomes as service
 from acuneuro.store import ScoreRecord
 
@@ -57,7 +56,8 @@ def test_a_score_after_the_as_of_day_is_not_shown(ctx: Context, alice: Any) -> N
     view = service.outcomes(ctx, alice, pid, as_of=day(10))
     nrs = view.series[0]
     assert [s.value for s in nrs.scores] == [6]
-    assert nrs.summary is not None and nrs.summary.not_computed == "no score after the first session"
+    assert nrs.summary is not None
+    assert nrs.summary.not_computed == "no score after the first session"
 
 
 def _row(instrument: str, on: date, answers: dict[str, str]) -> ScoreRecord:

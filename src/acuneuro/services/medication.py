@@ -70,18 +70,20 @@ class MedicationIn(BaseModel):
 
 
 class MedicationStop(BaseModel):
-    """The last day the drug was taken."""
+    """The last day the drug of statement ``statement_id`` was taken."""
 
     model_config = ConfigDict(extra="forbid")
 
+    statement_id: int = Field(ge=1)
     stop_on: date
 
 
 class DoseChange(BaseModel):
-    """A new total daily dose from ``on`` (the old statement ends the day before)."""
+    """A new total daily dose from ``on`` (statement ``statement_id`` ends the day before)."""
 
     model_config = ConfigDict(extra="forbid")
 
+    statement_id: int = Field(ge=1)
     daily_dose: float = Field(gt=0, le=100_000, allow_inf_nan=False)
     on: date
 
@@ -163,25 +165,27 @@ def add_medication(ctx: Context, actor: Actor, pseudo_id: str,
     not_found(ctx, actor, Action.CREATE, _RESOURCE, pseudo_id)
 
 
-def stop_medication(ctx: Context, actor: Actor, pseudo_id: str, statement_id: int,
+def stop_medication(ctx: Context, actor: Actor, pseudo_id: str,
                     data: MedicationStop | Mapping[str, Any]) -> MedicationView:
     """Close an open statement on its last day taken."""
     require(ctx, actor, UseCase.COURSE_WRITE, Action.UPDATE, _RESOURCE, pseudo_id)
     try:
         with ctx.db.write() as session:
             patient = load_patient(session, actor, pseudo_id)
-            row = _one(session, patient, statement_id) if patient is not None else None
-            if row is not None:
+            if patient is not None:
                 given = (data if isinstance(data, MedicationStop)
                          else MedicationStop.model_validate(data))
-                _close(row, given.stop_on)
-                session.flush()
-                record(session, ctx.audit_key, actor=actor, action=Action.UPDATE,
-                       resource=_RESOURCE, patient=pseudo_id)
-                return _view(row, pseudo_id)
+                row = _one(session, patient, given.statement_id)
+                if row is not None:
+                    _close(row, given.stop_on)
+                    session.flush()
+                    record(session, ctx.audit_key, actor=actor, action=Action.UPDATE,
+                           resource=_RESOURCE, patient=pseudo_id)
+                    return _view(row, pseudo_id)
     except CourseRefused as exc:
         refused(ctx, actor, Action.UPDATE, _RESOURCE, pseudo_id, str(exc))
-    not_found(ctx, actor, Action.UPDATE, _RESOURCE, pseudo_id, "medication statement")
+    not_found(ctx, actor, Action.UPDATE, _RESOURCE, pseudo_id,
+              "patient" if patient is None else "medication statement")
 
 
 def _close(row: MedicationStatementRecord, stop_on: date) -> None:
@@ -193,32 +197,38 @@ def _close(row: MedicationStatementRecord, stop_on: date) -> None:
     row.stop_on = stop_on
 
 
-def change_dose(ctx: Context, actor: Actor, pseudo_id: str, statement_id: int,
+def change_dose(ctx: Context, actor: Actor, pseudo_id: str,
                 data: DoseChange | Mapping[str, Any]) -> MedicationView:
     """Close the statement the day before ``on`` and open a new one at the new dose from ``on``."""
     require(ctx, actor, UseCase.COURSE_WRITE, Action.UPDATE, _RESOURCE, pseudo_id)
     try:
         with ctx.db.write() as session:
             patient = load_patient(session, actor, pseudo_id)
-            row = _one(session, patient, statement_id) if patient is not None else None
-            if row is not None:
+            if patient is not None:
                 given = data if isinstance(data, DoseChange) else DoseChange.model_validate(data)
-                if given.on <= row.start_on:
-                    raise CourseRefused(f"medication {row.drug}: a dose change must come after "
-                                        f"the start ({row.start_on})")
-                _close(row, given.on - timedelta(days=1))
-                new = MedicationStatementRecord(
-                    clinic_id=row.clinic_id, patient_id=row.patient_id, drug=row.drug,
-                    daily_dose=given.daily_dose, unit=row.unit, start_on=given.on,
-                    created_by=actor.user_id)
-                session.add(new)
-                session.flush()
-                record(session, ctx.audit_key, actor=actor, action=Action.UPDATE,
-                       resource=_RESOURCE, patient=pseudo_id)
-                return _view(new, pseudo_id)
+                row = _one(session, patient, given.statement_id)
+                if row is not None:
+                    new = _reopen(row, given, actor)
+                    session.add(new)
+                    session.flush()
+                    record(session, ctx.audit_key, actor=actor, action=Action.UPDATE,
+                           resource=_RESOURCE, patient=pseudo_id)
+                    return _view(new, pseudo_id)
     except CourseRefused as exc:
         refused(ctx, actor, Action.UPDATE, _RESOURCE, pseudo_id, str(exc))
-    not_found(ctx, actor, Action.UPDATE, _RESOURCE, pseudo_id, "medication statement")
+    not_found(ctx, actor, Action.UPDATE, _RESOURCE, pseudo_id,
+              "patient" if patient is None else "medication statement")
+
+
+def _reopen(row: MedicationStatementRecord, given: DoseChange, actor: Actor
+            ) -> MedicationStatementRecord:
+    if given.on <= row.start_on:
+        raise CourseRefused(f"medication {row.drug}: a dose change must come after the start "
+                            f"({row.start_on})")
+    _close(row, given.on - timedelta(days=1))
+    return MedicationStatementRecord(
+        clinic_id=row.clinic_id, patient_id=row.patient_id, drug=row.drug,
+        daily_dose=given.daily_dose, unit=row.unit, start_on=given.on, created_by=actor.user_id)
 
 
 def list_medications(ctx: Context, actor: Actor, pseudo_id: str) -> list[MedicationView]:

@@ -69,11 +69,6 @@ def _schema(model: type[BaseModel]) -> dict[str, Any]:
                             "content": {"application/json": {"schema": schema}}}}
 
 
-def _number(text: str) -> int:
-    """An id from the path; anything else names nothing (404 from the service, audited)."""
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else 0
-
-
 @router.get(_P + "/course")
 def read_course(ctx: ContextDep, actor: ActorDep, patient_id: str) -> CourseOverview:
     """The accepted plan's schedule, what is due today, the sessions recorded and adherence."""
@@ -130,25 +125,22 @@ def add_medication(ctx: ContextDep, actor: ActorDep, patient_id: str, body: _Raw
         raise _unprocessable(exc) from None
 
 
-@router.post(_P + "/medications/{statement_id}/stop", openapi_extra=_schema(MedicationStop))
-def stop_medication(ctx: ContextDep, actor: ActorDep, patient_id: str, statement_id: str,
-                    body: _RawBody) -> MedicationView:
+@router.post(_P + "/medication-stops", openapi_extra=_schema(MedicationStop))
+def stop_medication(ctx: ContextDep, actor: ActorDep, patient_id: str, body: _RawBody
+                    ) -> MedicationView:
     """Close a statement on its last day taken."""
     try:
-        return medication_service.stop_medication(ctx, actor, patient_id,
-                                                  _number(statement_id), body)
+        return medication_service.stop_medication(ctx, actor, patient_id, body)
     except ValidationError as exc:
         raise _unprocessable(exc) from None
 
 
-@router.post(_P + "/medications/{statement_id}/dose", status_code=201,
-             openapi_extra=_schema(DoseChange))
-def change_dose(ctx: ContextDep, actor: ActorDep, patient_id: str, statement_id: str,
-                body: _RawBody) -> MedicationView:
+@router.post(_P + "/dose-changes", status_code=201, openapi_extra=_schema(DoseChange))
+def change_dose(ctx: ContextDep, actor: ActorDep, patient_id: str, body: _RawBody
+                ) -> MedicationView:
     """Change a dose: the old statement closes the day before, the new one is returned."""
     try:
-        return medication_service.change_dose(ctx, actor, patient_id, _number(statement_id),
-                                              body)
+        return medication_service.change_dose(ctx, actor, patient_id, body)
     except ValidationError as exc:
         raise _unprocessable(exc) from None
 
