@@ -122,6 +122,35 @@ RULES: dict[str, Rule] = {
     "POST /api/v1/patients/{patient_id}/plans/{plan_id}/accept": _api(
         UseCase.PLAN_WRITE, scoped=True,
         json=lambda ids: {"start_on": date.today().isoformat()}),
+    # JSON API: the treatment course (services/sessions, medication, course, outcomes).
+    "GET /api/v1/patients/{patient_id}/course": _api(UseCase.COURSE_READ, scoped=True),
+    "GET /api/v1/patients/{patient_id}/sessions": _api(UseCase.COURSE_READ, scoped=True),
+    # Alice's holding has no accepted plan: her session is refused (400), never written.
+    "POST /api/v1/patients/{patient_id}/sessions": _api(
+        UseCase.COURSE_WRITE, scoped=True, json=lambda ids: {
+            "on": date.today().isoformat(), "attendance": "missed",
+            "reason_not_attended": "matrix"}),
+    "GET /api/v1/patients/{patient_id}/adverse-events": _api(UseCase.COURSE_READ, scoped=True),
+    "POST /api/v1/patients/{patient_id}/adverse-events": _api(
+        UseCase.COURSE_WRITE, scoped=True, json=lambda ids: {
+            "on": date.today().isoformat(), "type": "haematoma", "grade": 1,
+            "relatedness": "probable", "action": "none", "outcome": "resolved"}),
+    "GET /api/v1/patients/{patient_id}/medications": _api(UseCase.COURSE_READ, scoped=True),
+    "POST /api/v1/patients/{patient_id}/medications": _api(
+        UseCase.COURSE_WRITE, scoped=True, json=lambda ids: {
+            "drug": "pregabalin", "daily_dose": 150, "unit": "mg",
+            "start_on": date.today().isoformat()}),
+    # The statement id in the body is not alice's (none exists yet): 404 is her allowed answer.
+    "POST /api/v1/patients/{patient_id}/medication-stops": Rule(
+        "api", UseCase.COURSE_WRITE, True, owner_ok=frozenset({404}), json=lambda ids: {
+            "statement_id": 999_999, "stop_on": date.today().isoformat()}),
+    "POST /api/v1/patients/{patient_id}/dose-changes": Rule(
+        "api", UseCase.COURSE_WRITE, True, owner_ok=frozenset({404}), json=lambda ids: {
+            "statement_id": 999_999, "daily_dose": 75, "on": date.today().isoformat()}),
+    "GET /api/v1/patients/{patient_id}/medication-summary": _api(UseCase.COURSE_READ,
+                                                                 scoped=True),
+    "GET /api/v1/patients/{patient_id}/outcomes": _api(UseCase.COURSE_READ, scoped=True),
+    "GET /fhir/Patient/{patient_id}/$everything": _api(UseCase.COURSE_READ, scoped=True),
     # FHIR.
     "GET /fhir/Questionnaire": _api(_TOOLS),
     "GET /fhir/Questionnaire/{instrument_id}": _api(_TOOLS),
