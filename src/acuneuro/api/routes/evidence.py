@@ -1,0 +1,167 @@
+"""``/api/v1/meta`` and ``/api/v1/evidence``: meta-analysis and the evidence library.
+
+Evidence is published literature, not patient data, so any logged-in user (every role) may
+read it and no audit row is written; it still needs a bearer token, like every route of the
+API except ``/health``, so the service is not an open statistics server and the library is
+read by people the clinic knows. ``POST /meta`` answers the same JSON as ``acuneuro meta``;
+a bad table is 422 with the row and column in the message (``evidence.tabular``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, Response, status
+from starlette.datastructures import UploadFile
+
+from acuneuro.api.deps import ActorDep
+from acuneuro.evidence.bias import egger_test
+from acuneuro.evidence.meta import METHODS, TESTS, meta_analysis
+from acuneuro.evidence.pages import condition_document, conditions, forest_figure
+from acuneuro.evidence.tabular import TableError, read_table
+from acuneuro.knowledge._evidence import EVIDENCE_CONDITIONS
+
+__all__ = ["MAX_TABLE_BYTES", "router"]
+
+router = APIRouter(tags=["evidence"])
+
+MAX_TABLE_BYTES = 1_000_000
+_MEASURES = ("MD", "SMD", "RR", "OR", "RD", "GEN")
+
+
+def _invalid(where: list[str | int], msg: str) -> HTTPException:
+    return HTTPException(
+        status.HTTP_422_UNPROCESSABLE_CONTENT,
+        [{"loc": where, "msg": msg, "type": "value_error"}],
+    )
+
+
+def _option(value: Any, name: str, allowed: tuple[str, ...]) -> str | None:
+    if value is None or value == "":
+        return None
+    text = str(value)
+    for choice in allowed:
+        if text.upper() == choice.upper():
+            return choice
+    raise _invalid(["query", name], f"{name}: {text} is not one of {'|'.join(allowed)}")
+
+
+def _rows_from_json(body: Any) -> tuple[list[str], list[list[str]], dict[str, Any]]:
+    options: dict[str, Any] = {}
+    rows = body
+    if isinstance(body, dict):
+        options = {k: body.get(k) for k in ("measure", "method", "test")}
+        rows = body.get("rows")
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise _invalid(["body", "rows"], "rows: expected a list of objects, one per study")
+    header: list[str] = []
+    for row in rows:
+        header += [str(k) for k in row if str(k) not in header]
+    cells = [["" if r.get(h) is None else str(r.get(h)) for h in header] for r in rows]
+    return header, cells, options
+
+
+async def _table(request: Request) -> tuple[list[str], list[list[str]], dict[str, Any]]:
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind == "multipart/form-data":
+        async with request.form() as form:
+            upload = form.get("file")
+            if not isinstance(upload, UploadFile):
+                raise _invalid(["body", "file"], "file: upload the CSV study table as 'file'")
+            raw = await upload.read(MAX_TABLE_BYTES + 1)
+            options = {k: form.get(k) for k in ("measure", "method", "test")}
+    else:
+        raw = await request.body()
+        options = {}
+    if len(raw) > MAX_TABLE_BYTES:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, "study table over 1 MB")
+    if kind == "application/json":
+        try:
+            return _rows_from_json(json.loads(raw))
+        except ValueError:
+            raise _invalid(["body"], "body: not valid JSON") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise _invalid(["body"], "body: the CSV is not UTF-8 text") from None
+    reader = list(csv.reader(io.StringIO(text)))
+    header, rows = (reader[0], reader[1:]) if reader else ([], [])
+    return header, rows, options
+
+
+@router.post("/meta")
+async def meta(
+    request: Request,
+    actor: ActorDep,
+    measure: str | None = None,
+    method: str | None = None,
+    test: str | None = None,
+) -> dict[str, Any]:
+    """Pool a study table (CSV body, a multipart ``file``, or JSON ``{"rows": [...]}``).
+
+    Layouts and defaults as ``acuneuro meta``: REML, z test, SMD for arms with means, RR for
+    events, GEN for ``yi,vi``/``yi,sei``. Options come from the query or, for JSON and
+    multipart bodies, from the body.
+    """
+    header, rows, options = await _table(request)
+    measure_u = _option(measure or options.get("measure"), "measure", _MEASURES)
+    method_u = _option(method or options.get("method"), "method", METHODS) or "REML"
+    test_u = _option(test or options.get("test"), "test", TESTS) or "z"
+    try:
+        table = read_table(header, rows, measure_u)
+    except TableError as exc:
+        raise _invalid(["body"], str(exc)) from None
+    if len(table.yi) < 2:
+        raise _invalid(["body"], f"k = {len(table.yi)}; a meta-analysis needs at least 2 studies")
+    try:
+        res = meta_analysis(table.yi, table.vi, method=method_u, test=test_u,
+                            measure=table.measure, labels=table.labels)
+    except ValueError as exc:
+        raise _invalid(["body"], str(exc)) from None
+    out: dict[str, Any] = res.summary()
+    out["studies"] = [
+        {"study": s, "yi": y, "vi": v, "weight": w}
+        for s, y, v, w in zip(res.labels, res.yi, res.vi, res.weights, strict=True)
+    ]
+    if res.k >= 3:
+        egger = egger_test(res.yi, res.vi, method=method_u, test=test_u)
+        out["egger"] = {"stat": egger.stat, "p": egger.p, "underpowered": egger.underpowered}
+    return out
+
+
+def _known(condition: str) -> str:
+    if condition not in EVIDENCE_CONDITIONS:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND,
+            f"no evidence page for {condition!r}; conditions: {', '.join(EVIDENCE_CONDITIONS)}",
+        )
+    return condition
+
+
+@router.get("/evidence")
+def evidence_index(actor: ActorDep) -> list[dict[str, Any]]:
+    """Conditions with an evidence library: title, trials listed, trials in the pain plot."""
+    return conditions()
+
+
+@router.get("/evidence/{condition}")
+def evidence(actor: ActorDep, condition: str) -> dict[str, Any]:
+    """Trials with data and sources, the pooled pain difference and guideline statements."""
+    return condition_document(_known(condition))
+
+
+@router.get("/evidence/{condition}/forest.svg", response_class=Response)
+def forest_svg(actor: ActorDep, condition: str) -> Response:
+    """The pain forest plot as SVG."""
+    figure = forest_figure(_known(condition), "svg")
+    return Response(figure, media_type="image/svg+xml")
+
+
+@router.get("/evidence/{condition}/forest.png", response_class=Response)
+def forest_png(actor: ActorDep, condition: str) -> Response:
+    """The pain forest plot as PNG (150 dpi)."""
+    figure = forest_figure(_known(condition), "png")
+    return Response(figure, media_type="image/png")

@@ -1,0 +1,286 @@
+"""The evidence library as documents: what the web pages, the API and the PDF report show.
+
+Pure functions over :mod:`acuneuro.evidence.library` and ``knowledge/``: each returns plain
+JSON-ready data (or figure text/bytes) so every front end says the same thing. Pain results
+are mean differences on a 0-10 scale, acupuncture minus control (negative favours
+acupuncture); responder counts are a different outcome and get their own, unpooled figure.
+
+References
+----------
+Deeks JJ, Higgins JPT, Altman DG. Analysing data and undertaking meta-analyses. Cochrane
+Handbook for Systematic Reviews of Interventions, version 6.3, 2022, ch. 10.10.2 (the rough
+guide to reading I²) and 10.10.4.3 (the prediction interval as the range of true effects
+in a new setting).
+Riley RD, Higgins JPT, Deeks JJ. Interpretation of random effects meta-analyses. BMJ
+2011;342:d549.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from scipy import stats
+
+from acuneuro.evidence._effects import binary_effects
+from acuneuro.evidence.library import (
+    ConditionEvidence,
+    condition_evidence,
+    trial_effect,
+    trials_for_protocol,
+)
+from acuneuro.evidence.meta import MetaResult
+from acuneuro.evidence.plots import Format, forest_plot, studies_plot
+from acuneuro.knowledge._bibliography import bibliography
+from acuneuro.knowledge._evidence import (
+    EVIDENCE_CONDITIONS,
+    EventsData,
+    Guideline,
+    Trial,
+    patient_info,
+)
+
+__all__ = [
+    "MIN_TRIALS",
+    "condition_document",
+    "conditions",
+    "evidence_links",
+    "forest_figure",
+    "patient_information",
+    "plain_reading",
+    "responder_figure",
+    "sources_of",
+]
+
+# The acceptance bar for "a forest plot worth showing": fewer trials are said so in words.
+MIN_TRIALS = 3
+_Z = float(stats.norm.isf(0.025))
+
+
+def sources_of(ids: list[str]) -> list[dict[str, str | None]]:
+    """Citation, DOI (and its link), PMID and URL of each source id, in order."""
+    known = bibliography()
+    out: list[dict[str, str | None]] = []
+    for sid in ids:
+        src = known[sid]
+        out.append({
+            "id": sid,
+            "citation": src.citation,
+            "doi": src.doi,
+            "doi_url": f"https://doi.org/{src.doi}" if src.doi else None,
+            "pmid": src.pmid,
+            "url": src.url,
+        })
+    return out
+
+
+def _i2_words(i2: float) -> str:
+    # Cochrane Handbook 10.10.2: overlapping bands, read with the CI of I².
+    if i2 < 40:
+        return "might not be important"
+    if i2 < 60:
+        return "may represent moderate heterogeneity"
+    if i2 < 75:
+        return "may represent substantial heterogeneity"
+    return "represents considerable heterogeneity"
+
+
+def plain_reading(res: MetaResult) -> list[str]:
+    """The pooled pain difference in sentences a clinician reads (negative favours acupuncture)."""
+    est, (lo, hi), (p_lo, p_hi) = res.estimate, res.ci, res.pi
+    side = "lower" if est < 0 else "higher"
+    lines = [
+        f"Across {res.k} trials, pain was on average {abs(est):.2f} points {side} with "
+        f"acupuncture than with the comparators, on a 0-10 scale "
+        f"(95% confidence interval {lo:.2f} to {hi:.2f}).",
+    ]
+    if lo <= 0 <= hi:
+        lines.append("The confidence interval includes no difference: these trials do not "
+                     "show a reliable effect on pain.")
+    else:
+        lines.append("The confidence interval excludes no difference, but small unblinded "
+                     "trials overstate effects; read the trials one by one.")
+    lines.append(
+        f"Prediction interval {p_lo:.2f} to {p_hi:.2f}: where the true effect in a new clinic "
+        "like these could plausibly lie, allowing for the differences between trials."
+    )
+    tau = math.sqrt(max(res.tau2, 0.0))
+    lines.append(
+        f"tau² = {res.tau2:.3g} (true effects vary between trials with a standard deviation of "
+        f"about {tau:.2f} points); I² = {res.I2:.0f}% of the spread is beyond chance, which "
+        f"{_i2_words(res.I2)}."
+    )
+    if res.k < 5:
+        lines.append(f"With only {res.k} trials, tau² and I² are very imprecise.")
+    return lines
+
+
+def _effect(trial: Trial) -> dict[str, Any] | None:
+    if trial.poolable:
+        yi, vi = trial_effect(trial)
+        se = math.sqrt(vi)
+        return {"measure": "MD", "scale": "0-10", "estimate": yi,
+                "ci": [yi - _Z * se, yi + _Z * se]}
+    data = trial.data
+    if isinstance(data, EventsData):
+        eff = binary_effects("RR", data.events1, data.n1, data.events2, data.n2)
+        y, se = float(eff.yi[0]), math.sqrt(float(eff.vi[0]))
+        return {"measure": "RR", "scale": "responders", "estimate": math.exp(y),
+                "ci": [math.exp(y - _Z * se), math.exp(y + _Z * se)]}
+    return None
+
+
+def _trial(trial: Trial, pooled: bool, excluded: str | None) -> dict[str, Any]:
+    return {
+        "id": trial.id,
+        "design": trial.design,
+        "comparator": trial.comparator,
+        "n_randomised": trial.n_randomised,
+        "intervention": trial.intervention,
+        "points": list(trial.points),
+        "outcome": trial.outcome.model_dump(),
+        "data": trial.data.model_dump() if trial.data is not None else None,
+        "status": trial.status,
+        "effect": _effect(trial),
+        "in_pain_plot": pooled,
+        "excluded_because": excluded,
+        "note": trial.note,
+        "sources": sources_of(list(trial.sources)),
+    }
+
+
+def _guideline(g: Guideline) -> dict[str, Any]:
+    return {
+        "id": g.id, "body": g.body, "statement": g.statement, "grade": g.grade,
+        "meaning": g.meaning, "correction": g.correction, "status": g.status,
+        "sources": sources_of(list(g.sources)),
+    }
+
+
+def _plotted_note(ev: ConditionEvidence) -> str | None:
+    plotted = len(ev.pooled_ids)
+    if plotted >= MIN_TRIALS:
+        return None
+    return (
+        f"Only {plotted} trial(s) report pain data we could read and use for this plot "
+        f"(fewer than {MIN_TRIALS}); the other trials are listed with the reason they are "
+        "left out. Do not read this plot as a body of evidence."
+    )
+
+
+def condition_document(
+    condition: str, *, method: str = "REML", test: str = "knha"
+) -> dict[str, Any]:
+    """Trials (with sources), the pooled pain difference and its reading, reviews, guidelines."""
+    ev = condition_evidence(condition, method=method, test=test)
+    pooled: dict[str, Any] | None = None
+    if ev.result is not None:
+        pooled = {**ev.result.summary(), "reading": plain_reading(ev.result)}
+    return {
+        "condition": ev.condition,
+        "title": ev.title,
+        "outcome": "Pain, mean difference on a 0-10 scale (acupuncture minus control)",
+        "plotted": list(ev.pooled_ids),
+        "plotted_note": _plotted_note(ev),
+        "pooled": pooled,
+        "not_pooled_because": ev.not_pooled_because,
+        "trials": [
+            _trial(t, t.id in ev.pooled_ids, ev.excluded.get(t.id)) for t in ev.trials
+        ],
+        "reviews": [
+            {**r.model_dump(exclude={"sources"}), "sources": sources_of(list(r.sources))}
+            for r in ev.reviews
+        ],
+        "guidelines": [_guideline(g) for g in ev.guidelines],
+    }
+
+
+def conditions() -> list[dict[str, Any]]:
+    """Each condition with its title, number of trials and number in the pain plot."""
+    out = []
+    for condition in EVIDENCE_CONDITIONS:
+        ev = condition_evidence(condition)
+        out.append({"condition": condition, "title": ev.title, "trials": len(ev.trials),
+                    "plotted": len(ev.pooled_ids)})
+    return out
+
+
+def forest_figure(
+    condition: str, fmt: Format = "svg", *, method: str = "REML", test: str = "knha"
+) -> str | bytes:
+    """The pain forest plot of a condition (pooled diamond from two trials up)."""
+    ev = condition_evidence(condition, method=method, test=test)
+    title = f"{ev.title}: pain, mean difference on a 0-10 scale"
+    if ev.result is not None:
+        return forest_plot(ev.result, title=title, fmt=fmt)
+    note = _plotted_note(ev) or ""
+    return studies_plot(list(ev.labels), list(ev.yi), list(ev.vi), title=title,
+                        note=ev.not_pooled_because or note, fmt=fmt)
+
+
+def _responders(condition: str) -> list[Trial]:
+    ev = condition_evidence(condition)
+    return [t for t in ev.trials if isinstance(t.data, EventsData)]
+
+
+def responder_figure(condition: str, fmt: Format = "svg") -> str | bytes | None:
+    """Responder counts as log risk ratios, one row per trial, never pooled (outcomes differ)."""
+    found = _responders(condition)
+    if not found:
+        return None
+    labels, yi, vi = [], [], []
+    for t in found:
+        data = t.data
+        if not isinstance(data, EventsData):  # narrowed above; keeps mypy honest
+            continue
+        eff = binary_effects("RR", data.events1, data.n1, data.events2, data.n2)
+        labels.append(f"{t.id} ({t.comparator})")
+        yi.append(float(eff.yi[0]))
+        vi.append(float(eff.vi[0]))
+    return studies_plot(
+        labels, yi, vi,
+        measure="log risk ratio of responding (0 = no difference)",
+        title="Responders: each trial's own definition, not pooled",
+        note="Log scale: 0.69 is a doubled chance of responding.",
+        favours=("favours control", "favours acupuncture"),
+        fmt=fmt,
+    )
+
+
+def evidence_links(protocol_id: str) -> list[dict[str, Any]]:
+    """The trials behind a protocol, for a link list: id, design, page anchor and sources.
+
+    ``protocol_id`` is the protocol's condition (dpn, phn, cipn, sci, ms, other); conditions
+    without an evidence page give an empty list.
+    """
+    out: list[dict[str, Any]] = []
+    for t in trials_for_protocol(protocol_id):
+        out.append({
+            "id": t.id,
+            "condition": t.condition,
+            "design": t.design,
+            "comparator": t.comparator,
+            "n_randomised": t.n_randomised,
+            "href": f"/evidence/{t.condition}#trial-{t.id}",
+            "sources": sources_of(list(t.sources)),
+        })
+    return out
+
+
+def patient_information(condition: str) -> dict[str, Any]:
+    """Plain-language patient information for a condition, each paragraph with its sources.
+
+    Keys: condition, title, sections (id, heading, text, sources), faq (question, answer,
+    sources), corrections (claim, correction, sources). Sources are resolved to citations.
+    """
+    info = patient_info(condition)
+    return {
+        "condition": info.condition,
+        "title": info.title,
+        "sections": [{**s.model_dump(exclude={"sources"}), "sources": sources_of(s.sources)}
+                     for s in info.sections],
+        "faq": [{**a.model_dump(exclude={"sources"}), "sources": sources_of(a.sources)}
+                for a in info.faq],
+        "corrections": [{**c.model_dump(exclude={"sources"}), "sources": sources_of(c.sources)}
+                        for c in info.corrections],
+    }
