@@ -8,7 +8,18 @@ from __future__ import annotations
 
 import typer
 
-from acuneuro.cli import _analytics, _assess, _audit, _core, _meta, _plan, _schema, _trust
+from acuneuro.cli import (
+    _analytics,
+    _assess,
+    _audit,
+    _core,
+    _course,
+    _meta,
+    _plan,
+    _privacy,
+    _schema,
+    _trust,
+)
 
 __all__ = ["app", "main"]
 
@@ -20,8 +31,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for _module in (_core, _audit, _schema, _assess, _plan, _meta, _trust, _analytics):
+for _module in (_core, _audit, _schema, _assess, _plan, _meta, _trust, _analytics, _privacy):
     _module.register(app)
+_course.register(app)
 
 
 def main() -> None:

@@ -71,6 +71,8 @@ class KAnonymityPolicy(_Strict):
     sources: list[str]
     default_k: int = Field(ge=2)
     minimum_k: int = Field(ge=2)
+    # Width of the age bands a live-store export publishes instead of birth years.
+    age_band_years: int = Field(ge=1, le=50)
 
     @model_validator(mode="after")
     def _floor_below_default(self) -> KAnonymityPolicy:
