@@ -61,7 +61,8 @@ def test_login_succeeds_and_fails_with_an_audit_row_each_time(
             accounts.authenticate(ctx, email, password, "10.0.0.8")
         assert str(refused.value) == "invalid credentials"
     with ctx.db.read() as session:
-        rows = list(session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "login")))
+        logins = sa.select(AuditEvent).where(AuditEvent.action == "login")
+        rows = list(session.scalars(logins.order_by(AuditEvent.id)))
     assert [(r.outcome, r.actor, r.source_address) for r in rows] == [
         ("success", alice.email, "10.0.0.7"),
         ("failure", alice.email, "10.0.0.8"),
