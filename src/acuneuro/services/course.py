@@ -34,6 +34,7 @@ from acuneuro.services._course_common import (
     refused,
     require,
 )
+from acuneuro.services._errors import NotFound
 from acuneuro.services._policy import UseCase
 from acuneuro.services.audit import Action, record
 from acuneuro.services.medication import statements_of
@@ -44,12 +45,14 @@ from acuneuro.store import (
     MedicationStatementRecord,
     Patient,
     TreatmentSession,
+    User,
 )
 
 __all__ = [
     "AdverseEventView",
     "ReportPerson",
     "ReportSource",
+    "actor_by_email",
     "add_adverse_event",
     "adverse_events_of",
     "course_definition",
@@ -253,3 +256,17 @@ def _source(session: Session, actor: Actor, patient: Patient, today: date) -> Re
         adverse_events=adverse_events_of(event_rows(session, patient), session_numbers(sessions)),
         pgic=pgic_of(scores)[0], foot_exams=foot_exams_of(scores)[0],
     )  # fmt: skip
+
+
+def actor_by_email(ctx: Context, email: str, source: str = "local") -> Actor:
+    """The active user with this email, for a command run on their behalf (``--as``).
+
+    ``NotFound`` when no active account has it; the command line reads the database directly,
+    so this is attribution for the audit trail, not authentication.
+    """
+    with ctx.db.read() as session:
+        user = session.scalar(select(User).where(User.email == email.strip().lower(),
+                                                 User.active.is_(True)))
+        if user is None:
+            raise NotFound(f"no active account {email!r}")
+        return Actor.of(user, source)

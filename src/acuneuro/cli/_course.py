@@ -1,0 +1,182 @@
+"""Course commands: ``report`` (patient or referrer PDF), ``export fhir`` and ``import fhir``.
+
+The commands act as the clinic's operator (``system:cli``, an administrator of the clinic named
+or of the only one) or, with ``--as EMAIL``, on behalf of that user; the services audit either
+way. Bad input exits with status 2 and a message naming the option; the PDF and the Bundle are
+written atomically (a temporary file in the same folder, then renamed), so a failure never
+leaves half a file behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from acuneuro.cli._common import emit_json, fail, read_json, validation_message
+from acuneuro.reports import ReportData, progress_report_pdf, referral_letter_pdf
+from acuneuro.services import Actor, Context, NotFound, ServiceError, accounts, course_fhir
+from acuneuro.services.course import actor_by_email, report_source
+from acuneuro.settings import Settings
+
+__all__ = ["register", "report_pdf"]
+
+DbOption = Annotated[
+    str | None, typer.Option("--db", help="SQLAlchemy database URL (else ACUNEURO_DATABASE_URL).")
+]
+ClinicOption = Annotated[str | None, typer.Option(help="Clinic (else the only one).")]
+AsOption = Annotated[str | None, typer.Option("--as", help="Act as this user (email).")]
+PatientOption = Annotated[str, typer.Option("--patient", help="Pseudonymous patient id.")]
+KINDS = ("patient", "referrer")
+
+
+@contextmanager
+def _context(db: str | None) -> Iterator[Context]:
+    try:
+        settings = Settings() if db is None else Settings(database_url=db)
+    except ValidationError as exc:
+        fail(f"settings: {validation_message(exc)}")
+    ctx = Context.from_settings(settings)
+    try:
+        yield ctx
+    finally:
+        ctx.db.dispose()
+
+
+def _actor(ctx: Context, clinic: str | None, as_email: str | None) -> Actor:
+    try:
+        return actor_by_email(ctx, as_email) if as_email else accounts.operator(ctx, clinic)
+    except NotFound as exc:
+        fail(f"{'--as' if as_email else '--clinic'}: {exc}")
+    except ServiceError as exc:
+        fail(str(exc))
+
+
+def _writable(out: Path, option: str) -> Path:
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        fail(f"{option}: folder {folder} does not exist")
+    if out.is_dir():
+        fail(f"{option}: {out} is a folder")
+    return out
+
+
+def _write_atomically(out: Path, data: bytes) -> None:
+    handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, out)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def report_pdf(data: ReportData, kind: str) -> bytes:
+    """The patient's progress report or the referral letter (the same figures either way)."""
+    return progress_report_pdf(data) if kind == "patient" else referral_letter_pdf(data)
+
+
+def report(
+    patient: PatientOption,
+    kind: Annotated[str, typer.Option("--kind", help="patient or referrer.")],
+    out: Annotated[Path, typer.Option("--out", help="PDF file to write.")],
+    referrer: Annotated[str | None, typer.Option(help="Referring doctor's name.")] = None,
+    on: Annotated[str | None, typer.Option("--date", help="Report date (default today).")]
+    = None,
+    clinic: ClinicOption = None,
+    as_email: AsOption = None,
+    db: DbOption = None,
+) -> None:
+    """Write a patient's progress report or referral letter as a PDF."""
+    if kind not in KINDS:
+        fail(f"--kind: {kind!r} is not one of {', '.join(KINDS)}")
+    _writable(out, "--out")
+    try:
+        today = date.fromisoformat(on) if on else date.today()
+    except ValueError:
+        fail(f"--date: {on!r} is not a date (YYYY-MM-DD)")
+    with _context(db) as ctx:
+        actor = _actor(ctx, clinic, as_email)
+        try:
+            source = report_source(ctx, actor, patient, today=today)
+        except NotFound:
+            fail(f"--patient: no patient {patient!r} in this clinic")
+        except ServiceError as exc:
+            fail(f"--patient: {exc}")
+    data = ReportData.model_validate({**source.model_dump(), "referring_doctor": referrer})
+    _write_atomically(out, report_pdf(data, kind))
+    emit_json({"patient": patient, "kind": kind, "out": str(out)})
+
+
+def export_fhir(
+    patient: PatientOption,
+    out: Annotated[Path | None, typer.Option("--out", help="File (else standard output).")]
+    = None,
+    clinic: ClinicOption = None,
+    as_email: AsOption = None,
+    db: DbOption = None,
+) -> None:
+    """Write a patient's pseudonymous course as a FHIR R4 Bundle (JSON)."""
+    if out is not None:
+        _writable(out, "--out")
+    with _context(db) as ctx:
+        actor = _actor(ctx, clinic, as_email)
+        try:
+            bundle = course_fhir.export_bundle(ctx, actor, patient)
+        except NotFound:
+            fail(f"--patient: no patient {patient!r} in this clinic")
+        except ServiceError as exc:
+            fail(str(exc))
+    if out is None:
+        emit_json(bundle)
+    else:
+        _write_atomically(out, json.dumps(bundle, indent=2, ensure_ascii=False).encode())
+
+
+def import_fhir(
+    file: Annotated[str, typer.Argument(help="Bundle JSON file, or - for standard input.")],
+    clinic: ClinicOption = None,
+    as_email: AsOption = None,
+    db: DbOption = None,
+) -> None:
+    """Import a course Bundle as a NEW patient of the clinic (prints the new pseudonymous id)."""
+    bundle = read_json(file, "bundle")
+    if not isinstance(bundle, dict):
+        fail("bundle: not a JSON object")
+    with _context(db) as ctx:
+        actor = _actor(ctx, clinic, as_email)
+        try:
+            new_id = course_fhir.import_bundle(ctx, actor, bundle)
+        except ValidationError as exc:
+            fail(f"bundle: {validation_message(exc)}")
+        except (ValueError, ServiceError) as exc:
+            fail(f"bundle: {exc}")
+    emit_json({"patient": new_id})
+
+
+def _group(app: typer.Typer, name: str, help_text: str) -> typer.Typer:
+    # ``export`` is shared with the privacy commands (``export research``): add to it.
+    for info in app.registered_groups:
+        if info.name == name and info.typer_instance is not None:
+            return info.typer_instance
+    group = typer.Typer(help=help_text, no_args_is_help=True)
+    app.add_typer(group, name=name)
+    return group
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``report``, ``export fhir`` and ``import fhir``."""
+    app.command("report")(report)
+    _group(app, "export", "Exports.").command("fhir")(export_fhir)
+    _group(app, "import", "Imports.").command("fhir")(import_fhir)

@@ -1,0 +1,147 @@
+"""Course commands: report PDFs, FHIR export and import, exit 2 naming the option."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+from typer.testing import CliRunner
+
+from acuneuro.cli import app
+from acuneuro.services import Context, accounts, demo
+from acuneuro.services import outcomes as outcome_service
+from acuneuro.services import sessions as session_service
+from acuneuro.settings import Settings
+
+runner = CliRunner()
+TODAY = date.today()
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One folder for the module: key files and the audit anchor land here, never in ./var."""
+    folder = tmp_path_factory.mktemp("course-cli")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(folder)
+        for name in ("ACUNEURO_DATABASE_URL", "ACUNEURO_SECRET_KEY", "ACUNEURO_AUDIT_KEY"):
+            patch.delenv(name, raising=False)
+        yield folder
+
+
+@pytest.fixture(scope="module")
+def demo_db(workdir: Path) -> str:
+    url = f"sqlite:///{workdir / 'demo.db'}"
+    result = runner.invoke(app, ["demo", "--no-serve", "--db", url, "--patients", "6"])
+    assert result.exit_code == 0, result.output
+    return url
+
+
+@pytest.fixture(autouse=True)
+def _in_workdir(workdir: Path) -> None:
+    assert Path.cwd() == workdir
+
+
+def _ctx(url: str) -> Context:
+    return Context.from_settings(Settings(database_url=url))
+
+
+def _patient_with_pain_change(url: str) -> tuple[str, Any]:
+    ctx = _ctx(url)
+    try:
+        actor = accounts.operator(ctx, demo.DEMO_CLINIC)
+        listed = json.loads(runner.invoke(app, ["patients", "list", "--db", url]).stdout)
+        for p in listed:
+            view = outcome_service.outcomes(ctx, actor, p["id"], as_of=TODAY)
+            nrs = next((s.summary for s in view.series if s.id == "nrs"), None)
+            if nrs is not None and nrs.category is not None:
+                return p["id"], nrs
+    finally:
+        ctx.db.dispose()
+    raise AssertionError("no demo patient with a pain change")
+
+
+def _shown(x: float) -> str:
+    return f"{x:.1f}".rstrip("0").rstrip(".")
+
+
+@pytest.mark.parametrize("kind", ["patient", "referrer"])
+def test_the_report_pdf_shows_baseline_latest_pain_and_the_immpact_category(
+    demo_db: str, tmp_path: Path, kind: str
+) -> None:
+    pid, nrs = _patient_with_pain_change(demo_db)
+    out = tmp_path / f"{kind}.pdf"
+    result = runner.invoke(app, ["report", "--patient", pid, "--kind", kind, "--out", str(out),
+                                 "--db", demo_db])
+    assert result.exit_code == 0, result.output
+    reader = PdfReader(out)
+    text = " ".join(page.extract_text() for page in reader.pages)
+    flat = re.sub(r"\s+", " ", text)
+    assert nrs.latest is not None
+    assert _shown(nrs.baseline.value) in flat and _shown(nrs.latest.value) in flat
+    assert nrs.latest.on.isoformat() in flat
+    assert nrs.category.replace("_", " ") in flat.replace("_", " ")
+    assert any("/Image" in str(page.get("/Resources", {}).get("/XObject", {}) or "")
+               or page.images for page in reader.pages), "the chart is drawn"
+
+
+def test_report_refuses_a_bad_kind_id_or_path_naming_the_option(
+    demo_db: str, tmp_path: Path
+) -> None:
+    pid, _ = _patient_with_pain_change(demo_db)
+    cases = {
+        "--kind": ["--patient", pid, "--kind", "insurer", "--out", str(tmp_path / "a.pdf")],
+        "--patient": ["--patient", "PNOSUCHPATIENT", "--kind", "patient",
+                      "--out", str(tmp_path / "b.pdf")],
+        "--out": ["--patient", pid, "--kind", "patient",
+                  "--out", str(tmp_path / "missing" / "c.pdf")],
+    }
+    for option, args in cases.items():
+        result = runner.invoke(app, ["report", *args, "--db", demo_db])
+        assert result.exit_code == 2 and option in result.stderr, (option, result.output)
+        assert "Traceback" not in result.output
+    assert list(tmp_path.glob("*.pdf")) == [] and list(tmp_path.glob(".*.part")) == []
+
+
+def test_export_and_import_carry_the_course_into_an_empty_database(
+    demo_db: str, tmp_path: Path
+) -> None:
+    pid, _ = _patient_with_pain_change(demo_db)
+    bundle_file = tmp_path / "bundle.json"
+    exported = runner.invoke(app, ["export", "fhir", "--patient", pid, "--out", str(bundle_file),
+                                   "--db", demo_db])
+    assert exported.exit_code == 0, exported.output
+    empty = f"sqlite:///{tmp_path / 'empty.db'}"
+    assert runner.invoke(app, ["clinic", "add", "Receiving", "--db", empty]).exit_code == 0
+    imported = runner.invoke(app, ["import", "fhir", str(bundle_file), "--db", empty])
+    assert imported.exit_code == 0, imported.output
+    new_id = json.loads(imported.stdout)["patient"]
+    source, target = _ctx(demo_db), _ctx(empty)
+    try:
+        a = accounts.operator(source, demo.DEMO_CLINIC)
+        b = accounts.operator(target, None)
+        assert [s.record for s in session_service.list_sessions(target, b, new_id)] == \
+            [s.record for s in session_service.list_sessions(source, a, pid)]
+        again = runner.invoke(app, ["export", "fhir", "--patient", new_id, "--db", empty])
+        assert again.exit_code == 0
+        assert len(json.loads(again.stdout)["entry"]) == len(
+            json.loads(bundle_file.read_text())["entry"])
+    finally:
+        source.db.dispose()
+        target.db.dispose()
+
+
+def test_import_refuses_a_broken_bundle_naming_it(tmp_path: Path) -> None:
+    empty = f"sqlite:///{tmp_path / 'empty.db'}"
+    runner.invoke(app, ["clinic", "add", "Receiving", "--db", empty])
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"resourceType": "Bundle", "type": "collection", "entry": [
+        {"fullUrl": "urn:x", "resource": {"resourceType": "Basic", "id": "x",
+                                          "code": {"text": "x"}}}]}))
+    result = runner.invoke(app, ["import", "fhir", str(bad), "--db", empty])
+    assert result.exit_code == 2 and "bundle:" in result.stderr and "Basic" in result.stderr
