@@ -7,7 +7,19 @@ print JSON so that scripts and tests can use them, and refuse bad input with exi
 from __future__ import annotations
 
 import typer
-from acuneuro.cli import _analytics, _assess, _audit, _core, _course, _meta, _plan, _schema, _trust
+
+from acuneuro.cli import (
+    _analytics,
+    _assess,
+    _audit,
+    _core,
+    _course,
+    _meta,
+    _plan,
+    _privacy,
+    _schema,
+    _trust,
+)
 
 __all__ = ["app", "main"]
 
@@ -19,7 +31,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for _module in (_core, _audit, _schema, _assess, _plan, _meta, _trust, _analytics):
+for _module in (_core, _audit, _schema, _assess, _plan, _meta, _trust, _analytics, _privacy):
     _module.register(app)
 _course.register(app)
 
