@@ -12,7 +12,13 @@ from pydantic import ValidationError
 
 from acuneuro.clinical.case import ClinicalCase
 from acuneuro.clinical.pain_type import classify
-from acuneuro.clinical.scoring import AnswerError, UnknownInstrumentError, get_instrument, score
+from acuneuro.clinical.scoring import (
+    AnswerError,
+    UnknownInstrumentError,
+    get_instrument,
+    list_instruments,
+    score,
+)
 from acuneuro.services import Context, NotFound, PatientCreate, PermissionDenied, patients
 from acuneuro.services import assessment as service
 from acuneuro.store import AuditEvent, ScoreRecord
@@ -179,3 +185,23 @@ def test_classifying_a_case_stores_and_audits_nothing(ctx: Context, actors: Any)
     result = service.classify_case(case)
     assert result == classify(case) and result.neupsig_grade == "probable"
     assert _scores(ctx) == [] and _audit(ctx) == [] and _audit(ctx, "patient") == []
+
+
+def test_every_instrument_is_stored_with_its_version_or_refused_alike_on_both_backends(
+    ctx: Context, actors: Any
+) -> None:
+    pid = _patient(ctx, actors)
+    alice = actors["alice"].actor
+    refused = []
+    for listed in list_instruments():
+        body = {"instrument": listed["id"], "answers": {}}
+        if service.storable(listed["id"]):
+            view = service.record_score(ctx, alice, pid, body)
+            assert view.version == listed["version"]
+        else:
+            with pytest.raises(service.NotStorable, match=listed["id"]):
+                service.record_score(ctx, alice, pid, body)
+            refused.append(listed["id"])
+    stored = {(r.instrument_id, r.instrument_version) for r in _scores(ctx)}
+    assert stored == {(i["id"], i["version"]) for i in list_instruments()
+                      if i["id"] not in refused}

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from acuneuro.clinical.scoring import get_instrument, list_instruments, score
 from acuneuro.services import Context, PatientCreate
 from acuneuro.services import patients as patient_service
+from acuneuro.services.assessment import storable
 from acuneuro.store import AuditEvent, ScoreRecord
 
 Clients = Callable[[str], TestClient]
@@ -63,7 +64,12 @@ def test_the_choice_page_offers_every_instrument_and_both_modes(
     pid = _patient(ctx, actors)
     page = web_as("alice").get(f"/patients/{pid}/assessments/new").text
     assert '<label for="instrument">Instrument</label>' in page
-    assert re.findall(r'<option value="([^"]+)"', page) == [i["id"] for i in list_instruments()]
+    offered = re.findall(r'<option value="([^"]+)"', page)
+    assert offered == [i["id"] for i in list_instruments() if storable(i["id"])]
+    assert "dn4" in offered and "nrs" in offered
+    for listed in list_instruments():
+        if not storable(listed["id"]):
+            assert listed["name"] in page and "Not yet available here" in page
     assert 'value="tablet"' in page and 'value="clinician"' in page
 
 

@@ -31,25 +31,42 @@ from acuneuro.clinical.pain_type import classify as classify_pure
 from acuneuro.clinical.scoring import ScoreResult, UnknownInstrumentError, get_instrument, score
 from acuneuro.services._actor import Actor
 from acuneuro.services._context import Context
-from acuneuro.services._errors import NotFound, PermissionDenied
+from acuneuro.services._errors import NotFound, PermissionDenied, ServiceError
 from acuneuro.services.audit import Action, Outcome, record, record_alone
 from acuneuro.store import Episode, Patient, Role, ScoreRecord
 
 __all__ = [
     "ASSESSMENT_ROLES",
     "FHIR_KEY",
+    "NotStorable",
     "ScoreIn",
     "ScoreView",
     "classify_case",
     "get_score",
     "list_scores",
     "record_score",
+    "storable",
 ]
 
 ASSESSMENT_ROLES = frozenset({Role.CLINICIAN, Role.ADMIN})
 # Item ids match ``[a-z0-9_]+`` (knowledge/_instruments.py), so this key never meets one.
 FHIR_KEY = "fhir:QuestionnaireResponse"
 _RESOURCE = "score"
+# Some instruments' version labels are longer than the store's column; storing them would
+# fail on PostgreSQL (and silently pass on SQLite), so they are refused the same way on both.
+_VERSION_LENGTH: int | None = getattr(
+    ScoreRecord.__table__.columns["instrument_version"].type, "length", None
+)
+
+
+class NotStorable(ServiceError):
+    """The instrument can be scored but its version label does not fit the store."""
+
+
+def storable(instrument_id: str) -> bool:
+    """Whether a response to this instrument can be stored with its version label."""
+    version = get_instrument(instrument_id).version
+    return _VERSION_LENGTH is None or len(version) <= _VERSION_LENGTH
 
 Reading = Literal["positive", "negative", "no reading"]
 
@@ -125,6 +142,11 @@ def record_score(
         if patient is not None:
             data = request if isinstance(request, ScoreIn) else ScoreIn.model_validate(request)
             result = score(data.instrument, data.answers)
+            if not storable(result.instrument):
+                raise NotStorable(
+                    f"instrument: {result.instrument} can be scored but not stored yet: its "
+                    f"version label is longer than the store keeps ({_VERSION_LENGTH})"
+                )
             stored_answers: dict[str, Any] = {
                 k: v for k, v in data.answers.items() if v is not None
             }

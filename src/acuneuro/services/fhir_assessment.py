@@ -38,7 +38,13 @@ from acuneuro.interop.fhir_questionnaire import (
 from acuneuro.services._actor import Actor
 from acuneuro.services._context import Context
 from acuneuro.services._errors import ServiceError
-from acuneuro.services.assessment import ScoreIn, ScoreView, get_score, record_score
+from acuneuro.services.assessment import (
+    NotStorable,
+    ScoreIn,
+    ScoreView,
+    get_score,
+    record_score,
+)
 
 __all__ = [
     "FhirInputError",
@@ -88,7 +94,10 @@ def record_questionnaire_response(
                           taken_on=_taken_on(posted, today))
     except ValidationError as exc:
         raise FhirInputError(f"{_QR}.authored", exc.errors()[0]["msg"]) from None
-    view = record_score(ctx, actor, subject.group(1), request, fhir_resource=posted)
+    try:
+        view = record_score(ctx, actor, subject.group(1), request, fhir_resource=posted)
+    except NotStorable as exc:
+        raise FhirInputError(f"{_QR}.questionnaire", str(exc)) from None
     return _with_id(posted, view.id), observation_of(view)
 
 

@@ -58,7 +58,7 @@ def record_score(
             [{"loc": ["body", *e["loc"]], "msg": e["msg"], "type": e["type"]}
              for e in exc.errors(include_url=False, include_context=False)],
         ) from None
-    except UnknownInstrumentError as exc:
+    except (UnknownInstrumentError, service.NotStorable) as exc:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             [{"loc": ["body", "instrument"], "msg": str(exc), "type": "value_error"}],

@@ -58,8 +58,11 @@ def new_assessment(
     """Choose an instrument, or the empty form of the chosen one."""
     patient = patients.get_patient(ctx, actor, patient_id)
     if not instrument:
+        listed = list_instruments()
         return render(request, "assessment_choose.html",
-                      {"patient": patient, "instruments": list_instruments()},
+                      {"patient": patient,
+                       "instruments": [i for i in listed if service.storable(i["id"])],
+                       "not_storable": [i for i in listed if not service.storable(i["id"])]},
                       ctx=ctx, actor=actor)
     return _form(request, ctx, actor, patient, _instrument(instrument), _mode(mode), {}, {})
 
@@ -86,6 +89,8 @@ async def submit_assessment(
             view = service.record_score(ctx, actor, patient_id, body)
         except AnswerError as exc:
             errors[exc.item] = exc.problem
+        except service.NotStorable as exc:
+            errors["form"] = str(exc)
         except ValidationError as exc:
             for error in exc.errors():
                 errors[str(error["loc"][0]) if error["loc"] else "form"] = error["msg"]
