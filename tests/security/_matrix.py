@@ -158,6 +158,39 @@ RULES: dict[str, Rule] = {
                                              fhir=_questionnaire_response),
     "GET /fhir/QuestionnaireResponse/{response_id}": _api(UseCase.SCORE_READ, scoped=True),
     "GET /fhir/Observation/{observation_id}": _api(UseCase.SCORE_READ, scoped=True),
+    # Evidence: published trials and pooled effects, no patient data.
+    "GET /api/v1/evidence": _api(_TOOLS),
+    "GET /api/v1/evidence/{condition}": _api(_TOOLS),
+    "GET /api/v1/evidence/{condition}/forest.png": _api(_TOOLS),
+    "GET /api/v1/evidence/{condition}/forest.svg": _api(_TOOLS),
+    "POST /api/v1/meta": _api(_TOOLS, json=lambda ids: {"rows": [
+        {"study": "A", "yi": 0.4, "vi": 0.04}, {"study": "B", "yi": 0.2, "vi": 0.05},
+        {"study": "C", "yi": 0.3, "vi": 0.03}]}),
+    "GET /evidence": _web(_TOOLS),
+    "GET /evidence/protocols/{protocol_id}": _web(_TOOLS),
+    "GET /evidence/{condition}": _web(_TOOLS),
+    "GET /evidence/{condition}/forest.svg": _web(_TOOLS),
+    "GET /evidence/{condition}/responders.svg": _web(_TOOLS),
+    # A leaflet about the condition for patients: it names no one.
+    "GET /evidence/{condition}/patient": _web(_TOOLS),
+    # Web pages of one patient's assessments and plan.
+    "GET /patients/{patient_id}/assessments/new": _web(_PATIENTS, scoped=True),
+    "POST /patients/{patient_id}/assessments": _web(
+        UseCase.SCORE_WRITE, scoped=True,
+        form=lambda ids: {"instrument": "nrs", "mode": "clinician", "item-pain": "5"}),
+    "GET /patients/{patient_id}/assessments/{score_id}": _web(UseCase.SCORE_READ, scoped=True),
+    "GET /patients/{patient_id}/assessments/{score_id}/done": _web(UseCase.SCORE_READ,
+                                                                   scoped=True),
+    "GET /patients/{patient_id}/plan": _web(UseCase.PLAN_READ, scoped=True),
+    "POST /patients/{patient_id}/plan": _web(
+        UseCase.PLAN_WRITE, scoped=True,
+        form=lambda ids: {"condition_kind": "cipn", "region_foot": "both", "nrs": "6",
+                          "assessed_on": date.today().isoformat()}),
+    "POST /patients/{patient_id}/plan/{plan_id}/edit": _web(UseCase.PLAN_WRITE, scoped=True,
+                                                            form=lambda ids: {}),
+    "POST /patients/{patient_id}/plan/{plan_id}/accept": _web(
+        UseCase.PLAN_WRITE, scoped=True,
+        form=lambda ids: {"start_on": date.today().isoformat()}),
     # Web pages.
     "GET /patients": _web(_PATIENTS),
     "POST /patients/search": _web(_PATIENTS, form=lambda ids: {"q": ids["family_name"]}),

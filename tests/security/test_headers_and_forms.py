@@ -1,0 +1,97 @@
+"""Security headers on every answer, no inline script in any template, CSRF on every form."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+import acuneuro.web
+from acuneuro.api._security import CSP, SECURITY_HEADERS
+
+from ._matrix import RULES, declared_routes
+from ._world import Holding, Principal
+from .test_route_matrix import _fill, _fresh_app
+
+TEMPLATES = Path(acuneuro.web.__file__).parent / "templates"
+_SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.I | re.S)
+_HANDLER = re.compile(r"<[^>]*\s(on[a-z]+)\s*=", re.I)
+
+
+def test_the_policy_is_the_strict_one_asked_for() -> None:
+    assert CSP == ("default-src 'self'; script-src 'self'; object-src 'none'; "
+                   "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+    assert "unsafe-inline" not in CSP and "unsafe-eval" not in CSP
+
+
+def test_every_get_route_answers_with_the_security_headers(
+    holdings: dict[str, Holding], principals: Callable[[str], Principal]
+) -> None:
+    ids = holdings["alice"].ids()
+    alice, anonymous = principals("alice"), principals("anonymous")
+    missing = []
+    for key, template in declared_routes(_fresh_app()):
+        method, _ = key.split(" ", 1)
+        if method not in {"GET", "MOUNT"}:
+            continue
+        path = template + "/style.css" if method == "MOUNT" else _fill(template, ids)
+        kind = RULES[key].kind
+        for who in (alice, anonymous):
+            client = who.web if kind in {"web", "static", "public"} else who.api
+            answer = client.get(path)
+            absent = [h for h, v in SECURITY_HEADERS.items() if answer.headers.get(h) != v]
+            if absent:
+                missing.append(f"{path} as {who.name} ({answer.status_code}): {absent}")
+            if "strict-transport-security" in answer.headers:
+                missing.append(f"{path}: HSTS on localhost")
+    assert missing == []
+
+
+def test_hsts_is_sent_when_not_on_a_loopback_name(anonymous: TestClient) -> None:
+    remote = TestClient(anonymous.app, base_url="https://clinic.example")
+    assert remote.get("/").headers["strict-transport-security"].startswith("max-age=")
+    assert remote.get("/api/v1/health").headers["x-frame-options"] == "DENY"
+    assert "strict-transport-security" not in anonymous.get("/").headers
+
+
+def test_no_template_holds_inline_script_or_event_handlers() -> None:
+    found = []
+    templates = sorted(TEMPLATES.rglob("*.html"))
+    assert templates
+    for path in templates:
+        text = path.read_text("utf-8")
+        for attributes, body in _SCRIPT.findall(text):
+            if body.strip() or "src=" not in attributes:
+                found.append(f"{path.name}: inline <script>")
+        found += [f"{path.name}: {m} handler" for m in _HANDLER.findall(text)]
+        if re.search(r"javascript:", text, re.I):
+            found.append(f"{path.name}: javascript: URL")
+    assert found == []
+
+
+@pytest.mark.parametrize("with_session", [True, False])
+def test_every_web_form_without_its_csrf_token_is_refused(
+    with_session: bool, holdings: dict[str, Holding],
+    principals: Callable[[str], Principal],
+) -> None:
+    ids = {**holdings["alice"].ids(), "family_name": "Quasth"}
+    who = principals("alice" if with_session else "anonymous")
+    accepted = []
+    posts = [(k, t) for k, t in declared_routes(_fresh_app())
+             if k.startswith("POST ") and RULES[k].kind in {"web", "public"}
+             and not t.startswith(("/api/", "/fhir"))]
+    assert {"POST /login", "POST /logout", "POST /patients/new"} <= {k for k, _ in posts}
+    for key, template in posts:
+        rule = RULES[key]
+        if rule.kind == "web" and not with_session:
+            continue  # without a session these answer the login page before any form
+        form = rule.form(ids) if rule.form is not None else {}
+        for token in (None, "forged-" + "x" * 40):
+            data = form if token is None else {**form, "csrf": token}
+            answer = who.web.post(_fill(template, ids), data=data)
+            if answer.status_code != 403:
+                accepted.append(f"{key} with csrf={token}: {answer.status_code}")
+    assert accepted == []
