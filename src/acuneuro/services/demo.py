@@ -24,6 +24,7 @@ from sqlalchemy import select
 from acuneuro.clinical.case import ConditionKind
 from acuneuro.clinical.scoring import get_instrument, score
 from acuneuro.services._context import Context
+from acuneuro.services._demo_course import add_demo_course
 from acuneuro.services._demo_plans import add_demo_plan
 from acuneuro.services.accounts import add_clinic, add_user
 from acuneuro.services.audit import Action, record
@@ -109,6 +110,12 @@ def seed_demo(
                    action=Action.CREATE, resource="score", patient=patient.pseudo_id,
                    source_address="local")
             add_demo_plan(session, ctx.audit_key, patient, today, plan_rng)
+            # Sessions, pain diary, medication and events on the accepted plan, own generator.
+            add_demo_course(session, random.Random(f"{seed}-course-{number}"), patient,  # noqa: S311
+                            _age(patient.identity.date_of_birth, today), today)
+            record(session, ctx.audit_key, actor=None, actor_label="system:demo",
+                   action=Action.CREATE, resource="session", patient=patient.pseudo_id,
+                   source_address="local")
             if progress is not None:
                 progress(number)
     return DemoResult(DEMO_CLINIC, created, patients, DEMO_EMAIL, DEMO_PASSWORD)
@@ -159,3 +166,7 @@ def _synthetic_scores(rng: random.Random, patient: Patient, today: date) -> list
             positive=result.positive,
         ))
     return rows
+
+
+def _age(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
