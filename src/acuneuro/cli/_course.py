@@ -9,6 +9,7 @@ leaves half a file behind.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import tempfile
@@ -16,18 +17,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Protocol
 
 import typer
 from pydantic import ValidationError
 
 from acuneuro.cli._common import emit_json, fail, read_json, validation_message
-from acuneuro.reports import ReportData, progress_report_pdf, referral_letter_pdf
 from acuneuro.services import Actor, Context, NotFound, ServiceError, accounts, course_fhir
-from acuneuro.services.course import actor_by_email, report_source
+from acuneuro.services.course import actor_by_email
 from acuneuro.settings import Settings
 
-__all__ = ["register", "report_pdf"]
+__all__ = ["register"]
 
 DbOption = Annotated[
     str | None, typer.Option("--db", help="SQLAlchemy database URL (else ACUNEURO_DATABASE_URL).")
@@ -82,9 +82,16 @@ def _write_atomically(out: Path, data: bytes) -> None:
         raise
 
 
-def report_pdf(data: ReportData, kind: str) -> bytes:
-    """The patient's progress report or the referral letter (the same figures either way)."""
-    return progress_report_pdf(data) if kind == "patient" else referral_letter_pdf(data)
+class _Render(Protocol):
+    def __call__(self, ctx: Context, actor: Actor, pseudo_id: str, kind: str, *, today: date,
+                 referrer: str | None = None) -> bytes: ...
+
+
+def _renderer() -> _Render:
+    # The PDF writers are another interface; they are joined to the services in the
+    # composition root ``acuneuro.reporting``, loaded by name like ``acuneuro.asgi``.
+    render: _Render = importlib.import_module("acuneuro.reporting").render_report
+    return render
 
 
 def report(
@@ -109,13 +116,12 @@ def report(
     with _context(db) as ctx:
         actor = _actor(ctx, clinic, as_email)
         try:
-            source = report_source(ctx, actor, patient, today=today)
+            pdf = _renderer()(ctx, actor, patient, kind, today=today, referrer=referrer)
         except NotFound:
             fail(f"--patient: no patient {patient!r} in this clinic")
         except ServiceError as exc:
             fail(f"--patient: {exc}")
-    data = ReportData.model_validate({**source.model_dump(), "referring_doctor": referrer})
-    _write_atomically(out, report_pdf(data, kind))
+    _write_atomically(out, pdf)
     emit_json({"patient": patient, "kind": kind, "out": str(out)})
 
 
