@@ -4,7 +4,8 @@ Rows are drawn in chunks of :data:`CHUNK_PATIENTS` with numpy (see ``_registry_f
 written in bulk: SQLAlchemy Core ``insert()`` with lists of rows (``executemany``) on SQLite,
 ``COPY ... FROM STDIN`` through psycopg on PostgreSQL, or straight to Parquet files (one per
 table, the layout :func:`acuneuro.analytics.cohort.export_parquet` writes). Each chunk is one
-transaction, so a failure leaves whole chunks only. Every name is visibly synthetic
+transaction, so a failure leaves whole chunks only. Ids follow the largest id in each table when
+the run starts: load into a store nobody else is writing to. Every name is visibly synthetic
 ("Synthetic Testpatient-00000042", clinics "Synthetic registry clinic 001") and clinics are
 flagged ``is_demo``.
 """
@@ -197,21 +198,27 @@ class DatabaseSink:
             self._copy(tables)
             return
         with self.engine.begin() as conn:
-            # Larger page cache for index upkeep during the bulk load (this connection only).
+            # A larger page cache for index upkeep during the load, then the pooled
+            # connection gets its own setting back.
+            previous = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
             conn.exec_driver_sql("PRAGMA cache_size = -262144")
-            for name, data in tables.items():
-                if data.num_rows:
-                    statement = insert(self._tables[name]).compile(
-                        dialect=self.engine.dialect, column_keys=data.column_names
-                    )
-                    order = getattr(statement, "positiontup", None) or data.column_names
-                    conn.exec_driver_sql(str(statement), _sqlite_rows(data, list(order)))
+            try:
+                for name, data in tables.items():
+                    if data.num_rows:
+                        statement = insert(self._tables[name]).compile(
+                            dialect=self.engine.dialect, column_keys=data.column_names
+                        )
+                        order = getattr(statement, "positiontup", None) or data.column_names
+                        conn.exec_driver_sql(str(statement), _sqlite_rows(data, list(order)))
+            finally:
+                conn.exec_driver_sql(f"PRAGMA cache_size = {int(previous)}")
 
     def _copy(self, tables: dict[str, pa.Table]) -> None:
         raw = self.engine.raw_connection()
         try:
             driver = raw.driver_connection
-            assert driver is not None  # noqa: S101  (a pooled psycopg connection always has one)
+            if driver is None:
+                raise RegistryError("db: the pool gave no psycopg connection")
             with driver.cursor() as cur:
                 for name, data in tables.items():
                     names = ", ".join(data.column_names)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -111,7 +112,9 @@ def generate(
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=None, transient=True, redirect_stdout=False) as bar:
+    # The bar goes to stderr: stdout carries only the JSON report.
+    progress = Progress(*columns, console=Console(stderr=True), transient=True)
+    with progress as bar:
         task = bar.add_task("patients", total=patients)
         try:
             report = generate_registry(
