@@ -8,10 +8,13 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from acuneuro.services import Context
+from acuneuro.services.accounts import issue_session
 from acuneuro.store import PlannedSession, PlanRecord
+from acuneuro.web.deps import SESSION_COOKIE
 
 PATIENT = {"given_name": "Grace", "family_name": "Planner", "date_of_birth": "1960-02-01",
            "sex": "female", "condition_kind": "cipn", "icd10": "G62.0", "onset": "2026-05-01"}
@@ -181,17 +184,24 @@ def test_another_clinic_gets_not_found_and_forms_need_the_csrf_token(
     assert len(_plan_ids(ctx)) == 1
 
 
+def _session_of(app: FastAPI, ctx: Context, actor: Any) -> TestClient:
+    """A browser with a session cookie for ``actor`` (as after a complete login)."""
+    client = TestClient(app, base_url="http://localhost", follow_redirects=False)
+    client.cookies.set(SESSION_COOKIE, issue_session(ctx, actor))
+    return client
+
+
 def test_an_administrator_sees_the_plan_without_the_forms_that_change_it(
-    web_as: Callable[[str], TestClient], ctx: Context
+    web_as: Callable[[str], TestClient], app: FastAPI, ctx: Context, actors: Any
 ) -> None:
     alice = web_as("alice")
     url = _patient(alice)
     _propose(alice, url, ASSESSED)
-    page = web_as("erin").get(f"{url}/plan")
-    assert page.status_code == 200 and 'id="safety"' in page.text
-    assert "Accept plan" not in page.text and "Propose a plan" not in page.text
-    assert "Save changes" not in page.text
-    erin = web_as("erin")
-    refused = erin.post(f"{url}/plan/{_plan_ids(ctx)[0]}/accept",
-                        data={"start_on": "2026-12-01", "csrf": _csrf(erin)})
-    assert refused.status_code == 403
+    with _session_of(app, ctx, actors["erin"].actor) as erin:
+        page = erin.get(f"{url}/plan")
+        assert page.status_code == 200 and 'id="safety"' in page.text
+        assert "Accept plan" not in page.text and "Propose a plan" not in page.text
+        assert "Save changes" not in page.text
+        refused = erin.post(f"{url}/plan/{_plan_ids(ctx)[0]}/accept",
+                            data={"start_on": "2026-12-01", "csrf": _csrf(erin)})
+        assert refused.status_code == 403
