@@ -95,6 +95,12 @@ RULES: dict[str, Rule] = {
     "POST /login": Rule("public", form=lambda ids: {"email": "nobody@example.org",
                                                      "password": "wrong" * 4}),
     "POST /logout": Rule("public", form=lambda ids: {}),
+    # The second step of a login: without the pending cookie of a right password, nothing.
+    "GET /login/mfa": Rule("public"),
+    "POST /login/mfa": Rule("public", form=lambda ids: {"code": "123456"}),
+    "POST /login/mfa/enrol": Rule("public", form=lambda ids: {"code": "123456"}),
+    "GET /account/mfa": _web(UseCase.OWN_ACCOUNT),
+    "POST /account/mfa": _web(UseCase.OWN_ACCOUNT, form=lambda ids: {"code": "123456"}),
     # JSON API: identifying records.
     "POST /api/v1/patients": _api(_PATIENTS, json=_new_patient),
     "GET /api/v1/patients": _api(_PATIENTS),
@@ -151,6 +157,28 @@ RULES: dict[str, Rule] = {
                                                                  scoped=True),
     "GET /api/v1/patients/{patient_id}/outcomes": _api(UseCase.COURSE_READ, scoped=True),
     "GET /fhir/Patient/{patient_id}/$everything": _api(UseCase.COURSE_READ, scoped=True),
+    # Web: the course pages (web/routes/course.py).
+    "GET /patients/{patient_id}/sessions/new": _web(UseCase.COURSE_READ, scoped=True),
+    "POST /patients/{patient_id}/sessions/new": _web(
+        UseCase.COURSE_WRITE, scoped=True, form=lambda ids: {
+            "action": "record", "on": date.today().isoformat(), "attendance": "missed",
+            "reason_not_attended": "matrix"}),
+    "GET /patients/{patient_id}/adverse-events/new": _web(UseCase.COURSE_READ, scoped=True),
+    "POST /patients/{patient_id}/adverse-events/new": _web(
+        UseCase.COURSE_WRITE, scoped=True, form=lambda ids: {
+            "on": date.today().isoformat(), "type": "haematoma", "grade": "1",
+            "relatedness": "probable", "action": "none", "outcome": "resolved"}),
+    "POST /patients/{patient_id}/medications/new": _web(
+        UseCase.COURSE_WRITE, scoped=True, form=lambda ids: {
+            "drug": "pregabalin", "daily_dose": "150", "unit": "mg",
+            "start_on": date.today().isoformat()}),
+    "POST /patients/{patient_id}/medications/stop": Rule(
+        "web", UseCase.COURSE_WRITE, True, owner_ok=frozenset({404}), form=lambda ids: {
+            "statement_id": "999999", "stop_on": date.today().isoformat()}),
+    "POST /patients/{patient_id}/medications/dose": Rule(
+        "web", UseCase.COURSE_WRITE, True, owner_ok=frozenset({404}), form=lambda ids: {
+            "statement_id": "999999", "daily_dose": "75", "on": date.today().isoformat()}),
+    "GET /patients/{patient_id}/report.pdf": _web(UseCase.COURSE_READ, scoped=True),
     # FHIR.
     "GET /fhir/Questionnaire": _api(_TOOLS),
     "GET /fhir/Questionnaire/{instrument_id}": _api(_TOOLS),

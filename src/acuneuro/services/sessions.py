@@ -140,6 +140,8 @@ class DayScreen(BaseModel):
     plan_id: int
     screen: SafetyScreen
     points: list[PlanPoint]
+    # The plan's stored case, which ``day`` facts replace part by part.
+    case: dict[str, Any]
 
 
 @cache
@@ -225,7 +227,7 @@ def day_screen(ctx: Context, actor: Actor, pseudo_id: str, day: Mapping[str, Any
                 raise CourseRefused("the patient has no accepted plan: accept one first")
             plan = Plan.model_validate(row.plan_json)
             found = DayScreen(plan_id=row.id, screen=_screen(row, day, on, plan.points),
-                              points=plan.points)
+                              points=plan.points, case=dict(row.case_json))
             record(session, ctx.audit_key, actor=actor, action=Action.READ, resource="plan",
                    patient=pseudo_id)
             return found

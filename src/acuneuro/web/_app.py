@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 from acuneuro.services import Context, NotFound, PermissionDenied, ServiceError
 from acuneuro.web.deps import LoginRequired, render, web_actor
 from acuneuro.web.routes import assessment, auth, patients, planning
+from acuneuro.web.routes import course as course_pages
 from acuneuro.web.routes import evidence as evidence_pages
 
 __all__ = ["install"]
@@ -33,6 +34,7 @@ def install(app: FastAPI, ctx: Context) -> None:
     app.include_router(planning.router)
     app.include_router(assessment.router)
     app.include_router(evidence_pages.router)
+    app.include_router(course_pages.router)
     api_refusal = app.exception_handlers.get(ServiceError)
 
     async def to_login(request: Request, exc: Exception) -> Response:
