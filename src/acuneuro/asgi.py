@@ -13,6 +13,7 @@ from acuneuro import api, web
 from acuneuro.api._security import SecurityHeaders
 from acuneuro.services import Context
 from acuneuro.settings import Settings
+from acuneuro.web._session import SlidingSession
 
 __all__ = ["create_app"]
 
@@ -26,5 +27,6 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None) 
     ctx = ctx if ctx is not None else Context.from_settings(settings)
     app = api.create_app(settings, ctx=ctx)
     web.install(app, ctx)
+    app.add_middleware(SlidingSession)
     app.add_middleware(SecurityHeaders)
     return app

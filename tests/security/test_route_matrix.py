@@ -63,7 +63,7 @@ def _send(who: Principal, method: str, template: str, rule: Rule,
           ids: dict[str, str]) -> Response:
     if rule.kind == "static":
         return who.web.get(template + "/style.css")
-    client = who.web if rule.kind == "web" or template in {"/", "/login", "/logout"} \
+    client = who.web if rule.kind == "web" or not template.startswith(("/api/", "/fhir")) \
         else who.api
     url = _fill(template, ids)
     kwargs: dict[str, Any] = {}

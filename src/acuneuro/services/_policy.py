@@ -41,6 +41,8 @@ class UseCase(StrEnum):
     COHORT_ANALYTICS = "cohort.analytics"
     # The audit trail itself.
     AUDIT_READ = "audit.read"
+    # One's own account (enrolling a second factor).
+    OWN_ACCOUNT = "account.own"
 
 
 POLICY: dict[UseCase, frozenset[Role]] = {
@@ -58,6 +60,7 @@ POLICY: dict[UseCase, frozenset[Role]] = {
     UseCase.RESEARCH_EXPORT: frozenset({Role.RESEARCHER, Role.ADMIN}),
     UseCase.COHORT_ANALYTICS: _ANY,
     UseCase.AUDIT_READ: frozenset({Role.ADMIN}),
+    UseCase.OWN_ACCOUNT: _ANY,
 }
 
 

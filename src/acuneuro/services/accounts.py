@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
+from datetime import timedelta
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from acuneuro.services import lockout, mfa
 from acuneuro.services._actor import Actor
 from acuneuro.services._context import Context
 from acuneuro.services._errors import AuthenticationFailed, Conflict, NotFound, ServiceError
@@ -23,15 +26,23 @@ from acuneuro.services.audit import Action, Outcome, record
 from acuneuro.store import Clinic, Role, User
 
 __all__ = [
+    "PENDING_SECONDS",
+    "SESSION_IDLE",
     "ClinicInfo",
+    "SecondFactorRequired",
     "UserInfo",
+    "actor_of",
     "add_clinic",
     "add_user",
     "authenticate",
     "clinic_of",
+    "complete_login",
+    "issue_pending",
     "issue_session",
     "issue_token",
     "operator",
+    "refresh_session",
+    "resolve_pending",
     "resolve_session",
     "resolve_token",
 ]
@@ -39,7 +50,12 @@ __all__ = [
 # Salts separate the two kinds of signed value; they are not secrets.
 _TOKEN_SALT = "acuneuro.api-token"  # noqa: S105
 _SESSION_SALT = "acuneuro.web-session"
+_PENDING_SALT = "acuneuro.mfa-pending"
+PENDING_SECONDS = 300
 _CLI = "system:cli"
+# NIST SP 800-63B AAL2 re-authentication after 30 minutes of inactivity.
+SESSION_IDLE = timedelta(minutes=30)
+_REFRESH_AFTER_SECONDS = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,22 +117,80 @@ def add_user(ctx: Context, *, clinic: str, email: str, role: Role, password: str
     return UserInfo(user.id, user.email, user.role, found.name)
 
 
-def authenticate(ctx: Context, email: str, password: str, source: str | None) -> Actor:
-    """Check a password; audit success and failure alike (ASVS 5.0 16.3.1)."""
+class SecondFactorRequired(AuthenticationFailed):
+    """The password was right; the account needs (or must first enrol) a second factor."""
+
+    def __init__(self, user_id: int, *, enrolled: bool) -> None:
+        super().__init__()
+        self.user_id = user_id
+        self.enrolled = enrolled
+
+
+def authenticate(
+    ctx: Context, email: str, password: str, source: str | None, *, otp: str | None = None
+) -> Actor:
+    """Check a password (and the second factor); audit success and failure (ASVS 5.0 16.3.1).
+
+    Unknown account, wrong password, disabled or locked account: one answer, and the password
+    is always hashed so the time taken says nothing either (ASVS 5.0 6.3.8). Accounts of the
+    roles in ``mfa.MFA_REQUIRED``, and any account with a confirmed factor, also need ``otp``:
+    without it ``SecondFactorRequired`` (an ``AuthenticationFailed``) is raised.
+    """
     email = email.strip().lower()[:254]
+    refusal: AuthenticationFailed = AuthenticationFailed()
     with ctx.db.write() as session:
         user = session.scalar(select(User).where(func.lower(User.email) == email))
         ok, new_hash = verify(user.password_hash if user else None, password)
-        if user is not None and ok and user.active:
+        label = user.email if user else "(unknown account)"
+        if lockout.locked(session, user.email if user else None, source):
+            record(session, ctx.audit_key, actor=None, action=Action.LOGIN, resource="account",
+                   outcome=Outcome.DENIED, source_address=source, actor_label=label)
+        elif user is not None and ok and user.active:
             if new_hash is not None:
                 user.password_hash = new_hash
-            actor = Actor.of(user, source)
-            record(session, ctx.audit_key, actor=actor, action=Action.LOGIN, resource="account")
-            return actor
-        record(session, ctx.audit_key, actor=None, action=Action.LOGIN, resource="account",
-               outcome=Outcome.FAILURE, source_address=source,
-               actor_label=user.email if user else "(unknown account)")
+            enrolled = mfa.has_second_factor(session, user.id)
+            if not (enrolled or user.role in mfa.MFA_REQUIRED) or (
+                    otp is not None and enrolled
+                    and mfa.check_second_factor(session, user.id, otp)):
+                actor = Actor.of(user, source)
+                record(session, ctx.audit_key, actor=actor, action=Action.LOGIN,
+                       resource="account")
+                return actor
+            refusal = SecondFactorRequired(user.id, enrolled=enrolled)
+            if otp is not None:
+                record(session, ctx.audit_key, actor=None, action=Action.LOGIN,
+                       resource="account", outcome=Outcome.FAILURE, source_address=source,
+                       actor_label=label)
+        else:
+            record(session, ctx.audit_key, actor=None, action=Action.LOGIN, resource="account",
+                   outcome=Outcome.FAILURE, source_address=source, actor_label=label)
+    raise refusal
+
+
+def complete_login(ctx: Context, user_id: int, otp: str, source: str | None) -> Actor:
+    """The second step of a web login: the code of the account whose password was right."""
+    with ctx.db.write() as session:
+        user = session.get(User, user_id)
+        if user is not None and user.active and not lockout.locked(session, user.email, source):
+            if mfa.check_second_factor(session, user.id, otp):
+                actor = Actor.of(user, source)
+                record(session, ctx.audit_key, actor=actor, action=Action.LOGIN,
+                       resource="account")
+                return actor
+            record(session, ctx.audit_key, actor=None, action=Action.LOGIN, resource="account",
+                   outcome=Outcome.FAILURE, source_address=source, actor_label=user.email)
     raise AuthenticationFailed
+
+
+def actor_of(ctx: Context, user_id: int, source: str | None) -> Actor:
+    """The actor of an active account (after enrolling its second factor at login)."""
+    with ctx.db.write() as session:
+        user = session.get(User, user_id)
+        if user is None or not user.active:
+            raise AuthenticationFailed
+        actor = Actor.of(user, source)
+        record(session, ctx.audit_key, actor=actor, action=Action.LOGIN, resource="account")
+        return actor
 
 
 def issue_token(ctx: Context, actor: Actor) -> tuple[str, int]:
@@ -131,13 +205,71 @@ def resolve_token(ctx: Context, token: str, source: str | None) -> Actor:
 
 
 def issue_session(ctx: Context, actor: Actor) -> str:
-    """A signed session cookie value; a new random nonce on every login (ASVS 7.2.4)."""
-    return _serializer(ctx, _SESSION_SALT).dumps({"u": actor.user_id, "n": secrets.token_hex(16)})
+    """A signed session cookie value; a new random nonce on every login (ASVS 7.2.4).
+
+    The payload keeps the login time (``a``) for the absolute lifetime; the signature's own
+    timestamp, renewed by ``refresh_session``, measures idleness.
+    """
+    payload = {"u": actor.user_id, "n": secrets.token_hex(16), "a": int(time.time())}
+    return _serializer(ctx, _SESSION_SALT).dumps(payload)
 
 
 def resolve_session(ctx: Context, cookie: str, source: str | None) -> Actor:
-    """The actor a session cookie stands for (absolute lifetime ``session_hours``)."""
-    return _resolve(ctx, cookie, _SESSION_SALT, ctx.session_hours * 3600, source)
+    """The actor a session cookie stands for: refused after ``SESSION_IDLE`` without use or
+    ``session_hours`` after login (NIST SP 800-63B AAL2: 30 min idle, 12 h; ASVS 5.0 7.3.1,
+    7.3.2)."""
+    payload = _session_payload(ctx, cookie)
+    if payload is None:
+        raise AuthenticationFailed
+    return _resolve(ctx, cookie, _SESSION_SALT, int(SESSION_IDLE.total_seconds()), source)
+
+
+def refresh_session(ctx: Context, cookie: str) -> str | None:
+    """The same session re-signed now (the idle clock restarts), or None when it is over.
+
+    Re-signs only cookies more than a minute old, so most answers set no cookie.
+    """
+    payload = _session_payload(ctx, cookie)
+    if payload is None:
+        return None
+    try:
+        _, signed_at = _serializer(ctx, _SESSION_SALT).loads(
+            cookie, max_age=int(SESSION_IDLE.total_seconds()), return_timestamp=True)
+    except BadSignature:
+        return None
+    if time.time() - signed_at.timestamp() < _REFRESH_AFTER_SECONDS:
+        return None
+    return _serializer(ctx, _SESSION_SALT).dumps(payload)
+
+
+def _session_payload(ctx: Context, cookie: str) -> dict[str, object] | None:
+    try:
+        payload = _serializer(ctx, _SESSION_SALT).loads(
+            cookie, max_age=int(SESSION_IDLE.total_seconds()))
+    except BadSignature:
+        return None
+    if not isinstance(payload, dict) or not isinstance(payload.get("a"), int):
+        return None
+    if time.time() - payload["a"] > ctx.session_hours * 3600:
+        return None
+    return payload
+
+
+def issue_pending(ctx: Context, user_id: int) -> str:
+    """A signed "password checked, second factor due" value for the web login's second step."""
+    return _serializer(ctx, _PENDING_SALT).dumps({"u": user_id, "n": secrets.token_hex(16)})
+
+
+def resolve_pending(ctx: Context, value: str) -> int:
+    """The account a pending value names, within ``PENDING_SECONDS`` of the password."""
+    try:
+        payload = _serializer(ctx, _PENDING_SALT).loads(value, max_age=PENDING_SECONDS)
+    except BadSignature:
+        raise AuthenticationFailed from None
+    user_id = payload.get("u") if isinstance(payload, dict) else None
+    if not isinstance(user_id, int):
+        raise AuthenticationFailed
+    return user_id
 
 
 def _serializer(ctx: Context, salt: str) -> URLSafeTimedSerializer:

@@ -14,6 +14,7 @@ from acuneuro.store._course import (
 from acuneuro.store._database import Database, make_engine
 from acuneuro.store._migrate import current_revision, head_revision, upgrade
 from acuneuro.store._patients import ConditionKind, Encounter, Episode, Patient, PatientIdentity
+from acuneuro.store._security import MfaCredential
 
 __all__ = [
     "AdverseEventRecord",
@@ -25,6 +26,7 @@ __all__ = [
     "Encounter",
     "Episode",
     "MedicationStatementRecord",
+    "MfaCredential",
     "Patient",
     "PatientIdentity",
     "PlanRecord",

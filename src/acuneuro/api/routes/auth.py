@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
@@ -26,9 +26,16 @@ class Token(BaseModel):
 
 @router.post("/token")
 def token(
-    request: Request, ctx: ContextDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
+    request: Request,
+    ctx: ContextDep,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    otp: Annotated[str | None, Form(max_length=64)] = None,
 ) -> Token:
-    """Exchange an email (as ``username``) and password for a bearer token."""
-    actor = authenticate(ctx, form.username, form.password, client_address(request))
+    """Exchange an email (as ``username``), password and, where the account has or needs a
+    second factor, a current TOTP or recovery code (``otp``) for a bearer token.
+
+    Every refusal is the same 401, second factor missing included.
+    """
+    actor = authenticate(ctx, form.username, form.password, client_address(request), otp=otp)
     value, seconds = issue_token(ctx, actor)
     return Token(access_token=value, expires_in=seconds)

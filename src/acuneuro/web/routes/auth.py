@@ -1,4 +1,11 @@
-"""The login page (``/``), logging in and out."""
+"""The login page (``/``), logging in with a second factor, enrolling one, logging out.
+
+A right password for an account that needs a second factor gives no session: it gives a
+signed five-minute "pending" cookie that only the second step (``/login/mfa``) accepts. An
+administrator or researcher without a factor enrols one there (the secret is shown once) and
+receives single-use recovery codes, also shown once. Clinicians may enrol from
+``/account/mfa``.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +14,24 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response, status
 from fastapi.responses import RedirectResponse
 
-from acuneuro.services import AuthenticationFailed
-from acuneuro.services.accounts import authenticate, issue_session
+from acuneuro.services import Actor, AuthenticationFailed, Context
+from acuneuro.services import mfa as mfa_service
+from acuneuro.services.accounts import (
+    PENDING_SECONDS,
+    SecondFactorRequired,
+    actor_of,
+    authenticate,
+    complete_login,
+    issue_pending,
+    issue_session,
+    resolve_pending,
+)
 from acuneuro.web.deps import (
     CSRF_COOKIE,
     SESSION_COOKIE,
     ContextDep,
     LoginRequired,
+    WebActorDep,
     check_csrf,
     client_address,
     render,
@@ -21,9 +39,11 @@ from acuneuro.web.deps import (
     web_actor,
 )
 
-__all__ = ["router"]
+__all__ = ["PENDING_COOKIE", "router"]
 
 router = APIRouter(include_in_schema=False)
+PENDING_COOKIE = "acuneuro_mfa_pending"
+_CODE = Annotated[str, Form(max_length=64)]
 
 
 @router.get("/")
@@ -44,18 +64,95 @@ def login(
     password: Annotated[str, Form(max_length=1024)],
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    """Check the password; on success start a new session and rotate the CSRF token."""
+    """Check the password; start a session, or ask for the second factor."""
     check_csrf(request, csrf)
     try:
         actor = authenticate(ctx, email, password, client_address(request))
+    except SecondFactorRequired as due:
+        response = RedirectResponse("/login/mfa", status.HTTP_303_SEE_OTHER)
+        set_cookie(request, response, PENDING_COOKIE, issue_pending(ctx, due.user_id),
+                   max_age=PENDING_SECONDS)
+        return response
     except AuthenticationFailed:
         return render(request, "login.html", {"error": "Wrong email or password.", "email": email},
                       ctx=ctx, status_code=status.HTTP_401_UNAUTHORIZED)
-    response = RedirectResponse("/patients", status.HTTP_303_SEE_OTHER)
-    set_cookie(request, response, SESSION_COOKIE, issue_session(ctx, actor),
-               max_age=ctx.session_hours * 3600)
-    response.delete_cookie(CSRF_COOKIE, path="/")
-    return response
+    return _start_session(request, ctx, actor, RedirectResponse("/patients", 303))
+
+
+@router.get("/login/mfa")
+def second_factor_page(request: Request, ctx: ContextDep) -> Response:
+    """The code form, or, for an account without a factor, its enrolment (secret shown once)."""
+    user_id = _pending(request, ctx)
+    if user_id is None:
+        return RedirectResponse("/", status.HTTP_303_SEE_OTHER)
+    with ctx.db.read() as session:
+        enrolled = mfa_service.has_second_factor(session, user_id)
+    if enrolled:
+        return render(request, "mfa.html", {"error": None}, ctx=ctx)
+    enrolment = mfa_service.begin_enrolment(ctx, user_id)
+    return render(request, "mfa_enrol.html", {"enrolment": enrolment, "error": None,
+                                              "action": "/login/mfa/enrol"}, ctx=ctx)
+
+
+@router.post("/login/mfa")
+def second_factor(
+    request: Request, ctx: ContextDep, code: _CODE, csrf: Annotated[str, Form()] = ""
+) -> Response:
+    """Check the code (or a recovery code) and start the session."""
+    check_csrf(request, csrf)
+    user_id = _pending(request, ctx)
+    if user_id is None:
+        return RedirectResponse("/", status.HTTP_303_SEE_OTHER)
+    try:
+        actor = complete_login(ctx, user_id, code, client_address(request))
+    except AuthenticationFailed:
+        return render(request, "mfa.html", {"error": "Wrong or already used code."}, ctx=ctx,
+                      status_code=status.HTTP_401_UNAUTHORIZED)
+    return _start_session(request, ctx, actor, RedirectResponse("/patients", 303))
+
+
+@router.post("/login/mfa/enrol")
+def enrol_at_login(
+    request: Request, ctx: ContextDep, code: _CODE, csrf: Annotated[str, Form()] = ""
+) -> Response:
+    """Confirm the new factor with a code; show the recovery codes once; start the session."""
+    check_csrf(request, csrf)
+    user_id = _pending(request, ctx)
+    if user_id is None:
+        return RedirectResponse("/", status.HTTP_303_SEE_OTHER)
+    codes = mfa_service.confirm_enrolment(ctx, user_id, code)
+    if codes is None:
+        return RedirectResponse("/login/mfa", status.HTTP_303_SEE_OTHER)
+    actor = actor_of(ctx, user_id, client_address(request))
+    page = render(request, "mfa_recovery.html", {"codes": codes}, ctx=ctx, actor=actor)
+    return _start_session(request, ctx, actor, page)
+
+
+@router.get("/account/mfa")
+def account_mfa_page(request: Request, ctx: ContextDep, actor: WebActorDep) -> Response:
+    """Enrol a second factor for the logged-in account (optional for clinicians)."""
+    with ctx.db.read() as session:
+        enrolled = actor.user_id is not None and mfa_service.has_second_factor(
+            session, actor.user_id)
+    if enrolled or actor.user_id is None:
+        return render(request, "mfa_enrol.html", {"enrolment": None, "error": None,
+                                                  "action": ""}, ctx=ctx, actor=actor)
+    enrolment = mfa_service.begin_enrolment(ctx, actor.user_id)
+    return render(request, "mfa_enrol.html", {"enrolment": enrolment, "error": None,
+                                              "action": "/account/mfa"}, ctx=ctx, actor=actor)
+
+
+@router.post("/account/mfa")
+def account_mfa(
+    request: Request, ctx: ContextDep, actor: WebActorDep, code: _CODE,
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Confirm the logged-in account's new factor; show its recovery codes once."""
+    check_csrf(request, csrf)
+    codes = mfa_service.confirm_enrolment(ctx, actor.user_id, code) if actor.user_id else None
+    if codes is None:
+        return RedirectResponse("/account/mfa", status.HTTP_303_SEE_OTHER)
+    return render(request, "mfa_recovery.html", {"codes": codes}, ctx=ctx, actor=actor)
 
 
 @router.post("/logout")
@@ -64,4 +161,20 @@ def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
     check_csrf(request, csrf)
     response = RedirectResponse("/", status.HTTP_303_SEE_OTHER)
     response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+def _pending(request: Request, ctx: Context) -> int | None:
+    try:
+        return resolve_pending(ctx, request.cookies.get(PENDING_COOKIE, ""))
+    except AuthenticationFailed:
+        return None
+
+
+def _start_session(request: Request, ctx: Context, actor: Actor, response: Response) -> Response:
+    """A new session (new nonce: no fixation) and a new CSRF token, as after every login."""
+    set_cookie(request, response, SESSION_COOKIE, issue_session(ctx, actor),
+               max_age=ctx.session_hours * 3600)
+    response.delete_cookie(CSRF_COOKIE, path="/")
+    response.delete_cookie(PENDING_COOKIE, path="/")
     return response

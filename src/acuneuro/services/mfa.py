@@ -1,0 +1,118 @@
+"""Second factor: TOTP (RFC 6238, 30 s steps, 6 digits) and single-use recovery codes.
+
+Required for the administrator and researcher roles, available to clinicians (ASVS 5.0 6.3.2
+asks L2 applications for multi-factor authentication). A code is accepted once: the newest
+accepted time step is stored and only a later one passes (ASVS 5.0 6.5.1, 6.5.5). Recovery
+codes are shown once and stored as argon2id hashes, each deleted when used.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+import secrets
+import time
+from dataclasses import dataclass
+
+import pyotp
+from sqlalchemy.orm import Session
+
+from acuneuro.services._context import Context
+from acuneuro.services._passwords import hash_password, verify
+from acuneuro.services.audit import Action, record
+from acuneuro.store import MfaCredential, Role, User, utcnow
+
+__all__ = [
+    "MFA_REQUIRED",
+    "Enrolment",
+    "begin_enrolment",
+    "check_second_factor",
+    "confirm_enrolment",
+    "has_second_factor",
+]
+
+MFA_REQUIRED = frozenset({Role.ADMIN, Role.RESEARCHER})
+_ISSUER = "acuneuro"
+_STEP = 30
+# One step either side absorbs clock drift between the phone and the server (RFC 6238 5.2).
+_DRIFT = 1
+_RECOVERY_CODES = 10
+_TOTP = re.compile(r"^\d{6}$")
+_RECOVERY_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+@dataclass(frozen=True, slots=True)
+class Enrolment:
+    """A new secret, to show once (as text and as an ``otpauth://`` URI for a QR code)."""
+
+    secret: str
+    uri: str
+
+
+def has_second_factor(session: Session, user_id: int) -> bool:
+    """True when the account has a confirmed second factor."""
+    found = session.get(MfaCredential, user_id)
+    return found is not None and found.confirmed_at is not None
+
+
+def begin_enrolment(ctx: Context, user_id: int) -> Enrolment:
+    """A fresh secret for an account without a confirmed factor (replacing an unconfirmed one)."""
+    secret = pyotp.random_base32(32)
+    with ctx.db.write() as session:
+        user = session.get(User, user_id)
+        if user is None:
+            raise LookupError("no such account")
+        found = session.get(MfaCredential, user_id)
+        if found is not None and found.confirmed_at is not None:
+            raise ValueError("this account already has a second factor")
+        if found is None:
+            session.add(MfaCredential(user_id=user_id, secret=secret, recovery_hashes=[]))
+        else:
+            found.secret, found.last_step = secret, None
+        email = user.email
+    uri = pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=_ISSUER)
+    return Enrolment(secret, uri)
+
+
+def confirm_enrolment(ctx: Context, user_id: int, code: str) -> list[str] | None:
+    """Confirm the pending secret with a current code; answer the recovery codes (once)."""
+    codes = ["-".join("".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(5))
+                      for _ in range(2)) for _ in range(_RECOVERY_CODES)]
+    with ctx.db.write() as session:
+        found = session.get(MfaCredential, user_id)
+        if found is None or found.confirmed_at is not None or not _take_totp(found, code):
+            return None
+        found.confirmed_at = utcnow()
+        found.recovery_hashes = [hash_password(c) for c in codes]
+        user = session.get(User, user_id)
+        record(session, ctx.audit_key, actor=None, actor_label=user.email if user else None,
+               action=Action.ADMIN, resource="mfa-enrolment")
+    return codes
+
+
+def check_second_factor(session: Session, user_id: int, code: str) -> bool:
+    """Accept a current, unused TOTP code or an unused recovery code (consumed either way)."""
+    found = session.get(MfaCredential, user_id)
+    if found is None or found.confirmed_at is None:
+        return False
+    code = code.strip().replace(" ", "")
+    if _TOTP.match(code):
+        return _take_totp(found, code)
+    candidate = code.upper()
+    for stored in list(found.recovery_hashes):
+        if verify(stored, candidate)[0]:
+            found.recovery_hashes = [h for h in found.recovery_hashes if h != stored]
+            return True
+    return False
+
+
+def _take_totp(found: MfaCredential, code: str, now: float | None = None) -> bool:
+    totp = pyotp.TOTP(found.secret)
+    current = int((time.time() if now is None else now) // _STEP)
+    for step in range(current - _DRIFT, current + _DRIFT + 1):
+        if found.last_step is not None and step <= found.last_step:
+            continue
+        if hmac.compare_digest(totp.at(step * _STEP), code):
+            found.last_step = step
+            return True
+    return False

@@ -1,0 +1,31 @@
+"""Second factors of staff accounts: a TOTP secret and hashed single-use recovery codes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from acuneuro.store._base import Base, UTCDateTime, utcnow
+
+__all__ = ["MfaCredential"]
+
+
+class MfaCredential(Base):
+    """One account's TOTP (RFC 6238) enrolment; usable once ``confirmed_at`` is set.
+
+    ``last_step`` is the newest 30-second time step already accepted, so a code cannot be
+    replayed within its window (ASVS 5.0 6.5.1); ``recovery_hashes`` are argon2id hashes of
+    the unused recovery codes, each removed when used.
+    """
+
+    __tablename__ = "mfa_credentials"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    # Base32 RFC 6238 secret. The database is the trust boundary here, as for password hashes.
+    secret: Mapped[str] = mapped_column(String(64))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_step: Mapped[int | None] = mapped_column()
+    recovery_hashes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
