@@ -1,0 +1,42 @@
+"""End to end in headless Chromium: a clinician records a session and sees the chart update."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from acuneuro.services import sessions
+
+from ..services._course import START, accepted_patient, session
+
+pytestmark = pytest.mark.browser
+
+
+def test_recording_a_session_adds_a_marker_to_the_chart(
+    logged_in_page: Any, live_server: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    alice = live_server.accounts["alice"].actor
+    pid = accepted_patient(live_server.ctx, alice)
+    sessions.record_session(live_server.ctx, alice, pid, session(START))  # the chart exists
+    page = logged_in_page
+    page.goto(f"{live_server.url}/patients/{pid}")
+    markers = page.locator("#section-course-outcomes svg line.session-marker")
+    expect(markers).to_have_count(1)
+    expect(page.locator("#adherence")).to_contain_text("1 attended")
+
+    page.locator("#section-course").get_by_role("link", name="Record session").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Record session")
+    expect(page.get_by_label("EX-LE10 (both)")).to_be_checked()
+    expect(page.locator("#screen-title")).to_contain_text("go")
+    page.get_by_label("Date", exact=True).fill(date.today().isoformat())
+    page.get_by_label("Qualification").fill("Physician acupuncturist")
+    page.get_by_role("button", name="Record session").click()
+
+    page.wait_for_url(f"{live_server.url}/patients/{pid}#section-course")
+    expect(page.locator("#adherence")).to_contain_text("2 attended")
+    expect(markers).to_have_count(2)
+    expect(page.get_by_role("img", name="Scores over the course, sessions marked")).to_be_visible()
