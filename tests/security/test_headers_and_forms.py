@@ -45,6 +45,8 @@ def test_every_get_route_answers_with_the_security_headers(
             absent = [h for h, v in SECURITY_HEADERS.items() if answer.headers.get(h) != v]
             if absent:
                 missing.append(f"{path} as {who.name} ({answer.status_code}): {absent}")
+            if method != "MOUNT" and answer.headers.get("cache-control") != "no-store":
+                missing.append(f"{path} as {who.name}: cacheable")
             if "strict-transport-security" in answer.headers:
                 missing.append(f"{path}: HSTS on localhost")
     assert missing == []

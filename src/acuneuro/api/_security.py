@@ -2,7 +2,7 @@
 
 A strict Content Security Policy with no inline script (scripts only from our own origin, no
 plugins, no <base> rewriting, no framing, forms post only to us), no MIME sniffing, no
-framing, no referrer, and HSTS whenever the request did not come to a loopback name (browsers
+framing, no referrer, no caching of anything but static files, and HSTS whenever the request did not come to a loopback name (browsers
 have no TLS for 127.0.0.1; behind TLS everything else must stay on it). OWASP Secure Headers
 Project; ASVS 5.0 V3.4.
 """
@@ -40,6 +40,8 @@ class SecurityHeaders:
         if host.startswith("[") and "]" in host:
             host = host[: host.index("]") + 1]
         local = host in _LOCAL_HOSTS
+        # Pages and API answers may hold health data: no browser or proxy keeps a copy.
+        private = not str(scope.get("path", "")).startswith("/static/")
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -48,6 +50,8 @@ class SecurityHeaders:
                     headers[name] = value
                 if not local:
                     headers["Strict-Transport-Security"] = _HSTS
+                if private:
+                    headers["Cache-Control"] = "no-store"
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
