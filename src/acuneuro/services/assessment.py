@@ -32,11 +32,11 @@ from acuneuro.clinical.scoring import ScoreResult, UnknownInstrumentError, get_i
 from acuneuro.services._actor import Actor
 from acuneuro.services._context import Context
 from acuneuro.services._errors import NotFound, PermissionDenied, ServiceError
+from acuneuro.services._policy import UseCase, allowed
 from acuneuro.services.audit import Action, Outcome, record, record_alone
-from acuneuro.store import Episode, Patient, Role, ScoreRecord
+from acuneuro.store import Episode, Patient, ScoreRecord
 
 __all__ = [
-    "ASSESSMENT_ROLES",
     "FHIR_KEY",
     "NotStorable",
     "ScoreIn",
@@ -48,7 +48,6 @@ __all__ = [
     "storable",
 ]
 
-ASSESSMENT_ROLES = frozenset({Role.CLINICIAN, Role.ADMIN})
 # Item ids match ``[a-z0-9_]+`` (knowledge/_instruments.py), so this key never meets one.
 FHIR_KEY = "fhir:QuestionnaireResponse"
 _RESOURCE = "score"
@@ -233,7 +232,8 @@ def _open_episode(session: Session, patient: Patient) -> int | None:
 def _require_role(
     ctx: Context, actor: Actor, action: Action, pseudo_id: str | None = None
 ) -> None:
-    if actor.role not in ASSESSMENT_ROLES:
+    use_case = UseCase.SCORE_WRITE if action is Action.CREATE else UseCase.SCORE_READ
+    if not allowed(actor.role, use_case):
         record_alone(ctx, actor=actor, action=action, resource=_RESOURCE,
                      outcome=Outcome.DENIED, patient=pseudo_id[:32] if pseudo_id else None)
         raise PermissionDenied(f"the {actor.role.value} role has no access to patient scores")
