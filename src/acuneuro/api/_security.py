@@ -2,9 +2,9 @@
 
 A strict Content Security Policy with no inline script (scripts only from our own origin, no
 plugins, no <base> rewriting, no framing, forms post only to us), no MIME sniffing, no
-framing, no referrer, no caching of anything but static files, and HSTS whenever the request did not come to a loopback name (browsers
-have no TLS for 127.0.0.1; behind TLS everything else must stay on it). OWASP Secure Headers
-Project; ASVS 5.0 V3.4.
+framing, no referrer, no caching of anything but static files, and HSTS whenever the request
+did not come to a loopback name (browsers have no TLS for 127.0.0.1; behind TLS everything
+else must stay on it). OWASP Secure Headers Project; ASVS 5.0 V3.4.
 """
 
 from __future__ import annotations
