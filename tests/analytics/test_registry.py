@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ from acuneuro.analytics.registry import (
     RegistryError,
     generate_registry,
 )
+from acuneuro.clinical.scoring import score
 from acuneuro.store import Base, make_engine, upgrade
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -195,3 +197,11 @@ def test_it_copies_into_postgresql_and_moves_the_sequences_past_its_rows() -> No
         engine.dispose()
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_scores_are_stored_as_the_scoring_service_stores_them(registry: Path) -> None:
+    rows = read(registry, "score_records").slice(0, 200).to_pylist()
+    for row in rows:
+        result = score("nrs", json.loads(row["answers_json"]))
+        assert (result.total, result.version) == (row["total"], row["instrument_version"])
+        assert json.loads(row["subscales_json"]) == dict(result.subscales)

@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 import numpy as np
 import pyarrow as pa
 
+from acuneuro.clinical.scoring import get_instrument
+
 __all__ = ["CHUNK_PATIENTS", "TABLE_ORDER", "ChunkIds", "generate_chunk"]
 
 # Patients per chunk; part of the registry's definition (changing it changes the draws).
@@ -48,7 +50,9 @@ _ADJUVANTS = np.array(["pregabalin", "gabapentin", "duloxetine", "amitriptyline"
 _ADJUVANT_DOSE = np.array([[150, 600], [900, 3600], [60, 120], [25, 75]])
 _AE_KINDS = np.array(["haematoma", "bleeding", "pain_at_site", "fainting", "other"])
 _AE_KIND_P = [0.4, 0.3, 0.2, 0.05, 0.05]
-_NRS_JSON = np.array([json.dumps({"nrs": v}) for v in range(11)], dtype=object)
+# Stored as the scoring service stores an NRS entry: the item answers and the instrument version.
+_NRS_JSON = np.array([json.dumps({"pain": v}) for v in range(11)], dtype=object)
+_NRS_VERSION = get_instrument("nrs").version
 
 
 @dataclass
@@ -299,7 +303,7 @@ def _scores(
             "episode_id": pa.array(episode[who]),
             "session_id": pa.array(sess, mask=sess == 0),
             "instrument_id": _const("nrs", n, pa.string()),
-            "instrument_version": _const("1", n, pa.string()),
+            "instrument_version": _const(_NRS_VERSION, n, pa.string()),
             "taken_on": _dates(day),
             "answers_json": pa.array(_NRS_JSON[val], type=pa.string()),
             "total": pa.array(val.astype(np.float64)),
