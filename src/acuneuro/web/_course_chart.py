@@ -42,10 +42,10 @@ def _frame(title: str, top: float, first: date, last: date, unit: str) -> list[s
         parts.append(f'<line x1="{_L}" x2="{_W - _R}" y1="{y:.1f}" y2="{y:.1f}" stroke="#eee"/>')
         parts.append(f'<text x="{_L - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">'
                      f"{value:g}</text>")
-    parts.append(f'<text x="12" y="{_T + 10}" font-size="11">{escape(unit)}</text>')
-    for day in (first, last):
+    parts.append(f'<text x="{_L + 4}" y="{_T + 12}" font-size="11">{escape(unit)}</text>')
+    for day, anchor in ((first, "start"), (last, "end")):
         parts.append(f'<text x="{_x(day, first, last):.1f}" y="{_H - _B + 16}" font-size="11" '
-                     f'text-anchor="middle">{day.isoformat()}</text>')
+                     f'text-anchor="{anchor}">{day.isoformat()}</text>')
     return parts
 
 
