@@ -130,7 +130,8 @@ def add_demo_course(session: Session, rng: random.Random, patient: Patient, age:
             (-1, 0, 0, 1))))}, start - timedelta(days=back))
     response = rng.uniform(0.15, 0.6)  # the fraction of pain this synthetic patient loses
     points = _points(plan)
-    cautions = sorted(f.rule for f in screen(case, [p.code for p in points]).cautions)
+    todays = screen(case, [p.code for p in points])  # unchanged facts: the plan's screen
+    cautions = sorted(f.rule for f in todays.cautions)
     session_visits = [v for v in visits if v.kind == "session" and v.due_on < today]
     for v in session_visits:
         progress = v.number / max(len([x for x in visits if x.kind == "session"]), 1)
@@ -147,7 +148,9 @@ def add_demo_course(session: Session, rng: random.Random, patient: Patient, age:
             clinic_id=patient.clinic_id, patient_id=patient.id, plan_id=row.id,
             occurred_on=v.due_on, attendance=record.attendance,
             record_json=record.model_dump(mode="json"),
-            acknowledged_rules=cautions if record.attendance == "attended" else []))
+            acknowledged_rules=cautions if record.attendance == "attended" else [],
+            screen_json=todays.model_dump(mode="json") if record.attendance == "attended"
+            else None))
     session.flush()
     all_sessions = [v for v in visits if v.kind == "session"]
     if session_visits and len(session_visits) == len(all_sessions):
