@@ -8,11 +8,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from fastapi import HTTPException
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from acuneuro.api.routes.evidence import meta_json
 from acuneuro.cli import app as cli_app
-from acuneuro.evidence.meta import meta_analysis
+from acuneuro.evidence.meta import METHODS, meta_analysis
+from acuneuro.evidence.tabular import LAYOUTS
 from acuneuro.knowledge._bibliography import bibliography
 from acuneuro.knowledge._evidence import (
     EVIDENCE_CONDITIONS,
@@ -177,3 +182,31 @@ def test_bad_options_and_too_few_studies_are_422(api_as: Clients) -> None:
 def test_a_table_over_a_megabyte_is_refused(api_as: Clients) -> None:
     big = ARMS_CSV + ("x,1,1,1,1,1,1\n" * 80_000)
     assert api_as("alice").post("/api/v1/meta", content=big).status_code == 413
+
+
+_CELL = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.integers(-5, 500).map(str),
+    st.text(max_size=4),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    layout=st.sampled_from(list(LAYOUTS.values())),
+    rows=st.lists(st.lists(_CELL, min_size=7, max_size=7), max_size=6),
+    measure=st.sampled_from([None, "MD", "SMD", "RR", "OR", "RD", "GEN", "bogus"]),
+    method=st.sampled_from([None, *METHODS, "xx"]),
+)
+def test_any_table_answers_finite_json_or_a_422_naming_the_body_or_option(
+    layout: tuple[str, ...], rows: list[list[str]], measure: str | None, method: str | None
+) -> None:
+    cells = [row[: len(layout)] for row in rows]
+    try:
+        out = meta_json(list(layout), cells, measure, method, None)
+    except HTTPException as exc:
+        assert exc.status_code == 422
+        assert isinstance(exc.detail, list) and exc.detail[0]["loc"][0] in ("body", "query")
+        return
+    json.dumps(out, allow_nan=False)  # raises on NaN or infinity
+    assert out["k"] == len(out["studies"]) >= 2

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
@@ -24,12 +25,26 @@ from acuneuro.evidence.pages import condition_document, conditions, forest_figur
 from acuneuro.evidence.tabular import TableError, read_table
 from acuneuro.knowledge._evidence import EVIDENCE_CONDITIONS
 
-__all__ = ["MAX_TABLE_BYTES", "router"]
+__all__ = ["MAX_TABLE_BYTES", "meta_json", "router"]
 
 router = APIRouter(tags=["evidence"])
 
 MAX_TABLE_BYTES = 1_000_000
 _MEASURES = ("MD", "SMD", "RR", "OR", "RD", "GEN")
+_OPTIONS = {k: {"type": "string"} for k in ("measure", "method", "test")}
+_META_BODY = {"requestBody": {"required": True, "content": {
+    "text/csv": {"schema": {"type": "string"}},
+    "application/json": {"schema": {
+        "type": "object", "required": ["rows"],
+        "properties": {"rows": {"type": "array", "items": {"type": "object"}}, **_OPTIONS}}},
+    "multipart/form-data": {"schema": {
+        "type": "object", "required": ["file"],
+        "properties": {"file": {"type": "string", "format": "binary"}, **_OPTIONS}}},
+}}}
+
+
+def _image(media_type: str) -> dict[int | str, dict[str, Any]]:
+    return {200: {"content": {media_type: {"schema": {"type": "string", "format": "binary"}}}}}
 
 
 def _invalid(where: list[str | int], msg: str) -> HTTPException:
@@ -92,7 +107,7 @@ async def _table(request: Request) -> tuple[list[str], list[list[str]], dict[str
     return header, rows, options
 
 
-@router.post("/meta")
+@router.post("/meta", openapi_extra=_META_BODY)
 async def meta(
     request: Request,
     actor: ActorDep,
@@ -107,9 +122,31 @@ async def meta(
     multipart bodies, from the body.
     """
     header, rows, options = await _table(request)
-    measure_u = _option(measure or options.get("measure"), "measure", _MEASURES)
-    method_u = _option(method or options.get("method"), "method", METHODS) or "REML"
-    test_u = _option(test or options.get("test"), "test", TESTS) or "z"
+    return meta_json(header, rows, measure or options.get("measure"),
+                     method or options.get("method"), test or options.get("test"))
+
+
+def _finite(value: Any) -> Any:
+    # JSON has no NaN or infinity: an undefined statistic (e.g. Q's p with k = 1) is null.
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def meta_json(
+    header: list[str], rows: list[list[str]], measure: Any, method: Any, test: Any
+) -> dict[str, Any]:
+    """The ``acuneuro meta`` JSON for a study table; ``HTTPException(422)`` naming what is wrong.
+
+    Non-finite numbers are ``null`` (the CLI prints them as NaN).
+    """
+    measure_u = _option(measure, "measure", _MEASURES)
+    method_u = _option(method, "method", METHODS) or "REML"
+    test_u = _option(test, "test", TESTS) or "z"
     try:
         table = read_table(header, rows, measure_u)
     except TableError as exc:
@@ -119,17 +156,20 @@ async def meta(
     try:
         res = meta_analysis(table.yi, table.vi, method=method_u, test=test_u,
                             measure=table.measure, labels=table.labels)
-    except ValueError as exc:
-        raise _invalid(["body"], str(exc)) from None
-    out: dict[str, Any] = res.summary()
+        out: dict[str, Any] = res.summary()
+        if res.k >= 3:
+            egger = egger_test(res.yi, res.vi, method=method_u, test=test_u)
+            out["egger"] = {"stat": egger.stat, "p": egger.p,
+                            "underpowered": egger.underpowered}
+    except (ValueError, ArithmeticError) as exc:
+        raise _invalid(["body"], f"the studies cannot be pooled: {exc}") from None
     out["studies"] = [
         {"study": s, "yi": y, "vi": v, "weight": w}
         for s, y, v, w in zip(res.labels, res.yi, res.vi, res.weights, strict=True)
     ]
-    if res.k >= 3:
-        egger = egger_test(res.yi, res.vi, method=method_u, test=test_u)
-        out["egger"] = {"stat": egger.stat, "p": egger.p, "underpowered": egger.underpowered}
-    return out
+    if "egger" in out:
+        out["egger"] = out.pop("egger")  # after "studies", the CLI's key order
+    return dict(_finite(out))
 
 
 def _known(condition: str) -> str:
@@ -153,14 +193,16 @@ def evidence(actor: ActorDep, condition: str) -> dict[str, Any]:
     return condition_document(_known(condition))
 
 
-@router.get("/evidence/{condition}/forest.svg", response_class=Response)
+@router.get("/evidence/{condition}/forest.svg", response_class=Response,
+            responses=_image("image/svg+xml"))
 def forest_svg(actor: ActorDep, condition: str) -> Response:
     """The pain forest plot as SVG."""
     figure = forest_figure(_known(condition), "svg")
     return Response(figure, media_type="image/svg+xml")
 
 
-@router.get("/evidence/{condition}/forest.png", response_class=Response)
+@router.get("/evidence/{condition}/forest.png", response_class=Response,
+            responses=_image("image/png"))
 def forest_png(actor: ActorDep, condition: str) -> Response:
     """The pain forest plot as PNG (150 dpi)."""
     figure = forest_figure(_known(condition), "png")

@@ -1,0 +1,92 @@
+"""The evidence documents the pages, the API and the PDF report share."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from acuneuro.evidence.library import trials_for_protocol
+from acuneuro.evidence.meta import meta_analysis
+from acuneuro.evidence.pages import (
+    MIN_TRIALS,
+    condition_document,
+    conditions,
+    evidence_links,
+    patient_information,
+    plain_reading,
+    responder_figure,
+)
+from acuneuro.knowledge._bibliography import bibliography
+from acuneuro.knowledge._evidence import EVIDENCE_CONDITIONS, patient_info, trials
+from acuneuro.knowledge._protocols import protocols
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    yi=st.lists(st.floats(-5, 5, allow_nan=False), min_size=2, max_size=8),
+    se=st.floats(0.05, 2.0),
+)
+def test_the_reading_follows_the_numbers(yi: list[float], se: float) -> None:
+    res = meta_analysis(yi, [se**2 * (1 + i % 3) for i in range(len(yi))], method="REML")
+    text = " ".join(plain_reading(res))
+    assert (" lower with acupuncture" in text) == (res.estimate < 0)
+    assert f"{abs(res.estimate):.2f} points" in text
+    lo, hi = res.ci
+    assert ("includes no difference" in text) == (lo <= 0 <= hi)
+    band = ("might not be important" if res.I2 < 40 else "moderate" if res.I2 < 60
+            else "substantial" if res.I2 < 75 else "considerable")  # Cochrane 10.10.2
+    assert band in text
+    assert ("very imprecise" in text) == (res.k < 5)
+
+
+def test_conditions_count_listed_and_plotted_trials() -> None:
+    for row in conditions():
+        listed = [t for t in trials() if t.condition == row["condition"]]
+        assert row["trials"] == len(listed)
+        assert row["plotted"] == sum(t.poolable for t in listed)
+
+
+def test_the_document_warns_exactly_when_fewer_than_three_trials_are_plotted() -> None:
+    for condition in EVIDENCE_CONDITIONS:
+        doc = condition_document(condition)
+        assert (doc["plotted_note"] is None) == (len(doc["plotted"]) >= MIN_TRIALS)
+        assert all(t["in_pain_plot"] == (t["id"] in doc["plotted"]) for t in doc["trials"])
+        for t in doc["trials"]:
+            assert (t["excluded_because"] is None) == t["in_pain_plot"]
+
+
+def test_protocol_links_point_at_the_rows_of_their_trials() -> None:
+    for protocol_id in protocols():
+        links = evidence_links(protocol_id)
+        assert [link["id"] for link in links] == [t.id for t in trials_for_protocol(protocol_id)]
+        for link in links:
+            assert link["href"] == f"/evidence/{link['condition']}#trial-{link['id']}"
+            assert link["sources"]
+
+
+def test_responders_are_drawn_only_where_a_trial_reports_them() -> None:
+    for condition in EVIDENCE_CONDITIONS:
+        counted = [t.id for t in trials() if t.condition == condition
+                   and t.data is not None and t.data.kind == "events"]
+        figure = responder_figure(condition)
+        if not counted:
+            assert figure is None
+            continue
+        assert isinstance(figure, str)
+        assert sorted(re.findall(r"([a-z]+[0-9]{4}) \(", figure)) == sorted(counted)
+
+
+def test_patient_information_is_structured_with_resolved_citations() -> None:
+    known = bibliography()
+    for condition in EVIDENCE_CONDITIONS:
+        info = patient_information(condition)
+        source = patient_info(condition)
+        assert info["title"] == source.title
+        assert [s["id"] for s in info["sections"]] == [s.id for s in source.sections]
+        assert [a["question"] for a in info["faq"]] == [a.question for a in source.faq]
+        for part in (*info["sections"], *info["faq"], *info["corrections"]):
+            assert part["sources"]
+            for cited in part["sources"]:
+                assert cited["citation"] == known[cited["id"]].citation
