@@ -14,6 +14,7 @@ from acuneuro.evidence.pages import (
     condition_document,
     conditions,
     evidence_links,
+    evidence_statements,
     patient_information,
     plain_reading,
     responder_figure,
@@ -90,3 +91,13 @@ def test_patient_information_is_structured_with_resolved_citations() -> None:
             assert part["sources"]
             for cited in part["sources"]:
                 assert cited["citation"] == known[cited["id"]].citation
+
+
+def test_report_statements_are_cited_and_carry_the_nccn_correction() -> None:
+    for condition in EVIDENCE_CONDITIONS:
+        items = evidence_statements(condition)
+        doc = condition_document(condition)
+        assert len(items) == 1 + len(doc["plotted"]) + len(doc["guidelines"])
+        assert all(item["statement"] and item["citation"] for item in items)
+    cipn = " ".join(item["statement"] for item in evidence_statements("cipn"))
+    assert "Category 2A" in cipn and "LOWER-LEVEL" in cipn and "Correction:" in cipn

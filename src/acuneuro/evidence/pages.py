@@ -45,6 +45,7 @@ __all__ = [
     "condition_document",
     "conditions",
     "evidence_links",
+    "evidence_statements",
     "forest_figure",
     "patient_information",
     "plain_reading",
@@ -284,3 +285,35 @@ def patient_information(condition: str) -> dict[str, Any]:
         "corrections": [{**c.model_dump(exclude={"sources"}), "sources": sources_of(c.sources)}
                         for c in info.corrections],
     }
+
+
+def evidence_statements(condition: str) -> list[dict[str, str]]:
+    """Short cited statements for a report: pooled reading, plotted trials, guideline grades.
+
+    Each item is ``{"statement", "citation"}`` (the shape of ``reports.EvidenceItem``); the
+    first source of a trial or guideline is its citation.
+    """
+    doc = condition_document(condition)
+    plotted = [t for t in doc["trials"] if t["in_pain_plot"]]
+    out: list[dict[str, str]] = []
+    if doc["pooled"] is not None:
+        cited = "; ".join(t["sources"][0]["citation"] for t in plotted)
+        out.append({"statement": " ".join(doc["pooled"]["reading"][:2]),
+                    "citation": f"Pooled by acuneuro (REML, Knapp-Hartung) from: {cited}"})
+    elif doc["plotted_note"]:
+        out.append({"statement": doc["plotted_note"],
+                    "citation": "acuneuro evidence library"})
+    for t in plotted:
+        lo, hi = t["effect"]["ci"]
+        out.append({
+            "statement": (f"{t['design']} (vs {t['comparator'].replace('_', ' ')}, n = "
+                          f"{t['n_randomised']}): pain difference {t['effect']['estimate']:.2f} "
+                          f"(95% CI {lo:.2f} to {hi:.2f}) on a 0-10 scale."),
+            "citation": t["sources"][0]["citation"],
+        })
+    for g in doc["guidelines"]:
+        text = f"{g['body']}: {g['statement']} Grade: {g['grade']} ({g['meaning']})"
+        if g["correction"]:
+            text += f" Correction: {g['correction']}"
+        out.append({"statement": text, "citation": g["sources"][0]["citation"]})
+    return out
