@@ -114,7 +114,8 @@ def test_a_dn4_posted_without_javascript_shows_score_cutoff_and_interpretation(
     assert all(text in section for text in ("2026-11-20", DN4.name, DN4.version, "positive"))
     with ctx.db.read() as session:
         actions = [e.action for e in session.scalars(
-            sa.select(AuditEvent).where(AuditEvent.resource == "score"))]
+            sa.select(AuditEvent).where(AuditEvent.resource == "score")
+            .order_by(AuditEvent.id))]
     assert actions[:3] == ["create", "read", "list"]
 
 
