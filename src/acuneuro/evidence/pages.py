@@ -307,8 +307,9 @@ def evidence_statements(condition: str) -> list[dict[str, str]]:
         lo, hi = t["effect"]["ci"]
         out.append({
             "statement": (f"{t['design']} (vs {t['comparator'].replace('_', ' ')}, n = "
-                          f"{t['n_randomised']}): pain difference {t['effect']['estimate']:.2f} "
-                          f"(95% CI {lo:.2f} to {hi:.2f}) on a 0-10 scale."),
+                          f"{t['n_randomised']}): {t['outcome']['name']}, difference "
+                          f"{t['effect']['estimate']:.2f} (95% CI {lo:.2f} to {hi:.2f}) "
+                          "on a 0-10 scale."),
             "citation": t["sources"][0]["citation"],
         })
     for g in doc["guidelines"]:
