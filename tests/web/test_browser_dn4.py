@@ -1,4 +1,4 @@
-"""End to end in headless Chromium: a clinician fills a DN4 and sees score and interpretation."""
+"""End to end in headless Chromium: a DN4 filled by a clinician, an NRS on the patient tablet."""
 
 from __future__ import annotations
 
@@ -51,3 +51,32 @@ def test_a_clinician_fills_a_dn4_and_sees_the_score_and_interpretation(
     expect(row).to_contain_text(DN4.name)
     expect(row).to_contain_text(DN4.version)
     expect(row).to_contain_text("positive")
+
+
+def test_the_patient_tablet_mode_shows_no_patient_data_and_ends_with_thanks(
+    logged_in_page: Any, live_server: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    patient = create_patient(
+        live_server.ctx, live_server.accounts["alice"].actor,
+        PatientCreate.model_validate({"given_name": "Tomas", "family_name": "Tabletov",
+                                      "date_of_birth": "1949-07-01"}))
+    page = logged_in_page
+    page.goto(f"{live_server.url}/patients/{patient.id}/assessments/new")
+    page.get_by_label("Instrument").select_option("nrs")
+    page.get_by_label("Patient, on a tablet").check()
+    page.get_by_role("button", name="Open form").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(get_instrument("nrs").name)
+    body = page.locator("body")
+    for private in ("Tabletov", "Tomas", "1949", patient.id, "alice@example.org"):
+        expect(body).not_to_contain_text(private)
+    expect(page.get_by_role("navigation")).to_have_count(0)
+    field = page.get_by_label(get_instrument("nrs").items[0].text, exact=False)
+    assert field.bounding_box()["height"] >= 40  # large target for a patient's finger
+    field.fill("6")
+    page.get_by_role("button", name="Send my answers").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Thank you")
+    expect(body).not_to_contain_text("Tabletov")
+    page.get_by_role("link", name="Clinician: show the result").click()
+    expect(page.locator("#score-total")).to_have_text("6")
