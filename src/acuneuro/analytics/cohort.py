@@ -51,6 +51,7 @@ from scipy import stats
 
 from acuneuro.analytics._cohort_sql import COHORT_SQL
 from acuneuro.analytics._duck import Source, SourceError, connect, export_parquet, source_for
+from acuneuro.knowledge.course import drug_knowledge, outcome_knowledge
 
 __all__ = [
     "COHORT_SQL",
@@ -59,6 +60,7 @@ __all__ = [
     "SourceError",
     "cohort_report",
     "export_parquet",
+    "knowledge_query",
     "prepare",
     "rows_to_csv",
     "rows_to_json",
@@ -78,6 +80,8 @@ class CohortQuery:
     instrument: str = "nrs"
     responder_thresholds: tuple[float, float] = (30.0, 50.0)
     confidence: float = 0.95
+    # Version of the MME table the factors came from (e.g. "CDC 2022"), shown with the figures.
+    mme_version: str | None = None
 
     def parameters(self) -> dict[str, Any]:
         """The named parameters of :data:`COHORT_SQL`."""
@@ -90,6 +94,26 @@ class CohortQuery:
             "r50": float(r50),
             "z": float(stats.norm.ppf(0.5 + self.confidence / 2)),
         }
+
+
+def knowledge_query(
+    *, condition: str | None = None, since: date | None = None, instrument: str = "nrs"
+) -> CohortQuery:
+    """The query with its facts from ``knowledge/``: the MME factors and units of the versioned
+    table in ``drugs.yaml`` (CDC 2022: Dowell D et al., MMWR Recomm Rep 2022;71(3):1-95) and the
+    IMMPACT responder cut-offs of ``outcomes.yaml`` (Dworkin RH et al., J Pain 2008;9:105-121).
+    """
+    table = drug_knowledge().mme
+    cut = {r.id: r.min_percent for r in outcome_knowledge().immpact_pain.responders}
+    return CohortQuery(
+        mme_factors={f.drug: f.factor for f in table.factors},
+        mme_units={f.drug: f.unit for f in table.factors},
+        condition=condition,
+        since=since,
+        instrument=instrument,
+        responder_thresholds=(float(cut["responder_30"]), float(cut["responder_50"])),
+        mme_version=table.version,
+    )
 
 
 def _t_quantile(p: float, df: int) -> float:

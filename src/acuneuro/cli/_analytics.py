@@ -14,10 +14,10 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from acuneuro.analytics.cohort import (
-    CohortQuery,
     SourceError,
     cohort_report,
     export_parquet,
+    knowledge_query,
     rows_to_csv,
     rows_to_json,
     source_for,
@@ -64,22 +64,6 @@ def _current_schema(url: str) -> Engine:
 
     Base.metadata.create_all(engine, checkfirst=True)
     return engine
-
-
-def _mme_table() -> tuple[dict[str, float], dict[str, str]]:
-    """MME factor and dose unit per drug from the knowledge file (CDC 2022)."""
-    from acuneuro.knowledge._course import drug_knowledge
-
-    factors = drug_knowledge().mme.factors
-    return {f.drug: f.factor for f in factors}, {f.drug: f.unit for f in factors}
-
-
-def _responder_thresholds() -> tuple[float, float]:
-    """The IMMPACT responder cut-offs (30% and 50% reduction) from the knowledge file."""
-    from acuneuro.knowledge._course import outcome_knowledge
-
-    cut = {r.id: r.min_percent for r in outcome_knowledge().immpact_pain.responders}
-    return float(cut["responder_30"]), float(cut["responder_50"])
 
 
 @analytics.command("generate")
@@ -163,14 +147,10 @@ def cohort(
             fail(f"since: not an ISO date (YYYY-MM-DD): {since!r}")
     try:
         source = source_for(db_url=None if parquet else _database_url(db), parquet=parquet)
-        factors, units = _mme_table()
-        query = CohortQuery(
-            mme_factors=factors,
-            mme_units=units,
+        query = knowledge_query(
             condition=condition.value if condition else None,
             since=since_day,
             instrument=instrument,
-            responder_thresholds=_responder_thresholds(),
         )
         report = cohort_report(source, query)
     except SourceError as exc:
