@@ -15,6 +15,8 @@ from types import ModuleType
 
 BENCHMARKS: list[str] = [
     "meta",  # evidence engine vs R metafor (bench/meta.py)
+    "analytics",  # cohort report vs hand DuckDB query vs pandas (bench/analytics.py)
+    "api",  # clinician read endpoints vs a minimal endpoint, growth with size (bench/api.py)
 ]
 
 

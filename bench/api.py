@@ -1,13 +1,16 @@
 """Benchmark: the clinician's read endpoints under concurrent load, against a minimal endpoint.
 
-For each registry size (quick: 10,000 and 100,000 patients) a synthetic registry is generated
+For each registry size (quick: 2,000 and 10,000 patients; full: 10,000, 100,000 and 1,000,000)
+a synthetic registry is generated
 into a fresh SQLite store, a clinician of the largest clinic is added, and the real application
 (``acuneuro.api.create_app``) is served by uvicorn in a subprocess on 127.0.0.1. In the same
 run a minimal FastAPI endpoint (``/ping``, no database) is served by the same uvicorn, one
 worker, the same way: it is the ceiling of the framework and server on this machine. Each
 endpoint gets a bounded number of requests from a pool of httpx clients in threads (loopback
-only). Reported: throughput, p50 and p99 latency, the ratio ceiling / endpoint, and the ratio of
-throughput at the larger registry to the smaller one (1.0 = no slow-down with size).
+only). Endpoints: the patient list, the patient page, the outcome series and the plan list.
+Reported: throughput, p50 and p99 latency, the ratio ceiling / endpoint (target: endpoint
+throughput >= 50% of the ceiling with p99 < 50 ms at the second size), and the p99 growth from the
+smallest to the largest registry (target <= 1.5x).
 """
 
 from __future__ import annotations
@@ -166,9 +169,21 @@ def _line(label: str, load: Load) -> str:
             f" ms  p99 {1000 * load.quantile(0.99):7.1f} ms  errors {load.errors}")
 
 
+def _endpoints(ids: list[str]) -> dict[str, Callable[[int], str]]:
+    def pick(i: int) -> str:
+        return ids[i % len(ids)]
+
+    return {
+        "GET /api/v1/patients?limit=20": lambda i: "/api/v1/patients?limit=20",
+        "GET /api/v1/patients/{id}": lambda i: f"/api/v1/patients/{pick(i)}",
+        "GET /api/v1/patients/{id}/outcomes": lambda i: f"/api/v1/patients/{pick(i)}/outcomes",
+        "GET /api/v1/patients/{id}/plans": lambda i: f"/api/v1/patients/{pick(i)}/plans",
+    }
+
+
 def run(quick: bool) -> None:
     """Print throughput and latency per endpoint and size, and the ratios."""
-    sizes = (10_000, 100_000)
+    sizes = (2_000, 10_000) if quick else (10_000, 100_000, 1_000_000)
     total = 400 if quick else 2000
     ceiling_runs: list[float] = []
     by_size: dict[int, dict[str, Load]] = {}
@@ -180,13 +195,8 @@ def run(quick: bool) -> None:
             minimal = Server("bench.api:minimal_app", {})
             try:
                 ceiling = _load(minimal.url, lambda i: "/ping", total, None)
-                loads = {
-                    "GET /api/v1/patients?limit=20": _load(
-                        app.url, lambda i: "/api/v1/patients?limit=20", total, token),
-                    "GET /api/v1/patients/{id}": _load(
-                        app.url, lambda i, ids=shuffled: f"/api/v1/patients/{ids[i % len(ids)]}",
-                        total, token),
-                }
+                loads = {label: _load(app.url, path, total, token)
+                         for label, path in _endpoints(shuffled).items()}
             finally:
                 app.stop()
                 minimal.stop()
@@ -195,11 +205,18 @@ def run(quick: bool) -> None:
         print(_line(f"ceiling /ping ({patients:,} run)", ceiling))
         for label, load in loads.items():
             print(_line(f"{label} @ {patients:,}", load))
-            print(f"api:   ratio ceiling / endpoint = {ceiling.throughput / load.throughput:.1f}")
-    small, large = by_size[sizes[0]], by_size[sizes[1]]
+            share = load.throughput / ceiling.throughput
+            p99 = 1000 * load.quantile(0.99)
+            met = "met" if patients != sizes[1] or (share >= 0.5 and p99 < 50) else "MISSED"
+            print(f"api:   ratio endpoint / ceiling = {share:.3f} (ceiling / endpoint "
+                  f"{1 / share:.1f}); target >= 0.5 with p99 < 50 ms at {sizes[1]:,}: {met}")
+    small, large = by_size[sizes[0]], by_size[sizes[-1]]
     for label in small:
         ratio = large[label].throughput / small[label].throughput
-        print(f"api: ratio throughput {sizes[1]:,} / {sizes[0]:,} patients, {label}: {ratio:.2f}")
+        growth = large[label].quantile(0.99) / small[label].quantile(0.99)
+        print(f"api: ratio throughput {sizes[-1]:,} / {sizes[0]:,} patients, {label}: {ratio:.2f}")
+        print(f"api: ratio p99 {sizes[-1]:,} / {sizes[0]:,} patients, {label}: {growth:.2f} "
+              f"(target <= 1.5: {'met' if growth <= 1.5 else 'MISSED'})")
     print(f"api: ceiling spread between runs: {statistics.pstdev(ceiling_runs):.1f} req/s")
 
 
