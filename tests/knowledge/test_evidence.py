@@ -25,7 +25,7 @@ def _trial(**changes: Any) -> dict[str, Any]:
         "outcome": {"name": "pain", "scale_max": 10, "kind": "final"},
         "data": {"kind": "continuous", "n1": 20, "mean1": 3.0, "sd1": 1.0, "n2": 20,
                  "mean2": 4.0, "sd2": 1.0},
-        "status": "verified", "sources": ["acu-lu2020"],
+        "status": "verified", "sources": ["lu2020"],
     }
     base.update(changes)
     return base
