@@ -51,7 +51,7 @@ def test_the_evidence_pages_need_a_login(anonymous: TestClient) -> None:
 
 
 def test_each_condition_page_shows_the_plot_every_trial_and_its_sources(web_as: Clients) -> None:
-    client = web_as("dana")
+    client = web_as("bob")
     known = bibliography()
     assert 'href="/evidence"' in client.get("/evidence").text
     for condition in EVIDENCE_CONDITIONS:
