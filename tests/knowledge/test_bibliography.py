@@ -87,6 +87,6 @@ def test_a_publication_cited_by_several_topics_is_cited_by_one_id() -> None:
 def test_check_cited_rejects_a_fact_without_sources_or_with_an_unknown_one() -> None:
     with pytest.raises(ValueError, match="at least one source"):
         check_cited([], "rule x")
-    with pytest.raises(ValueError, match="unknown source id.*nobody1999"):
+    with pytest.raises(ValueError, match=r"unknown source id.*nobody1999"):
         check_cited(["dworkin2008", "nobody1999"], "rule x")
     assert check_cited(["dworkin2008"], "rule x") == ["dworkin2008"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from acuneuro.knowledge._course import drug_knowledge
+from acuneuro.knowledge.course import drug_knowledge
 
 __all__ = ["MedicationCaution", "cautions_for_doses"]
 

@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 
 from acuneuro.clinical.case import ClinicalCase
 from acuneuro.clinical.safety_model import PlanPoint, PointSide, SafetyFinding
-from acuneuro.knowledge._atlas import atlas_point, dermatome
-from acuneuro.knowledge._protocols import Protocol
+from acuneuro.knowledge import Protocol, atlas_point, dermatome
 
 __all__ = ["Candidate", "Omission", "apply_exclusions", "candidates", "point_region"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from acuneuro.knowledge._instruments import Instrument, Item
+from acuneuro.knowledge import Instrument, Item
 
 __all__ = ["AnswerError", "Normalised", "normalise_answers"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from acuneuro.clinical._scoring_answers import Normalised
-from acuneuro.knowledge._instruments import Band, Instrument, ScoreRule
+from acuneuro.knowledge import Band, Instrument, ScoreRule
 
 __all__ = ["Interval", "band_of", "compute"]
 

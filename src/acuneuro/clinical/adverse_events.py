@@ -13,7 +13,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from acuneuro.knowledge._course import Grade, adverse_event_knowledge
+from acuneuro.knowledge.course import Grade, adverse_event_knowledge
 
 __all__ = ["AdverseEvent", "EventRate", "grade_definition", "is_related", "rate_per_1000"]
 

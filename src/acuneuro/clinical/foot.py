@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from acuneuro.knowledge._course import Condition, foot_risk_knowledge
+from acuneuro.knowledge.course import Condition, foot_risk_knowledge
 
 __all__ = [
     "FootExam",

@@ -20,7 +20,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from acuneuro.clinical._medication_cautions import MedicationCaution, cautions_for_doses
-from acuneuro.knowledge._course import drug_knowledge
+from acuneuro.knowledge.course import drug_knowledge
 
 __all__ = [
     "DrugChange",

@@ -18,7 +18,7 @@ from fractions import Fraction
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from acuneuro.knowledge._course import outcome_knowledge
+from acuneuro.knowledge.course import outcome_knowledge
 
 __all__ = [
     "Baseline",

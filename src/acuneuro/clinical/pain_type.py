@@ -17,7 +17,7 @@ from acuneuro.clinical._scoring_answers import normalise_answers
 from acuneuro.clinical.case import ClinicalCase
 from acuneuro.clinical.neupsig import Grade, grade_neuropathic_pain
 from acuneuro.clinical.scoring import ScoreResult, get_instrument, score_checked
-from acuneuro.knowledge._instruments import pain_type_rules
+from acuneuro.knowledge import pain_type_rules
 
 __all__ = ["Classification", "PainType", "classify", "screening_summary"]
 

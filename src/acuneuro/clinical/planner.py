@@ -29,14 +29,16 @@ from acuneuro.clinical._plan_points import (
 from acuneuro.clinical.case import ClinicalCase, ConditionKind
 from acuneuro.clinical.safety import screen_case, screen_points
 from acuneuro.clinical.safety_model import PlanPoint, SafetyFinding, SafetyScreen, Severity
-from acuneuro.knowledge._protocols import Protocol, protocol
+from acuneuro.knowledge import Protocol, protocol
 
 __all__ = [
+    "Candidate",
     "Course",
     "Omitted",
     "Plan",
     "Reassessment",
     "Stimulation",
+    "apply_exclusions",
     "build_plan",
     "point_region",
 ]

@@ -25,8 +25,7 @@ from acuneuro.clinical._safety_case import (
 )
 from acuneuro.clinical.case import ClinicalCase, DermatomeSite, RegionSite
 from acuneuro.clinical.safety_model import SafetyFinding, SafetyScreen, Severity
-from acuneuro.knowledge._atlas import atlas
-from acuneuro.knowledge._safety_rules import (
+from acuneuro.knowledge import (
     AnticoagulantRule,
     ChemotherapyCountRule,
     DeviceElectroRule,
@@ -38,6 +37,7 @@ from acuneuro.knowledge._safety_rules import (
     PregnancyRule,
     SafetyRule,
     SkinRule,
+    atlas,
     safety_rules,
 )
 

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 from acuneuro.clinical._scoring_answers import AnswerError, Normalised, normalise_answers
 from acuneuro.clinical._scoring_rules import Interval, band_of, compute
-from acuneuro.knowledge._instruments import Instrument, load_instrument, load_instruments
+from acuneuro.knowledge import Instrument, load_instrument, load_instruments
 
 __all__ = [
     "AnswerError",
@@ -29,6 +29,7 @@ __all__ = [
     "describe_instrument",
     "get_instrument",
     "list_instruments",
+    "normalise_answers",
     "score",
     "score_checked",
 ]

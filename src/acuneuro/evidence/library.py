@@ -24,7 +24,7 @@ from scipy import stats
 
 from acuneuro.evidence.meta import MetaResult, meta_analysis
 from acuneuro.evidence.plots import forest_plot, studies_plot
-from acuneuro.knowledge._evidence import (
+from acuneuro.knowledge import (
     EVIDENCE_CONDITIONS,
     ContinuousData,
     EffectData,
@@ -32,10 +32,10 @@ from acuneuro.knowledge._evidence import (
     Review,
     Trial,
     guidelines,
+    protocol,
     reviews,
     trials,
 )
-from acuneuro.knowledge._protocols import protocol
 
 __all__ = [
     "ConditionEvidence",

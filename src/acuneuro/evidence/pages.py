@@ -31,12 +31,12 @@ from acuneuro.evidence.library import (
 )
 from acuneuro.evidence.meta import MetaResult
 from acuneuro.evidence.plots import Format, forest_plot, studies_plot
-from acuneuro.knowledge._bibliography import bibliography
-from acuneuro.knowledge._evidence import (
+from acuneuro.knowledge import (
     EVIDENCE_CONDITIONS,
     EventsData,
     Guideline,
     Trial,
+    bibliography,
     patient_info,
 )
 

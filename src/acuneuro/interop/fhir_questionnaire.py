@@ -22,9 +22,8 @@ from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
-from acuneuro.clinical._scoring_answers import AnswerError, normalise_answers
-from acuneuro.clinical.scoring import ScoreResult, get_instrument
-from acuneuro.knowledge._instruments import Instrument, Item
+from acuneuro.clinical.scoring import AnswerError, ScoreResult, get_instrument, normalise_answers
+from acuneuro.knowledge import Instrument, Item
 
 __all__ = [
     "BASE_URL",

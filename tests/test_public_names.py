@@ -1,0 +1,373 @@
+"""The public names of the pure layers, pinned (STYLE lesson 4; httpx ``test_exported_members``).
+
+A name other layers may import is declared in the ``__all__`` of a public module. Adding or removing
+one is a change to a contract: update the pin here in the same commit, and keep an old name working
+(re-export) while callers still use it.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import pkgutil
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).parents[1] / "src" / "acuneuro"
+
+PUBLIC: dict[str, list[str]] = {
+    "acuneuro.knowledge": [
+        "AnticoagulantRule",
+        "AtlasPoint",
+        "Band",
+        "CONDITIONS",
+        "ChemotherapyCountRule",
+        "Code",
+        "ContinuousData",
+        "Course",
+        "Cutoff",
+        "Dermatome",
+        "DeviceElectroRule",
+        "EVIDENCE_CONDITIONS",
+        "EffectData",
+        "Electro",
+        "EventsData",
+        "FlagRule",
+        "Guideline",
+        "Innervation",
+        "InsensateFeetRule",
+        "Instrument",
+        "Item",
+        "KAnonymityPolicy",
+        "LabBelowRule",
+        "Licence",
+        "LimitedDataSetPolicy",
+        "LocalRule",
+        "LymphoedemaRule",
+        "MERIDIAN_COUNTS",
+        "Manual",
+        "Option",
+        "Outcome",
+        "PATIENT_SECTIONS",
+        "PainTypeRule",
+        "PainTypeRules",
+        "PatientInfo",
+        "PointCautionRule",
+        "PregnancyRule",
+        "PrivacyPolicy",
+        "Protocol",
+        "ProtocolPoint",
+        "REGIONS",
+        "Reassessment",
+        "Review",
+        "SafeHarborIdentifier",
+        "SafeHarborPolicy",
+        "SafetyRule",
+        "ScoreRule",
+        "Segmental",
+        "SkinRule",
+        "Source",
+        "SurrogatePolicy",
+        "Trial",
+        "atlas",
+        "atlas_point",
+        "bibliography",
+        "check_cited",
+        "dermatome",
+        "dermatomes",
+        "guidelines",
+        "innervation",
+        "instrument_ids",
+        "knowledge_text",
+        "load_instrument",
+        "load_instruments",
+        "normalise_code",
+        "pain_type_rules",
+        "patient_info",
+        "points",
+        "privacy_policy",
+        "protocol",
+        "protocols",
+        "reviews",
+        "safety_rules",
+        "trials",
+    ],
+    "acuneuro.knowledge.course": [
+        "AdverseEventKnowledge",
+        "Band",
+        "BaselineRule",
+        "Combination",
+        "Condition",
+        "DoseRange",
+        "Drug",
+        "DrugKnowledge",
+        "FootRiskCategory",
+        "FootRiskKnowledge",
+        "Grade",
+        "ImmpactBand",
+        "ImmpactPain",
+        "InstrumentOutcome",
+        "Line",
+        "MmeFactor",
+        "MmeTable",
+        "OutcomeKnowledge",
+        "RenalBands",
+        "Responder",
+        "adverse_event_knowledge",
+        "drug_knowledge",
+        "foot_risk_knowledge",
+        "outcome_knowledge",
+    ],
+    "acuneuro.evidence": [
+        "Effects",
+        "EggerTest",
+        "METHODS",
+        "MetaResult",
+        "TESTS",
+        "binary_effects",
+        "bootstrap",
+        "continuous_effects",
+        "cumulative",
+        "egger_test",
+        "forest_plot",
+        "funnel_plot",
+        "leave_one_out",
+        "meta_analysis",
+        "subgroups",
+    ],
+    "acuneuro.clinical.adverse_events": [
+        "AdverseEvent",
+        "EventRate",
+        "grade_definition",
+        "is_related",
+        "rate_per_1000",
+    ],
+    "acuneuro.clinical.case": [
+        "Chemotherapy",
+        "ClinicalCase",
+        "Condition",
+        "ConditionKind",
+        "DERMATOMES",
+        "DermatomeSite",
+        "Device",
+        "Findings",
+        "Labs",
+        "Medication",
+        "Pain",
+        "Patient",
+        "Region",
+        "RegionSite",
+        "Requested",
+        "Side",
+        "SkinFinding",
+        "Symptom",
+        "case_json_schema",
+    ],
+    "acuneuro.clinical.course": [
+        "CourseDefinition",
+        "FollowUp",
+        "FollowUpVisit",
+        "PlannedSession",
+        "Reassessment",
+        "due_on",
+        "follow_up_visits",
+        "from_weekly_plan",
+        "schedule",
+    ],
+    "acuneuro.clinical.foot": [
+        "FootExam",
+        "FootFacts",
+        "FootRisk",
+        "FootTimepoint",
+        "Referral",
+        "foot_risk",
+        "foot_timeline",
+        "lops_referral",
+    ],
+    "acuneuro.clinical.medication": [
+        "DrugChange",
+        "MedicationCaution",
+        "MedicationChange",
+        "MedicationStatement",
+        "MmeContribution",
+        "MmeResult",
+        "daily_doses",
+        "medication_cautions",
+        "medication_change",
+        "mme_factor",
+        "mme_on",
+    ],
+    "acuneuro.clinical.neupsig": ["Grade", "NeupsigGrading", "grade_neuropathic_pain"],
+    "acuneuro.clinical.outcomes": [
+        "Baseline",
+        "OutcomeSummary",
+        "Score",
+        "baseline",
+        "immpact_category",
+        "percent_reduction",
+        "pgic_improved",
+        "summarise",
+    ],
+    "acuneuro.clinical.pain_type": ["Classification", "PainType", "classify", "screening_summary"],
+    "acuneuro.clinical.planner": [
+        "Candidate",
+        "Course",
+        "Omitted",
+        "Plan",
+        "Reassessment",
+        "Stimulation",
+        "apply_exclusions",
+        "build_plan",
+        "point_region",
+    ],
+    "acuneuro.clinical.safety": ["screen", "screen_case", "screen_points"],
+    "acuneuro.clinical.safety_model": [
+        "PlanPoint",
+        "PointRole",
+        "PointSide",
+        "SafetyFinding",
+        "SafetyScreen",
+        "Severity",
+        "Technique",
+    ],
+    "acuneuro.clinical.scoring": [
+        "AnswerError",
+        "ScoreResult",
+        "UnknownInstrumentError",
+        "describe_instrument",
+        "get_instrument",
+        "list_instruments",
+        "normalise_answers",
+        "score",
+        "score_checked",
+    ],
+    "acuneuro.clinical.stricta": [
+        "Adherence",
+        "Attendance",
+        "Needle",
+        "NeedledPoint",
+        "PointSite",
+        "PointSiteLookup",
+        "Practitioner",
+        "SessionRecord",
+        "Stimulation",
+        "adherence",
+        "check_session",
+        "plan_deviations",
+    ],
+    "acuneuro.evidence.bias": ["EggerTest", "egger_test"],
+    "acuneuro.evidence.library": [
+        "ConditionEvidence",
+        "condition_evidence",
+        "forest_svg",
+        "pooled_across_conditions",
+        "trial_effect",
+        "trials_for_protocol",
+    ],
+    "acuneuro.evidence.meta": ["METHODS", "MetaResult", "TESTS", "meta_analysis"],
+    "acuneuro.evidence.pages": [
+        "MIN_TRIALS",
+        "condition_document",
+        "conditions",
+        "evidence_links",
+        "evidence_statements",
+        "forest_figure",
+        "patient_information",
+        "plain_reading",
+        "responder_figure",
+        "sources_of",
+    ],
+    "acuneuro.evidence.plots": ["Format", "forest_plot", "funnel_plot", "studies_plot"],
+    "acuneuro.evidence.sensitivity": [
+        "SubgroupAnalysis",
+        "bootstrap",
+        "cumulative",
+        "leave_one_out",
+        "subgroups",
+    ],
+    "acuneuro.evidence.tabular": ["LAYOUTS", "StudyTable", "TableError", "read_table"],
+    "acuneuro.interop.fhir_questionnaire": [
+        "BASE_URL",
+        "FhirMappingError",
+        "answers_from_response",
+        "questionnaire",
+        "questionnaire_response",
+        "questionnaire_url",
+        "score_observation",
+    ],
+}
+
+# Pure-layer modules still importing another package's private module, each with its reason.
+ALLOWED_PRIVATE_IMPORTS: dict[str, str] = {}
+
+
+def _public_modules(package: str) -> list[str]:
+    found = importlib.import_module(package)
+    return [
+        f"{package}.{info.name}"
+        for info in pkgutil.iter_modules(found.__path__)
+        if not info.name.startswith("_")
+    ]
+
+
+def test_every_public_pure_module_is_pinned() -> None:
+    listed = {"acuneuro.knowledge", "acuneuro.knowledge.course", "acuneuro.evidence"}
+    for package in ("acuneuro.clinical", "acuneuro.evidence"):
+        listed.update(_public_modules(package))
+    assert listed | {"acuneuro.interop.fhir_questionnaire"} == set(PUBLIC)
+
+
+@pytest.mark.parametrize("module", sorted(PUBLIC))
+def test_the_exported_names_are_the_pinned_ones_and_all_resolve(module: str) -> None:
+    found = importlib.import_module(module)
+    assert sorted(found.__all__) == PUBLIC[module]
+    assert len(set(found.__all__)) == len(found.__all__)
+    for name in found.__all__:
+        assert hasattr(found, name), name
+    # A public class or function defined here and left out of __all__ is public by accident.
+    defined = {
+        name
+        for name, value in vars(found).items()
+        if not name.startswith("_")
+        and (inspect.isclass(value) or inspect.isfunction(value))
+        and value.__module__ == module
+    }
+    assert defined <= set(found.__all__)
+
+
+def test_every_name_of_a_private_knowledge_module_is_public_somewhere() -> None:
+    public = importlib.import_module("acuneuro.knowledge")
+    course = importlib.import_module("acuneuro.knowledge.course")
+    for info in pkgutil.iter_modules(public.__path__):
+        if not info.name.startswith("_"):
+            continue
+        private = importlib.import_module(f"acuneuro.knowledge.{info.name}")
+        face = course if info.name == "_course" else public
+        for name in private.__all__:
+            assert getattr(face, name) is getattr(private, name), (info.name, name)
+
+
+def _private_imports(path: Path, own_package: str) -> list[str]:
+    out = []
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("acuneuro."):
+            parts = node.module.split(".")
+            if parts[1] != own_package and any(p.startswith("_") for p in parts[2:]):
+                out.append(node.module)
+    return out
+
+
+def test_the_pure_layers_import_only_public_names_of_other_packages() -> None:
+    files = [
+        p for layer in ("clinical", "evidence", "knowledge") for p in (SRC / layer).rglob("*.py")
+    ]
+    files.append(SRC / "interop" / "fhir_questionnaire.py")
+    offending = {}
+    for path in files:
+        relative = path.relative_to(SRC).as_posix()
+        found = _private_imports(path, relative.split("/")[0])
+        if found and relative not in ALLOWED_PRIVATE_IMPORTS:
+            offending[relative] = found
+    assert offending == {}
