@@ -11,6 +11,14 @@ from acuneuro.clinical.case import ClinicalCase
 
 EXAMPLE = json.loads((Path(__file__).parents[1] / "data" / "case-example.json").read_text("utf-8"))
 
+# The DN4 item ids of the clinical-case contract, in the published example's order.
+DN4_ITEMS: list[str] = list(EXAMPLE["screening"]["dn4"])
+
+
+def yes_count(items: list[str], count: int) -> dict[str, bool]:
+    """The first ``count`` of ``items`` answered yes, the rest no."""
+    return {item: index < count for index, item in enumerate(items)}
+
 
 def raw_case(**changes: Any) -> dict[str, Any]:
     """The example case as a dict; ``a__b=value`` sets a nested key, ``a=None`` sets it null."""

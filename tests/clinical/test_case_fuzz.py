@@ -109,13 +109,17 @@ def _through_json(doc: Any) -> Any:
     return json.loads(text)
 
 
-@pytest.mark.parametrize("parser", PARSERS, ids=lambda p: p.name)
-@settings(
+# Every fuzz test runs the same reproducible number of examples.
+FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
+
+
+@pytest.mark.parametrize("parser", PARSERS, ids=lambda p: p.name)
+@FUZZ
 @given(data=st.data())
 def test_arbitrary_json_is_accepted_or_refused_with_a_named_field(
     parser: Parser, data: st.DataObject
@@ -124,12 +128,7 @@ def test_arbitrary_json_is_accepted_or_refused_with_a_named_field(
 
 
 @pytest.mark.parametrize("parser", PARSERS, ids=lambda p: p.name)
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+@FUZZ
 @given(data=st.data())
 def test_a_mutated_example_is_accepted_or_refused_with_a_named_field(
     parser: Parser, data: st.DataObject

@@ -12,22 +12,11 @@ from acuneuro.clinical.case import ClinicalCase
 from acuneuro.clinical.pain_type import classify
 from acuneuro.clinical.scoring import AnswerError, UnknownInstrumentError
 
-DN4_ITEMS = [
-    "burning",
-    "painful_cold",
-    "electric_shocks",
-    "tingling",
-    "pins_and_needles",
-    "numbness",
-    "itching",
-    "hypoesthesia_touch",
-    "hypoesthesia_pinprick",
-    "brushing",
-]
+from ._cases import DN4_ITEMS, yes_count
 
 
 def dn4(count: int) -> dict[str, bool]:
-    return {item: index < count for index, item in enumerate(DN4_ITEMS)}
+    return yes_count(DN4_ITEMS, count)
 
 
 def case(findings: dict[str, Any], screening: dict[str, Any] | None = None) -> ClinicalCase:

@@ -20,23 +20,7 @@ from acuneuro.clinical.scoring import (
     score,
 )
 
-DN4_ITEMS = [
-    "burning",
-    "painful_cold",
-    "electric_shocks",
-    "tingling",
-    "pins_and_needles",
-    "numbness",
-    "itching",
-    "hypoesthesia_touch",
-    "hypoesthesia_pinprick",
-    "brushing",
-]
-
-
-def yes_count(items: list[str], count: int) -> dict[str, bool]:
-    return {item: index < count for index, item in enumerate(items)}
-
+from ._cases import DN4_ITEMS, EXAMPLE, yes_count
 
 # --- DN4 (Bouhassira 2005: yes = 1, total 0-10, >= 4 neuropathic likely) -----------------
 
@@ -44,16 +28,7 @@ def yes_count(items: list[str], count: int) -> dict[str, bool]:
 def test_it_scores_the_design_case_dn4_as_six_and_positive() -> None:
     # The DN4 answers of the project's design case (shared/design/case-example.json):
     # burning, painful cold, tingling, pins and needles, numbness, hypoaesthesia to touch.
-    answers = {
-        **yes_count(DN4_ITEMS, 0),
-        "burning": True,
-        "painful_cold": True,
-        "tingling": True,
-        "pins_and_needles": True,
-        "numbness": True,
-        "hypoesthesia_touch": True,
-    }
-    result = score("dn4", answers)
+    result = score("dn4", EXAMPLE["screening"]["dn4"])
     assert result.total == 6
     assert result.positive is True
     assert result.missing == []

@@ -16,6 +16,8 @@ from acuneuro.knowledge._instruments import (
     pain_type_rules,
 )
 
+from ..clinical._cases import DN4_ITEMS
+
 REQUIRED = {
     "dn4",
     "dn4-interview",
@@ -38,19 +40,7 @@ REQUIRED = {
     "ctcae-sensory-neuropathy",
 }
 
-# The DN4 item ids of the clinical-case contract (shared/design/case-example.json).
-CASE_DN4_ITEMS = [
-    "burning",
-    "painful_cold",
-    "electric_shocks",
-    "tingling",
-    "pins_and_needles",
-    "numbness",
-    "itching",
-    "hypoesthesia_touch",
-    "hypoesthesia_pinprick",
-    "brushing",
-]
+
 
 # The only LOINC code the reference dossier found for these instruments (NRS, HL7 BE IG).
 KNOWN_LOINC = {"72514-3"}
@@ -61,8 +51,8 @@ def test_every_required_instrument_is_shipped() -> None:
 
 
 def test_dn4_items_are_the_case_contract_ids_in_published_order() -> None:
-    assert [i.id for i in load_instrument("dn4").items] == CASE_DN4_ITEMS
-    assert [i.id for i in load_instrument("dn4-interview").items] == CASE_DN4_ITEMS[:7]
+    assert [i.id for i in load_instrument("dn4").items] == DN4_ITEMS
+    assert [i.id for i in load_instrument("dn4-interview").items] == DN4_ITEMS[:7]
 
 
 @pytest.mark.parametrize("instrument_id", sorted(REQUIRED))
