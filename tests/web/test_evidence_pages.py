@@ -74,6 +74,9 @@ def test_each_condition_page_shows_the_plot_every_trial_and_its_sources(web_as: 
         svg = client.get(f"/evidence/{condition}/forest.svg")
         assert svg.headers["content-type"].startswith("image/svg+xml")
         assert sum(f"{t.id} (" in svg.text for t in listed) == plotted
+        png = client.get(f"/evidence/{condition}/forest.png")
+        assert png.content.startswith(b"\x89PNG")
+        assert f'href="/evidence/{condition}/forest.png"' in text
 
 
 def test_guidelines_show_the_grade_its_meaning_and_the_correction(web_as: Clients) -> None:

@@ -76,6 +76,13 @@ def forest_svg(ctx: ContextDep, actor: WebActorDep, condition: str) -> Response:
                     headers=_SVG_HEADERS)
 
 
+@router.get("/{condition}/forest.png")
+def forest_png(ctx: ContextDep, actor: WebActorDep, condition: str) -> Response:
+    """The pain forest plot (PNG, 150 dpi), for slides and letters."""
+    return Response(forest_figure(_known(condition), "png"), media_type="image/png",
+                    headers=_SVG_HEADERS)
+
+
 @router.get("/{condition}/responders.svg")
 def responders_svg(ctx: ContextDep, actor: WebActorDep, condition: str) -> Response:
     """Responder counts per trial (SVG), when a trial reports them."""
