@@ -366,6 +366,13 @@ def test_eq5d5l_reports_the_profile_and_vas_and_no_index() -> None:
     assert "index" not in result.subscales
 
 
+def test_eq5d5l_without_every_dimension_says_the_profile_is_incomplete() -> None:
+    result = score("eq-5d-5l", {"mobility": "level_1", "self_care": "level_2", "vas": 55})
+    assert "health profile: incomplete" in result.interpretation
+    assert "health profile 1" not in result.interpretation
+    assert set(result.missing) == {"usual_activities", "pain_discomfort", "anxiety_depression"}
+
+
 # --- MNSI (Michigan scoring instruction; examination > 2 abnormal) -----------------------
 
 
@@ -501,6 +508,26 @@ def test_it_rejects_bad_answers_naming_the_item(
 def test_it_rejects_an_unknown_instrument() -> None:
     with pytest.raises(UnknownInstrumentError, match="nope"):
         score("nope", {})
+    with pytest.raises(UnknownInstrumentError, match="nope"):
+        get_instrument("nope")
+
+
+def test_whole_scores_serialise_as_whole_numbers_and_fractions_stay_fractions() -> None:
+    # The published forms print "6", not "6.0"; a BPI mean such as 3.75 keeps its fraction.
+    assert score("nrs", {"pain": 6}).model_dump(mode="json")["total"] == 6
+    assert isinstance(score("nrs", {"pain": 6}).model_dump(mode="json")["total"], int)
+    bpi = {"worst": 6, "least": 2, "average": 4, "now": 3}
+    subscales = score("bpi-sf", bpi).model_dump(mode="json")["subscales"]
+    assert subscales["severity"] == 3.75
+    assert subscales["interference"] is None
+
+
+def test_the_instrument_list_is_every_instrument_by_id_with_name_and_version() -> None:
+    listed = list_instruments()
+    assert [i["id"] for i in listed] == sorted(i["id"] for i in listed)
+    for entry in listed:
+        found = get_instrument(entry["id"])
+        assert entry == {"id": found.id, "name": found.name, "version": found.version}
 
 
 def test_list_instruments_gives_id_name_version() -> None:

@@ -27,3 +27,10 @@ def test_egger_matches_metafor_regtest(ref: dict[str, Any]) -> None:
 def test_it_flags_fewer_than_ten_studies_as_underpowered() -> None:
     data = reference()["datasets"]["normand_md"]
     assert egger_test(data["yi"], data["vi"]).underpowered
+
+
+def test_it_refuses_mismatched_inputs_and_fewer_than_three_studies() -> None:
+    with pytest.raises(ValueError, match="equal length"):
+        egger_test([0.1, 0.2, 0.3], [0.01, 0.02])
+    with pytest.raises(ValueError, match="at least 3 studies"):
+        egger_test([0.1, 0.2], [0.01, 0.02])

@@ -56,3 +56,16 @@ def test_it_refuses_events_above_group_size() -> None:
 def test_it_refuses_negative_sd() -> None:
     with pytest.raises(ValueError, match="standard deviations"):
         continuous_effects("MD", [10], [1.0], [-1.0], [10], [1.0], [1.0])
+
+
+def test_impossible_arms_and_unknown_measures_are_refused() -> None:
+    with pytest.raises(ValueError, match="group sizes must be positive"):
+        continuous_effects("MD", [0], [1.0], [1.0], [5], [2.0], [1.0])
+    with pytest.raises(ValueError, match="must not be negative"):
+        continuous_effects("MD", [5], [1.0], [-1.0], [5], [2.0], [1.0])
+    with pytest.raises(ValueError, match="not a continuous measure"):
+        continuous_effects("RR", [5], [1.0], [1.0], [5], [2.0], [1.0])
+    with pytest.raises(ValueError, match="event counts must not be negative"):
+        binary_effects("RR", [-1], [10], [1], [10])
+    with pytest.raises(ValueError, match="not a binary measure"):
+        binary_effects("SMD", [1], [10], [1], [10])

@@ -91,3 +91,19 @@ def test_it_reaches_reml_where_metafor_default_fisher_scoring_oscillates() -> No
     close(res.tau2, ref["tau2"], ref["call"])
     close(res.estimate, ref["estimate"], ref["call"])
     close(res.se, ref["se"], ref["call"])
+
+
+@pytest.mark.parametrize(
+    ("yi", "vi", "method", "message"),
+    [
+        ([0.1, 0.2], [0.01, 0.02], "XX", "unknown method 'XX'"),
+        ([0.1, 0.2, 0.3], [0.01, 0.02], "REML", "equal length"),
+        ([0.1], [0.01], "REML", "at least 2 studies, got 1"),
+        ([0.1, float("nan")], [0.01, 0.02], "REML", "finite numbers"),
+    ],
+)
+def test_it_refuses_what_it_cannot_pool(
+    yi: list[float], vi: list[float], method: str, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        meta_analysis(yi, vi, method=method)

@@ -68,3 +68,15 @@ def test_bootstrap_is_reproducible_and_centred_near_the_estimate() -> None:
 def test_subgroups_refuse_a_single_group() -> None:
     with pytest.raises(ValueError, match="two subgroups"):
         subgroups([0.1, 0.2, 0.3], [0.1, 0.1, 0.1], ["a", "a", "a"])
+
+
+def test_each_analysis_refuses_too_few_studies_or_mismatched_inputs() -> None:
+    y2, v2 = [0.1, 0.3], [0.01, 0.02]
+    with pytest.raises(ValueError, match="equal length"):
+        leave_one_out([0.1, 0.2, 0.3], v2)
+    with pytest.raises(ValueError, match="leave-one-out needs at least 3 studies"):
+        leave_one_out(y2, v2)
+    with pytest.raises(ValueError, match="cumulative analysis needs at least 2 studies"):
+        cumulative([0.1], [0.01])
+    with pytest.raises(ValueError, match="one label per study"):
+        subgroups(y2, v2, ["a"])

@@ -47,3 +47,39 @@ def test_it_refuses_an_smd_it_cannot_compute() -> None:
     header = ["study", "n1", "mean1", "sd1", "n2", "mean2", "sd2"]
     with pytest.raises(TableError, match="row 1: the effect cannot be computed"):
         read_table(header, [["a", "1", "1", "0", "1", "2", "0"]], "SMD")
+
+
+BINARY = ["study", "events1", "n1", "events2", "n2"]
+CONTINUOUS = ["study", "n1", "mean1", "sd1", "n2", "mean2", "sd2"]
+
+
+@pytest.mark.parametrize(
+    ("header", "row", "measure", "message"),
+    [
+        (BINARY, ["a", "x", "10", "1", "10"], None, r"row 1, column events1: 'x' is not a number"),
+        (BINARY, ["a", "1", "inf", "1", "10"], None, r"row 1, column n1: 'inf' is not a finite"),
+        (BINARY, ["a", "-1", "10", "1", "10"], None, r"row 1, column events1: .* whole count"),
+        (BINARY, ["a", "0", "0", "1", "10"], None, r"row 1, column n1: the group size must be > 0"),
+        (BINARY, ["a", "11", "10", "1", "10"], None, r"row 1, column events1: events exceed n1"),
+        (BINARY, ["a", "1", "10", "1", "10"], "SMD", r"measure SMD does not fit .* RR or OR or RD"),
+        (CONTINUOUS, ["a", "5", "1", "-2", "5", "2", "1"], None, r"column sd1: -2 is negative"),
+        (["study", "yi", "vi"], ["a", "0.1", "0"], None, r"row 1, column vi: .* > 0"),
+    ],
+)
+def test_it_refuses_a_bad_cell_naming_its_row_and_column(
+    header: list[str], row: list[str], measure: str | None, message: str
+) -> None:
+    with pytest.raises(TableError, match=message):
+        read_table(header, [row], measure)
+
+
+def test_it_names_the_missing_columns_of_the_nearest_layout() -> None:
+    with pytest.raises(TableError, match=r"missing column\(s\) n2; expected one of"):
+        read_table(["study", "events1", "n1", "events2"], [["a", "1", "10", "1"]])
+
+
+def test_it_refuses_an_empty_file_and_a_header_without_rows() -> None:
+    with pytest.raises(TableError, match="no header row"):
+        read_table([], [])
+    with pytest.raises(TableError, match="no study rows"):
+        read_table(["study", "yi", "vi"], [["", "", ""]])
