@@ -207,7 +207,8 @@ def run(quick: bool) -> None:
             print(_line(f"{label} @ {patients:,}", load))
             share = load.throughput / ceiling.throughput
             p99 = 1000 * load.quantile(0.99)
-            met = "met" if patients != sizes[1] or (share >= 0.5 and p99 < 50) else "MISSED"
+            met = ("met" if share >= 0.5 and p99 < 50 else "MISSED") if patients == sizes[1] \
+                else "checked at that size only"
             print(f"api:   ratio endpoint / ceiling = {share:.3f} (ceiling / endpoint "
                   f"{1 / share:.1f}); target >= 0.5 with p99 < 50 ms at {sizes[1]:,}: {met}")
     small, large = by_size[sizes[0]], by_size[sizes[-1]]

@@ -7,8 +7,8 @@ from importlib.metadata import version
 from fastapi import APIRouter, FastAPI
 
 from acuneuro.api._errors import install_error_handlers
+from acuneuro.api.routes import analytics as analytics_routes
 from acuneuro.api.routes import assessment, auth, fhir, health, instruments, patients, planning
-from acuneuro.api.routes import evidence as evidence_routes
 from acuneuro.api.routes import course as course_routes
 from acuneuro.api.routes import evidence as evidence_routes
 from acuneuro.services import Context
@@ -38,9 +38,9 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None) 
     api.include_router(instruments.router)
     api.include_router(assessment.router)
     api.include_router(planning.router)
-    api.include_router(evidence_routes.router)
     api.include_router(course_routes.router)
     api.include_router(evidence_routes.router)
+    api.include_router(analytics_routes.router)
     app.include_router(api)
     app.include_router(fhir.router)
     app.include_router(course_routes.fhir_router)

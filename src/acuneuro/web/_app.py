@@ -16,6 +16,7 @@ from acuneuro.services import Context, NotFound, PermissionDenied, ServiceError
 from acuneuro.web.deps import LoginRequired, render, web_actor
 from acuneuro.web.routes import assessment, auth, patients, planning
 from acuneuro.web.routes import course as course_pages
+from acuneuro.web.routes import dashboard as dashboard_pages
 from acuneuro.web.routes import evidence as evidence_pages
 
 __all__ = ["install"]
@@ -35,6 +36,7 @@ def install(app: FastAPI, ctx: Context) -> None:
     app.include_router(assessment.router)
     app.include_router(evidence_pages.router)
     app.include_router(course_pages.router)
+    app.include_router(dashboard_pages.router)
     api_refusal = app.exception_handlers.get(ServiceError)
 
     async def to_login(request: Request, exc: Exception) -> Response:

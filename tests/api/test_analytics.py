@@ -1,0 +1,58 @@
+"""``GET /api/v1/analytics/cohort``: the dashboard's numbers as JSON, small cells withheld from
+researchers, the caller's clinic only."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+
+from acuneuro.analytics.registry import DatabaseSink, generate_registry
+from acuneuro.services import Actor, Context
+from acuneuro.services.analytics import clinic_dashboard
+from acuneuro.store import Clinic, Role, User
+
+
+def move_to_registry_clinic(ctx: Context, actors: Any, *names: str) -> int:
+    """A synthetic registry of 120 patients; the named staff join its first clinic."""
+    generate_registry(DatabaseSink(ctx.db.engine), 120, clinics=2, seed=21,
+                      generated_at=datetime(2026, 11, 1, tzinfo=UTC))
+    with ctx.db.write() as session:
+        clinic = session.scalars(select(Clinic.id).where(Clinic.name.like("Synthetic%"))
+                                 .order_by(Clinic.id)).first()
+        assert clinic is not None
+        emails = [actors[n].email for n in names]
+        session.execute(update(User).where(User.email.in_(emails)).values(clinic_id=clinic))
+    return clinic
+
+
+def test_it_returns_the_dashboard_numbers(ctx: Context, actors: Any, api_as: Any) -> None:
+    clinic = move_to_registry_clinic(ctx, actors, "alice")
+    answer = api_as("alice").get("/api/v1/analytics/cohort")
+    assert answer.status_code == 200
+    body = answer.json()
+    want = clinic_dashboard(ctx, Actor(None, "x@example.invalid", Role.CLINICIAN, clinic))
+    assert body == want.model_dump(mode="json")
+    assert body["clinic_id"] == clinic and body["rows"]
+
+
+def test_a_researcher_gets_small_cells_withheld(ctx: Context, actors: Any, api_as: Any) -> None:
+    move_to_registry_clinic(ctx, actors, "dana")
+    body = api_as("dana").get("/api/v1/analytics/cohort").json()
+    assert body["deidentified"] is True and body["small_cell_threshold"] == 5
+    for row in body["rows"]:
+        for name in ("patients", "patients_with_outcome", "responders_30", "adverse_events"):
+            assert row[name] is None or row[name] == 0 or row[name] >= 5
+        assert all(row[name] is None for name in row["suppressed"])
+
+
+def test_another_clinic_gets_its_own_empty_report(ctx: Context, actors: Any,
+                                                  api_as: Any) -> None:
+    move_to_registry_clinic(ctx, actors, "alice")
+    body = api_as("charlie").get("/api/v1/analytics/cohort").json()
+    assert body["rows"] == [] and body["clinic_id"] == actors["charlie"].actor.clinic_id
+
+
+def test_it_needs_a_login(anonymous: Any) -> None:
+    assert anonymous.get("/api/v1/analytics/cohort").status_code == 401
