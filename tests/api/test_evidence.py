@@ -210,3 +210,13 @@ def test_any_table_answers_finite_json_or_a_422_naming_the_body_or_option(
         return
     json.dumps(out, allow_nan=False)  # raises on NaN or infinity
     assert out["k"] == len(out["studies"]) >= 2
+
+
+
+def test_carriage_returns_are_rows_and_a_broken_csv_is_a_422(api_as: Clients) -> None:
+    client = api_as("alice")
+    lone_cr = client.post("/api/v1/meta?measure=MD", content=ARMS_CSV.replace("\n", "\r"))
+    assert lone_cr.status_code == 200, lone_cr.text
+    assert lone_cr.json() == client.post("/api/v1/meta?measure=MD", content=ARMS_CSV).json()
+    broken = client.post("/api/v1/meta", content='study,yi,vi\n"a\x00,1,1\n')
+    assert broken.status_code == 422

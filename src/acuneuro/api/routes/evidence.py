@@ -102,7 +102,11 @@ async def _table(request: Request) -> tuple[list[str], list[list[str]], dict[str
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise _invalid(["body"], "body: the CSV is not UTF-8 text") from None
-    reader = list(csv.reader(io.StringIO(text)))
+    # newline="": csv then splits on \r, \n and \r\n itself (a lone \r otherwise raised a 500).
+    try:
+        reader = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise _invalid(["body"], f"body: not a CSV table: {exc}") from None
     header, rows = (reader[0], reader[1:]) if reader else ([], [])
     return header, rows, options
 
