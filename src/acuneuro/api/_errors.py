@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
+from acuneuro.api._nul import RejectNul
 from acuneuro.services import (
     AuthenticationFailed,
     Conflict,
@@ -33,3 +34,5 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": str(exc)}, status_code=code, headers=headers)
 
     app.add_exception_handler(ServiceError, handle)
+    # Text PostgreSQL cannot store is refused up front, naming the field (not a 500 later).
+    app.add_middleware(RejectNul)

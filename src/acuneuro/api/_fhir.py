@@ -18,6 +18,7 @@ from typing import Any
 
 from fastapi import HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 from acuneuro.services import AuthenticationFailed, NotFound, PermissionDenied, ServiceError
@@ -39,8 +40,8 @@ _ISSUE_CODE = {
 }
 
 
-class FhirResponse(Response):
-    """A FHIR resource as ``application/fhir+json``."""
+class FhirResponse(JSONResponse):
+    """A FHIR resource as ``application/fhir+json`` (a JSON response: the schema says JSON)."""
 
     media_type = FHIR_JSON
 

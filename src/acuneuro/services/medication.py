@@ -57,6 +57,10 @@ __all__ = [
 _RESOURCE = "medication"
 
 
+# Row ids are PostgreSQL INTEGERs: a larger number would reach the database and fail there.
+_MAX_ID = 2**31 - 1
+
+
 class MedicationIn(BaseModel):
     """A drug taken at a total daily dose from ``start_on`` (``stop_on``: last day, optional)."""
 
@@ -74,7 +78,7 @@ class MedicationStop(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    statement_id: int = Field(ge=1)
+    statement_id: int = Field(ge=1, le=_MAX_ID)
     stop_on: date
 
 
@@ -83,7 +87,7 @@ class DoseChange(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    statement_id: int = Field(ge=1)
+    statement_id: int = Field(ge=1, le=_MAX_ID)
     daily_dose: float = Field(gt=0, le=100_000, allow_inf_nan=False)
     on: date
 

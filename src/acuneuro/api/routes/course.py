@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
+from acuneuro.api._fhir import FhirResponse
 from acuneuro.api.deps import ActorDep, ContextDep
 from acuneuro.clinical.adverse_events import AdverseEvent
 from acuneuro.services import course as course_service
@@ -158,7 +159,7 @@ def read_outcomes(ctx: ContextDep, actor: ActorDep, patient_id: str) -> Outcomes
     return outcome_service.outcomes(ctx, actor, patient_id, as_of=date.today())
 
 
-@fhir_router.get("/Patient/{patient_id}/$everything")
+@fhir_router.get("/Patient/{patient_id}/$everything", response_class=FhirResponse)
 def patient_everything(ctx: ContextDep, actor: ActorDep, patient_id: str) -> JSONResponse:
     """The patient's pseudonymous course as a FHIR R4 ``collection`` Bundle."""
     bundle = course_fhir.export_bundle(ctx, actor, patient_id)

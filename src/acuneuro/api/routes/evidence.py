@@ -23,7 +23,7 @@ from acuneuro.evidence.bias import egger_test
 from acuneuro.evidence.meta import METHODS, TESTS, meta_analysis
 from acuneuro.evidence.pages import condition_document, conditions, forest_figure
 from acuneuro.evidence.tabular import TableError, read_table
-from acuneuro.knowledge._evidence import EVIDENCE_CONDITIONS
+from acuneuro.knowledge import EVIDENCE_CONDITIONS
 
 __all__ = ["MAX_TABLE_BYTES", "meta_json", "router"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from acuneuro.api.deps import ActorDep, ContextDep
 from acuneuro.services import PatientCreate, PatientUpdate, PatientView
@@ -18,6 +18,8 @@ from acuneuro.services import patients as service
 __all__ = ["router"]
 
 router = APIRouter(prefix="/patients", tags=["patients"])
+# Beyond any clinic's size; a larger number overflows the databases' 64-bit OFFSET (a 500).
+_MAX_OFFSET = 10**9
 
 
 class PatientList(BaseModel):
@@ -38,7 +40,7 @@ def list_patients(
     ctx: ContextDep,
     actor: ActorDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=_MAX_OFFSET)] = 0,
 ) -> PatientList:
     """Patients of the caller's clinic, by family name (search is a POST: no names in URLs)."""
     items = service.list_patients(ctx, actor, limit=limit, offset=offset)
@@ -51,8 +53,8 @@ class Search(BaseModel):
     model_config = {"extra": "forbid"}
 
     q: str
-    limit: int = 100
-    offset: int = 0
+    limit: int = Field(default=100, ge=1, le=500)
+    offset: int = Field(default=0, ge=0, le=_MAX_OFFSET)
 
 
 @router.post("/search")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, Query, status
+from fastapi import APIRouter, Body, Query, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
@@ -44,7 +44,11 @@ def list_points(
     try:
         return atlas_points(meridian=meridian, region=region)
     except ValueError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
+        # FastAPI's 422 shape, naming the parameter (the atlas checks the meridian first).
+        field = "meridian" if str(exc).startswith("unknown meridian") else "region"
+        raise RequestValidationError(
+            [{"type": "value_error", "loc": ("query", field), "msg": str(exc)}]
+        ) from None
 
 
 class PlanList(BaseModel):
