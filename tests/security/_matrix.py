@@ -198,6 +198,7 @@ RULES: dict[str, Rule] = {
     "GET /evidence/protocols/{protocol_id}": _web(_TOOLS),
     "GET /evidence/{condition}": _web(_TOOLS),
     "GET /evidence/{condition}/forest.svg": _web(_TOOLS),
+    "GET /evidence/{condition}/forest.png": _web(_TOOLS),
     "GET /evidence/{condition}/responders.svg": _web(_TOOLS),
     # A leaflet about the condition for patients: it names no one.
     "GET /evidence/{condition}/patient": _web(_TOOLS),
@@ -219,6 +220,9 @@ RULES: dict[str, Rule] = {
     "POST /patients/{patient_id}/plan/{plan_id}/accept": _web(
         UseCase.PLAN_WRITE, scoped=True,
         form=lambda ids: {"start_on": date.today().isoformat()}),
+    # Cohort figures of the caller's clinic: aggregates (small cells suppressed for researchers).
+    "GET /api/v1/analytics/cohort": _api(UseCase.COHORT_ANALYTICS),
+    "GET /dashboard": _web(UseCase.COHORT_ANALYTICS),
     # Web pages.
     "GET /patients": _web(_PATIENTS),
     "POST /patients/search": _web(_PATIENTS, form=lambda ids: {"q": ids["family_name"]}),

@@ -64,7 +64,7 @@ def test_the_fhir_export_is_balp_shaped_and_pseudonymous(
     assert read["agent"][0]["who"]["identifier"]["value"] == str(alice.user_id)
     login = [e for e in events if e["type"]["code"] == "110114"][-1]
     assert login["subtype"][0]["code"] == "110122"
-    assert login["agent"][0]["network"]["address"] == "10.0.0.8"
+    assert login["agent"][0]["network"] == {"address": "10.0.0.8", "type": "2"}
     text = str(bundle)
     for value in (*holdings["alice"].identity.values(), "alice@example.org"):
         if value not in {"female", "male"}:

@@ -11,6 +11,7 @@ never the account's email, and the patient's pseudonymous id, never a name
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -70,7 +71,9 @@ def fhir_audit_event(row: AuditEvent) -> dict[str, Any]:
     if row.role:
         agent["role"] = [{"text": row.role}]
     if row.source_address:
-        agent["network"] = {"address": row.source_address, "type": "2"}
+        # network-type 2 is an IP address, 1 a machine name ("local" for the command line).
+        agent["network"] = {"address": row.source_address,
+                            "type": "2" if _is_ip(row.source_address) else "1"}
     resource: dict[str, Any] = {
         "resourceType": "AuditEvent",
         "id": str(row.id),
@@ -96,6 +99,14 @@ def fhir_audit_event(row: AuditEvent) -> dict[str, Any]:
         resource["entity"] = [{"what": {"display": row.resource}}]
     FhirAuditEvent.model_validate(resource)
     return resource
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def audit_bundle(ctx: Context, actor: Actor, since: datetime | None = None) -> dict[str, Any]:
