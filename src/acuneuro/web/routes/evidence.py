@@ -19,8 +19,7 @@ from acuneuro.evidence.pages import (
     responder_figure,
     sources_of,
 )
-from acuneuro.knowledge._evidence import EVIDENCE_CONDITIONS
-from acuneuro.knowledge._protocols import protocols
+from acuneuro.knowledge import EVIDENCE_CONDITIONS, protocols
 from acuneuro.web.deps import ContextDep, WebActorDep, render
 
 __all__ = ["router"]
