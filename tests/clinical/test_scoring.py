@@ -15,6 +15,7 @@ from acuneuro.clinical._scoring_rules import Interval, band_of
 from acuneuro.clinical.scoring import (
     AnswerError,
     UnknownInstrumentError,
+    describe_instrument,
     get_instrument,
     list_instruments,
     score,
@@ -520,6 +521,15 @@ def test_whole_scores_serialise_as_whole_numbers_and_fractions_stay_fractions() 
     subscales = score("bpi-sf", bpi).model_dump(mode="json")["subscales"]
     assert subscales["severity"] == 3.75
     assert subscales["interference"] is None
+
+
+def test_the_description_gives_the_items_in_published_order_with_cutoffs_and_sources() -> None:
+    described = describe_instrument("dn4")
+    assert [i["id"] for i in described["items"]] == DN4_ITEMS
+    assert described["sources"] == get_instrument("dn4").sources
+    assert described["cutoffs"]
+    with pytest.raises(UnknownInstrumentError):
+        describe_instrument("nope")
 
 
 def test_the_instrument_list_is_every_instrument_by_id_with_name_and_version() -> None:
