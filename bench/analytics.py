@@ -28,12 +28,15 @@ import duckdb
 import pandas as pd
 
 from acuneuro.analytics._cohort_pandas import cohort_pandas
-from acuneuro.analytics.cohort import CohortQuery, cohort_report, prepare, source_for
+from acuneuro.analytics.cohort import (
+    CohortQuery,
+    cohort_report,
+    knowledge_query,
+    prepare,
+    source_for,
+)
 from acuneuro.analytics.registry import ParquetSink, generate_registry
 
-# CDC 2022 MME factors per mg/day (Dowell D et al., MMWR Recomm Rep 2022;71(3):1-95, Table).
-CDC_2022_MME = {"morphine": 1.0, "oxycodone": 1.5, "hydrocodone": 1.0, "tramadol": 0.2,
-                "tapentadol": 0.4, "codeine": 0.15, "hydromorphone": 5.0}
 READ = ("patients", "episodes", "treatment_sessions", "score_records",
         "medication_statements", "adverse_events")
 HAND_QUERY = """
@@ -142,7 +145,7 @@ def _report(folder: Path, query: CohortQuery) -> list[tuple[Any, ...]]:
 
 def _pandas(folder: Path, query: CohortQuery) -> list[tuple[Any, ...]]:
     tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in READ}
-    frame = cohort_pandas(tables, query.mme_factors)
+    frame = cohort_pandas(tables, query.mme_factors, mme_units=query.mme_units)
     return [tuple(None if _nan(v) else v for v in row)
             for row in frame.itertuples(index=False, name=None)]
 
@@ -167,7 +170,7 @@ def run(quick: bool, patients: int | None = None) -> None:
     """Print the generator's speed, the three timings and the two ratios with their targets."""
     patients = patients or (20_000 if quick else 1_000_000)
     rounds = 5 if quick else 3
-    query = CohortQuery(CDC_2022_MME)
+    query = knowledge_query()  # the MME table of knowledge/drugs.yaml (CDC 2022)
     with tempfile.TemporaryDirectory(prefix="acuneuro-bench-") as tmp:
         folder = Path(tmp) / "registry"
         gen = generate_registry(ParquetSink(folder), patients, clinics=20, seed=2026)

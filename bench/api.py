@@ -181,9 +181,9 @@ def _endpoints(ids: list[str]) -> dict[str, Callable[[int], str]]:
     }
 
 
-def run(quick: bool) -> None:
+def run(quick: bool, sizes: tuple[int, ...] | None = None) -> None:
     """Print throughput and latency per endpoint and size, and the ratios."""
-    sizes = (2_000, 10_000) if quick else (10_000, 100_000, 1_000_000)
+    sizes = sizes or ((2_000, 10_000) if quick else (10_000, 100_000, 1_000_000))
     total = 400 if quick else 2000
     ceiling_runs: list[float] = []
     by_size: dict[int, dict[str, Load]] = {}
