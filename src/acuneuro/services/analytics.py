@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Column, Table, select
 
 from acuneuro.analytics.cohort import CohortQuery, cohort_report, knowledge_query
-from acuneuro.knowledge._privacy import privacy_policy
+from acuneuro.knowledge import privacy_policy
 from acuneuro.services._actor import Actor
 from acuneuro.services._context import Context
 from acuneuro.services._errors import PermissionDenied
