@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
@@ -18,6 +19,7 @@ from acuneuro.services import Context, accounts, demo
 from acuneuro.services import outcomes as outcome_service
 from acuneuro.services import sessions as session_service
 from acuneuro.settings import Settings
+from acuneuro.store import AuditEvent
 
 runner = CliRunner()
 TODAY = date.today()
@@ -145,3 +147,25 @@ def test_import_refuses_a_broken_bundle_naming_it(tmp_path: Path) -> None:
                                           "code": {"text": "x"}}}]}))
     result = runner.invoke(app, ["import", "fhir", str(bad), "--db", empty])
     assert result.exit_code == 2 and "bundle:" in result.stderr and "Basic" in result.stderr
+
+
+def test_report_as_a_user_is_audited_under_their_name_and_an_unknown_user_is_refused(
+    demo_db: str, tmp_path: Path
+) -> None:
+    pid, _ = _patient_with_pain_change(demo_db)
+    out = tmp_path / "as.pdf"
+    unknown = runner.invoke(app, ["report", "--patient", pid, "--kind", "patient", "--out",
+                                  str(out), "--as", "nobody@example.org", "--db", demo_db])
+    assert unknown.exit_code == 2 and "--as" in unknown.stderr and not out.exists()
+    done = runner.invoke(app, ["report", "--patient", pid, "--kind", "patient", "--out",
+                               str(out), "--as", demo.DEMO_EMAIL, "--db", demo_db])
+    assert done.exit_code == 0, done.output
+    ctx = _ctx(demo_db)
+    try:
+        with ctx.db.read() as session:
+            last = session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+            assert last is not None
+            assert (last.actor, last.resource, last.patient_pseudo_id) == (
+                demo.DEMO_EMAIL, "report", pid)
+    finally:
+        ctx.db.dispose()
