@@ -5,6 +5,12 @@ import pytest
 from acuneuro.clinical.foot import FootExam, FootFacts, foot_risk, foot_timeline, lops_referral
 
 D = date(2026, 12, 1)
+_FACTS = ("lops", "pad", "deformity", "ulcer_history", "amputation", "esrd")
+
+
+def _only(*present: str) -> FootFacts:
+    """Every IWGDF fact assessed: those named present, the others absent."""
+    return FootFacts(**{fact: fact in present for fact in _FACTS})
 
 
 # IWGDF 2019 Table 1 (Schaper et al. 2020), unchanged in the 2023 update.
@@ -12,51 +18,11 @@ D = date(2026, 12, 1)
     ("facts", "category"),
     [
         (FootFacts(lops=False, pad=False), 0),
-        (
-            FootFacts(
-                lops=True,
-                pad=False,
-                deformity=False,
-                ulcer_history=False,
-                amputation=False,
-                esrd=False,
-            ),
-            1,
-        ),
-        (
-            FootFacts(
-                lops=False,
-                pad=True,
-                deformity=False,
-                ulcer_history=False,
-                amputation=False,
-                esrd=False,
-            ),
-            1,
-        ),
+        (_only("lops"), 1),
+        (_only("pad"), 1),
         (FootFacts(lops=True, pad=True, ulcer_history=False, amputation=False, esrd=False), 2),
-        (
-            FootFacts(
-                lops=True,
-                pad=False,
-                deformity=True,
-                ulcer_history=False,
-                amputation=False,
-                esrd=False,
-            ),
-            2,
-        ),
-        (
-            FootFacts(
-                lops=False,
-                pad=True,
-                deformity=True,
-                ulcer_history=False,
-                amputation=False,
-                esrd=False,
-            ),
-            2,
-        ),
+        (_only("lops", "deformity"), 2),
+        (_only("pad", "deformity"), 2),
         (FootFacts(lops=True, ulcer_history=True), 3),
         (FootFacts(pad=True, esrd=True), 3),
         (FootFacts(lops=False, pad=False, ulcer_history=True), 0),
