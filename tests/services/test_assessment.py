@@ -205,3 +205,8 @@ def test_every_instrument_is_stored_with_its_version_or_refused_alike_on_both_ba
     stored = {(r.instrument_id, r.instrument_version) for r in _scores(ctx)}
     assert stored == {(i["id"], i["version"]) for i in list_instruments()
                       if i["id"] not in refused}
+
+
+def test_every_shipped_instrument_fits_the_store_with_its_version_label() -> None:
+    # Migration 0005 widened the column; a longer label in a new definition must widen it again.
+    assert [i["id"] for i in list_instruments() if not service.storable(i["id"])] == []

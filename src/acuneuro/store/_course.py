@@ -126,7 +126,7 @@ class ScoreRecord(Base):
     episode_id: Mapped[int | None] = mapped_column(ForeignKey("episodes.id"))
     session_id: Mapped[int | None] = mapped_column(ForeignKey("treatment_sessions.id"))
     instrument_id: Mapped[str] = mapped_column(String(32), index=True)
-    instrument_version: Mapped[str] = mapped_column(String(32))
+    instrument_version: Mapped[str] = mapped_column(String(128))
     taken_on: Mapped[date] = mapped_column(Date, index=True)
     answers_json: Mapped[dict[str, Any]] = mapped_column(JSON)
     total: Mapped[float | None] = mapped_column(Float)
