@@ -19,7 +19,15 @@ import sqlalchemy as sa
 
 from acuneuro.services import Context
 from acuneuro.services.audit import verify_chain
-from acuneuro.store import AuditEvent, Base, Database, Episode, Patient, PatientIdentity
+from acuneuro.store import (
+    AuditEvent,
+    Base,
+    Database,
+    Episode,
+    MedicationStatementRecord,
+    Patient,
+    PatientIdentity,
+)
 
 from ._ledger import Attempt, Ledger
 
@@ -57,10 +65,12 @@ def check(ctx: Context, ledger: Ledger, clinic_id: int) -> Report:
                     AuditEvent.clinic_id == clinic_id,
                     AuditEvent.outcome == "success",
                     AuditEvent.action.in_(("create", "update")),
+                    AuditEvent.resource == "patient",
                 )
             )
         )
         report.problems += _orphans(session, ctx.db)
+        _medications(session, attempts, clinic_id, report)
     _creates(attempts, rows, episodes, audits, report)
     _updates(attempts, rows, audits, report)
     chain = verify_chain(ctx)
@@ -132,7 +142,7 @@ def _updates(
     # Per patient, every write in the order sent: the create first, then the updates.
     history: dict[str, list[Attempt]] = defaultdict(list)
     for attempt in attempts:
-        if attempt.patient is not None:
+        if attempt.patient is not None and attempt.kind in ("create", "update"):
             history[attempt.patient].append(attempt)
     for pseudo_id, writes in history.items():
         updates = [a for a in writes if a.kind == "update"]
@@ -195,3 +205,42 @@ def _orphans(session: Any, db: Database) -> list[str]:
         if broken:
             problems.append(f"foreign_key_check: {broken[:5]}")
     return problems
+
+
+def _medications(session: Any, attempts: list[Attempt], clinic_id: int, report: Report) -> None:
+    """Every acknowledged statement is stored as sent, with a create audit row; none is extra."""
+    stored = {
+        drug: (pseudo_id, float(dose))
+        for drug, pseudo_id, dose in session.execute(
+            sa.select(MedicationStatementRecord.drug, Patient.pseudo_id,
+                      MedicationStatementRecord.daily_dose)
+            .join(Patient, Patient.id == MedicationStatementRecord.patient_id)
+            .where(MedicationStatementRecord.clinic_id == clinic_id)
+        )
+    }
+    audited = Counter(session.scalars(
+        sa.select(AuditEvent.patient_pseudo_id).where(
+            AuditEvent.clinic_id == clinic_id, AuditEvent.outcome == "success",
+            AuditEvent.action == "create", AuditEvent.resource == "medication")))
+    sent = {a.tag: a for a in attempts if a.kind == "medication"}
+    for drug, (pseudo_id, dose) in stored.items():
+        attempt = sent.get(drug)
+        if attempt is None or attempt.patient != pseudo_id or attempt.body["daily_dose"] != dose:
+            report.problems.append(f"medication {drug} of {pseudo_id} ({dose}) was never sent")
+    per_patient: dict[str, list[Attempt]] = defaultdict(list)
+    for attempt in sent.values():
+        per_patient[attempt.patient or ""].append(attempt)
+    for pseudo_id, writes in per_patient.items():
+        acked = [a for a in writes if a.acked]
+        report.acked += len(acked)
+        lost = [a.tag for a in acked if a.tag not in stored]
+        if lost:
+            report.problems.append(f"LOST acknowledged medication(s) {lost} of {pseudo_id}")
+            continue
+        present = sum(1 for a in writes if a.tag in stored)
+        if audited[pseudo_id] != present:
+            report.problems.append(
+                f"patient {pseudo_id}: {audited[pseudo_id]} medication audit rows for "
+                f"{present} stored statements")
+            continue
+        report.found += len(acked)

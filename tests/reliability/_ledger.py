@@ -28,7 +28,7 @@ class Attempt:
 
     seq: int
     cycle: int
-    kind: str  # "create" or "update"
+    kind: str  # "create", "update" or "medication"
     tag: str  # the family name a create writes: how an unanswered create is recognised
     body: dict[str, Any]
     patient: str | None = None  # pseudonymous id: known for updates, and for answered creates
@@ -122,7 +122,15 @@ def write_until(
     ) as client:
         while not stop.is_set():
             mine = ledger.acked_patients(writer, writers)
-            if mine and rng.random() < 0.5:
+            roll = rng.random()
+            if mine and roll < 0.25:
+                patient = rng.choice(mine)
+                attempt = ledger.enter(cycle, "medication", "", {}, patient)
+                attempt.tag = f"drug{attempt.seq}"
+                attempt.body = {"drug": attempt.tag, "daily_dose": 1 + attempt.seq % 97,
+                                "unit": "mg", "start_on": "2026-01-05"}
+                request = ("POST", f"/patients/{patient}/medications")
+            elif mine and roll < 0.6:
                 patient = rng.choice(mine)
                 n = rng.randrange(10**8)
                 attempt = ledger.enter(

@@ -1,11 +1,12 @@
 """Crash safety: SIGKILL the server (and on PostgreSQL the database server) while it writes.
 
-Concurrent writers record patients through the real HTTP API of the real server, started as a
-subprocess over its own database; at a random moment the server is killed with SIGKILL,
-restarted, and the database is compared with what the writers saw acknowledged
-(``_checks``): every acknowledged write is there with its audit row, nothing is half-written.
-On PostgreSQL a private throwaway cluster is used, and every fifth cycle its postmaster is
-killed too and recovers from its WAL (security-reliability.md A4, A6 T5 and T11).
+Eight concurrent writers create and update patients and add medication statements through the
+real HTTP API of the real server, started as a subprocess over its own database; at a random
+moment the server is killed with SIGKILL, restarted, and the database is compared with what the
+writers saw acknowledged (``_checks``): every acknowledged write is there with its audit row,
+nothing is half-written. On PostgreSQL a private throwaway cluster is used, and every fifth
+cycle its postmaster is killed too and recovers from its WAL (security-reliability.md A4, A6
+T5 and T11).
 
 A process kill does not test power loss (the OS page cache survives it): that is
 ``tests/store/test_power_loss.py``.
@@ -144,12 +145,15 @@ def test_no_acknowledged_write_is_lost_when_the_server_is_killed(
         servers.close()
         database.dispose()
     phases = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in spent.items())
+    kinds = Counter(a.kind for a in ledger.acked())
     sys.stdout.write(
         f"\ncrash[{backend}]: {CYCLES} cycles, {report.acked} writes acknowledged, "
         f"{report.found} found, {report.acked - report.found} lost "
-        f"({len(ledger.attempts)} sent; {time.monotonic() - started:.0f} s: {phases})\n"
+        f"({dict(kinds)}; {len(ledger.attempts)} sent; {time.monotonic() - started:.0f} s: "
+        f"{phases})\n"
     )
     assert report.acked >= 2 * CYCLES, "too few writes acknowledged to mean anything"
+    assert set(kinds) == {"create", "update", "medication"}, f"a kind never landed: {kinds}"
     assert report.found == report.acked
 
 
