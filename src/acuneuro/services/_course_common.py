@@ -7,7 +7,8 @@ that may not act is refused and audited alone; a refusal of the content is audit
 
 from __future__ import annotations
 
-from typing import NoReturn
+from collections.abc import Callable
+from typing import NoReturn, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -16,12 +17,13 @@ from acuneuro.services._actor import Actor
 from acuneuro.services._context import Context
 from acuneuro.services._errors import NotFound, PermissionDenied, ServiceError
 from acuneuro.services._policy import UseCase, allowed
-from acuneuro.services.audit import Action, Outcome, record_alone
+from acuneuro.services.audit import Action, Outcome, record, record_alone
 from acuneuro.store import Patient, PlanRecord
 
 __all__ = [
     "CourseRefused",
     "accepted_plan",
+    "audited_read",
     "load_patient",
     "not_found",
     "refused",
@@ -54,6 +56,28 @@ def load_patient(session: Session, actor: Actor, pseudo_id: str, *, lock: bool =
     )
     # Serialises course writes per patient on PostgreSQL (session numbers cannot interleave).
     return session.scalar(query.with_for_update(of=Patient) if lock else query)
+
+
+_T = TypeVar("_T")
+
+
+def audited_read(
+    ctx: Context, actor: Actor, use_case: UseCase, action: Action, resource: str,
+    pseudo_id: str, read: Callable[[Session, Patient], _T],
+) -> _T:
+    """Read a patient's course data: role check, clinic scope, and the audit row in one go.
+
+    The read runs in a write transaction because its audit row is written with it.
+    """
+    require(ctx, actor, use_case, action, resource, pseudo_id)
+    with ctx.db.write() as session:
+        patient = load_patient(session, actor, pseudo_id)
+        if patient is not None:
+            result = read(session, patient)
+            record(session, ctx.audit_key, actor=actor, action=action, resource=resource,
+                   patient=pseudo_id)
+            return result
+    not_found(ctx, actor, action, resource, pseudo_id)
 
 
 def accepted_plan(session: Session, patient: Patient) -> PlanRecord | None:

@@ -29,6 +29,7 @@ from acuneuro.services._context import Context
 from acuneuro.services._course_common import (
     CourseRefused,
     accepted_plan,
+    audited_read,
     load_patient,
     not_found,
     refused,
@@ -177,18 +178,14 @@ def add_adverse_event(ctx: Context, actor: Actor, pseudo_id: str,
 
 def list_adverse_events(ctx: Context, actor: Actor, pseudo_id: str) -> list[AdverseEventView]:
     """The patient's adverse events, oldest first."""
-    require(ctx, actor, UseCase.COURSE_READ, Action.LIST, _RESOURCE, pseudo_id)
-    with ctx.db.write() as session:
-        patient = load_patient(session, actor, pseudo_id)
-        if patient is not None:
-            rows = event_rows(session, patient)
-            events = adverse_events_of(rows, session_numbers(session_rows(session, patient)))
-            views = [AdverseEventView(id=r.id, patient=pseudo_id, event=e)
-                     for r, e in zip(rows, events, strict=True)]
-            record(session, ctx.audit_key, actor=actor, action=Action.LIST,
-                   resource=_RESOURCE, patient=pseudo_id)
-            return views
-    not_found(ctx, actor, Action.LIST, _RESOURCE, pseudo_id)
+
+    def read(session: Session, patient: Patient) -> list[AdverseEventView]:
+        rows = event_rows(session, patient)
+        events = adverse_events_of(rows, session_numbers(session_rows(session, patient)))
+        return [AdverseEventView(id=r.id, patient=pseudo_id, event=e)
+                for r, e in zip(rows, events, strict=True)]
+
+    return audited_read(ctx, actor, UseCase.COURSE_READ, Action.LIST, _RESOURCE, pseudo_id, read)
 
 
 def course_definition(plan: Plan) -> CourseDefinition:

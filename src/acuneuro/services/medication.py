@@ -30,6 +30,7 @@ from acuneuro.services._context import Context
 from acuneuro.services._course_common import (
     CourseRefused,
     accepted_plan,
+    audited_read,
     load_patient,
     not_found,
     refused,
@@ -237,15 +238,10 @@ def _reopen(row: MedicationStatementRecord, given: DoseChange, actor: Actor
 
 def list_medications(ctx: Context, actor: Actor, pseudo_id: str) -> list[MedicationView]:
     """The patient's statements, by start date."""
-    require(ctx, actor, UseCase.COURSE_READ, Action.LIST, _RESOURCE, pseudo_id)
-    with ctx.db.write() as session:
-        patient = load_patient(session, actor, pseudo_id)
-        if patient is not None:
-            views = [_view(r, pseudo_id) for r in medication_rows(session, patient)]
-            record(session, ctx.audit_key, actor=actor, action=Action.LIST,
-                   resource=_RESOURCE, patient=pseudo_id)
-            return views
-    not_found(ctx, actor, Action.LIST, _RESOURCE, pseudo_id)
+    return audited_read(
+        ctx, actor, UseCase.COURSE_READ, Action.LIST, _RESOURCE, pseudo_id,
+        lambda session, patient: [_view(r, pseudo_id) for r in medication_rows(session, patient)],
+    )
 
 
 def medication_summary(ctx: Context, actor: Actor, pseudo_id: str, *, on: date

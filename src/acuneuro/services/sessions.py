@@ -40,6 +40,7 @@ from acuneuro.services._context import Context
 from acuneuro.services._course_common import (
     CourseRefused,
     accepted_plan,
+    audited_read,
     load_patient,
     not_found,
     refused,
@@ -299,15 +300,10 @@ def _record(session: Session, ctx: Context, actor: Actor, patient: Patient, give
 
 def list_sessions(ctx: Context, actor: Actor, pseudo_id: str) -> list[SessionView]:
     """Every recorded session of the patient, oldest first."""
-    require(ctx, actor, UseCase.COURSE_READ, Action.LIST, _RESOURCE, pseudo_id)
-    with ctx.db.write() as session:
-        patient = load_patient(session, actor, pseudo_id)
-        if patient is not None:
-            views = [_view(t, pseudo_id) for t in _recorded(session, patient)]
-            record(session, ctx.audit_key, actor=actor, action=Action.LIST,
-                   resource=_RESOURCE, patient=pseudo_id)
-            return views
-    not_found(ctx, actor, Action.LIST, _RESOURCE, pseudo_id)
+    return audited_read(
+        ctx, actor, UseCase.COURSE_READ, Action.LIST, _RESOURCE, pseudo_id,
+        lambda session, patient: [_view(t, pseudo_id) for t in _recorded(session, patient)],
+    )
 
 
 def course_overview(ctx: Context, actor: Actor, pseudo_id: str, *, today: date
