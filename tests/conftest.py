@@ -400,8 +400,16 @@ _ran: dict[str, set[str]] = {"passed": set(), "failed": set()}
 _PARAMS = re.compile(r"\[([^\]]+)\]$")
 
 
+# Reliability tests print one figure line each (cycles, writes, requests, cuts); under xdist
+# their stdout is hidden, so the summary repeats them where CI's reader will see them.
+_FIGURES = re.compile(r"^(crash\[|schemathesis\[|power-loss).*$", re.MULTILINE)
+_figures: list[str] = []
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Note which store backends had tests pass or fail (workers' reports come here too)."""
+    if report.when == "call":
+        _figures.extend(m.group(0) for m in _FIGURES.finditer(report.capstdout))
     match = _PARAMS.search(report.nodeid)
     if match is None or report.when not in {"setup", "call"}:
         return
@@ -421,3 +429,5 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     if _ran["failed"]:
         line += f" (FAILED on: {', '.join(b for b in BACKENDS if b in _ran['failed'])})"
     terminalreporter.write_line(line)
+    for figure in _figures:
+        terminalreporter.write_line(figure)

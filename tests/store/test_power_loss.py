@@ -85,11 +85,10 @@ def _line(label: str, results: list[Any]) -> str:
 
 
 def test_wal_full_keeps_every_committed_transaction_through_200_power_cuts(
-    vfs: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    vfs: Any, tmp_path: Path
 ) -> None:
     results, full_run, ops = _campaign(vfs, tmp_path, "FULL", CUTS, SEED)
-    with capsys.disabled():
-        sys.stdout.write("\n" + _line("", results) + f" ({ops} VFS operations per run)\n")
+    sys.stdout.write("\n" + _line("", results) + f" ({ops} VFS operations per run)\n")
     assert full_run.committed == full_run.found == TRANSACTIONS and full_run.intact
     assert len(results) == CUTS
     assert sum(r.lost for r in results) == 0
@@ -99,15 +98,14 @@ def test_wal_full_keeps_every_committed_transaction_through_200_power_cuts(
 
 
 def test_the_simulation_detects_loss_when_sync_is_off(
-    vfs: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    vfs: Any, tmp_path: Path
 ) -> None:
     off, _, _ = _campaign(vfs, tmp_path, "OFF", 40, SEED + 1)
     # Reported, not asserted: WAL + NORMAL may lose recent commits by design (SQLite docs),
     # which is why acuneuro runs FULL.
     normal, _, _ = _campaign(vfs, tmp_path, "NORMAL", 40, SEED + 2)
-    with capsys.disabled():
-        sys.stdout.write("\n" + _line(" synchronous=OFF", off))
-        sys.stdout.write("\n" + _line(" synchronous=NORMAL", normal) + "\n")
+    sys.stdout.write("\n" + _line(" synchronous=OFF", off))
+    sys.stdout.write("\n" + _line(" synchronous=NORMAL", normal) + "\n")
     assert sum(r.lost for r in off) > 0
     assert any(not r.intact or r.partial or r.lost for r in off)
 
