@@ -9,13 +9,12 @@ naming the field, and a session the day's screen forbids is 400 with every reaso
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
-from fastapi.exceptions import RequestValidationError
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
+from acuneuro.api._bodies import RawBody, body_schema, unprocessable
 from acuneuro.api._fhir import FhirResponse
 from acuneuro.api.deps import ActorDep, ContextDep
 from acuneuro.clinical.adverse_events import AdverseEvent
@@ -41,33 +40,9 @@ router = APIRouter(tags=["course"])
 fhir_router = APIRouter(prefix="/fhir", tags=["fhir"])
 
 _P = "/patients/{patient_id}"
-_RawBody = Annotated[dict[str, Any], Body()]
 
 
-def _unprocessable(exc: ValidationError) -> RequestValidationError:
-    return RequestValidationError(
-        [{"type": e["type"], "loc": ("body", *e["loc"]), "msg": e["msg"]}
-         for e in exc.errors(include_url=False)]
-    )
 
-
-def _inline(node: Any, defs: dict[str, Any]) -> Any:
-    if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/$defs/"):
-            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
-        return {k: _inline(v, defs) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_inline(v, defs) for v in node]
-    return node
-
-
-def _schema(model: type[BaseModel]) -> dict[str, Any]:
-    """The OpenAPI request body of a model the service validates (refs inlined)."""
-    schema = model.model_json_schema()
-    schema = _inline(schema, schema.pop("$defs", {}))
-    return {"requestBody": {"required": True,
-                            "content": {"application/json": {"schema": schema}}}}
 
 
 @router.get(_P + "/course")
@@ -82,14 +57,14 @@ def list_sessions(ctx: ContextDep, actor: ActorDep, patient_id: str) -> list[Ses
     return session_service.list_sessions(ctx, actor, patient_id)
 
 
-@router.post(_P + "/sessions", status_code=201, openapi_extra=_schema(SessionIn))
-def record_session(ctx: ContextDep, actor: ActorDep, patient_id: str, body: _RawBody
+@router.post(_P + "/sessions", status_code=201, openapi_extra=body_schema(SessionIn))
+def record_session(ctx: ContextDep, actor: ActorDep, patient_id: str, body: RawBody
                    ) -> SessionView:
     """Record a session behind the day's screen; excluded point or unacknowledged caution: 400."""
     try:
         return session_service.record_session(ctx, actor, patient_id, body)
     except ValidationError as exc:
-        raise _unprocessable(exc) from None
+        raise unprocessable(exc) from None
 
 
 @router.get(_P + "/adverse-events")
@@ -99,14 +74,14 @@ def list_adverse_events(ctx: ContextDep, actor: ActorDep, patient_id: str
     return course_service.list_adverse_events(ctx, actor, patient_id)
 
 
-@router.post(_P + "/adverse-events", status_code=201, openapi_extra=_schema(AdverseEvent))
-def add_adverse_event(ctx: ContextDep, actor: ActorDep, patient_id: str, body: _RawBody
+@router.post(_P + "/adverse-events", status_code=201, openapi_extra=body_schema(AdverseEvent))
+def add_adverse_event(ctx: ContextDep, actor: ActorDep, patient_id: str, body: RawBody
                       ) -> AdverseEventView:
     """Record an adverse event (CTCAE v5.0 grade, NCI attribution)."""
     try:
         return course_service.add_adverse_event(ctx, actor, patient_id, body)
     except ValidationError as exc:
-        raise _unprocessable(exc) from None
+        raise unprocessable(exc) from None
 
 
 @router.get(_P + "/medications")
@@ -116,34 +91,34 @@ def list_medications(ctx: ContextDep, actor: ActorDep, patient_id: str
     return medication_service.list_medications(ctx, actor, patient_id)
 
 
-@router.post(_P + "/medications", status_code=201, openapi_extra=_schema(MedicationIn))
-def add_medication(ctx: ContextDep, actor: ActorDep, patient_id: str, body: _RawBody
+@router.post(_P + "/medications", status_code=201, openapi_extra=body_schema(MedicationIn))
+def add_medication(ctx: ContextDep, actor: ActorDep, patient_id: str, body: RawBody
                    ) -> MedicationView:
     """Add a statement: drug, total daily dose, unit, start (and stop)."""
     try:
         return medication_service.add_medication(ctx, actor, patient_id, body)
     except ValidationError as exc:
-        raise _unprocessable(exc) from None
+        raise unprocessable(exc) from None
 
 
-@router.post(_P + "/medication-stops", openapi_extra=_schema(MedicationStop))
-def stop_medication(ctx: ContextDep, actor: ActorDep, patient_id: str, body: _RawBody
+@router.post(_P + "/medication-stops", openapi_extra=body_schema(MedicationStop))
+def stop_medication(ctx: ContextDep, actor: ActorDep, patient_id: str, body: RawBody
                     ) -> MedicationView:
     """Close a statement on its last day taken."""
     try:
         return medication_service.stop_medication(ctx, actor, patient_id, body)
     except ValidationError as exc:
-        raise _unprocessable(exc) from None
+        raise unprocessable(exc) from None
 
 
-@router.post(_P + "/dose-changes", status_code=201, openapi_extra=_schema(DoseChange))
-def change_dose(ctx: ContextDep, actor: ActorDep, patient_id: str, body: _RawBody
+@router.post(_P + "/dose-changes", status_code=201, openapi_extra=body_schema(DoseChange))
+def change_dose(ctx: ContextDep, actor: ActorDep, patient_id: str, body: RawBody
                 ) -> MedicationView:
     """Change a dose: the old statement closes the day before, the new one is returned."""
     try:
         return medication_service.change_dose(ctx, actor, patient_id, body)
     except ValidationError as exc:
-        raise _unprocessable(exc) from None
+        raise unprocessable(exc) from None
 
 
 @router.get(_P + "/medication-summary")

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Body, Query, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
+from acuneuro.api._bodies import RawBody, body_schema, unprocessable
 from acuneuro.api.deps import ActorDep, ContextDep
 from acuneuro.clinical.case import ClinicalCase
 from acuneuro.clinical.planner import Plan, build_plan
@@ -59,7 +60,6 @@ class PlanList(BaseModel):
 
 
 _PLANS = "/patients/{patient_id}/plans"
-_RawBody = Annotated[dict[str, Any], Body()]
 
 
 def _plan_number(text: str) -> int:
@@ -67,31 +67,7 @@ def _plan_number(text: str) -> int:
     return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else 0
 
 
-def _inline(node: Any, defs: dict[str, Any]) -> Any:
-    if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/$defs/"):
-            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
-        return {k: _inline(v, defs) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_inline(v, defs) for v in node]
-    return node
 
-
-def _body_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """The OpenAPI request body of a model validated by the service (refs inlined)."""
-    schema = model.model_json_schema()
-    schema = _inline(schema, schema.pop("$defs", {}))
-    return {"requestBody": {"required": True,
-                            "content": {"application/json": {"schema": schema}}}}
-
-
-def _unprocessable(exc: ValidationError) -> RequestValidationError:
-    """A service's validation error as FastAPI's 422, the location under ``body``."""
-    return RequestValidationError(
-        [{"type": e["type"], "loc": ("body", *e["loc"]), "msg": e["msg"]}
-         for e in exc.errors(include_url=False)]
-    )
 
 
 @router.post(_PLANS, status_code=status.HTTP_201_CREATED)
@@ -105,7 +81,7 @@ def propose_plan(
     try:
         return service.propose_plan(ctx, actor, patient_id, case, today=date.today())
     except ValidationError as exc:
-        raise _unprocessable(exc) from None
+        raise unprocessable(exc) from None
 
 
 @router.get(_PLANS)
@@ -123,23 +99,23 @@ def read_plan(ctx: ContextDep, actor: ActorDep, patient_id: str, plan_id: str) -
 
 # The bodies are validated by the service after the plan is found: an outsider gets the same
 # 404 whatever they send.
-@router.patch(_PLANS + "/{plan_id}", openapi_extra=_body_schema(PlanEdit))
+@router.patch(_PLANS + "/{plan_id}", openapi_extra=body_schema(PlanEdit))
 def edit_plan(
-    ctx: ContextDep, actor: ActorDep, patient_id: str, plan_id: str, body: _RawBody
+    ctx: ContextDep, actor: ActorDep, patient_id: str, plan_id: str, body: RawBody
 ) -> PlanView:
     """Remove points, change sides, add atlas points, set the course; excluded points: 400."""
     try:
         return service.edit_plan(ctx, actor, patient_id, _plan_number(plan_id), body)
     except ValidationError as exc:
-        raise _unprocessable(exc) from None
+        raise unprocessable(exc) from None
 
 
-@router.post(_PLANS + "/{plan_id}/accept", openapi_extra=_body_schema(Acceptance))
+@router.post(_PLANS + "/{plan_id}/accept", openapi_extra=body_schema(Acceptance))
 def accept_plan(
-    ctx: ContextDep, actor: ActorDep, patient_id: str, plan_id: str, body: _RawBody
+    ctx: ContextDep, actor: ActorDep, patient_id: str, plan_id: str, body: RawBody
 ) -> PlanView:
     """Accept a proposed plan and schedule it from ``start_on``; a stop plan: 400."""
     try:
         return service.accept_plan(ctx, actor, patient_id, _plan_number(plan_id), body)
     except ValidationError as exc:
-        raise _unprocessable(exc) from None
+        raise unprocessable(exc) from None
