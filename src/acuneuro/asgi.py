@@ -10,10 +10,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from acuneuro import api, web
-from acuneuro.api._security import SecurityHeaders
 from acuneuro.services import Context
 from acuneuro.settings import Settings
-from acuneuro.web._session import SlidingSession
 
 __all__ = ["create_app"]
 
@@ -21,12 +19,12 @@ __all__ = ["create_app"]
 def create_app(settings: Settings | None = None, *, ctx: Context | None = None) -> FastAPI:
     """The whole application: ``/api/v1`` JSON API, web pages at ``/``, static files.
 
-    Every response carries the security headers (``api._security``).
+    Every response carries the security headers (``api.SecurityHeaders``).
     """
     settings = settings or Settings()
     ctx = ctx if ctx is not None else Context.from_settings(settings)
     app = api.create_app(settings, ctx=ctx)
     web.install(app, ctx)
-    app.add_middleware(SlidingSession)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(web.SlidingSession)
+    app.add_middleware(api.SecurityHeaders)
     return app

@@ -15,7 +15,6 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-import acuneuro.store._course  # noqa: F401  (course tables on Base for create_all)
 from acuneuro.analytics._cohort_pandas import cohort_pandas
 from acuneuro.analytics.cohort import (
     CohortQuery,

@@ -23,8 +23,7 @@ from acuneuro.analytics.deidentify import (
     deidentify,
     smallest_class_size,
 )
-from acuneuro.knowledge._bibliography import knowledge_text
-from acuneuro.knowledge._privacy import PrivacyPolicy, privacy_policy
+from acuneuro.knowledge import PrivacyPolicy, knowledge_text, privacy_policy
 
 AS_OF = date(2026, 11, 24)
 

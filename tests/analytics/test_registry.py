@@ -15,7 +15,6 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-import acuneuro.store._course  # noqa: F401  (course tables on Base for create_all)
 from acuneuro.analytics.registry import (
     DatabaseSink,
     ParquetSink,

@@ -14,7 +14,7 @@ import pytest
 
 from acuneuro.analytics.deidentify import KAnonymityError, Profile
 from acuneuro.analytics.research_export import write_research_export
-from acuneuro.knowledge._privacy import privacy_policy
+from acuneuro.knowledge import privacy_policy
 
 AS_OF = date(2026, 11, 24)
 CREATED = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

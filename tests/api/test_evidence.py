@@ -18,11 +18,11 @@ from acuneuro.api.routes.evidence import meta_json
 from acuneuro.cli import app as cli_app
 from acuneuro.evidence.meta import METHODS, meta_analysis
 from acuneuro.evidence.tabular import LAYOUTS
-from acuneuro.knowledge._bibliography import bibliography
-from acuneuro.knowledge._evidence import (
+from acuneuro.knowledge import (
     EVIDENCE_CONDITIONS,
     ContinuousData,
     EffectData,
+    bibliography,
     guidelines,
     trials,
 )

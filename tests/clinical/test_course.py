@@ -164,7 +164,7 @@ def test_it_rejects_a_follow_up_inside_the_course() -> None:
 
 def test_every_scheduled_protocol_in_the_knowledge_base_becomes_a_course() -> None:
     from acuneuro.clinical.course import from_weekly_plan
-    from acuneuro.knowledge._protocols import protocols
+    from acuneuro.knowledge import protocols
 
     for name, proto in protocols().items():
         c = proto.course

@@ -47,7 +47,7 @@ def test_it_uses_the_published_cdc_2022_factor_for_each_opioid(drug: str, unit: 
 
 
 def test_the_knowledge_table_holds_exactly_the_published_opioids() -> None:
-    from acuneuro.knowledge._course import drug_knowledge
+    from acuneuro.knowledge.course import drug_knowledge
 
     assert {(f.drug, f.unit): f.factor for f in drug_knowledge().mme.factors} == CDC_2022
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from acuneuro.clinical.planner import Plan, build_plan
-from acuneuro.knowledge._atlas import atlas_point
-from acuneuro.knowledge._bibliography import bibliography
+from acuneuro.knowledge import atlas_point, bibliography
 
 from ._cases import make_case
 

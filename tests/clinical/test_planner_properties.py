@@ -8,11 +8,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from acuneuro.clinical._plan_points import point_region
 from acuneuro.clinical.case import DERMATOMES, ClinicalCase, Region
-from acuneuro.clinical.planner import build_plan
-from acuneuro.knowledge._atlas import dermatome
-from acuneuro.knowledge._bibliography import bibliography
+from acuneuro.clinical.planner import build_plan, point_region
+from acuneuro.knowledge import bibliography, dermatome
 
 from ._cases import raw_case
 

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
 from acuneuro.clinical.case import RegionSite
 from acuneuro.clinical.safety import screen, screen_case, screen_points
 from acuneuro.clinical.safety_model import SafetyFinding, Severity
-from acuneuro.knowledge._bibliography import bibliography
-from acuneuro.knowledge._safety_rules import LymphoedemaRule, _check, safety_rules
+from acuneuro.knowledge import bibliography, safety_rules
 
 from ._cases import make_case
 
@@ -275,15 +272,3 @@ def test_the_most_severe_finding_decides_the_status() -> None:
     assert screen(case).status == "stop"
     assert screen(make_case(fainting_with_needles=True)).status == "caution"
 
-
-def test_rule_data_with_an_unknown_region_or_source_is_rejected() -> None:
-    def rule(limbs: dict[str, list[str]], sources: list[str]) -> LymphoedemaRule:
-        return LymphoedemaRule.model_validate({
-            "id": "x", "kind": "lymphoedema", "severity": "exclude", "message": "m",
-            "missing_message": "m", "limbs": limbs, "sources": sources,
-        })  # fmt: skip
-
-    with pytest.raises(ValueError, match="unknown region"):
-        _check(rule({"upper": ["elbow"]}, ["acu-cassileth2013"]), "test")
-    with pytest.raises(ValueError, match="unknown source"):
-        _check(rule({"upper": ["hand"]}, ["no-such-source"]), "test")

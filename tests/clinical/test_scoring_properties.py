@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from acuneuro.clinical.scoring import get_instrument, list_instruments, score
-from acuneuro.knowledge._instruments import Instrument, Item
+from acuneuro.knowledge import Instrument, Item
 
 IDS = [i["id"] for i in list_instruments()]
 

@@ -180,7 +180,7 @@ def test_adherence_counts_attendance_against_the_plan() -> None:
 
 
 def test_it_works_with_a_lookup_built_on_the_knowledge_atlas() -> None:
-    from acuneuro.knowledge._atlas import atlas_point, dermatomes
+    from acuneuro.knowledge import atlas_point, dermatomes
 
     def atlas_site(code: str) -> PointSite | None:
         try:

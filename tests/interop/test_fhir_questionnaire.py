@@ -18,7 +18,7 @@ from acuneuro.interop.fhir_questionnaire import (
     questionnaire_response,
     score_observation,
 )
-from acuneuro.knowledge._instruments import Item
+from acuneuro.knowledge import Item
 
 IDS = [i["id"] for i in list_instruments()]
 

@@ -7,17 +7,17 @@ from collections.abc import Callable
 import pytest
 
 from acuneuro.clinical.case import Region
-from acuneuro.knowledge import _atlas as _atlas_module
-from acuneuro.knowledge._atlas import (
+from acuneuro.knowledge import (
     MERIDIAN_COUNTS,
     atlas,
     atlas_point,
+    bibliography,
     innervation,
     normalise_code,
     points,
+    protocols,
 )
-from acuneuro.knowledge._bibliography import bibliography
-from acuneuro.knowledge._protocols import protocols
+from acuneuro.knowledge import _atlas as _atlas_module
 
 # WHO Standard Acupuncture Point Locations (2008), points per meridian; as tabulated in
 # shared/reference/acupuncture-protocols.md section 3.2 (TARA meridians.csv citing WHO 2008).

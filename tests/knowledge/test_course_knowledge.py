@@ -2,8 +2,8 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from acuneuro.knowledge._bibliography import bibliography, knowledge_text
-from acuneuro.knowledge._course import (
+from acuneuro.knowledge import bibliography, knowledge_text
+from acuneuro.knowledge.course import (
     DrugKnowledge,
     FootRiskKnowledge,
     ImmpactPain,
@@ -70,7 +70,7 @@ def test_it_rejects_kidney_bands_with_a_gap() -> None:
 
 
 def test_every_followed_outcome_names_a_real_instrument_score() -> None:
-    from acuneuro.knowledge._instruments import load_instruments
+    from acuneuro.knowledge import load_instruments
 
     instruments = load_instruments()
     for outcome in outcome_knowledge().instruments:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from acuneuro.clinical.case import DERMATOMES, Region
-from acuneuro.knowledge._atlas import atlas_point, dermatome, dermatomes
+from acuneuro.knowledge import atlas_point, dermatome, dermatomes
 
 
 def test_it_holds_every_dermatome_of_the_case_contract() -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from acuneuro.knowledge._evidence import (
+from acuneuro.knowledge import (
     EVIDENCE_CONDITIONS,
     PATIENT_SECTIONS,
     Trial,

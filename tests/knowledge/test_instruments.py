@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from acuneuro.knowledge._bibliography import bibliography
-from acuneuro.knowledge._instruments import (
+from acuneuro.knowledge import (
     Instrument,
+    bibliography,
     instrument_ids,
     load_instrument,
     load_instruments,

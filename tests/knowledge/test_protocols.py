@@ -6,10 +6,9 @@ from importlib import resources
 
 import pytest
 
+from acuneuro.knowledge import CONDITIONS, atlas_point, bibliography, protocol, protocols
 from acuneuro.knowledge import _protocols as _protocols_module
-from acuneuro.knowledge._atlas import atlas_point
-from acuneuro.knowledge._bibliography import bibliography
-from acuneuro.knowledge._protocols import CONDITIONS, LOWER_LIMB, UPPER_LIMB, protocol, protocols
+from acuneuro.knowledge._protocols import LOWER_LIMB, UPPER_LIMB
 
 
 def test_there_is_a_protocol_for_every_condition_kind() -> None:

@@ -26,8 +26,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from acuneuro.cli import app
-from acuneuro.clinical._scoring_answers import AnswerError
-from acuneuro.clinical.scoring import get_instrument, list_instruments, score
+from acuneuro.clinical.scoring import AnswerError, get_instrument, list_instruments, score
 from acuneuro.evidence.tabular import LAYOUTS, StudyTable, TableError, read_table
 
 EXAMPLES = 500  # T17 "ci" profile: at least 500 examples per parser

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import acuneuro.web
-from acuneuro.api._security import CSP, SECURITY_HEADERS
+from acuneuro.api import CSP, SECURITY_HEADERS
 
 from ._matrix import RULES, declared_routes
 from ._world import Holding, Principal

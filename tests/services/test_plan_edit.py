@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from acuneuro.clinical.planner import Course, Reassessment
-from acuneuro.knowledge._protocols import protocol
+from acuneuro.knowledge import protocol
 from acuneuro.services._plan_edit import PlanRefused, schedule_visits
 
 START = date(2026, 12, 1)

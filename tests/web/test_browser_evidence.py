@@ -1,5 +1,11 @@
 """End to end in headless Chromium: each condition's evidence page shows its forest plot, trials
-of real, cited data and, where fewer than three trials have usable pain data, says so."""
+of real, cited data and, where fewer than three trials have usable pain data, says so.
+
+Acceptance (issue 5, item 4): every condition's page shows a forest plot of at least three
+trials. Diabetic neuropathy meets it; for postherpetic neuralgia and chemotherapy-induced
+neuropathy the library holds fewer trials with readable pain data, so that check is a strict
+expected failure: it turns into a failure to fix (remove the mark) as soon as the data exist.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,24 @@ from acuneuro.knowledge._evidence import trials
 pytestmark = pytest.mark.browser
 
 MIN_TRIALS = 3
+# One <text> per study row, drawn as "<trial id> (<comparator>)" on the y axis of the figure.
+_ROW = re.compile(r">([a-z][a-z0-9_.-]*) \((sham|waitlist|usual_care|drug|other)\)</text>")
+_SHORT = "fewer than three trials with readable pain data in the library (issue 5, item 4)"
+
+
+def _open_evidence_page(page: Any, condition: str) -> None:
+    page.get_by_role("link", name="Evidence").click()
+    page.locator(f'a[href="/evidence/{condition}"]').click()
+
+
+def _plotted_rows(page: Any, live_server: Any, condition: str) -> list[str]:
+    """The trial rows of the forest plot the page's <img> loads (the same URL, same session)."""
+    src = page.locator("img#forest").get_attribute("src")
+    assert src == f"/evidence/{condition}/forest.svg"
+    answer = page.request.get(f"{live_server.url}{src}")
+    assert answer.ok
+    assert answer.headers["content-type"].startswith("image/svg+xml")
+    return [trial_id for trial_id, _ in _ROW.findall(answer.text())]
 
 
 @pytest.mark.parametrize("condition", ["dpn", "phn", "cipn"])
@@ -24,8 +48,7 @@ def test_a_clinician_sees_the_forest_plot_and_the_cited_trials(
     listed = [t for t in trials() if t.condition == condition]
     plotted = [t for t in listed if t.poolable]
     page = logged_in_page
-    page.get_by_role("link", name="Evidence").click()
-    page.locator(f'a[href="/evidence/{condition}"]').click()
+    _open_evidence_page(page, condition)
 
     forest = page.locator("img#forest")
     expect(forest).to_be_visible()
@@ -43,12 +66,45 @@ def test_a_clinician_sees_the_forest_plot_and_the_cited_trials(
         "href", re.compile(r"^https://doi\.org/10\.")
     )
 
-    svg = page.request.get(f"{live_server.url}/evidence/{condition}/forest.svg").text()
-    assert sum(f"{t.id} (" in svg for t in listed) == len(plotted) >= 1
-    assert page.locator("table#trials tr.plotted").count() == len(plotted)
+    assert _plotted_rows(page, live_server, condition) == [t.id for t in plotted]
+    assert page.locator("table#trials tr.plotted").count() == len(plotted) >= 1
     note = page.locator("#plotted-note")
     if len(plotted) < MIN_TRIALS:
         expect(note).to_be_visible()
         expect(note).to_contain_text(f"Only {len(plotted)} trial")
     else:
         expect(note).to_have_count(0)
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        "dpn",
+        pytest.param("phn", marks=pytest.mark.xfail(strict=True, reason=_SHORT)),
+        pytest.param("cipn", marks=pytest.mark.xfail(strict=True, reason=_SHORT)),
+    ],
+)
+def test_each_condition_page_plots_at_least_three_trials_of_cited_data(
+    logged_in_page: Any, live_server: Any, condition: str
+) -> None:
+    from playwright.sync_api import expect
+
+    by_id = {t.id: t for t in trials() if t.condition == condition}
+    page = logged_in_page
+    _open_evidence_page(page, condition)
+    page.wait_for_function(
+        "() => { const i = document.getElementById('forest'); "
+        "return i.complete && i.naturalWidth > 0; }", timeout=15_000)
+
+    rows = _plotted_rows(page, live_server, condition)
+    # Every row of the figure is a trial of this condition with numbers and a cited source,
+    # and its row in the table on the same page is marked as plotted and shows the citation.
+    for trial_id in rows:
+        trial = by_id[trial_id]
+        assert trial.poolable and trial.sources
+        row = page.locator(f"#trial-{trial_id}")
+        expect(row).to_have_class(re.compile(r"\bplotted\b"))
+        expect(row.locator(".source").first).to_be_visible()
+    assert len(set(rows)) == len(rows) >= MIN_TRIALS
+    expect(page.locator("#plotted-note")).to_have_count(0)
+    expect(page.locator("dl#pooled")).to_be_visible()

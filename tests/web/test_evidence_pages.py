@@ -11,9 +11,14 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from acuneuro.evidence.library import trials_for_protocol
-from acuneuro.knowledge._bibliography import bibliography
-from acuneuro.knowledge._evidence import EVIDENCE_CONDITIONS, guidelines, patient_info, trials
-from acuneuro.knowledge._protocols import protocols
+from acuneuro.knowledge import (
+    EVIDENCE_CONDITIONS,
+    bibliography,
+    guidelines,
+    patient_info,
+    protocols,
+    trials,
+)
 
 Clients = Callable[[str], TestClient]
 STATIC = Path(__file__).parents[2] / "src" / "acuneuro" / "web" / "static"

@@ -1,5 +1,6 @@
 """The JSON API (FastAPI): thin routes over the services, OpenAPI at ``/api/v1/openapi.json``."""
 
 from acuneuro.api._app import API_PREFIX, create_app
+from acuneuro.api._security import CSP, SECURITY_HEADERS, SecurityHeaders
 
-__all__ = ["API_PREFIX", "create_app"]
+__all__ = ["API_PREFIX", "CSP", "SECURITY_HEADERS", "SecurityHeaders", "create_app"]

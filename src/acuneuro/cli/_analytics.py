@@ -59,9 +59,8 @@ def _current_schema(url: str) -> Engine:
     """An engine on ``url`` with the schema upgraded to head."""
     engine = make_engine(url)
     upgrade(engine)
-    # The course tables arrive with migration 0002; until then create any that are missing.
-    import acuneuro.store._course  # noqa: F401  (registers the course tables on Base)
-
+    # The course tables arrive with migration 0002; until then create any that are missing
+    # (``acuneuro.store`` registers every table on ``Base``).
     Base.metadata.create_all(engine, checkfirst=True)
     return engine
 

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from acuneuro.cli._common import emit_json, fail, read_json, validation_message
 from acuneuro.clinical.case import ClinicalCase
 from acuneuro.clinical.planner import build_plan
-from acuneuro.knowledge._atlas import points as atlas_points
+from acuneuro.knowledge import points as atlas_points
 
 __all__ = ["register"]
 

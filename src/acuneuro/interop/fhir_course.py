@@ -32,7 +32,7 @@ from acuneuro.clinical.adverse_events import AdverseEvent
 from acuneuro.clinical.medication import MedicationStatement
 from acuneuro.clinical.outcomes import Score
 from acuneuro.clinical.stricta import SessionRecord
-from acuneuro.knowledge._course import adverse_event_knowledge, outcome_knowledge
+from acuneuro.knowledge.course import adverse_event_knowledge, outcome_knowledge
 
 __all__ = [
     "BASE",

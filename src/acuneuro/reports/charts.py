@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from acuneuro.clinical.medication import MedicationStatement, daily_doses, mme_on
 from acuneuro.clinical.outcomes import OutcomeSummary, Score
 from acuneuro.clinical.stricta import SessionRecord
-from acuneuro.knowledge._course import outcome_knowledge
+from acuneuro.knowledge.course import outcome_knowledge
 
 __all__ = ["medication_chart", "scores_chart"]
 

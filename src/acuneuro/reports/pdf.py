@@ -13,7 +13,7 @@ from pathlib import Path
 from reportlab.platypus import Flowable
 
 from acuneuro.clinical.adverse_events import grade_definition
-from acuneuro.knowledge._course import adverse_event_knowledge, drug_knowledge
+from acuneuro.knowledge.course import adverse_event_knowledge, drug_knowledge
 from acuneuro.reports._model import ReportData, ReportSummary, summarise_report
 from acuneuro.reports._pdfkit import build_pdf, heading, image, para, small, space, table
 from acuneuro.reports._wording import (

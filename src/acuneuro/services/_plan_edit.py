@@ -13,16 +13,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from acuneuro.clinical._plan_points import Candidate, apply_exclusions
 from acuneuro.clinical.case import ClinicalCase
 from acuneuro.clinical.course import CourseDefinition
 from acuneuro.clinical.course import Reassessment as SessionReassessment
 from acuneuro.clinical.course import schedule as dated_sessions
-from acuneuro.clinical.planner import Course, Omitted, Plan
+from acuneuro.clinical.planner import Candidate, Course, Omitted, Plan, apply_exclusions
 from acuneuro.clinical.safety import screen_case, screen_points
 from acuneuro.clinical.safety_model import PlanPoint, PointSide, SafetyFinding, SafetyScreen
-from acuneuro.knowledge._atlas import atlas_point
-from acuneuro.knowledge._bibliography import bibliography
+from acuneuro.knowledge import atlas_point, bibliography
 from acuneuro.services._errors import ServiceError
 from acuneuro.services._plan_models import CourseChange, PlanEdit, ScheduledVisit, point_key
 

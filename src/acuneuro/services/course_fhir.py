@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from acuneuro.clinical.case import ConditionKind
 from acuneuro.clinical.planner import Plan
 from acuneuro.interop.fhir_course import BASE, CourseRecord, course_bundle, parse_course_bundle
-from acuneuro.knowledge._course import outcome_knowledge
+from acuneuro.knowledge.course import outcome_knowledge
 from acuneuro.services._actor import Actor
 from acuneuro.services._context import Context
 from acuneuro.services._course_common import (

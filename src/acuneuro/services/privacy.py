@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from acuneuro.analytics.deidentify import ColumnKind, ColumnSpec, DataDictionary, Profile
 from acuneuro.analytics.research_export import ExportResult, write_research_export
-from acuneuro.knowledge._privacy import privacy_policy
+from acuneuro.knowledge import privacy_policy
 from acuneuro.services._actor import Actor
 from acuneuro.services._context import Context
 from acuneuro.services._errors import PermissionDenied

@@ -34,7 +34,7 @@ from acuneuro.clinical.stricta import (
     adherence,
     check_session,
 )
-from acuneuro.knowledge._atlas import atlas, atlas_point, dermatomes, normalise_code
+from acuneuro.knowledge import atlas, atlas_point, dermatomes, normalise_code
 from acuneuro.services._actor import Actor
 from acuneuro.services._context import Context
 from acuneuro.services._course_common import (

@@ -12,7 +12,7 @@ from html import escape
 
 from acuneuro.clinical.planner import Plan, point_region
 from acuneuro.clinical.safety_model import PlanPoint
-from acuneuro.knowledge._atlas import dermatome
+from acuneuro.knowledge import dermatome
 
 __all__ = ["BACK_REGIONS", "REGION_ANCHORS", "render_bodymap"]
 

@@ -19,8 +19,8 @@ from acuneuro.api._bodies import RawBody, body_schema, unprocessable
 from acuneuro.api.deps import ActorDep, ContextDep
 from acuneuro.clinical.case import ClinicalCase
 from acuneuro.clinical.planner import Plan, build_plan
-from acuneuro.knowledge._atlas import AtlasPoint
-from acuneuro.knowledge._atlas import points as atlas_points
+from acuneuro.knowledge import AtlasPoint
+from acuneuro.knowledge import points as atlas_points
 from acuneuro.services import planning as service
 from acuneuro.services.planning import Acceptance, PlanEdit, PlanSummary, PlanView
 

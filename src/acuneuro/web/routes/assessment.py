@@ -24,7 +24,7 @@ from acuneuro.clinical.scoring import (
     get_instrument,
     list_instruments,
 )
-from acuneuro.knowledge._instruments import Instrument, Item
+from acuneuro.knowledge import Instrument, Item
 from acuneuro.services import Actor, Context, PatientView, patients
 from acuneuro.services import assessment as service
 from acuneuro.web.deps import ContextDep, WebActorDep, check_csrf, render

@@ -20,14 +20,14 @@ from pydantic import ValidationError
 
 from acuneuro.clinical.case import Region
 from acuneuro.clinical.medication import MedicationStatement
-from acuneuro.knowledge._course import adverse_event_knowledge
+from acuneuro.knowledge.course import adverse_event_knowledge
 from acuneuro.services import Actor, Context, PatientView
 from acuneuro.services import course as course_service
 from acuneuro.services import medication as medication_service
 from acuneuro.services import outcomes as outcome_service
 from acuneuro.services import patients as patients_service
 from acuneuro.services import sessions as session_service
-from acuneuro.services._course_common import CourseRefused
+from acuneuro.services.sessions import CourseRefused
 from acuneuro.web._course_chart import mme_chart, scores_chart
 from acuneuro.web._session_form import day_facts, default_values, session_document
 from acuneuro.web.deps import ContextDep, WebActorDep, check_csrf, render

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from acuneuro.clinical.case import ConditionKind
-from acuneuro.knowledge._bibliography import bibliography
+from acuneuro.knowledge import bibliography
 from acuneuro.services import Actor, Context, PatientView
 from acuneuro.services import patients as patients_service
 from acuneuro.services import planning as service
