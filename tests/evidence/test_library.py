@@ -76,3 +76,56 @@ def test_protocol_trials_put_the_cited_trials_first() -> None:
 def test_an_unknown_condition_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown condition"):
         condition_evidence("gout")
+
+
+_Z95 = 1.959963984540054
+
+
+@pytest.mark.parametrize(
+    ("trial_id", "estimate", "lower", "upper"),
+    [
+        # Chao 2019 abstract: acupuncture vs usual care, NRS change over 12 weeks.
+        ("chao2019", -2.06, -3.01, -1.10),
+        # Ju 2017 (Cochrane), Summary of findings: Garrow 2014 vs sham, VAS 0-10 at 10 weeks.
+        ("garrow2014", -0.40, -1.83, 1.03),
+    ],
+)
+def test_a_published_difference_keeps_its_estimate_and_its_ci_width(
+    trial_id: str, estimate: float, lower: float, upper: float
+) -> None:
+    trial = _trial(trial_id)
+    assert trial.outcome.scale_max == 10
+    yi, vi = trial_effect(trial)
+    assert yi == pytest.approx(estimate)
+    assert math.sqrt(vi) == pytest.approx((upper - lower) / (2 * _Z95))
+    assert trial.sources and trial.note
+
+
+def test_three_dpn_trials_are_pooled_and_the_estimate_is_the_engine_on_their_effects() -> None:
+    ev = condition_evidence("dpn")
+    assert set(ev.pooled_ids) == {"dietzel2023", "garrow2014", "chao2019"}
+    effects = [trial_effect(_trial(t)) for t in ev.pooled_ids]
+    again = meta_analysis([e[0] for e in effects], [e[1] for e in effects],
+                          method="REML", test="knha")
+    assert ev.result is not None and ev.result.k == 3
+    assert ev.result.estimate == pytest.approx(again.estimate)
+    assert ev.result.ci == pytest.approx(again.ci)
+    assert min(ev.yi) < ev.result.estimate < max(ev.yi)
+
+
+def test_the_dpn_dersimonian_laird_estimate_matches_the_closed_form() -> None:
+    # DerSimonian & Laird 1986, written out here independently of the engine.
+    ev = condition_evidence("dpn", method="DL", test="z")
+    assert ev.result is not None
+    y = [trial_effect(_trial(t))[0] for t in ev.pooled_ids]
+    v = [trial_effect(_trial(t))[1] for t in ev.pooled_ids]
+    w = [1 / vi for vi in v]
+    fixed = sum(wi * yi for wi, yi in zip(w, y, strict=True)) / sum(w)
+    q = sum(wi * (yi - fixed) ** 2 for wi, yi in zip(w, y, strict=True))
+    c = sum(w) - sum(wi**2 for wi in w) / sum(w)
+    tau2 = max(0.0, (q - (len(y) - 1)) / c)
+    ws = [1 / (vi + tau2) for vi in v]
+    pooled = sum(wi * yi for wi, yi in zip(ws, y, strict=True)) / sum(ws)
+    assert ev.result.tau2 == pytest.approx(tau2)
+    assert ev.result.estimate == pytest.approx(pooled)
+    assert ev.result.se == pytest.approx(math.sqrt(1 / sum(ws)))

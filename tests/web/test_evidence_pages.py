@@ -96,11 +96,20 @@ def test_guidelines_show_the_grade_its_meaning_and_the_correction(web_as: Client
 
 def test_the_pooled_estimate_is_read_in_words_or_its_absence_explained(web_as: Clients) -> None:
     client = web_as("alice")
-    cipn = html.unescape(client.get("/evidence/cipn").text)
-    assert "95% CI" in cipn and "prediction interval" in cipn and "I²" in cipn
-    assert "tau²" in cipn and "Across 2 trials" in cipn
+    pooled_seen = unpooled_seen = False
+    for condition in EVIDENCE_CONDITIONS:
+        plotted = sum(t.poolable for t in trials() if t.condition == condition)
+        text = html.unescape(client.get(f"/evidence/{condition}").text)
+        if plotted >= 2:
+            pooled_seen = True
+            assert "95% CI" in text and "prediction interval" in text and "I²" in text
+            assert "tau²" in text and f"Across {plotted} trials" in text
+            assert "No pooled estimate" not in text
+        else:
+            unpooled_seen = True
+            assert "No pooled estimate" in text and "at least 2" in text
+    assert pooled_seen and unpooled_seen  # both branches are exercised by the library
     dpn = html.unescape(client.get("/evidence/dpn").text)
-    assert "No pooled estimate" in dpn and "at least 2" in dpn
     assert '<img src="/evidence/dpn/responders.svg"' in dpn
     assert client.get("/evidence/phn/responders.svg").status_code == 404
 
@@ -159,3 +168,16 @@ def test_a_proposed_and_an_accepted_plan_link_to_the_trials_behind_them(
     assert accepted.status_code == 303
     page = alice.get(url).text
     assert link in page[page.index('id="section-plan"'):]
+
+
+def test_a_pooled_plot_of_mixed_comparators_says_so_on_the_page(web_as: Clients) -> None:
+    client = web_as("bob")
+    for condition in EVIDENCE_CONDITIONS:
+        plotted = [t for t in trials() if t.condition == condition and t.poolable]
+        text = html.unescape(client.get(f"/evidence/{condition}").text)
+        mixed = len({t.comparator for t in plotted}) > 1
+        assert ("use different comparators" in text) == (mixed and len(plotted) >= 2)
+        svg = client.get(f"/evidence/{condition}/forest.svg").text
+        assert ("Comparators differ" in svg) == mixed
+        rows = re.findall(r">([a-z][a-z0-9_.-]*) \((\w+)\)</text>", svg)
+        assert [(t.id, t.comparator) for t in plotted] == rows
