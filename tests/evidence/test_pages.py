@@ -15,6 +15,7 @@ from acuneuro.evidence.pages import (
     conditions,
     evidence_links,
     evidence_statements,
+    forest_figure,
     patient_information,
     plain_reading,
     responder_figure,
@@ -101,3 +102,36 @@ def test_report_statements_are_cited_and_carry_the_nccn_correction() -> None:
         assert all(item["statement"] and item["citation"] for item in items)
     cipn = " ".join(item["statement"] for item in evidence_statements("cipn"))
     assert "Category 2A" in cipn and "LOWER-LEVEL" in cipn and "Correction:" in cipn
+
+
+def test_mixed_comparators_are_named_in_the_reading_and_on_the_figure() -> None:
+    for condition in EVIDENCE_CONDITIONS:
+        doc = condition_document(condition)
+        plotted = [t for t in doc["trials"] if t["in_pain_plot"]]
+        kinds = {t["comparator"] for t in plotted}
+        assert set(doc["comparators"]) == kinds
+        assert sorted(i for ids in doc["comparators"].values() for i in ids) == sorted(
+            t["id"] for t in plotted)
+        figure = forest_figure(condition)
+        assert isinstance(figure, str)
+        if len(kinds) > 1:
+            note = doc["comparator_note"]
+            assert note and all(t["id"] in note for t in plotted)
+            assert "not an effect against sham" in note
+            if doc["pooled"] is not None:
+                assert doc["pooled"]["reading"][-1] == note
+            assert "Comparators differ" in figure
+        else:
+            assert doc["comparator_note"] is None
+            assert "Comparators differ" not in figure
+
+
+def test_the_forest_figure_has_one_row_per_plotted_trial() -> None:
+    for condition in EVIDENCE_CONDITIONS:
+        doc = condition_document(condition)
+        figure = forest_figure(condition)
+        assert isinstance(figure, str)
+        rows = re.findall(r">([a-z][a-z0-9_.-]*) \((\w+)\)</text>", figure)
+        assert [r[0] for r in rows] == doc["plotted"]
+        by_id = {t["id"]: t["comparator"] for t in doc["trials"]}
+        assert all(by_id[trial_id] == comparator for trial_id, comparator in rows)

@@ -42,6 +42,7 @@ from acuneuro.knowledge import (
 
 __all__ = [
     "MIN_TRIALS",
+    "comparators",
     "condition_document",
     "conditions",
     "evidence_links",
@@ -158,6 +159,30 @@ def _guideline(g: Guideline) -> dict[str, Any]:
     }
 
 
+_COMPARATOR_WORDS = {"sham": "sham", "waitlist": "wait-list", "usual_care": "usual care",
+                     "drug": "drug", "other": "other"}
+
+
+def comparators(ev: ConditionEvidence) -> dict[str, list[str]]:
+    """The plotted trials grouped by comparator (sham, wait-list, usual care, drug), in order."""
+    groups: dict[str, list[str]] = {}
+    for trial in ev.trials:
+        if trial.id in ev.pooled_ids:
+            groups.setdefault(trial.comparator, []).append(trial.id)
+    return groups
+
+
+def _comparator_note(ev: ConditionEvidence) -> str | None:
+    groups = comparators(ev)
+    if len(groups) < 2:
+        return None
+    parts = "; ".join(f"{_COMPARATOR_WORDS[c]}: {', '.join(ids)}" for c, ids in groups.items())
+    return (
+        f"The plotted trials use different comparators ({parts}). A pooled value mixes them: "
+        "it is not an effect against sham, and each row must be read with its comparator."
+    )
+
+
 def _plotted_note(ev: ConditionEvidence) -> str | None:
     plotted = len(ev.pooled_ids)
     if plotted >= MIN_TRIALS:
@@ -175,14 +200,18 @@ def condition_document(
     """Trials (with sources), the pooled pain difference and its reading, reviews, guidelines."""
     ev = condition_evidence(condition, method=method, test=test)
     pooled: dict[str, Any] | None = None
+    mixed = _comparator_note(ev)
     if ev.result is not None:
-        pooled = {**ev.result.summary(), "reading": plain_reading(ev.result)}
+        reading = plain_reading(ev.result) + ([mixed] if mixed else [])
+        pooled = {**ev.result.summary(), "reading": reading}
     return {
         "condition": ev.condition,
         "title": ev.title,
         "outcome": "Pain, mean difference on a 0-10 scale (acupuncture minus control)",
         "plotted": list(ev.pooled_ids),
         "plotted_note": _plotted_note(ev),
+        "comparators": comparators(ev),
+        "comparator_note": mixed,
         "pooled": pooled,
         "not_pooled_because": ev.not_pooled_because,
         "trials": [
@@ -212,6 +241,10 @@ def forest_figure(
     """The pain forest plot of a condition (pooled diamond from two trials up)."""
     ev = condition_evidence(condition, method=method, test=test)
     title = f"{ev.title}: pain, mean difference on a 0-10 scale"
+    groups = comparators(ev)
+    if len(groups) > 1:
+        kinds = ", ".join(_COMPARATOR_WORDS[c] for c in groups)
+        title += f"\nComparators differ ({kinds}): read each row with its comparator"
     if ev.result is not None:
         return forest_plot(ev.result, title=title, fmt=fmt)
     note = _plotted_note(ev) or ""
