@@ -97,6 +97,26 @@ def test_user_add_refuses_bad_input_with_exit_2(
     assert "Traceback" not in result.output
 
 
+def test_user_disable_enable_and_reset_mfa_print_the_account_or_name_the_unknown_one(
+    tmp_path: Path,
+) -> None:
+    url = _sqlite(tmp_path)
+    runner.invoke(app, ["clinic", "add", "North Clinic", "--db", url])
+    runner.invoke(app, ["user", "add", "--clinic", "North Clinic", "--role", "admin",
+                        "--email", "ada@example.org", "--db", url],
+                  input="a long enough passphrase\n")
+    disabled = runner.invoke(app, ["user", "disable", "ada@example.org", "--db", url])
+    assert disabled.exit_code == 0, disabled.output
+    assert json.loads(disabled.stdout)["active"] is False
+    enabled = runner.invoke(app, ["user", "enable", "ada@example.org", "--db", url])
+    assert json.loads(enabled.stdout)["active"] is True
+    reset = runner.invoke(app, ["user", "reset-mfa", "ada@example.org", "--db", url])
+    assert json.loads(reset.stdout)["had_second_factor"] is False
+    unknown = runner.invoke(app, ["user", "reset-mfa", "nobody@example.org", "--db", url])
+    assert unknown.exit_code == 2 and "nobody@example.org" in unknown.stderr
+    assert "Traceback" not in unknown.output
+
+
 def test_a_second_clinic_with_the_same_name_is_refused(tmp_path: Path) -> None:
     url = _sqlite(tmp_path)
     assert runner.invoke(app, ["clinic", "add", "Twin", "--db", url]).exit_code == 0

@@ -134,6 +134,17 @@ def test_logout_ends_the_session_in_this_browser(web_as: Callable[[str], TestCli
     assert alice.get("/patients").status_code == 303
 
 
+def test_logout_also_ends_a_copy_of_the_session_cookie(
+    app: FastAPI, web_as: Callable[[str], TestClient]
+) -> None:
+    alice = web_as("alice")
+    with TestClient(app, base_url="http://localhost", follow_redirects=False) as thief:
+        thief.cookies.update(dict(alice.cookies))
+        assert thief.get("/patients").status_code == 200
+        assert alice.post("/logout", data={"csrf": _csrf(alice)}).status_code == 303
+        assert thief.get("/patients").status_code == 303
+
+
 @pytest.mark.parametrize("template", sorted(p.name for p in TEMPLATES.rglob("*.html")))
 def test_templates_have_no_inline_script_or_style(template: str) -> None:
     text = next(TEMPLATES.rglob(template)).read_text("utf-8")

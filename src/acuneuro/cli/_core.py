@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from typing import Annotated
@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from rich.progress import Progress
 
 from acuneuro.cli._common import emit_json, fail, validation_message
-from acuneuro.services import Context, ServiceError, accounts, demo, patients
+from acuneuro.services import Context, ServiceError, account_admin, accounts, demo, patients
 from acuneuro.settings import Settings
 from acuneuro.store import Database, Role, current_revision, upgrade
 
@@ -159,6 +159,34 @@ def user_add(
     emit_json(_plain(info))
 
 
+def _user_admin(
+    change: Callable[[Context, str], dict[str, object]], email: str, db: str | None
+) -> None:
+    with _context(db, migrate=True) as ctx:
+        try:
+            emit_json(change(ctx, email))
+        except ServiceError as exc:
+            fail(str(exc))
+
+
+EmailArg = Annotated[str, typer.Argument(help="The account's login email.")]
+
+
+def user_disable(email: EmailArg, db: DbOption = None) -> None:
+    """Disable an account and end every session and token it holds."""
+    _user_admin(account_admin.disable_user, email, db)
+
+
+def user_enable(email: EmailArg, db: DbOption = None) -> None:
+    """Enable a disabled account again."""
+    _user_admin(account_admin.enable_user, email, db)
+
+
+def user_reset_mfa(email: EmailArg, db: DbOption = None) -> None:
+    """Remove an account's second factor (lost phone); it enrols a new one at next login."""
+    _user_admin(account_admin.reset_second_factor, email, db)
+
+
 def patients_list(
     clinic: Annotated[str | None, typer.Option(help="Clinic (else the only one).")] = None,
     search: Annotated[str | None, typer.Option(help="Name, record number or id.")] = None,
@@ -186,6 +214,9 @@ def register(app: typer.Typer) -> None:
     db_app.command("upgrade")(db_upgrade)
     clinic_app.command("add")(clinic_add)
     user_app.command("add")(user_add)
+    user_app.command("disable")(user_disable)
+    user_app.command("enable")(user_enable)
+    user_app.command("reset-mfa")(user_reset_mfa)
     patients_app.command("list")(patients_list)
     app.add_typer(db_app, name="db")
     app.add_typer(clinic_app, name="clinic")

@@ -2,7 +2,9 @@
 
 Tokens and session cookies are signed (itsdangerous, HMAC-SHA256 over a timestamped payload)
 with the installation's signing key and short-lived; every use reloads the account, so a
-disabled account stops working at once.
+disabled account stops working at once, and one issued before the account's
+``sessions_valid_after`` (set by logging out, a second-factor reset or disabling the account,
+``services.account_admin``) is refused, copies included (ASVS 5.0 7.4.1).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import hashlib
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
@@ -195,7 +197,8 @@ def actor_of(ctx: Context, user_id: int, source: str | None) -> Actor:
 
 def issue_token(ctx: Context, actor: Actor) -> tuple[str, int]:
     """A signed bearer token for ``actor`` and its lifetime in seconds."""
-    token = _serializer(ctx, _TOKEN_SALT).dumps({"u": actor.user_id, "n": secrets.token_hex(8)})
+    token = _serializer(ctx, _TOKEN_SALT).dumps(
+        {"u": actor.user_id, "n": secrets.token_hex(8), "t": _now_ms()})
     return token, ctx.token_minutes * 60
 
 
@@ -210,7 +213,8 @@ def issue_session(ctx: Context, actor: Actor) -> str:
     The payload keeps the login time (``a``) for the absolute lifetime; the signature's own
     timestamp, renewed by ``refresh_session``, measures idleness.
     """
-    payload = {"u": actor.user_id, "n": secrets.token_hex(16), "a": int(time.time())}
+    payload = {"u": actor.user_id, "n": secrets.token_hex(16), "a": int(time.time()),
+               "t": _now_ms()}
     return _serializer(ctx, _SESSION_SALT).dumps(payload)
 
 
@@ -280,7 +284,8 @@ def _serializer(ctx: Context, salt: str) -> URLSafeTimedSerializer:
 
 def _resolve(ctx: Context, value: str, salt: str, max_age: int, source: str | None) -> Actor:
     try:
-        payload = _serializer(ctx, salt).loads(value, max_age=max_age)
+        payload, signed_at = _serializer(ctx, salt).loads(
+            value, max_age=max_age, return_timestamp=True)
     except BadSignature:
         raise AuthenticationFailed from None
     user_id = payload.get("u") if isinstance(payload, dict) else None
@@ -290,7 +295,27 @@ def _resolve(ctx: Context, value: str, salt: str, max_age: int, source: str | No
         user = session.get(User, user_id)
         if user is None or not user.active:
             raise AuthenticationFailed
+        if user.sessions_valid_after is not None and _issued_ms(payload, signed_at) < int(
+                user.sessions_valid_after.timestamp() * 1000):
+            raise AuthenticationFailed
         return Actor.of(user, source)
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def _issued_ms(payload: dict[str, object], signed_at: datetime) -> int:
+    """When a token or session was issued, in milliseconds.
+
+    Values signed before issue times were recorded fall back to the login time (sessions)
+    or the signature's time (tokens, never re-signed), in whole seconds.
+    """
+    issued = payload.get("t")
+    if isinstance(issued, int):
+        return issued
+    login = payload.get("a")
+    return 1000 * (login if isinstance(login, int) else int(signed_at.timestamp()))
 
 
 def clinic_of(ctx: Context, actor: Actor) -> ClinicInfo:

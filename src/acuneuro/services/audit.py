@@ -30,13 +30,14 @@ _CHAIN_LOCK = 0x61_63_75_6E_61_75_64
 
 
 class Action(StrEnum):
-    """What was done (FHIR AuditEvent.action C/R/U plus search, login and refusal)."""
+    """What was done (FHIR AuditEvent.action C/R/U plus search, login, logout and refusal)."""
 
     CREATE = "create"
     READ = "read"
     UPDATE = "update"
     LIST = "list"
     LOGIN = "login"
+    LOGOUT = "logout"
     ADMIN = "admin"
 
 

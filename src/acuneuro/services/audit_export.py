@@ -2,10 +2,10 @@
 
 Patient reads, creates, updates and searches are RESTful events (type ``rest``, subtype the
 FHIR interaction, ``entity`` the patient: IHE.BasicAudit.PatientRead/Create/Update/Query);
-logins are DICOM ``110114`` User Authentication with subtype ``110122`` Login (Medplum
-``auditevent.ts`` codes them the same way). Only pseudonymous ids leave: the user's number,
-never the account's email, and the patient's pseudonymous id, never a name
-(shared/reference/security-reliability.md A1.3). Each resource is validated with
+logins and logouts are DICOM ``110114`` User Authentication with subtype ``110122`` Login or
+``110123`` Logout (Medplum ``auditevent.ts`` codes them the same way). Only pseudonymous ids
+leave: the user's number, never the account's email, and the patient's pseudonymous id, never
+a name (shared/reference/security-reliability.md A1.3). Each resource is validated with
 ``fhir.resources`` (R4B) before it is returned.
 """
 
@@ -43,6 +43,10 @@ _REST = {
     Action.UPDATE.value: ("U", "update"),
     Action.LIST.value: ("E", "search-type"),
 }
+_AUTHENTICATION = {
+    Action.LOGIN.value: {"system": _DICOM, "code": "110122", "display": "Login"},
+    Action.LOGOUT.value: {"system": _DICOM, "code": "110123", "display": "Logout"},
+}
 # 0 success, 4 minor failure (a refusal is the system working), 8 serious failure.
 _OUTCOME = {Outcome.SUCCESS.value: "0", Outcome.FAILURE.value: "4",
             Outcome.DENIED.value: "4", Outcome.NOT_FOUND.value: "4"}
@@ -50,9 +54,9 @@ _OUTCOME = {Outcome.SUCCESS.value: "0", Outcome.FAILURE.value: "4",
 
 def fhir_audit_event(row: AuditEvent) -> dict[str, Any]:
     """One audit row as a validated FHIR AuditEvent (JSON)."""
-    if row.action == Action.LOGIN.value:
+    if row.action in _AUTHENTICATION:
         kind = {"system": _DICOM, "code": "110114", "display": "User Authentication"}
-        subtype = [{"system": _DICOM, "code": "110122", "display": "Login"}]
+        subtype = [_AUTHENTICATION[row.action]]
         action = "E"
     elif row.action in _REST:
         action, interaction = _REST[row.action]

@@ -50,5 +50,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Tokens and session cookies issued before this moment are refused: logging out, a reset
+    # second factor or a disabled account ends every copy of them (ASVS 5.0 7.4.1, 7.4.3).
+    sessions_valid_after: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     clinic: Mapped[Clinic] = relationship(back_populates="users")

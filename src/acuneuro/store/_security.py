@@ -23,8 +23,9 @@ class MfaCredential(Base):
     __tablename__ = "mfa_credentials"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
-    # Base32 RFC 6238 secret. The database is the trust boundary here, as for password hashes.
-    secret: Mapped[str] = mapped_column(String(64))
+    # Base32 RFC 6238 secret, sealed with the installation's MFA key (services.mfa) so that a
+    # copy of the database alone does not yield the codes; 255 leaves room for the envelope.
+    secret: Mapped[str] = mapped_column(String(255))
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_step: Mapped[int | None] = mapped_column()
     recovery_hashes: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -9,6 +9,7 @@ receives single-use recovery codes, also shown once. Clinicians may enrol from
 
 from __future__ import annotations
 
+import contextlib
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response, status
@@ -16,6 +17,7 @@ from fastapi.responses import RedirectResponse
 
 from acuneuro.services import Actor, AuthenticationFailed, Context
 from acuneuro.services import mfa as mfa_service
+from acuneuro.services.account_admin import end_sessions
 from acuneuro.services.accounts import (
     PENDING_SECONDS,
     SecondFactorRequired,
@@ -156,9 +158,12 @@ def account_mfa(
 
 
 @router.post("/logout")
-def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
-    """Forget the session in this browser."""
+def logout(request: Request, ctx: ContextDep, csrf: Annotated[str, Form()] = "") -> Response:
+    """End the session everywhere (a copied cookie stops working too) and forget it here."""
     check_csrf(request, csrf)
+    # A session already over has nothing left to end; its cookie is still deleted below.
+    with contextlib.suppress(LoginRequired):
+        end_sessions(ctx, web_actor(request, ctx))
     response = RedirectResponse("/", status.HTTP_303_SEE_OTHER)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
