@@ -42,7 +42,6 @@ from acuneuro.knowledge import (
 
 __all__ = [
     "MIN_TRIALS",
-    "comparators",
     "condition_document",
     "conditions",
     "evidence_links",
@@ -163,7 +162,7 @@ _COMPARATOR_WORDS = {"sham": "sham", "waitlist": "wait-list", "usual_care": "usu
                      "drug": "drug", "other": "other"}
 
 
-def comparators(ev: ConditionEvidence) -> dict[str, list[str]]:
+def _comparators(ev: ConditionEvidence) -> dict[str, list[str]]:
     """The plotted trials grouped by comparator (sham, wait-list, usual care, drug), in order."""
     groups: dict[str, list[str]] = {}
     for trial in ev.trials:
@@ -173,7 +172,7 @@ def comparators(ev: ConditionEvidence) -> dict[str, list[str]]:
 
 
 def _comparator_note(ev: ConditionEvidence) -> str | None:
-    groups = comparators(ev)
+    groups = _comparators(ev)
     if len(groups) < 2:
         return None
     parts = "; ".join(f"{_COMPARATOR_WORDS[c]}: {', '.join(ids)}" for c, ids in groups.items())
@@ -210,7 +209,7 @@ def condition_document(
         "outcome": "Pain, mean difference on a 0-10 scale (acupuncture minus control)",
         "plotted": list(ev.pooled_ids),
         "plotted_note": _plotted_note(ev),
-        "comparators": comparators(ev),
+        "comparators": _comparators(ev),
         "comparator_note": mixed,
         "pooled": pooled,
         "not_pooled_because": ev.not_pooled_because,
@@ -241,7 +240,7 @@ def forest_figure(
     """The pain forest plot of a condition (pooled diamond from two trials up)."""
     ev = condition_evidence(condition, method=method, test=test)
     title = f"{ev.title}: pain, mean difference on a 0-10 scale"
-    groups = comparators(ev)
+    groups = _comparators(ev)
     if len(groups) > 1:
         kinds = ", ".join(_COMPARATOR_WORDS[c] for c in groups)
         title += f"\nComparators differ ({kinds}): read each row with its comparator"
