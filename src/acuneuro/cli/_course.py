@@ -9,7 +9,6 @@ leaves half a file behind.
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import tempfile
@@ -17,12 +16,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Protocol
+from typing import Annotated
 
 import typer
 from pydantic import ValidationError
 
 from acuneuro.cli._common import emit_json, fail, read_json, validation_message
+from acuneuro.reports import REPORT_KINDS, render_report
 from acuneuro.services import Actor, Context, NotFound, ServiceError, accounts, course_fhir
 from acuneuro.services.course import actor_by_email
 from acuneuro.settings import Settings
@@ -35,7 +35,6 @@ DbOption = Annotated[
 ClinicOption = Annotated[str | None, typer.Option(help="Clinic (else the only one).")]
 AsOption = Annotated[str | None, typer.Option("--as", help="Act as this user (email).")]
 PatientOption = Annotated[str, typer.Option("--patient", help="Pseudonymous patient id.")]
-KINDS = ("patient", "referrer")
 
 
 @contextmanager
@@ -82,18 +81,6 @@ def _write_atomically(out: Path, data: bytes) -> None:
         raise
 
 
-class _Render(Protocol):
-    def __call__(self, ctx: Context, actor: Actor, pseudo_id: str, kind: str, *, today: date,
-                 referrer: str | None = None) -> bytes: ...
-
-
-def _renderer() -> _Render:
-    # The PDF writers are another interface; they are joined to the services in the
-    # composition root ``acuneuro.reporting``, loaded by name like ``acuneuro.asgi``.
-    render: _Render = importlib.import_module("acuneuro.reporting").render_report
-    return render
-
-
 def report(
     patient: PatientOption,
     kind: Annotated[str, typer.Option("--kind", help="patient or referrer.")],
@@ -106,8 +93,8 @@ def report(
     db: DbOption = None,
 ) -> None:
     """Write a patient's progress report or referral letter as a PDF."""
-    if kind not in KINDS:
-        fail(f"--kind: {kind!r} is not one of {', '.join(KINDS)}")
+    if kind not in REPORT_KINDS:
+        fail(f"--kind: {kind!r} is not one of {', '.join(REPORT_KINDS)}")
     _writable(out, "--out")
     try:
         today = date.fromisoformat(on) if on else date.today()
@@ -116,7 +103,7 @@ def report(
     with _context(db) as ctx:
         actor = _actor(ctx, clinic, as_email)
         try:
-            pdf = _renderer()(ctx, actor, patient, kind, today=today, referrer=referrer)
+            pdf = render_report(ctx, actor, patient, kind, today=today, referrer=referrer)
         except NotFound:
             fail(f"--patient: no patient {patient!r} in this clinic")
         except ServiceError as exc:

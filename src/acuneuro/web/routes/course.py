@@ -4,12 +4,12 @@ Each route parses the form, calls one service function and renders; scope, roles
 are the services'. The "Record session" page shows the plan's points ticked, the STRICTA
 fields and today's safety screen with one acknowledgement box per caution; "Check today's
 screen" re-runs the screen with the day's facts, "Record session" saves or shows why not.
-Charts are inline SVG drawn on the server (no script). The PDFs are the command line's.
+Charts are inline SVG drawn on the server (no script). The PDFs are the command line's
+(``reports.render_report``).
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from acuneuro.clinical.case import Region
 from acuneuro.clinical.medication import MedicationStatement
 from acuneuro.knowledge.course import adverse_event_knowledge
+from acuneuro.reports import render_report
 from acuneuro.services import Actor, Context, PatientView
 from acuneuro.services import course as course_service
 from acuneuro.services import medication as medication_service
@@ -234,8 +235,6 @@ async def post_dose_change(request: Request, ctx: ContextDep, actor: WebActorDep
 def report_pdf(request: Request, ctx: ContextDep, actor: WebActorDep, patient_id: str,
                kind: str = "patient") -> Response:
     """The patient's progress report or the referral letter, as ``acuneuro report`` writes it."""
-    # The PDF writers are another interface, joined to the services in ``acuneuro.reporting``.
-    render_report = importlib.import_module("acuneuro.reporting").render_report
     try:
         pdf: bytes = render_report(ctx, actor, patient_id, kind, today=date.today())
     except ValueError as exc:

@@ -1,0 +1,33 @@
+"""One report document for the command line and the web page: the course read meets the writers.
+
+``acuneuro report`` and the web page's "Download report" call :func:`render_report`, so both give
+the same PDF. The course comes from ``services.course.report_source`` (clinic-scoped, audited);
+this layer sits above the services and below the interfaces (docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from acuneuro.reports._model import ReportData
+from acuneuro.reports.pdf import progress_report_pdf, referral_letter_pdf
+from acuneuro.services import Actor, Context
+from acuneuro.services.course import report_source
+
+__all__ = ["REPORT_KINDS", "render_report"]
+
+REPORT_KINDS = ("patient", "referrer")
+
+
+def render_report(ctx: Context, actor: Actor, pseudo_id: str, kind: str, *, today: date,
+                  referrer: str | None = None) -> bytes:
+    """The patient's progress report (``patient``) or the referral letter (``referrer``).
+
+    ``ValueError`` for another kind; the services' refusals (not found, no accepted plan,
+    role) pass through unchanged.
+    """
+    if kind not in REPORT_KINDS:
+        raise ValueError(f"kind: {kind!r} is not one of {', '.join(REPORT_KINDS)}")
+    source = report_source(ctx, actor, pseudo_id, today=today)
+    data = ReportData.model_validate({**source.model_dump(), "referring_doctor": referrer})
+    return progress_report_pdf(data) if kind == "patient" else referral_letter_pdf(data)
