@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from acuneuro.services import Context, PatientCreate
 from acuneuro.services import patients as service
-from acuneuro.services.audit import verify_chain
+from acuneuro.services.audit import Action, record, record_many, verify_chain
 from acuneuro.store import AuditEvent
 
 
@@ -49,3 +49,29 @@ def test_a_row_recomputed_without_the_key_does_not_verify(ctx: Context, actors: 
     ids = _some_events(ctx, actors)
     other = Context(ctx.db, ctx.signing_key, b"not the audit key" * 2, 15, 12)
     assert verify_chain(other).first_bad_id == ids[0]
+
+
+def test_a_batch_is_chained_in_order_after_the_newest_row(ctx: Context, actors: Any) -> None:
+    alice = actors["alice"].actor
+    ids = _some_events(ctx, actors)
+    with ctx.db.write() as session:
+        record_many(session, ctx.audit_key, actor=alice, action=Action.LIST,
+                    resource="patient", patients=["P1", "P2", "P3"])
+    with ctx.db.write() as session:  # a single row after a batch continues the same ids
+        record(session, ctx.audit_key, actor=alice, action=Action.READ, resource="patient",
+               patient="P4")
+    with ctx.db.read() as session:
+        rows = session.scalars(sa.select(AuditEvent).where(AuditEvent.id > ids[-1])
+                               .order_by(AuditEvent.id)).all()
+        newest = session.scalar(sa.select(AuditEvent.hmac).where(AuditEvent.id == ids[-1]))
+    assert [r.patient_pseudo_id for r in rows] == ["P1", "P2", "P3", "P4"]
+    assert [r.prev_hmac for r in rows] == [newest] + [r.hmac for r in rows[:-1]]
+    assert verify_chain(ctx).intact
+
+
+def test_an_empty_batch_writes_nothing(ctx: Context, actors: Any) -> None:
+    ids = _some_events(ctx, actors)
+    with ctx.db.write() as session:
+        record_many(session, ctx.audit_key, actor=actors["alice"].actor, action=Action.LIST,
+                    resource="patient", patients=[])
+    assert verify_chain(ctx).events == len(ids)

@@ -12,10 +12,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from acuneuro.services._actor import Actor
@@ -23,10 +25,14 @@ from acuneuro.services._context import Context
 from acuneuro.services.audit_anchor import HEAD_KEY
 from acuneuro.store import AuditEvent, utcnow
 
-__all__ = ["Action", "ChainReport", "Outcome", "record", "record_alone", "verify_chain"]
+__all__ = [
+    "Action", "ChainReport", "Outcome", "record", "record_alone", "record_many", "verify_chain",
+]
 
 # Any fixed 64-bit number: serialises chain appends between PostgreSQL transactions.
 _CHAIN_LOCK = 0x61_63_75_6E_61_75_64
+# Core, not the ORM, for the appends: one executemany INSERT, no unit of work.
+_TABLE = AuditEvent.metadata.tables[AuditEvent.__tablename__]
 
 
 class Action(StrEnum):
@@ -61,30 +67,73 @@ def record(
     patient: str | None = None,
     actor_label: str | None = None,
     source_address: str | None = None,
-) -> AuditEvent:
+) -> None:
     """Append one event inside the caller's transaction, chained to the previous one."""
-    if session.get_bind().dialect.name == "postgresql":
+    record_many(session, key, actor=actor, action=action, resource=resource, outcome=outcome,
+                patients=[patient], actor_label=actor_label, source_address=source_address)
+
+
+def record_many(
+    session: Session,
+    key: bytes,
+    *,
+    actor: Actor | None,
+    action: Action,
+    resource: str,
+    patients: Sequence[str | None],
+    outcome: Outcome = Outcome.SUCCESS,
+    actor_label: str | None = None,
+    source_address: str | None = None,
+) -> None:
+    """Append one event per entry of ``patients``, in order, inside the caller's transaction.
+
+    The rows get their ids before they are written (the chain's newest id plus one on SQLite,
+    whose write transactions hold the database lock; the id sequence on PostgreSQL, under the
+    chain lock), so each HMAC is computed here and all rows go in one INSERT: no flush and no
+    UPDATE per row.
+    """
+    if not patients:
+        return
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    if postgresql:
         session.execute(select(func.pg_advisory_xact_lock(_CHAIN_LOCK)))
-    prev = session.scalar(select(AuditEvent.hmac).order_by(AuditEvent.id.desc()).limit(1))
-    event = AuditEvent(
-        at=utcnow(),
-        user_id=actor.user_id if actor else None,
-        actor=(actor.email if actor else actor_label),
-        role=actor.role.value if actor else None,
-        clinic_id=actor.clinic_id if actor else None,
-        action=action.value,
-        resource=resource,
-        patient_pseudo_id=patient,
-        source_address=(actor.source_address if actor else source_address),
-        outcome=outcome.value,
-        prev_hmac=prev,
-    )
-    session.add(event)
-    session.flush()
-    event.hmac = _mac(key, event)
+    last = session.execute(
+        select(AuditEvent.id, AuditEvent.hmac).order_by(AuditEvent.id.desc()).limit(1)
+    ).first()
+    prev = None if last is None else last.hmac
+    ids = _next_ids(session, len(patients), postgresql, 0 if last is None else last.id)
+    at = utcnow()
+    rows: list[dict[str, Any]] = []
+    for event_id, patient in zip(ids, patients, strict=True):
+        row = {
+            "id": event_id,
+            "at": at,
+            "user_id": actor.user_id if actor else None,
+            "actor": actor.email if actor else actor_label,
+            "role": actor.role.value if actor else None,
+            "clinic_id": actor.clinic_id if actor else None,
+            "action": action.value,
+            "resource": resource,
+            "patient_pseudo_id": patient,
+            "source_address": actor.source_address if actor else source_address,
+            "outcome": outcome.value,
+            "prev_hmac": prev,
+        }
+        row["hmac"] = prev = _mac_of(key, [row[name] for name in _CHAINED])
+        rows.append(row)
+    session.execute(insert(_TABLE), rows)
     # Anchored outside the database once the transaction commits (services.audit_anchor).
-    session.info[HEAD_KEY] = (event.id, event.hmac)
-    return event
+    session.info[HEAD_KEY] = (ids[-1], prev)
+
+
+def _next_ids(session: Session, count: int, postgresql: bool, newest: int) -> list[int]:
+    if not postgresql:
+        return list(range(newest + 1, newest + 1 + count))
+    # The chain lock is held, so these come after every id already in the chain.
+    return sorted(session.scalars(
+        select(func.nextval(func.pg_get_serial_sequence("audit_events", "id")))
+        .select_from(func.generate_series(1, count))
+    ))
 
 
 def record_alone(
@@ -143,20 +192,16 @@ def verify_chain(ctx: Context) -> ChainReport:
     return ChainReport(count, prev, None)
 
 
+# The fields each HMAC covers, in order; ``prev_hmac`` last.
+_CHAINED = ("id", "at", "user_id", "actor", "role", "clinic_id", "action", "resource",
+            "patient_pseudo_id", "source_address", "outcome", "prev_hmac")
+
+
 def _mac(key: bytes, event: AuditEvent) -> str:
-    fields = [
-        event.id,
-        event.at.isoformat(),
-        event.user_id,
-        event.actor,
-        event.role,
-        event.clinic_id,
-        event.action,
-        event.resource,
-        event.patient_pseudo_id,
-        event.source_address,
-        event.outcome,
-        event.prev_hmac,
-    ]
+    return _mac_of(key, [getattr(event, name) for name in _CHAINED])
+
+
+def _mac_of(key: bytes, fields: list[Any]) -> str:
+    fields[1] = fields[1].isoformat()
     message = json.dumps(fields, separators=(",", ":"), ensure_ascii=True).encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()

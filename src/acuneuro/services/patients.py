@@ -9,7 +9,6 @@ same transaction; a list writes one row per patient returned.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
 from typing import NoReturn
 
 from sqlalchemy import Select, or_, select
@@ -26,7 +25,7 @@ from acuneuro.services._patient_models import (
     PatientView,
 )
 from acuneuro.services._policy import UseCase, roles_for
-from acuneuro.services.audit import Action, Outcome, record, record_alone
+from acuneuro.services.audit import Action, Outcome, record, record_alone, record_many
 from acuneuro.store import Episode, Patient, PatientIdentity
 
 __all__ = [
@@ -91,7 +90,8 @@ def list_patients(
     with ctx.db.write() as session:
         patients = session.scalars(query.limit(max(1, min(limit, 500))).offset(max(0, offset)))
         views = [_view(p) for p in patients]
-        _audit_each(session, ctx, actor, Action.LIST, (v.id for v in views))
+        record_many(session, ctx.audit_key, actor=actor, action=Action.LIST,
+                    resource=_RESOURCE, patients=[v.id for v in views])
     return views
 
 
@@ -155,14 +155,6 @@ def _not_found(ctx: Context, actor: Actor, action: Action, pseudo_id: str) -> No
     record_alone(ctx, actor=actor, action=action, resource=_RESOURCE,
                  outcome=Outcome.NOT_FOUND, patient=pseudo_id[:32])
     raise NotFound("no such patient")
-
-
-def _audit_each(
-    session: Session, ctx: Context, actor: Actor, action: Action, ids: Iterable[str]
-) -> None:
-    for pseudo_id in ids:
-        record(session, ctx.audit_key, actor=actor, action=action, resource=_RESOURCE,
-               patient=pseudo_id)
 
 
 def _view(patient: Patient) -> PatientView:
