@@ -62,6 +62,7 @@ PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BACKENDS = ("sqlite", "postgresql")
 SIGNING_KEY = "test-signing-key-" + "x" * 32
 AUDIT_KEY = b"test-audit-key-" + b"y" * 32
+MFA_KEY = b"test-mfa-key-" + b"z" * 32
 PASSWORD = "correct horse battery staple"
 
 
@@ -175,7 +176,8 @@ def database(db_url: str) -> Iterator[Database]:
 
 def make_context(database: Database) -> Context:
     """A service context with the fixed test keys."""
-    return Context(database, SIGNING_KEY, AUDIT_KEY, token_minutes=15, session_hours=12)
+    return Context(database, SIGNING_KEY, AUDIT_KEY, token_minutes=15, session_hours=12,
+                   mfa_key=MFA_KEY)
 
 
 @pytest.fixture

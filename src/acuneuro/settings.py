@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     secret_key_file: Path | None = None
     audit_key: SecretStr | None = None
     audit_key_file: Path | None = None
+    mfa_key: SecretStr | None = None
+    mfa_key_file: Path | None = None
     key_dir: Path = Path("var")
     # NIST SP 800-63B AAL2 asks for re-authentication at least every 12 h; API tokens are short.
     token_minutes: int = Field(default=15, ge=1, le=24 * 60)
@@ -50,7 +52,7 @@ class Settings(BaseSettings):
             raise ValueError("only sqlite and postgresql databases are supported")
         return value
 
-    @field_validator("secret_key", "audit_key")
+    @field_validator("secret_key", "audit_key", "mfa_key")
     @classmethod
     def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < _MIN_SECRET_CHARS:
@@ -63,6 +65,8 @@ class Settings(BaseSettings):
             raise ValueError("give ACUNEURO_SECRET_KEY or ACUNEURO_SECRET_KEY_FILE, not both")
         if self.audit_key is not None and self.audit_key_file is not None:
             raise ValueError("give ACUNEURO_AUDIT_KEY or ACUNEURO_AUDIT_KEY_FILE, not both")
+        if self.mfa_key is not None and self.mfa_key_file is not None:
+            raise ValueError("give ACUNEURO_MFA_KEY or ACUNEURO_MFA_KEY_FILE, not both")
         return self
 
     def signing_key(self) -> str:
@@ -76,6 +80,13 @@ class Settings(BaseSettings):
         if self.audit_key is not None:
             return self.audit_key.get_secret_value().encode()
         return read_or_create_key(self.audit_key_file or self.key_dir / "audit.key").encode()
+
+    def mfa_sealing_key(self) -> bytes:
+        """The key that seals second-factor secrets at rest; kept (and backed up) with the
+        audit key, never in the database."""
+        if self.mfa_key is not None:
+            return self.mfa_key.get_secret_value().encode()
+        return read_or_create_key(self.mfa_key_file or self.key_dir / "mfa.key").encode()
 
 
 def read_or_create_key(path: Path) -> str:

@@ -3,6 +3,7 @@ administrators and researchers, single use), recovery codes, session expiry, no 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import time
@@ -14,7 +15,14 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from acuneuro.services import AuthenticationFailed, Context, _passwords, accounts, mfa
+from acuneuro.services import (
+    AuthenticationFailed,
+    Context,
+    ServiceError,
+    _passwords,
+    accounts,
+    mfa,
+)
 from acuneuro.store import AuditEvent, MfaCredential
 
 _TOKEN = "/api/v1/auth/token"
@@ -220,3 +228,36 @@ def test_no_password_token_or_totp_secret_reaches_the_logs(
     for secret in (alice.password, "a wrong password", token, erin_token, enrolment.secret,
                    code, *codes):
         assert secret not in logged
+
+
+def test_the_totp_secret_is_stored_sealed_and_a_plain_one_is_sealed_at_next_use(
+    ctx: Context, actors: Any
+) -> None:
+    erin = actors["erin"]
+    totp, _ = _enrol(ctx, erin.actor.user_id)
+    with ctx.db.read() as session:
+        stored = session.get(MfaCredential, erin.actor.user_id)
+        assert stored is not None and stored.secret.startswith("v1:")
+        assert totp.secret not in stored.secret
+    with ctx.db.write() as session:  # as an earlier version stored it
+        session.execute(sa.update(MfaCredential).values(secret=totp.secret, last_step=None))
+    with ctx.db.write() as session:
+        assert mfa.check_second_factor(session, ctx.mfa_key, erin.actor.user_id, totp.now())
+    with ctx.db.read() as session:
+        stored = session.get(MfaCredential, erin.actor.user_id)
+        assert stored is not None and stored.secret.startswith("v1:")
+
+
+def test_without_the_mfa_key_no_second_factor_is_enrolled_or_accepted(
+    ctx: Context, actors: Any
+) -> None:
+    erin = actors["erin"]
+    totp, _ = _enrol(ctx, erin.actor.user_id)
+    keyless = dataclasses.replace(ctx, mfa_key=None)
+    other_key = dataclasses.replace(ctx, mfa_key=b"a different installation key......")
+    with pytest.raises(ServiceError, match="no MFA key"):
+        mfa.begin_enrolment(keyless, actors["dana"].actor.user_id)
+    for variant in (keyless, other_key):
+        with pytest.raises(AuthenticationFailed):
+            accounts.authenticate(variant, erin.email, erin.password, None,
+                                  otp=totp.at(time.time() + 30))

@@ -23,6 +23,9 @@ class Context:
     session_hours: int
     # Where the audit chain's head is anchored after each commit (None: not anchored).
     audit_anchor: Path | None = None
+    # Seals TOTP secrets at rest (services._sealed); None: second factors cannot be enrolled
+    # or checked, so logins that need one are refused (fail closed).
+    mfa_key: bytes | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Context:
@@ -37,6 +40,7 @@ class Context:
             token_minutes=settings.token_minutes,
             session_hours=settings.session_hours,
             audit_anchor=anchor,
+            mfa_key=settings.mfa_sealing_key(),
         )
 
 

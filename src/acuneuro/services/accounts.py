@@ -153,7 +153,7 @@ def authenticate(
             enrolled = mfa.has_second_factor(session, user.id)
             if not (enrolled or user.role in mfa.MFA_REQUIRED) or (
                     otp is not None and enrolled
-                    and mfa.check_second_factor(session, user.id, otp)):
+                    and mfa.check_second_factor(session, ctx.mfa_key, user.id, otp)):
                 actor = Actor.of(user, source)
                 record(session, ctx.audit_key, actor=actor, action=Action.LOGIN,
                        resource="account")
@@ -174,7 +174,7 @@ def complete_login(ctx: Context, user_id: int, otp: str, source: str | None) -> 
     with ctx.db.write() as session:
         user = session.get(User, user_id)
         if user is not None and user.active and not lockout.locked(session, user.email, source):
-            if mfa.check_second_factor(session, user.id, otp):
+            if mfa.check_second_factor(session, ctx.mfa_key, user.id, otp):
                 actor = Actor.of(user, source)
                 record(session, ctx.audit_key, actor=actor, action=Action.LOGIN,
                        resource="account")

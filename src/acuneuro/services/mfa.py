@@ -3,7 +3,10 @@
 Required for the administrator and researcher roles, available to clinicians (ASVS 5.0 6.3.2
 asks L2 applications for multi-factor authentication). A code is accepted once: the newest
 accepted time step is stored and only a later one passes (ASVS 5.0 6.5.1, 6.5.5). Recovery
-codes are shown once and stored as argon2id hashes, each deleted when used.
+codes are shown once and stored as argon2id hashes, each deleted when used. The TOTP secret is
+stored sealed (AES-256-GCM, ``services._sealed``) under the installation's MFA key, which is
+not in the database; a secret stored plain by an earlier version is sealed at its next use.
+Without the key nothing can be enrolled or checked: such logins are refused.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ import pyotp
 from sqlalchemy.orm import Session
 
 from acuneuro.services._context import Context
+from acuneuro.services._errors import ServiceError
 from acuneuro.services._passwords import hash_password, verify
+from acuneuro.services._sealed import is_sealed, seal, unseal
 from acuneuro.services.audit import Action, record
 from acuneuro.store import MfaCredential, Role, User, utcnow
 
@@ -57,7 +62,10 @@ def has_second_factor(session: Session, user_id: int) -> bool:
 
 def begin_enrolment(ctx: Context, user_id: int) -> Enrolment:
     """A fresh secret for an account without a confirmed factor (replacing an unconfirmed one)."""
+    if ctx.mfa_key is None:
+        raise ServiceError("no MFA key is configured: second factors cannot be stored")
     secret = pyotp.random_base32(32)
+    sealed = seal(ctx.mfa_key, secret, _bound_to(user_id))
     with ctx.db.write() as session:
         user = session.get(User, user_id)
         if user is None:
@@ -66,9 +74,9 @@ def begin_enrolment(ctx: Context, user_id: int) -> Enrolment:
         if found is not None and found.confirmed_at is not None:
             raise ValueError("this account already has a second factor")
         if found is None:
-            session.add(MfaCredential(user_id=user_id, secret=secret, recovery_hashes=[]))
+            session.add(MfaCredential(user_id=user_id, secret=sealed, recovery_hashes=[]))
         else:
-            found.secret, found.last_step = secret, None
+            found.secret, found.last_step = sealed, None
         email = user.email
     uri = pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=_ISSUER)
     return Enrolment(secret, uri)
@@ -80,7 +88,8 @@ def confirm_enrolment(ctx: Context, user_id: int, code: str) -> list[str] | None
                       for _ in range(2)) for _ in range(_RECOVERY_CODES)]
     with ctx.db.write() as session:
         found = session.get(MfaCredential, user_id)
-        if found is None or found.confirmed_at is not None or not _take_totp(found, code):
+        if (found is None or found.confirmed_at is not None
+                or not _take_totp(found, code, ctx.mfa_key)):
             return None
         found.confirmed_at = utcnow()
         found.recovery_hashes = [hash_password(c) for c in codes]
@@ -90,14 +99,17 @@ def confirm_enrolment(ctx: Context, user_id: int, code: str) -> list[str] | None
     return codes
 
 
-def check_second_factor(session: Session, user_id: int, code: str) -> bool:
-    """Accept a current, unused TOTP code or an unused recovery code (consumed either way)."""
+def check_second_factor(session: Session, key: bytes | None, user_id: int, code: str) -> bool:
+    """Accept a current, unused TOTP code or an unused recovery code (consumed either way).
+
+    ``key`` is the installation's MFA key (``Context.mfa_key``) that opens the sealed secret.
+    """
     found = session.get(MfaCredential, user_id)
     if found is None or found.confirmed_at is None:
         return False
     code = code.strip().replace(" ", "")
     if _TOTP.match(code):
-        return _take_totp(found, code)
+        return _take_totp(found, code, key)
     candidate = code.upper()
     for stored in list(found.recovery_hashes):
         if verify(stored, candidate)[0]:
@@ -106,8 +118,16 @@ def check_second_factor(session: Session, user_id: int, code: str) -> bool:
     return False
 
 
-def _take_totp(found: MfaCredential, code: str, now: float | None = None) -> bool:
-    totp = pyotp.TOTP(found.secret)
+def _take_totp(
+    found: MfaCredential, code: str, key: bytes | None, now: float | None = None
+) -> bool:
+    if key is None:
+        return False
+    try:
+        secret = _secret_of(found, key)
+    except ValueError:
+        return False  # A secret sealed under another key or tampered with: refuse.
+    totp = pyotp.TOTP(secret)
     current = int((time.time() if now is None else now) // _STEP)
     for step in range(current - _DRIFT, current + _DRIFT + 1):
         if found.last_step is not None and step <= found.last_step:
@@ -116,3 +136,16 @@ def _take_totp(found: MfaCredential, code: str, now: float | None = None) -> boo
             found.last_step = step
             return True
     return False
+
+
+def _secret_of(found: MfaCredential, key: bytes) -> str:
+    """The plain TOTP secret; one stored plain by an earlier version is sealed now."""
+    if is_sealed(found.secret):
+        return unseal(key, found.secret, _bound_to(found.user_id))
+    secret = found.secret
+    found.secret = seal(key, secret, _bound_to(found.user_id))
+    return secret
+
+
+def _bound_to(user_id: int) -> bytes:
+    return f"acuneuro.mfa_credentials:{user_id}".encode()
