@@ -14,7 +14,7 @@ from acuneuro.evidence.library import (
     trials_for_protocol,
 )
 from acuneuro.evidence.meta import meta_analysis
-from acuneuro.knowledge._evidence import EVIDENCE_CONDITIONS, Trial, trials
+from acuneuro.knowledge import EVIDENCE_CONDITIONS, Trial, trials
 
 
 def _trial(trial_id: str) -> Trial:

@@ -20,9 +20,13 @@ from acuneuro.evidence.pages import (
     plain_reading,
     responder_figure,
 )
-from acuneuro.knowledge._bibliography import bibliography
-from acuneuro.knowledge._evidence import EVIDENCE_CONDITIONS, patient_info, trials
-from acuneuro.knowledge._protocols import protocols
+from acuneuro.knowledge import (
+    EVIDENCE_CONDITIONS,
+    bibliography,
+    patient_info,
+    protocols,
+    trials,
+)
 
 
 @settings(max_examples=60, deadline=None)

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from acuneuro.knowledge._evidence import trials
+from acuneuro.knowledge import trials
 
 pytestmark = pytest.mark.browser
 
