@@ -89,3 +89,36 @@ def test_the_password_of_a_url_is_never_printed(runner: CliRunner, tmp_path: Pat
     result = runner.invoke(app, ["backup", "--out", str(tmp_path / "x.backup"), "--db", url])
     assert result.exit_code == 2
     assert "hunter2-secret" not in result.output
+
+
+def test_an_encrypted_backup_restores_with_its_passphrase_and_names_a_missing_one(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    source, archive = _db(tmp_path / "a.db"), tmp_path / "a.backup"
+    env = {"ACUNEURO_BACKUP_PASSPHRASE": "a long clinic backup passphrase"}
+    made = runner.invoke(app, ["backup", "--encrypt", "--out", str(archive), "--db", source],
+                         env=env)
+    assert made.exit_code == 0, made.output
+    assert json.loads(made.stdout)["sealed"] is True
+    assert "Clínica".encode() not in archive.read_bytes()
+    target = f"sqlite:///{tmp_path / 'b.db'}"
+    missing = runner.invoke(app, ["restore", str(archive), "--db", target])
+    assert missing.exit_code == 2 and "ACUNEURO_BACKUP_PASSPHRASE" in missing.stderr
+    wrong = runner.invoke(app, ["restore", str(archive), "--db", target],
+                          env={"ACUNEURO_BACKUP_PASSPHRASE": "another long passphrase"})
+    assert wrong.exit_code == 2 and "wrong passphrase" in wrong.stderr
+    assert "Traceback" not in wrong.output
+    back = runner.invoke(app, ["restore", str(archive), "--db", target], env=env)
+    assert back.exit_code == 0, back.output
+    assert json.loads(back.stdout)["tables"] == {"clinic": 1, "patient": 2}
+
+
+def test_a_short_backup_passphrase_is_refused_before_anything_is_written(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    archive = tmp_path / "a.backup"
+    refused = runner.invoke(app, ["backup", "--encrypt", "--out", str(archive),
+                                  "--db", _db(tmp_path / "a.db")],
+                            env={"ACUNEURO_BACKUP_PASSPHRASE": "short"})
+    assert refused.exit_code == 2 and "at least 12 characters" in refused.stderr
+    assert not archive.exists()

@@ -34,10 +34,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+
+from acuneuro.store.sealed_backup import SealedBackupError, SealingWriter, is_sealed, open_sealed
 
 __all__ = [
     "FORMAT",
@@ -295,20 +297,25 @@ def _write_archive(
 
 
 def backup_database(
-    url: str | sa.URL, out: Path, *, progress: Progress | None = None
+    url: str | sa.URL, out: Path, *, progress: Progress | None = None,
+    passphrase: str | None = None,
 ) -> dict[str, Any]:
     """Write a consistent backup of the database at ``url`` to ``out``; return its manifest.
 
     ``progress(table, rows)`` is called after each table (the CLI reports it; tests use it to
-    write while the snapshot is open).
+    write while the snapshot is open). With ``passphrase`` the archive is sealed as it is
+    written (``store.sealed_backup``): no plain copy reaches the disk.
     """
     out = Path(out)
     engine = _engine(url)
     fd, temporary = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     try:
         with os.fdopen(fd, "w+b") as handle:
+            sink = handle if passphrase is None else SealingWriter(handle, passphrase)
             with _quiet_sqlite_decimal(), _snapshot(engine) as conn:
-                manifest = _write_archive(conn, engine, handle, progress)
+                manifest = _write_archive(conn, engine, sink, progress)
+            if isinstance(sink, SealingWriter):
+                sink.finish()
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, out)
@@ -324,10 +331,32 @@ def backup_database(
 # --- restore --------------------------------------------------------------------------------
 
 
-def verify_archive(archive_path: Path) -> dict[str, Any]:
+@contextmanager
+def _plain(archive_path: Path, passphrase: str | None) -> Iterator[Path | BinaryIO]:
+    """The archive itself, or a sealed one opened into an unnamed temporary file."""
+    if not is_sealed(archive_path):
+        yield archive_path
+        return
+    if passphrase is None:
+        raise BackupError(f"{archive_path}: the backup is sealed; give its passphrase")
+    with open(archive_path, "rb") as source, tempfile.TemporaryFile() as plain:
+        try:
+            open_sealed(source, passphrase, plain)
+        except SealedBackupError as exc:
+            raise BackupError(f"{archive_path}: {exc}") from None
+        plain.seek(0)
+        yield plain
+
+
+def verify_archive(archive_path: Path, passphrase: str | None = None) -> dict[str, Any]:
     """Check an archive's manifest, every member's SHA-256 and row count; return the manifest."""
+    with _plain(archive_path, passphrase) as plain:
+        return _verify(plain, archive_path)
+
+
+def _verify(source: Path | BinaryIO, archive_path: Path) -> dict[str, Any]:
     try:
-        with zipfile.ZipFile(archive_path) as archive:
+        with zipfile.ZipFile(source) as archive:
             manifest = json.loads(archive.read(MANIFEST))
             if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
                 raise BackupError(f"{archive_path}: not an {FORMAT} archive")
@@ -371,9 +400,19 @@ def _reset_sequences(conn: Connection, table: sa.Table) -> None:
             conn.execute(sa.select(sa.func.setval(sequence, (top or 0) + 1, False)))
 
 
-def restore_database(archive_path: Path, url: str | sa.URL) -> dict[str, Any]:
-    """Restore ``archive_path`` into the EMPTY database at ``url`` in one transaction."""
-    manifest = verify_archive(archive_path)
+def restore_database(
+    archive_path: Path, url: str | sa.URL, passphrase: str | None = None
+) -> dict[str, Any]:
+    """Restore ``archive_path`` (sealed: with ``passphrase``) into the EMPTY database at ``url``
+    in one transaction."""
+    with _plain(archive_path, passphrase) as plain:
+        return _restore(plain, archive_path, url)
+
+
+def _restore(source: Path | BinaryIO, archive_path: Path, url: str | sa.URL) -> dict[str, Any]:
+    manifest = _verify(source, archive_path)
+    if not isinstance(source, Path):
+        source.seek(0)
     engine = _engine(url)
     try:
         if engine.dialect.name != manifest["dialect"]:
@@ -383,7 +422,7 @@ def restore_database(archive_path: Path, url: str | sa.URL) -> dict[str, Any]:
             )
         with (
             _quiet_sqlite_decimal(),
-            zipfile.ZipFile(archive_path) as archive,
+            zipfile.ZipFile(source) as archive,
             engine.connect() as conn,
             conn.begin(),
         ):
