@@ -156,3 +156,63 @@ def test_sqlite_writers_queue_instead_of_failing(tmp_path: Path) -> None:
             assert session.scalar(sa.select(sa.func.count()).select_from(Clinic)) == 60
     finally:
         database.dispose()
+
+
+def test_sqlite_writes_of_one_database_queue_in_process_before_sqlites_lock(
+    tmp_path: Path
+) -> None:
+    # Waiting on SQLite's busy handler means sleeping up to 100 ms past the moment the lock came
+    # free; queued in-process, the second writer only issues BEGIN once the first committed.
+    database = Database(f"sqlite:///{tmp_path / 'q.db'}")
+    upgrade(database.engine)
+    log: list[str] = []
+
+    @sa.event.listens_for(database.engine, "before_cursor_execute")
+    def begins(_c: object, _cur: object, statement: str, *_: object) -> None:
+        if statement.startswith("BEGIN IMMEDIATE"):
+            log.append(f"begin {threading.current_thread().name}")
+
+    @sa.event.listens_for(database.engine, "commit")
+    def commits(_c: object) -> None:
+        log.append(f"commit {threading.current_thread().name}")
+
+    inside = threading.Event()
+
+    def first() -> None:
+        with database.write() as session:
+            session.add(Clinic(name="first"))
+            session.flush()  # the transaction has begun and holds SQLite's write lock
+            inside.set()
+            threading.Event().wait(0.3)
+
+    def second() -> None:
+        inside.wait()
+        with database.write() as session:
+            session.add(Clinic(name="second"))
+
+    threads = [threading.Thread(target=first, name="A"), threading.Thread(target=second, name="B")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    database.dispose()
+    assert log == ["begin A", "commit A", "begin B", "commit B"]
+
+
+def test_after_write_hooks_run_after_a_commit_and_not_after_a_rollback(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'h.db'}")
+    upgrade(database.engine)
+    seen: list[int] = []
+
+    def count_clinics() -> None:  # runs outside the transaction: sees what was committed
+        with database.read() as session:
+            seen.append(session.scalar(sa.select(sa.func.count()).select_from(Clinic)) or 0)
+
+    database.after_write(count_clinics)
+    with database.write() as session:
+        session.add(Clinic(name="kept"))
+    with pytest.raises(RuntimeError), database.write() as session:
+        session.add(Clinic(name="rolled back"))
+        raise RuntimeError("refused")
+    database.dispose()
+    assert seen == [1]

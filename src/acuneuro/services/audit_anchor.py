@@ -7,6 +7,17 @@ temporary file, fsync, rename, under an exclusive lock, and only ever forward). 
 then checks that the anchored row is still in the database with the same HMAC
 (shared/reference/security-reliability.md A1.3; ASVS 5.0 16.4.2). One file may anchor several
 databases (one entry per database, keyed by a digest of its URL without the password).
+
+Group anchoring. A commit only notes its head; the file is written after the write transaction
+ended (``Database.after_write``) by one thread at a time: a thread that finds another one
+writing leaves its head to it and returns, and the writing thread loops until no newer head is
+waiting. Alone (the CLI, a quiet server) every commit is anchored before its call returns. Under
+concurrent writers the file trails the database by the commits made while one anchor write is in
+flight (a few milliseconds), anchored by that writer's next turn before it returns. The window
+this leaves: if the process dies (kill, power cut) after such commits and before their anchor
+write, the newest rows of those last milliseconds are not anchored, and cutting off exactly those
+rows, and no earlier one, goes undetected until a later commit anchors past them. The anchor is
+never ahead of the database: a head is noted only after its commit, and never moves backwards.
 """
 
 from __future__ import annotations
@@ -18,9 +29,10 @@ import hmac
 import json
 import os
 import tempfile
+import threading
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +54,20 @@ __all__ = [
 
 # ``services.audit.record`` leaves the newest (id, hmac) of a transaction under this key.
 HEAD_KEY = "acuneuro.audit_head"
-_anchors: weakref.WeakKeyDictionary[Engine, tuple[Path, str]] = weakref.WeakKeyDictionary()
+
+
+@dataclass(slots=True)
+class _Target:
+    """Where one engine's head is anchored, and the head waiting to be written there."""
+
+    path: Path
+    fingerprint: str
+    guard: threading.Lock = field(default_factory=threading.Lock)
+    pending: tuple[int, str] | None = None
+    writing: bool = False
+
+
+_anchors: weakref.WeakKeyDictionary[Engine, _Target] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +89,14 @@ def database_fingerprint(db: Database) -> str:
 
 def attach(db: Database, path: Path) -> None:
     """Anchor every audit commit made through ``db`` in ``path``."""
-    _anchors[db.engine] = (path, database_fingerprint(db))
+    engine = weakref.ref(db.engine)
+    _anchors[db.engine] = _Target(path, database_fingerprint(db))
+
+    def flush() -> None:
+        if (live := engine()) is not None:
+            _flush(live)
+
+    db.after_write(flush)
 
 
 def read_anchor(path: Path, fingerprint: str) -> Anchor | None:
@@ -135,15 +167,28 @@ def _load(path: Path) -> dict[str, Any]:
 
 
 @event.listens_for(Session, "after_commit")
-def _anchor_after_commit(session: Session) -> None:
+def _note_after_commit(session: Session) -> None:
     head = session.info.pop(HEAD_KEY, None)
     if head is None:
         return
     bind = session.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
+    target = _anchors.get(bind if isinstance(bind, Engine) else bind.engine)
+    if target is None:
+        return
+    with target.guard:
+        if target.pending is None or head[0] > target.pending[0]:
+            target.pending = head
+
+
+def _flush(engine: Engine) -> None:
+    """Write the newest noted head, unless another thread is writing (it will take it)."""
     target = _anchors.get(engine)
     if target is None:
         return
+    with target.guard:
+        if target.writing or target.pending is None:
+            return
+        target.writing = True
 
     def still_there(anchored: Anchor) -> bool:
         with engine.connect() as connection:
@@ -151,7 +196,18 @@ def _anchor_after_commit(session: Session) -> None:
                 select(AuditEvent.hmac).where(AuditEvent.id == anchored.id))
         return stored is not None and hmac.compare_digest(stored, anchored.hmac)
 
-    write_anchor(target[0], target[1], Anchor(*head), still_there)
+    try:
+        while True:
+            with target.guard:
+                head, target.pending = target.pending, None
+                if head is None:
+                    target.writing = False
+                    return
+            write_anchor(target.path, target.fingerprint, Anchor(*head), still_there)
+    except BaseException:
+        with target.guard:
+            target.writing = False
+        raise
 
 
 @event.listens_for(Session, "after_rollback")

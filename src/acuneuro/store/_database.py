@@ -3,12 +3,20 @@
 SQLite runs in WAL mode with ``synchronous=FULL`` (a committed transaction survives power
 loss) and ``foreign_keys=ON``; write transactions start with ``BEGIN IMMEDIATE`` so two writers
 queue on the lock instead of failing half-way with "database is locked" on upgrade from a read.
+
+SQLite has one writer, and a connection that finds the lock taken polls it with growing sleeps
+(``busy_timeout``: up to 100 ms between tries), so under concurrent writers a waiting thread
+often sleeps long after the lock came free. Write transactions of one ``Database`` therefore
+queue on an in-process lock first and start when the previous one ends; other processes still
+meet the SQLite lock and its busy timeout. Hooks given to ``after_write`` run after a write
+transaction committed and that lock was released (the audit anchor is written there).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +70,10 @@ class Database:
         self._read = sessionmaker(
             self.engine.execution_options(**{_READ_ONLY: True}), expire_on_commit=False
         )
+        # Reentrant: a nested write in one thread meets SQLite's lock, as it would without it.
+        self._writer: AbstractContextManager[object] = (
+            threading.RLock() if self.engine.dialect.name == "sqlite" else nullcontext())
+        self._after_write: list[Callable[[], None]] = []
 
     @property
     def backend(self) -> str:
@@ -71,8 +83,14 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A transaction that may write: committed on success, rolled back on any error."""
-        with self._write() as session, session.begin():
+        with self._writer, self._write() as session, session.begin():
             yield session
+        for hook in self._after_write:
+            hook()
+
+    def after_write(self, hook: Callable[[], None]) -> None:
+        """Call ``hook`` after each committed write transaction, outside the writer queue."""
+        self._after_write.append(hook)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
