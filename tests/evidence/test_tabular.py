@@ -83,3 +83,18 @@ def test_it_refuses_an_empty_file_and_a_header_without_rows() -> None:
         read_table([], [])
     with pytest.raises(TableError, match="no study rows"):
         read_table(["study", "yi", "vi"], [["", "", ""]])
+
+
+@pytest.mark.parametrize(
+    ("header", "row"),
+    [(["study", "yi", "sei"], ["a", "0.5", "1e200"]),
+     (["study", "n1", "mean1", "sd1", "n2", "mean2", "sd2"],
+      ["a", "10", "1", "1e200", "10", "2", "1"])],
+    ids=["se-squared", "sd-squared"],
+)
+def test_finite_numbers_whose_variance_overflows_name_their_row(
+    header: list[str], row: list[str]
+) -> None:
+    other = ["b", "0.1", "0.2"] if len(header) == 3 else ["b", "10", "1", "1", "10", "2", "1"]
+    with pytest.raises(TableError, match="row 1: the effect cannot be computed"):
+        read_table(header, [row, other], "MD" if len(header) == 7 else None)

@@ -120,16 +120,18 @@ def read_table(
     if not labels:
         raise TableError("the file has a header but no study rows")
     c = {k: np.asarray(v) for k, v in columns.items()}
-    if layout == "continuous":
-        eff = continuous_effects(chosen, c["n1"], c["mean1"], c["sd1"], c["n2"], c["mean2"],
-                                 c["sd2"])
-        yi, vi = eff.yi, eff.vi
-    elif layout == "binary":
-        eff = binary_effects(chosen, c["events1"], c["n1"], c["events2"], c["n2"])
-        yi, vi = eff.yi, eff.vi
-    else:
-        yi = c["yi"]
-        vi = c["vi"] if layout == "yi_vi" else c["sei"] ** 2
+    # Finite inputs can still overflow (an SE of 1e200 squared); such a row is named below.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        if layout == "continuous":
+            eff = continuous_effects(chosen, c["n1"], c["mean1"], c["sd1"], c["n2"],
+                                     c["mean2"], c["sd2"])
+            yi, vi = eff.yi, eff.vi
+        elif layout == "binary":
+            eff = binary_effects(chosen, c["events1"], c["n1"], c["events2"], c["n2"])
+            yi, vi = eff.yi, eff.vi
+        else:
+            yi = c["yi"]
+            vi = c["vi"] if layout == "yi_vi" else c["sei"] ** 2
     for number, y, v in zip(numbers, yi, vi, strict=True):
         if not (math.isfinite(y) and math.isfinite(v)) or v <= 0:
             raise TableError(
