@@ -158,12 +158,12 @@ def _guideline(g: Guideline) -> dict[str, Any]:
     }
 
 
-_COMPARATOR_WORDS = {"sham": "sham", "waitlist": "wait-list", "usual_care": "usual care",
-                     "drug": "drug", "other": "other"}
+_COMPARATOR_WORDS = {"sham": "sham", "placebo": "placebo pill", "waitlist": "wait-list",
+                     "usual_care": "usual care", "drug": "drug", "other": "other"}
 
 
 def _comparators(ev: ConditionEvidence) -> dict[str, list[str]]:
-    """The plotted trials grouped by comparator (sham, wait-list, usual care, drug), in order."""
+    """The plotted trials grouped by comparator (sham, placebo, wait-list, usual care, drug)."""
     groups: dict[str, list[str]] = {}
     for trial in ev.trials:
         if trial.id in ev.pooled_ids:

@@ -102,7 +102,7 @@ class Trial(_Frozen):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
     condition: Literal["dpn", "phn", "cipn"]
     design: str
-    comparator: Literal["sham", "waitlist", "usual_care", "drug", "other"]
+    comparator: Literal["sham", "placebo", "waitlist", "usual_care", "drug", "other"]
     n_randomised: int = Field(gt=0)
     intervention: str
     points: list[str]
