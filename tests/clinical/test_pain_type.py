@@ -137,3 +137,12 @@ def test_screening_never_changes_the_grade(
     assert with_screen.neupsig_grade == without.neupsig_grade
     if with_screen.pain_type == "neuropathic":
         assert with_screen.neupsig_grade in {"probable", "definite"}
+
+
+def test_the_classification_json_is_the_published_contract() -> None:
+    result = classify(case(PROBABLE, {"dn4": dn4(6)}))
+    doc = result.as_json()
+    assert doc == {"neupsig_grade": result.neupsig_grade, "pain_type": result.pain_type,
+                   "reasons": result.reasons, "sources": result.sources}
+    assert doc["reasons"] and doc["sources"]
+    assert doc["reasons"] is not result.reasons  # a copy: the caller may not edit the result

@@ -5,7 +5,7 @@ from __future__ import annotations
 from acuneuro.clinical.case import RegionSite
 from acuneuro.clinical.safety import screen, screen_case, screen_points
 from acuneuro.clinical.safety_model import SafetyFinding, Severity
-from acuneuro.knowledge import bibliography, safety_rules
+from acuneuro.knowledge import SkinRule, bibliography, safety_rules
 
 from ._cases import make_case
 
@@ -272,3 +272,17 @@ def test_the_most_severe_finding_decides_the_status() -> None:
     assert screen(case).status == "stop"
     assert screen(make_case(fainting_with_needles=True)).status == "caution"
 
+
+
+def test_a_count_without_its_date_is_not_used() -> None:
+    found = _by_rule(screen_case(make_case(labs__taken=None)), "chemotherapy-blood-count")
+    assert found and found[0].not_assessed
+    assert "date of the blood count not given" in found[0].message
+
+
+def test_a_skin_rule_ignores_the_findings_it_does_not_name() -> None:
+    (rule,) = [r for r in safety_rules() if isinstance(r, SkinRule)]
+    vesicles_only = rule.model_copy(update={"findings": ["vesicles"]})
+    ulcer = make_case(skin=[{"finding": "ulcer", "region": "foot", "side": "left"}])
+    assert screen_case(ulcer, rules=[vesicles_only]) == []
+    assert screen_case(ulcer, rules=[rule])

@@ -11,13 +11,14 @@ from typing import Any
 
 import pytest
 
-from acuneuro.clinical._scoring_rules import Interval, band_of
+from acuneuro.clinical._scoring_rules import Interval, band_of, compute
 from acuneuro.clinical.scoring import (
     AnswerError,
     UnknownInstrumentError,
     describe_instrument,
     get_instrument,
     list_instruments,
+    normalise_answers,
     score,
 )
 
@@ -544,3 +545,42 @@ def test_list_instruments_gives_id_name_version() -> None:
     listed = list_instruments()
     assert {"dn4", "paindetect", "ctcae-sensory-neuropathy"} <= {i["id"] for i in listed}
     assert all(set(i) == {"id", "name", "version"} for i in listed)
+
+
+# --- the rule engine beyond the shipped instruments --------------------------------------------
+
+
+def test_answers_that_are_not_an_object_are_refused_as_a_whole() -> None:
+    with pytest.raises(AnswerError) as refused:
+        normalise_answers(get_instrument("dn4"), ["burning"])  # type: ignore[arg-type]
+    assert refused.value.item == "(answers)"
+
+
+def test_a_lookup_without_its_answer_is_not_computed_and_names_the_item() -> None:
+    result = score("ctcae-sensory-neuropathy", {})
+    assert result.total is None
+    assert result.missing == ["severity"]
+
+
+def test_a_prorated_sum_scales_the_answered_items_to_the_whole_scale() -> None:
+    # "mean of the answered items, multiplied by the number of items for a sum" (rule docstring)
+    npsi = get_instrument("npsi")
+    (rule,) = [s for s in npsi.scores if s.id == "total"]
+    prorated = rule.model_copy(update={"min_answered": 8})
+    answers = dict.fromkeys(rule.items[:8], 3.0)
+    value, missing = compute(npsi, prorated, answers)
+    assert value == Interval(3.0 * len(rule.items), 3.0 * len(rule.items))
+    assert missing == list(rule.items[8:])
+    assert compute(npsi, rule, answers) == (None, list(rule.items[8:]))
+
+
+@pytest.mark.parametrize(
+    ("answer", "raw"), [("not_at_all", 1), ("quite_a_bit", 3), ("very_much", 4)]
+)
+def test_the_eortc_rescale_maps_the_mean_of_1_to_4_onto_0_to_100(answer: str, raw: int) -> None:
+    # Fayers 2001 (EORTC scoring manual): score = (raw - 1) / range x 100, range 3 for 1-4 items.
+    qlq = get_instrument("qlq-cipn20")
+    (rule,) = [s for s in qlq.scores if s.id == "sensory"]
+    value, missing = compute(qlq, rule, dict.fromkeys(rule.items, answer))
+    assert missing == []
+    assert value is not None and value.exact == pytest.approx((raw - 1) / 3 * 100)

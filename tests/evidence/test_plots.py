@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from acuneuro.evidence.meta import MetaResult, meta_analysis
-from acuneuro.evidence.plots import forest_plot, funnel_plot
+from acuneuro.evidence.plots import forest_plot, funnel_plot, studies_plot
 
 from ._reference import reference
 
@@ -31,3 +31,25 @@ def test_plots_render_png() -> None:
     res = _bcg()
     for png in (forest_plot(res, fmt="png"), funnel_plot(res, fmt="png")):
         assert isinstance(png, bytes) and png.startswith(b"\x89PNG")
+
+
+def test_an_equal_effects_forest_plot_has_no_prediction_interval() -> None:
+    data = reference()["datasets"]["bcg_rr"]
+    common = meta_analysis(data["yi"], data["vi"], measure="RR", method="EE")
+    assert "Prediction interval" not in forest_plot(common)
+    assert "Prediction interval" in forest_plot(_bcg())
+
+
+def test_a_funnel_plot_carries_its_title() -> None:
+    res = _bcg()
+    svg = funnel_plot(res, title="BCG funnel")
+    assert isinstance(svg, str) and "BCG funnel" in svg
+    assert "BCG funnel" not in funnel_plot(res)
+
+
+def test_a_studies_plot_without_title_or_note_has_no_heading() -> None:
+    bare = studies_plot(["a", "b"], [0.1, 0.4], [0.01, 0.02])
+    titled = studies_plot(["a", "b"], [0.1, 0.4], [0.01, 0.02], title="Two trials", note="k = 2")
+    assert isinstance(bare, str) and isinstance(titled, str)
+    assert "Two trials" in titled and "k = 2" in titled
+    assert "Two trials" not in bare

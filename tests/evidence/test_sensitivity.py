@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from acuneuro.evidence.meta import meta_analysis
 from acuneuro.evidence.sensitivity import bootstrap, cumulative, leave_one_out, subgroups
 
 from ._reference import close, reference
@@ -80,3 +81,16 @@ def test_each_analysis_refuses_too_few_studies_or_mismatched_inputs() -> None:
         cumulative([0.1], [0.01])
     with pytest.raises(ValueError, match="one label per study"):
         subgroups(y2, v2, ["a"])
+
+
+def test_with_two_studies_every_bootstrap_resample_holds_both() -> None:
+    # Resamples of one repeated study are redrawn; with two studies that leaves {a, b} only.
+    y, v = [0.1, 0.5], [0.01, 0.02]
+    fit = bootstrap(y, v, replicates=50, seed=3, method="DL")
+    both = meta_analysis(y, v, method="DL", test="z").estimate
+    np.testing.assert_allclose(fit.beta[:, 0], np.full(50, both))
+
+
+def test_a_bootstrap_of_one_study_is_refused() -> None:
+    with pytest.raises(ValueError, match="more studies than coefficients"):
+        bootstrap([0.1], [0.01], replicates=5, seed=1)

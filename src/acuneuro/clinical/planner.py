@@ -29,7 +29,7 @@ from acuneuro.clinical._plan_points import (
 from acuneuro.clinical.case import ClinicalCase, ConditionKind
 from acuneuro.clinical.safety import screen_case, screen_points
 from acuneuro.clinical.safety_model import PlanPoint, SafetyFinding, SafetyScreen, Severity
-from acuneuro.knowledge import Protocol, protocol
+from acuneuro.knowledge import Electro, Protocol, protocol
 
 __all__ = [
     "Candidate",
@@ -93,10 +93,10 @@ def _omitted(items: list[Omission]) -> list[Omitted]:
     return [Omitted(what=o.what, reason=o.reason, rule=o.rule) for o in items]
 
 
-def _electro_blocker(
+def _electro(
     case: ClinicalCase, proto: Protocol, findings: list[SafetyFinding], kept: list[Candidate]
-) -> Omission | None:
-    """Why electroacupuncture cannot be given, or ``None`` when it can."""
+) -> Electro | Omission:
+    """The protocol's electroacupuncture parameters, or why electroacupuncture cannot be given."""
     for finding in findings:
         if "electroacupuncture" in finding.excluded_techniques:
             return Omission("electroacupuncture", finding.message, finding.rule)
@@ -121,7 +121,7 @@ def _electro_blocker(
         return Omission(
             "electroacupuncture", "the points of its electrode pairs were left out", rule
         )
-    return None
+    return electro
 
 
 def _usable_pairs(pairs: list[tuple[str, str]], kept: list[Candidate]) -> list[tuple[str, str]]:
@@ -137,12 +137,11 @@ def _stimulation(
     omitted: list[Omission],
 ) -> Stimulation:
     manual = proto.stimulation.manual
-    electro = proto.stimulation.electro
     if case.requested.electroacupuncture:
-        blocker = _electro_blocker(case, proto, findings, kept)
-        if blocker is not None:
-            omitted.append(blocker)
-        elif electro is not None:
+        electro = _electro(case, proto, findings, kept)
+        if isinstance(electro, Omission):
+            omitted.append(electro)
+        else:
             return Stimulation(
                 technique="electroacupuncture",
                 frequency_hz=electro.frequency_hz,

@@ -32,6 +32,7 @@ Method = Literal["EE", "DL", "REML", "PM", "ML", "HE", "SJ"]
 
 _TOL = 1e-12
 _MAXITER = 500
+_DOUBLINGS = 60  # upper end of the fallback's bracket: at most 2**60 times the start
 _SCORING_STEPS = 100
 # metafor's defaults for its ll0check: control$tol (eps^0.25) and control$threshold (1e-5).
 _LL0_TOL = float(np.finfo(float).eps) ** 0.25
@@ -215,7 +216,7 @@ def _fisher(y: Arr, v: Arr, X: Arr | None, m: Arr, reml: bool) -> Arr:
         zero = np.zeros(stuck.size)
         g0, _ = score(zero)
         hi = np.maximum(_tau2_max(ys, ms), 2 * tau2[stuck])
-        for _ in range(60):
+        for _ in range(_DOUBLINGS):
             g_hi, _ = score(hi)
             if not np.any(g_hi > 0):
                 break

@@ -1,0 +1,16 @@
+"""A condition whose trials give no readable pain data still gets a plot that says so."""
+
+from __future__ import annotations
+
+import pytest
+
+from acuneuro.evidence import library
+
+
+def test_a_condition_without_readable_trials_gets_an_empty_plot_that_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(library, "trials", lambda: ())
+    assert library.condition_evidence("dpn").yi == ()
+    svg = library.forest_svg("dpn")
+    assert "No trial with readable pain data." in svg
