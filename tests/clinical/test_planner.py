@@ -77,6 +77,16 @@ def test_electroacupuncture_follows_bao_2020_when_requested_and_safe() -> None:
     assert plan.stimulation.pairs == [("LR3", "GB42")]
 
 
+def test_electroacupuncture_is_dropped_when_its_electrode_points_are_left_out() -> None:
+    # Both feet ulcerated: LR3 and GB42 (the Bao 2020 pair, on the foot) are not needled.
+    skin = [{"finding": "ulcer", "region": "foot", "side": "both"}]
+    plan = build_plan(make_case(requested__electroacupuncture=True, skin=skin))
+    assert plan.stimulation is not None and plan.stimulation.technique == "manual"
+    assert not {"LR3", "GB42"} & {p.code for p in plan.points}
+    assert any(o.what == "electroacupuncture" and "electrode pairs were left out" in o.reason
+               for o in plan.omitted)
+
+
 def test_a_pacemaker_turns_electroacupuncture_into_manual_needling() -> None:
     plan = build_plan(make_case(requested__electroacupuncture=True, devices=["pacemaker"]))
     assert plan.stimulation is not None and plan.stimulation.technique == "manual"
