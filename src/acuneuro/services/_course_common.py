@@ -14,10 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from acuneuro.services._actor import Actor
+from acuneuro.services._audit_group import record_read
 from acuneuro.services._context import Context
 from acuneuro.services._errors import NotFound, PermissionDenied, ServiceError
 from acuneuro.services._policy import UseCase, allowed
-from acuneuro.services.audit import Action, Outcome, record, record_alone
+from acuneuro.services.audit import Action, Outcome, record_alone
 from acuneuro.store import Patient, PlanRecord
 
 __all__ = [
@@ -67,17 +68,17 @@ def audited_read(
 ) -> _T:
     """Read a patient's course data: role check, clinic scope, and the audit row in one go.
 
-    The read runs in a write transaction because its audit row is written with it.
+    The read runs in a read transaction; the result is returned only once its audit row is
+    committed (``services._audit_group``).
     """
     require(ctx, actor, use_case, action, resource, pseudo_id)
-    with ctx.db.write() as session:
+    with ctx.db.read() as session:
         patient = load_patient(session, actor, pseudo_id)
-        if patient is not None:
-            result = read(session, patient)
-            record(session, ctx.audit_key, actor=actor, action=action, resource=resource,
-                   patient=pseudo_id)
-            return result
-    not_found(ctx, actor, action, resource, pseudo_id)
+        results = [] if patient is None else [read(session, patient)]
+    if not results:
+        not_found(ctx, actor, action, resource, pseudo_id)
+    record_read(ctx, actor, action, resource, [pseudo_id])
+    return results[0]
 
 
 def accepted_plan(session: Session, patient: Patient) -> PlanRecord | None:

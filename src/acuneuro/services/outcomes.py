@@ -36,9 +36,9 @@ from acuneuro.clinical.outcomes import OutcomeSummary, Score, pgic_improved, sum
 from acuneuro.knowledge._course import outcome_knowledge
 from acuneuro.services._actor import Actor
 from acuneuro.services._context import Context
-from acuneuro.services._course_common import accepted_plan, load_patient, not_found, require
+from acuneuro.services._course_common import accepted_plan, audited_read
 from acuneuro.services._policy import UseCase
-from acuneuro.services.audit import Action, record
+from acuneuro.services.audit import Action
 from acuneuro.store import Patient, ScoreRecord, TreatmentSession
 
 __all__ = [
@@ -173,15 +173,8 @@ def score_rows(session: Session, patient: Patient) -> list[ScoreRecord]:
 
 def outcomes(ctx: Context, actor: Actor, pseudo_id: str, *, as_of: date) -> OutcomesView:
     """Series, summaries (baseline, change, IMMPACT category), PGIC and feet up to ``as_of``."""
-    require(ctx, actor, UseCase.COURSE_READ, Action.READ, _RESOURCE, pseudo_id)
-    with ctx.db.write() as session:
-        patient = load_patient(session, actor, pseudo_id)
-        if patient is not None:
-            view = _outcomes(session, patient, as_of)
-            record(session, ctx.audit_key, actor=actor, action=Action.READ,
-                   resource=_RESOURCE, patient=pseudo_id)
-            return view
-    not_found(ctx, actor, Action.READ, _RESOURCE, pseudo_id)
+    return audited_read(ctx, actor, UseCase.COURSE_READ, Action.READ, _RESOURCE, pseudo_id,
+                        lambda session, patient: _outcomes(session, patient, as_of))
 
 
 def _outcomes(session: Session, patient: Patient, as_of: date) -> OutcomesView:

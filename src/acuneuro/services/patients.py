@@ -3,7 +3,8 @@
 The clinic scope is part of every query (``_in_clinic``), so another clinic's patient is simply
 not found: the caller gets the same answer as for an id that never existed (no existence oracle,
 Medplum ``accesspolicy.test.ts``). Every patient read or written gets its own audit row in the
-same transaction; a list writes one row per patient returned.
+same transaction; a list writes one row per patient returned. Reads read in a read transaction
+and return only once their audit rows are committed (``services._audit_group``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from acuneuro.services._actor import Actor
+from acuneuro.services._audit_group import record_read
 from acuneuro.services._context import Context
 from acuneuro.services._errors import Conflict, NotFound, PermissionDenied
 from acuneuro.services._patient_models import (
@@ -25,7 +27,7 @@ from acuneuro.services._patient_models import (
     PatientView,
 )
 from acuneuro.services._policy import UseCase, roles_for
-from acuneuro.services.audit import Action, Outcome, record, record_alone, record_many
+from acuneuro.services.audit import Action, Outcome, record, record_alone
 from acuneuro.store import Episode, Patient, PatientIdentity
 
 __all__ = [
@@ -87,24 +89,23 @@ def list_patients(
                 PatientIdentity.given_name, PatientIdentity.family_name,
                 PatientIdentity.record_number, Patient.pseudo_id)))
         )
-    with ctx.db.write() as session:
+    with ctx.db.read() as session:
         patients = session.scalars(query.limit(max(1, min(limit, 500))).offset(max(0, offset)))
         views = [_view(p) for p in patients]
-        record_many(session, ctx.audit_key, actor=actor, action=Action.LIST,
-                    resource=_RESOURCE, patients=[v.id for v in views])
+    record_read(ctx, actor, Action.LIST, _RESOURCE, [v.id for v in views])
     return views
 
 
 def get_patient(ctx: Context, actor: Actor, pseudo_id: str) -> PatientView:
     """One patient of the caller's clinic."""
     _require_role(ctx, actor, Action.READ, pseudo_id)
-    with ctx.db.write() as session:
+    with ctx.db.read() as session:
         patient = _load(session, actor, pseudo_id)
-        if patient is not None:
-            record(session, ctx.audit_key, actor=actor, action=Action.READ,
-                   resource=_RESOURCE, patient=pseudo_id)
-            return _view(patient)
-    _not_found(ctx, actor, Action.READ, pseudo_id)
+        view = None if patient is None else _view(patient)
+    if view is None:
+        _not_found(ctx, actor, Action.READ, pseudo_id)
+    record_read(ctx, actor, Action.READ, _RESOURCE, [pseudo_id])
+    return view
 
 
 def update_patient(

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 from acuneuro.clinical.case import ClinicalCase
 from acuneuro.clinical.planner import Plan, build_plan
 from acuneuro.services._actor import Actor
+from acuneuro.services._audit_group import record_read
 from acuneuro.services._context import Context
 from acuneuro.services._errors import NotFound, PermissionDenied
 from acuneuro.services._patient_models import PatientView
@@ -103,32 +104,29 @@ def propose_plan(
 def list_plans(ctx: Context, actor: Actor, pseudo_id: str) -> list[PlanSummary]:
     """The patient's plans, newest first."""
     _require(ctx, actor, READ_ROLES, Action.LIST, pseudo_id)
-    with ctx.db.write() as session:
+    with ctx.db.read() as session:
         patient = _patient(session, actor, pseudo_id)
-        if patient is not None:
-            rows = session.scalars(
-                select(PlanRecord)
-                .where(PlanRecord.clinic_id == actor.clinic_id,
-                       PlanRecord.patient_id == patient.id)
-                .order_by(PlanRecord.id.desc())
-            )
-            found = [_summary(row) for row in rows]
-            record(session, ctx.audit_key, actor=actor, action=Action.LIST,
-                   resource=_RESOURCE, patient=pseudo_id)
-            return found
-    _not_found(ctx, actor, Action.LIST, pseudo_id, "patient")
+        found = None if patient is None else [_summary(row) for row in session.scalars(
+            select(PlanRecord)
+            .where(PlanRecord.clinic_id == actor.clinic_id, PlanRecord.patient_id == patient.id)
+            .order_by(PlanRecord.id.desc())
+        )]
+    if found is None:
+        _not_found(ctx, actor, Action.LIST, pseudo_id, "patient")
+    record_read(ctx, actor, Action.LIST, _RESOURCE, [pseudo_id])
+    return found
 
 
 def get_plan(ctx: Context, actor: Actor, pseudo_id: str, plan_id: int) -> PlanView:
     """One plan of the patient, with its case and schedule."""
     _require(ctx, actor, READ_ROLES, Action.READ, pseudo_id)
-    with ctx.db.write() as session:
+    with ctx.db.read() as session:
         row = _plan(session, actor, pseudo_id, plan_id)
-        if row is not None:
-            record(session, ctx.audit_key, actor=actor, action=Action.READ,
-                   resource=_RESOURCE, patient=pseudo_id)
-            return _view(session, row, pseudo_id)
-    _not_found(ctx, actor, Action.READ, pseudo_id, "plan")
+        view = None if row is None else _view(session, row, pseudo_id)
+    if view is None:
+        _not_found(ctx, actor, Action.READ, pseudo_id, "plan")
+    record_read(ctx, actor, Action.READ, _RESOURCE, [pseudo_id])
+    return view
 
 
 def current_plan(ctx: Context, actor: Actor, pseudo_id: str) -> PlanView | None:

@@ -81,10 +81,18 @@ class Database:
         return self.engine.dialect.name
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """A transaction that may write: committed on success, rolled back on any error."""
+    def write(self, *, run_hooks: bool = True) -> Iterator[Session]:
+        """A transaction that may write: committed on success, rolled back on any error.
+
+        With ``run_hooks=False`` the caller runs ``run_after_write`` itself, when it chooses.
+        """
         with self._writer, self._write() as session, session.begin():
             yield session
+        if run_hooks:
+            self.run_after_write()
+
+    def run_after_write(self) -> None:
+        """Run the ``after_write`` hooks (after a committed write transaction)."""
         for hook in self._after_write:
             hook()
 

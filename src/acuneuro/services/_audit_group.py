@@ -1,0 +1,91 @@
+"""Group commit of the audit rows of reads: one write transaction for the reads of many threads.
+
+A read runs in a read transaction (readers never queue on SQLite's one writer), then hands its
+audit rows to ``record_read``, which returns only once they are durably committed: the caller
+sends no patient data before that, and a failed audit write fails the read. Threads that
+arrive while a commit is in flight queue their rows; when it ends, one of them commits
+everything queued in one transaction (one fsync for all), chained in arrival order, and wakes
+the others. Nothing is fire-and-forget and no read goes unaudited: the batching only shares
+the transaction and its fsync.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from acuneuro.services._actor import Actor
+from acuneuro.services._context import Context
+from acuneuro.services.audit import Action, record_many
+from acuneuro.store import Database
+
+__all__ = ["AuditNotWritten", "record_read"]
+
+
+class AuditNotWritten(RuntimeError):
+    """The audit rows of a read could not be committed, so its result must not be sent."""
+
+
+@dataclass(slots=True)
+class _Request:
+    key: bytes
+    actor: Actor
+    action: Action
+    resource: str
+    patients: Sequence[str]
+    done: bool = False
+    error: BaseException | None = None
+
+
+@dataclass(slots=True)
+class _Queue:
+    ready: threading.Condition = field(default_factory=threading.Condition)
+    waiting: list[_Request] = field(default_factory=list)
+    committing: bool = False
+
+
+_queues: weakref.WeakKeyDictionary[Database, _Queue] = weakref.WeakKeyDictionary()
+_queues_guard = threading.Lock()
+
+
+def record_read(
+    ctx: Context, actor: Actor, action: Action, resource: str, patients: Sequence[str]
+) -> None:
+    """Commit one audit row per patient read; return once they are durable, else raise."""
+    if not patients:
+        return
+    with _queues_guard:
+        queue = _queues.setdefault(ctx.db, _Queue())
+    mine = _Request(ctx.audit_key, actor, action, resource, patients)
+    batch: list[_Request] = []
+    with queue.ready:
+        queue.waiting.append(mine)
+        while not mine.done and queue.committing:
+            queue.ready.wait()
+        if not mine.done:
+            queue.committing = True
+            batch, queue.waiting = queue.waiting, []
+    if not mine.done:
+        _commit(ctx.db, queue, batch)
+    if mine.error is not None:
+        raise AuditNotWritten("the audit rows of this read were not committed") from mine.error
+
+
+def _commit(db: Database, queue: _Queue, batch: list[_Request]) -> None:
+    error: BaseException | None = None
+    try:
+        with db.write(run_hooks=False) as session:
+            for request in batch:
+                record_many(session, request.key, actor=request.actor, action=request.action,
+                            resource=request.resource, patients=request.patients)
+    except BaseException as exc:  # every waiter of the batch must learn of it, then it is raised
+        error = exc
+    with queue.ready:
+        for request in batch:
+            request.done, request.error = True, error
+        queue.committing = False
+        queue.ready.notify_all()
+    if error is None:  # the audit anchor, once the waiters are on their way
+        db.run_after_write()

@@ -1,0 +1,130 @@
+"""Group commit of read audit rows: a read returns only after its rows are committed, a failed
+audit write fails the read, and reads that arrive during a commit share the next one."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from acuneuro.services import Context, PatientCreate
+from acuneuro.services import _audit_group as group
+from acuneuro.services import patients as service
+from acuneuro.services._audit_group import AuditNotWritten
+from acuneuro.services.audit import verify_chain
+from acuneuro.store import AuditEvent
+
+
+def _patient(ctx: Context, actors: Any) -> str:
+    data = PatientCreate(given_name="A", family_name="B", date_of_birth="1950-01-01")  # type: ignore[arg-type]
+    return service.create_patient(ctx, actors["alice"].actor, data).id
+
+
+def _read_rows(ctx: Context) -> list[str | None]:
+    with ctx.db.read() as session:
+        return list(session.scalars(sa.select(AuditEvent.patient_pseudo_id)
+                                    .where(AuditEvent.action == "read").order_by(AuditEvent.id)))
+
+
+def test_a_read_whose_audit_row_cannot_be_written_returns_nothing(
+    ctx: Context, actors: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pseudo_id = _patient(ctx, actors)
+
+    def broken(*_: Any, **__: Any) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(group, "record_many", broken)
+    with pytest.raises(AuditNotWritten):
+        service.get_patient(ctx, actors["alice"].actor, pseudo_id)
+    assert _read_rows(ctx) == []
+
+
+def test_reads_arriving_during_a_commit_share_the_next_transaction(
+    ctx: Context, actors: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pseudo_id = _patient(ctx, actors)
+    alice = actors["alice"].actor
+    entered, release = threading.Event(), threading.Event()
+    real = group.record_many
+    calls: list[int] = []
+
+    def first_waits(*args: Any, **kwargs: Any) -> None:
+        calls.append(threading.get_ident())
+        if len(calls) == 1:
+            entered.set()
+            release.wait(10)
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(group, "record_many", first_waits)
+    transactions: list[int] = []
+    write = ctx.db.write
+
+    def counted(**kwargs: Any) -> Any:
+        transactions.append(1)
+        return write(**kwargs)
+
+    monkeypatch.setattr(ctx.db, "write", counted)
+    readers = [threading.Thread(target=service.get_patient, args=(ctx, alice, pseudo_id))
+               for _ in range(5)]
+    readers[0].start()
+    assert entered.wait(10)
+    for reader in readers[1:]:
+        reader.start()
+    queue = group._queues[ctx.db]
+    deadline = time.monotonic() + 10
+    while len(queue.waiting) < 4 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert _read_rows(ctx) == []  # nobody has returned: no row is committed yet
+    release.set()
+    for reader in readers:
+        reader.join()
+    assert len(transactions) == 2 and len(calls) == 5
+    assert _read_rows(ctx) == [pseudo_id] * 5 and verify_chain(ctx).intact
+
+
+def test_every_read_of_a_failed_batch_is_refused(
+    ctx: Context, actors: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pseudo_id = _patient(ctx, actors)
+    alice = actors["alice"].actor
+    entered, release = threading.Event(), threading.Event()
+    real = group.record_many
+    calls: list[int] = []
+
+    def second_batch_fails(*args: Any, **kwargs: Any) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            entered.set()
+            release.wait(10)
+            real(*args, **kwargs)
+            return
+        raise OSError("disk full")
+
+    monkeypatch.setattr(group, "record_many", second_batch_fails)
+    outcomes: list[str] = []
+
+    def read() -> None:
+        try:
+            service.get_patient(ctx, alice, pseudo_id)
+            outcomes.append("sent")
+        except AuditNotWritten:
+            outcomes.append("refused")
+
+    readers = [threading.Thread(target=read) for _ in range(4)]
+    readers[0].start()
+    assert entered.wait(10)
+    for reader in readers[1:]:
+        reader.start()
+    queue = group._queues[ctx.db]
+    deadline = time.monotonic() + 10
+    while len(queue.waiting) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    release.set()
+    for reader in readers:
+        reader.join()
+    assert sorted(outcomes) == ["refused"] * 3 + ["sent"]
+    assert _read_rows(ctx) == [pseudo_id]
