@@ -46,6 +46,8 @@ class Rule:
     fhir: Body | None = None
     # Owner's answers that still count as "allowed" (e.g. a second accept of one plan is 400).
     owner_ok: frozenset[int] = field(default_factory=frozenset)
+    # Logging out ends every session of the caller's account, so the matrix calls it last.
+    ends_session: bool = False
 
     def roles(self) -> frozenset[Role]:
         """The roles the policy lets through; every role for a public route."""
@@ -94,7 +96,7 @@ RULES: dict[str, Rule] = {
     "GET /": Rule("public"),
     "POST /login": Rule("public", form=lambda ids: {"email": "nobody@example.org",
                                                      "password": "wrong" * 4}),
-    "POST /logout": Rule("public", form=lambda ids: {}),
+    "POST /logout": Rule("public", form=lambda ids: {}, ends_session=True),
     # The second step of a login: without the pending cookie of a right password, nothing.
     "GET /login/mfa": Rule("public"),
     "POST /login/mfa": Rule("public", form=lambda ids: {"code": "123456"}),
