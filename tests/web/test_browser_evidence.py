@@ -20,7 +20,7 @@ pytestmark = pytest.mark.browser
 
 MIN_TRIALS = 3
 # One <text> per study row, drawn as "<trial id> (<comparator>)" on the y axis of the figure.
-_ROW = re.compile(r">([a-z][a-z0-9_.-]*) \((sham|waitlist|usual_care|drug|other)\)</text>")
+_ROW = re.compile(r">([a-z][a-z0-9_.-]*) \(([a-z_]+)\)</text>")
 _SHORT = "fewer than three trials with readable pain data in the library (issue 5, item 4)"
 
 
