@@ -35,7 +35,9 @@ unit: install services
 
 test: lint typecheck unit
 
+# R and metafor only for the benchmark (never a runtime dependency): installed when missing.
 bench: install
+	bash bench/ensure-r.sh
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # Re-pin every dependency after a change to pyproject.toml.

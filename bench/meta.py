@@ -15,8 +15,9 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -110,14 +111,14 @@ def run(full: bool) -> int:
     print(f"  one complete analysis (fit + PI + Q-profile CI), mean of {reps}:")
     for i, (m, t) in enumerate((m, t) for m in METHODS for t in TESTS):
         res = meta_analysis(y, v, method=m, test=t)
-        ours = _time(lambda m=m, t=t: meta_analysis(y, v, method=m, test=t), reps)
+        ours = _time(partial(meta_analysis, y, v, method=m, test=t), reps)
         ref = theirs["single"][i] if theirs else None
         _row(f"{m:<4} {t}", ours, ref["seconds"] if ref else None,
              abs(res.estimate - ref["estimate"]) if ref else None)
     print("  leave-one-out (k fits):")
-    for i, m in enumerate(config["loo_methods"]):
+    for i, m in enumerate(cast(list[str], config["loo_methods"])):
         loo = leave_one_out(y, v, method=m)
-        ours = _time(lambda m=m: leave_one_out(y, v, method=m), reps)
+        ours = _time(partial(leave_one_out, y, v, method=m), reps)
         ref = theirs["loo"][i] if theirs else None
         _row(f"leave1out {m}", ours, ref["seconds"] if ref else None,
              float(np.max(np.abs(loo.beta[:, 0] - ref["estimate"]))) if ref else None)

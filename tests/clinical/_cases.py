@@ -22,7 +22,7 @@ def yes_count(items: list[str], count: int) -> dict[str, bool]:
 
 def raw_case(**changes: Any) -> dict[str, Any]:
     """The example case as a dict; ``a__b=value`` sets a nested key, ``a=None`` sets it null."""
-    data = copy.deepcopy(EXAMPLE)
+    data: dict[str, Any] = copy.deepcopy(EXAMPLE)
     for path, value in changes.items():
         keys = path.split("__")
         target = data

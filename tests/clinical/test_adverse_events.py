@@ -1,4 +1,5 @@
 from datetime import date
+from typing import Any, cast
 
 import pytest
 from pydantic import ValidationError
@@ -57,7 +58,7 @@ def test_it_holds_the_ctcae_v5_grade_definitions() -> None:
 )
 def test_it_rejects_words_outside_the_vocabulary(field: str, value: str) -> None:
     with pytest.raises(ValidationError, match=f"adverse_event.{field}"):
-        event(**{field: value})
+        event(**cast(dict[str, Any], {field: value}))
 
 
 def test_it_needs_a_description_for_other() -> None:

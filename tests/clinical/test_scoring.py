@@ -567,7 +567,7 @@ def test_a_prorated_sum_scales_the_answered_items_to_the_whole_scale() -> None:
     npsi = get_instrument("npsi")
     (rule,) = [s for s in npsi.scores if s.id == "total"]
     prorated = rule.model_copy(update={"min_answered": 8})
-    answers = dict.fromkeys(rule.items[:8], 3.0)
+    answers: dict[str, str | float] = dict.fromkeys(rule.items[:8], 3.0)
     value, missing = compute(npsi, prorated, answers)
     assert value == Interval(3.0 * len(rule.items), 3.0 * len(rule.items))
     assert missing == list(rule.items[8:])

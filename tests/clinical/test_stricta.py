@@ -37,7 +37,7 @@ def point(code: str, side: str = "both", electrical: bool = False) -> NeedledPoi
     )
     return NeedledPoint(
         code=code,
-        side=side,  # type: ignore[arg-type]
+        side=side,
         needle=Needle(diameter_mm=0.25, length_mm=40),
         depth_mm=15,
         response_sought="de_qi",
@@ -66,7 +66,7 @@ def screen(*findings: SafetyFinding) -> SafetyScreen:
 def finding(rule: str, severity: Severity, **kw: object) -> SafetyFinding:
     return SafetyFinding(
         rule=rule, severity=severity, message=f"{rule} applies", sources=["s"], **kw
-    )  # type: ignore[arg-type]
+    )
 
 
 def test_it_accepts_a_clean_session_on_a_go_screen() -> None:

@@ -27,7 +27,7 @@ IDS = [i["id"] for i in list_instruments()]
 def test_every_instrument_is_a_valid_r4_questionnaire(instrument_id: str) -> None:
     resource = questionnaire(instrument_id)
     parsed = Questionnaire.model_validate(resource)
-    assert parsed.status == "active"
+    assert parsed.status == "active" and parsed.item is not None
     assert [i.linkId for i in parsed.item] == [i.id for i in get_instrument(instrument_id).items]
 
 
@@ -59,6 +59,7 @@ def test_the_nrs_score_observation_carries_loinc_72514_3() -> None:
         score("nrs", {"pain": 6}), subject="Patient/p1", effective="2026-11-24"
     )
     parsed = Observation.model_validate(resource)
+    assert parsed.code.coding is not None and parsed.valueQuantity is not None
     codes = {(c.system, c.code) for c in parsed.code.coding}
     assert ("http://loinc.org", "72514-3") in codes
     assert parsed.valueQuantity.value == 6

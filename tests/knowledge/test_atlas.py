@@ -13,6 +13,7 @@ from acuneuro.knowledge import (
     atlas_point,
     bibliography,
     innervation,
+    knowledge_text,
     normalise_code,
     points,
     protocols,
@@ -126,7 +127,7 @@ def test_innervation_derived_entries_name_a_nerve_and_unverified_ones_do_not() -
 
 
 def _without_row(code: str) -> Callable[[str], str]:
-    real = _atlas_module.knowledge_text
+    real = knowledge_text
 
     def text(relative: str) -> str:
         lines = real(relative).splitlines(keepends=True)

@@ -6,7 +6,14 @@ from importlib import resources
 
 import pytest
 
-from acuneuro.knowledge import CONDITIONS, atlas_point, bibliography, protocol, protocols
+from acuneuro.knowledge import (
+    CONDITIONS,
+    atlas_point,
+    bibliography,
+    knowledge_text,
+    protocol,
+    protocols,
+)
 from acuneuro.knowledge import _protocols as _protocols_module
 from acuneuro.knowledge._protocols import LOWER_LIMB, UPPER_LIMB
 
@@ -72,7 +79,7 @@ def test_reassessment_names_instruments_of_the_knowledge_base() -> None:
 
 
 def test_loading_rejects_a_local_point_off_the_limb(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = _protocols_module.knowledge_text
+    real = knowledge_text
 
     def text(relative: str) -> str:
         raw = real(relative)

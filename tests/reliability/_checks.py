@@ -99,7 +99,7 @@ def _creates(
     attempts: list[Attempt],
     rows: dict[str, dict[str, Any] | None],
     episodes: Counter[str],
-    audits: Counter[tuple[str, str]],
+    audits: Counter[tuple[str, str | None]],
     report: Report,
 ) -> None:
     sent = {a.tag: a for a in attempts if a.kind == "create"}
@@ -115,9 +115,9 @@ def _creates(
             report.problems.append(
                 f"patient {pseudo_id} has {audits['create', pseudo_id]} create audit rows, not 1"
             )
-    for (action, pseudo_id), _count in audits.items():
-        if pseudo_id not in rows:
-            report.problems.append(f"{action} audit row for patient {pseudo_id}, who is not there")
+    for (action, audited), _count in audits.items():
+        if audited not in rows:
+            report.problems.append(f"{action} audit row for patient {audited}, who is not there")
     for attempt in sent.values():
         if not attempt.acked:
             continue
@@ -136,7 +136,7 @@ def _creates(
 def _updates(
     attempts: list[Attempt],
     rows: dict[str, dict[str, Any] | None],
-    audits: Counter[tuple[str, str]],
+    audits: Counter[tuple[str, str | None]],
     report: Report,
 ) -> None:
     # Per patient, every write in the order sent: the create first, then the updates.

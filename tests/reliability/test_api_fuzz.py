@@ -74,11 +74,11 @@ def _run_all(schema: Any, headers: dict[str, str], examples: int,
                  if "{" + name + "}" in operation.path}
         if path_parameters is not None and not fixed:
             continue
-        strategy = st.one_of(
+        strategy = st.one_of(*(
             operation.as_strategy(generation_mode=mode, path_parameters=fixed or None)
             for mode in (schemathesis.GenerationMode.POSITIVE,
                          schemathesis.GenerationMode.NEGATIVE)
-        )
+        ))
 
         @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
                   suppress_health_check=list(HealthCheck))

@@ -15,7 +15,7 @@ FIRST = date(2026, 12, 7)
 def _point(code: str, side: str = "both") -> NeedledPoint:
     return NeedledPoint(
         code=code,
-        side=side,  # type: ignore[arg-type]
+        side=side,
         needle=Needle(diameter_mm=0.25, length_mm=40),
         depth_mm=15,
         response_sought="de_qi",

@@ -54,12 +54,13 @@ class Rule:
         return frozenset(Role) if self.use_case is None else roles_for(self.use_case)
 
 
-def _api(use_case: UseCase, *, scoped: bool = False, **body: Body) -> Rule:
-    return Rule("api", use_case, scoped, **body)
+def _api(use_case: UseCase, *, scoped: bool = False, json: Body | None = None,
+         fhir: Body | None = None) -> Rule:
+    return Rule("api", use_case, scoped, json=json, fhir=fhir)
 
 
-def _web(use_case: UseCase, *, scoped: bool = False, **body: Body) -> Rule:
-    return Rule("web", use_case, scoped, **body)
+def _web(use_case: UseCase, *, scoped: bool = False, form: Body | None = None) -> Rule:
+    return Rule("web", use_case, scoped, form=form)
 
 
 def _case(ids: dict[str, str]) -> dict[str, Any]:
@@ -239,7 +240,7 @@ def declared_routes(app: FastAPI) -> Iterator[tuple[str, str]]:
     """("METHOD /path" key, path template) of every route, mounted routers included."""
     for context in iter_route_contexts(app.routes):
         route = context.route if hasattr(context, "route") else context
-        path = getattr(context, "path", None) or getattr(route, "path", "")
+        path = str(getattr(context, "path", None) or getattr(route, "path", ""))
         if isinstance(route, Mount):
             yield f"MOUNT {path}", path
             continue

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from fastapi import APIRouter, FastAPI
-from httpx import Response
+from httpx2 import Response
 
 from acuneuro.asgi import create_app
 from acuneuro.services import Context

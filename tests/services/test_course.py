@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from acuneuro.services import Context, NotFound, PermissionDenied, sessions
 from acuneuro.services import course as service
-from acuneuro.services.course import CourseRefused
+from acuneuro.services.sessions import CourseRefused
 
 from ._course import START, accepted_patient, day, session
 from .test_planning import TODAY, new_patient

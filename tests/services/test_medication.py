@@ -10,7 +10,7 @@ import pytest
 from acuneuro.clinical.medication import mme_factor
 from acuneuro.services import Context, NotFound, PermissionDenied
 from acuneuro.services import medication as service
-from acuneuro.services.medication import CourseRefused
+from acuneuro.services.sessions import CourseRefused
 
 from ._course import START, accepted_patient, day
 
