@@ -236,6 +236,20 @@ def test_the_change_interval_is_the_t_interval() -> None:
     assert row["change_ci_high"] == pytest.approx(high)
 
 
+def test_every_interval_follows_the_requested_confidence() -> None:
+    reg = Registry()
+    changes = [-4, -1, -3, 0, -2]
+    for pid, change in enumerate(changes, start=1):
+        course(reg, pid, [7], [7 + change])
+    row = reg.pooled(confidence=0.90)
+    low, high = stats.t.interval(0.90, 4, loc=-2, scale=stats.sem(changes))
+    ci = stats.binomtest(2, 5).proportion_ci(confidence_level=0.90, method="wilson")
+    assert row["change_ci_low"] == pytest.approx(low)
+    assert row["change_ci_high"] == pytest.approx(high)
+    assert row["responders_30"] == 2  # 7 -> 3 and 7 -> 4: at least 30% less pain
+    assert row["responder_30_ci_low"] == pytest.approx(ci.low)
+    assert row["responder_30_ci_high"] == pytest.approx(ci.high)
+
 def test_responder_rates_carry_wilson_intervals() -> None:
     reg = Registry()
     for pid in range(1, 11):

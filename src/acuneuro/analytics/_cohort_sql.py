@@ -5,7 +5,8 @@ Registry cohort report, per condition and clinic and pooled per condition.
 The same text runs over the live SQLite store, the live PostgreSQL store and a Parquet export:
 the source binds the bare table names (views in DuckDB), nothing here changes.
 Parameters: $instrument, $condition (NULL = all), $since (NULL = all), $r30, $r50 (percent
-reduction thresholds), $z (normal quantile for 95% Wilson intervals). A temp table
+reduction thresholds), $z (normal quantile of the Wilson intervals), $t_p (probability of the
+Student t quantile of the mean intervals; both from the confidence level). A temp table
 mme_factors(drug, unit, factor) holds the MME factor per unit of daily dose (CDC 2022
 table); a statement in another unit than its drug's factor adds no MME.
 t_quantile(p, df) is the Student t quantile, registered by the caller.
@@ -45,11 +46,21 @@ cohort AS (
     WHERE ($condition IS NULL OR coalesce(e.condition, 'not recorded') = $condition)
       AND ($since IS NULL OR a.first_on >= $since)
 ),
+-- The same first_on as in attendance, kept apart so that each is used once and inlined: a CTE
+-- used twice is materialised, reaches the planner with the cardinality estimate of its input,
+-- and the join below then built its hash table on the millions of score rows instead of on
+-- this one row per patient (EXPLAIN ANALYZE, issue 8).
+first_attended AS (
+    SELECT patient_id, min(occurred_on) AS first_on
+    FROM treatment_sessions
+    WHERE attendance = 'attended'
+    GROUP BY patient_id
+),
 nrs AS (
     SELECT s.patient_id, s.id, s.taken_on, s.total, c.first_on
     FROM score_records s
-    -- Joined to the small per-patient attendance, not the cohort: cheaper; outcome filters.
-    JOIN attendance c ON c.patient_id = s.patient_id
+    -- Joined to the small per-patient first date, not the cohort: cheaper; outcome filters.
+    JOIN first_attended c ON c.patient_id = s.patient_id
     WHERE s.instrument_id = $instrument AND s.total IS NOT NULL AND c.first_on IS NOT NULL
 ),
 scores AS (
@@ -137,10 +148,10 @@ rated AS (
            responders_30 / nullif(responder_denominator, 0) AS p30,
            responders_50 / nullif(responder_denominator, 0) AS p50,
            CASE WHEN patients_with_outcome >= 2
-                THEN t_quantile(0.975, patients_with_outcome - 1) * change_sd
+                THEN t_quantile($t_p, patients_with_outcome - 1) * change_sd
                      / sqrt(patients_with_outcome) END AS change_half,
            CASE WHEN opioid_baseline >= 2
-                THEN t_quantile(0.975, opioid_baseline - 1) * mme_change_sd
+                THEN t_quantile($t_p, opioid_baseline - 1) * mme_change_sd
                      / sqrt(opioid_baseline) END AS mme_half
     FROM grouped
 )

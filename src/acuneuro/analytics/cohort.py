@@ -10,14 +10,14 @@ Per condition and clinic, and pooled per condition (``clinic_id`` null), the rep
   taken on or before the date of the first attended session; latest NRS = the last NRS score
   taken after that date (last by date, then by record id). Only patients with both enter the
   outcome figures (``patients_with_outcome``); ``baseline_nrs_mean``, ``latest_nrs_mean`` and
-  ``change_mean`` (latest - baseline, NRS points) are over these patients, the change with a 95%
-  t interval (mean +- t(0.975, n-1) * sd / sqrt(n)).
+  ``change_mean`` (latest - baseline, NRS points) are over these patients, the change with a t
+  interval at the query's confidence (95% by default: mean +- t(0.975, n-1) * sd / sqrt(n)).
 * Percent change = (latest - baseline) / baseline * 100. Patients with baseline 0 have no
   percent change: they leave the percentage and responder denominators
   (``responder_denominator``) and are counted in ``baseline_zero_excluded``.
 * ``responder_30`` / ``responder_50``: reduction of at least 30% / 50% (IMMPACT: Dworkin RH et
-  al., J Pain 2008;9(2):105-121; Farrar JT et al., Pain 2001;94(2):149-158), rates with 95%
-  Wilson score intervals (Wilson EB, JASA 1927;22:209-212).
+  al., J Pain 2008;9(2):105-121; Farrar JT et al., Pain 2001;94(2):149-158), rates with Wilson
+  score intervals (Wilson EB, JASA 1927;22:209-212).
 * Medication: a statement is active on day d when ``start_on <= d`` and (``stop_on`` is null or
   ``stop_on >= d``). Daily MME = sum of daily dose x factor over active statements of drugs in
   the factor table whose unit is the factor's unit (mg/day for oral opioids, mcg/h for the
@@ -26,7 +26,7 @@ Per condition and clinic, and pooled per condition (``clinic_id`` null), the rep
   for patients with an outcome: ``medication_changed`` (a statement active on one date and not
   the other: started, stopped or dose changed), ``opioid_baseline`` / ``opioid_latest`` (MME
   > 0), and among patients with baseline MME > 0 the mean MME at both dates and the mean change
-  with a 95% t interval.
+  with its t interval (both intervals at the query's confidence, 95% by default).
 * ``adverse_events`` of the group's patients and the rate per 1,000 attended sessions.
 
 The statement (:data:`COHORT_SQL`) is the same text for every source; Python only binds the
@@ -93,6 +93,7 @@ class CohortQuery:
             "r30": float(r30),
             "r50": float(r50),
             "z": float(stats.norm.ppf(0.5 + self.confidence / 2)),
+            "t_p": 0.5 + self.confidence / 2,
         }
 
 
