@@ -6,9 +6,15 @@ then times, in interleaved rounds so that machine noise hits all three alike:
 * the report: ``acuneuro.analytics.cohort.cohort_report`` (views over the Parquet files, the
   product's SQL text, parameters, MME table and t-quantile function registered per call);
 * the ceiling: ONE hand-written DuckDB query straight over ``read_parquet`` computing the same
-  numbers (checked equal before timing);
+  numbers with the same parameters (instrument, responder cut-offs, confidence; checked equal
+  before timing);
 * the baseline: a plain pandas computation of the same numbers (``_cohort_pandas``), reading
-  the same Parquet files.
+  the same Parquet files, only the columns the definitions use (as a competent analyst would;
+  DuckDB prunes columns by itself).
+
+Other sizes: ``python -c "import bench.analytics as b; b.run(quick=True, patients=200_000)"``.
+The load average is printed before and after: on a shared machine it says how much of the
+cores DuckDB could use (pandas uses one).
 
 Targets: report within 1.5x of the hand query; report at least 10x faster than pandas.
 Figures are medians of the rounds; only the ratios are meant to travel between machines.
@@ -17,6 +23,7 @@ Figures are medians of the rounds; only the ratios are meant to travel between m
 from __future__ import annotations
 
 import math
+import os
 import statistics
 import tempfile
 import time
@@ -37,8 +44,16 @@ from acuneuro.analytics.cohort import (
 )
 from acuneuro.analytics.registry import ParquetSink, generate_registry
 
-READ = ("patients", "episodes", "treatment_sessions", "score_records",
-        "medication_statements", "adverse_events")
+# The columns the cohort definitions use, per table: what a competent analyst reads (pandas
+# reads whole files otherwise, JSON text included; DuckDB prunes columns by itself).
+READ = {
+    "patients": ["id", "clinic_id"],
+    "episodes": ["id", "patient_id", "condition_kind"],
+    "treatment_sessions": ["patient_id", "occurred_on", "attendance"],
+    "score_records": ["id", "patient_id", "instrument_id", "taken_on", "total"],
+    "medication_statements": ["patient_id", "drug", "daily_dose", "unit", "start_on", "stop_on"],
+    "adverse_events": ["patient_id"],
+}
 HAND_QUERY = """
 WITH e AS (SELECT patient_id, arg_min(condition_kind, id) AS cond
            FROM read_parquet('{d}/episodes.parquet') GROUP BY ALL),
@@ -52,12 +67,15 @@ p AS (SELECT pt.id AS pid, pt.clinic_id, coalesce(e.cond, 'not recorded') AS con
              coalesce(att, 0) AS att, coalesce(mis, 0) AS mis, coalesce(can, 0) AS can
       FROM read_parquet('{d}/patients.parquet') pt
       LEFT JOIN e ON e.patient_id = pt.id LEFT JOIN s ON s.patient_id = pt.id),
+f AS (SELECT patient_id, min(occurred_on) AS d0
+      FROM read_parquet('{d}/treatment_sessions.parquet')
+      WHERE attendance = 'attended' GROUP BY ALL),
 n AS (SELECT r.patient_id AS pid, s.d0,
              avg(total) FILTER (taken_on <= s.d0) AS b,
              arg_max(total, (taken_on, r.id)) FILTER (taken_on > s.d0) AS l,
              max(taken_on) FILTER (taken_on > s.d0) AS lo
-      FROM read_parquet('{d}/score_records.parquet') r JOIN s ON s.patient_id = r.patient_id
-      WHERE instrument_id = 'nrs' AND total IS NOT NULL AND s.d0 IS NOT NULL
+      FROM read_parquet('{d}/score_records.parquet') r JOIN f s ON s.patient_id = r.patient_id
+      WHERE instrument_id = $instrument AND total IS NOT NULL AND s.d0 IS NOT NULL
       GROUP BY ALL HAVING b IS NOT NULL AND l IS NOT NULL),
 m AS (SELECT n.pid,
              sum(CASE WHEN start_on <= d0 AND coalesce(stop_on >= d0, TRUE)
@@ -80,8 +98,8 @@ g AS (SELECT cond, clinic_id, grouping(clinic_id) = 1 AS pooled, count(*) AS np,
              sum(att)::BIGINT AS att, sum(mis)::BIGINT AS mis, sum(can)::BIGINT AS can,
              count(*) FILTER (o) AS no, avg(b) AS b, avg(l) AS l, avg(ch) AS ch,
              stddev_samp(ch) AS sd, count(*) FILTER (o AND b = 0) AS z0, count(pct) AS nd,
-             avg(pct) AS pc, count(*) FILTER (pct <= -30) AS r30,
-             count(*) FILTER (pct <= -50) AS r50, count(*) FILTER (o AND chg) AS chg,
+             avg(pct) AS pc, count(*) FILTER (pct <= -$r30) AS r30,
+             count(*) FILTER (pct <= -$r50) AS r50, count(*) FILTER (o AND chg) AS chg,
              count(*) FILTER (o AND mb > 0) AS ob, count(*) FILTER (o AND ml > 0) AS ol,
              avg(mb) FILTER (o AND mb > 0) AS mb, avg(ml) FILTER (o AND mb > 0) AS ml,
              avg(ml - mb) FILTER (o AND mb > 0) AS md,
@@ -89,8 +107,8 @@ g AS (SELECT cond, clinic_id, grouping(clinic_id) = 1 AS pooled, count(*) AS np,
       FROM x GROUP BY GROUPING SETS ((cond, clinic_id), (cond)))
 SELECT cond, CASE WHEN pooled THEN NULL ELSE clinic_id END, np, att, mis, can,
        att / nullif(att + mis + can, 0), no, b, l, ch,
-       ch - CASE WHEN no >= 2 THEN t_quantile(0.975, no - 1) * sd / sqrt(no) END,
-       ch + CASE WHEN no >= 2 THEN t_quantile(0.975, no - 1) * sd / sqrt(no) END,
+       ch - CASE WHEN no >= 2 THEN t_quantile($t_p, no - 1) * sd / sqrt(no) END,
+       ch + CASE WHEN no >= 2 THEN t_quantile($t_p, no - 1) * sd / sqrt(no) END,
        pc, z0, nd,
        r30, r30 / nd,
        (r30 / nd + $z2 / (2 * nd) - $z * sqrt(r30 / nd * (1 - r30 / nd) / nd + $z2 / (4 * nd * nd)))
@@ -103,8 +121,8 @@ SELECT cond, CASE WHEN pooled THEN NULL ELSE clinic_id END, np, att, mis, can,
        (r50 / nd + $z2 / (2 * nd) + $z * sqrt(r50 / nd * (1 - r50 / nd) / nd + $z2 / (4 * nd * nd)))
            / (1 + $z2 / nd),
        chg, ob, ol, mb, ml, md,
-       md - CASE WHEN ob >= 2 THEN t_quantile(0.975, ob - 1) * msd / sqrt(ob) END,
-       md + CASE WHEN ob >= 2 THEN t_quantile(0.975, ob - 1) * msd / sqrt(ob) END,
+       md - CASE WHEN ob >= 2 THEN t_quantile($t_p, ob - 1) * msd / sqrt(ob) END,
+       md + CASE WHEN ob >= 2 THEN t_quantile($t_p, ob - 1) * msd / sqrt(ob) END,
        k, 1000.0::DOUBLE * k / nullif(att, 0)
 FROM g ORDER BY cond, pooled, clinic_id
 """
@@ -131,9 +149,11 @@ def _hand(folder: Path, query: CohortQuery) -> list[tuple[Any, ...]]:
     con.execute("SET enable_progress_bar = false")
     try:
         prepare(con, query)
-        z = query.parameters()["z"]
+        p = query.parameters()
         sql = HAND_QUERY.replace("{d}", str(folder).replace("'", "''"))
-        return con.execute(sql, {"z": z, "z2": z * z}).fetchall()
+        bound = {"instrument": p["instrument"], "r30": p["r30"], "r50": p["r50"],
+                 "t_p": p["t_p"], "z": p["z"], "z2": p["z"] * p["z"]}
+        return con.execute(sql, bound).fetchall()
     finally:
         con.close()
 
@@ -144,10 +164,24 @@ def _report(folder: Path, query: CohortQuery) -> list[tuple[Any, ...]]:
 
 
 def _pandas(folder: Path, query: CohortQuery) -> list[tuple[Any, ...]]:
-    tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in READ}
-    frame = cohort_pandas(tables, query.mme_factors, mme_units=query.mme_units)
+    tables = {
+        name: pd.read_parquet(folder / f"{name}.parquet", columns=columns)
+        for name, columns in READ.items()
+    }
+    frame = cohort_pandas(
+        tables,
+        query.mme_factors,
+        mme_units=query.mme_units,
+        instrument=query.instrument,
+        thresholds=query.responder_thresholds,
+        confidence=query.confidence,
+    )
     return [tuple(None if _nan(v) else v for v in row)
             for row in frame.itertuples(index=False, name=None)]
+
+
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def _nan(value: Any) -> bool:
@@ -169,6 +203,8 @@ def _median_times(
 def run(quick: bool, patients: int | None = None) -> None:
     """Print the generator's speed, the three timings and the two ratios with their targets."""
     patients = patients or (20_000 if quick else 1_000_000)
+    # Other jobs share the cores; the load average says how much of them DuckDB could use.
+    print(f"analytics: load average {_load()} at the start")
     rounds = 5 if quick else 3
     query = knowledge_query()  # the MME table of knowledge/drugs.yaml (CDC 2022)
     with tempfile.TemporaryDirectory(prefix="acuneuro-bench-") as tmp:
@@ -193,6 +229,7 @@ def run(quick: bool, patients: int | None = None) -> None:
                         ("hand", "hand-written DuckDB query (ceiling)"),
                         ("pandas", "pandas baseline")):
         print(f"analytics: {label:<38} median {medians[name]:8.3f} s over {rounds} rounds")
+    print(f"analytics: load average {_load()} at the end")
     to_ceiling = medians["report"] / medians["hand"]
     vs_pandas = medians["pandas"] / medians["report"]
     print(f"analytics: ratio report / hand query = {to_ceiling:.2f} (target <= 1.5): "
