@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from acuneuro.services._actor import Actor
 from acuneuro.services._audit_group import record_read
 from acuneuro.services._context import Context
+from acuneuro.services._course_common import episodes_loader
 from acuneuro.services._errors import Conflict, NotFound, PermissionDenied
 from acuneuro.services._patient_models import (
     EpisodeView,
@@ -131,17 +132,17 @@ def update_patient(
     _not_found(ctx, actor, Action.UPDATE, pseudo_id)
 
 
-def _in_clinic(actor: Actor) -> Select[Patient]:
+def _in_clinic(actor: Actor, *, one: bool = False) -> Select[Patient]:
     return (
         select(Patient)
         .join(PatientIdentity, PatientIdentity.patient_id == Patient.id)
         .where(Patient.clinic_id == actor.clinic_id, PatientIdentity.clinic_id == actor.clinic_id)
-        .options(selectinload(Patient.identity), selectinload(Patient.episodes))
+        .options(selectinload(Patient.identity), episodes_loader(one=one))
     )
 
 
 def _load(session: Session, actor: Actor, pseudo_id: str) -> Patient | None:
-    return session.scalar(_in_clinic(actor).where(Patient.pseudo_id == pseudo_id))
+    return session.scalar(_in_clinic(actor, one=True).where(Patient.pseudo_id == pseudo_id))
 
 
 def _require_role(ctx: Context, actor: Actor, action: Action, pseudo_id: str | None = None) -> None:

@@ -23,6 +23,7 @@ from acuneuro.clinical.planner import Plan, build_plan
 from acuneuro.services._actor import Actor
 from acuneuro.services._audit_group import record_read
 from acuneuro.services._context import Context
+from acuneuro.services._course_common import episodes_loader
 from acuneuro.services._errors import NotFound, PermissionDenied
 from acuneuro.services._patient_models import PatientView
 from acuneuro.services._plan_edit import PlanRefused, apply_edit, refuse_stop, schedule_visits
@@ -286,7 +287,7 @@ def _patient(session: Session, actor: Actor, pseudo_id: str, *, lock: bool = Fal
     query = (
         select(Patient)
         .where(Patient.clinic_id == actor.clinic_id, Patient.pseudo_id == pseudo_id)
-        .options(selectinload(Patient.identity), selectinload(Patient.episodes))
+        .options(selectinload(Patient.identity), episodes_loader(one=True))
     )
     # Serialises plan changes per patient on PostgreSQL (two acceptances cannot interleave).
     return session.scalar(query.with_for_update(of=Patient) if lock else query)
