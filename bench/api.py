@@ -1,8 +1,10 @@
 """Benchmark: the clinician's read endpoints under concurrent load, against a minimal endpoint.
 
 For each registry size (quick: 2,000 and 10,000 patients; full: 10,000, 100,000 and 1,000,000)
-a synthetic registry is generated
-into a fresh SQLite store, a clinician of the largest clinic is added, and the real application
+a synthetic registry is generated into a fresh store: SQLite by default, or a new PostgreSQL
+database (``backend="postgresql"`` or ``ACUNEURO_BENCH_BACKEND=postgresql``) on the server at
+``ACUNEURO_BENCH_POSTGRES_URL`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``),
+dropped afterwards. A clinician of the largest clinic is added, and the real application
 (``acuneuro.api.create_app``) is served by uvicorn in a subprocess on 127.0.0.1. In the same
 run a minimal FastAPI endpoint (``/ping``, no database) is served by the same uvicorn, one
 worker, the same way: it is the ceiling of the framework and server on this machine. Each
@@ -23,12 +25,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import sqlalchemy as sa
 from fastapi import FastAPI
 
 import acuneuro.store._course  # noqa: F401  (course tables on Base for create_all)
@@ -41,6 +45,7 @@ from acuneuro.store import Base, Role, make_engine, upgrade
 SEED = 77
 PASSWORD = "bench-password-" + "z" * 20
 THREADS = 8
+POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def minimal_app() -> FastAPI:
@@ -131,9 +136,28 @@ def _load(base: str, paths: Callable[[int], str], total: int, token: str | None)
     return Load(total, seconds, [r[0] for r in results], sum(1 for r in results if not r[1]))
 
 
-def _registry(folder: Path, patients: int) -> tuple[dict[str, str], str, list[str]]:
-    """A migrated SQLite store with the registry and a clinician: env, token, pseudo ids."""
-    url = f"sqlite:///{folder / 'store.db'}"
+@contextmanager
+def _store(folder: Path, backend: str) -> Iterator[str]:
+    """The URL of an empty store: a SQLite file in ``folder``, or a new PostgreSQL database."""
+    if backend == "sqlite":
+        yield f"sqlite:///{folder / 'store.db'}"
+        return
+    admin_url = sa.engine.make_url(os.environ.get("ACUNEURO_BENCH_POSTGRES_URL", POSTGRES_URL))
+    name = f"acuneuro_bench_api_{os.getpid()}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def _registry(folder: Path, url: str, patients: int) -> tuple[dict[str, str], str, list[str]]:
+    """A migrated store with the registry and a clinician: env, token, pseudo ids."""
     engine = make_engine(url)
     upgrade(engine)
     Base.metadata.create_all(engine, checkfirst=True)
@@ -143,7 +167,8 @@ def _registry(folder: Path, patients: int) -> tuple[dict[str, str], str, list[st
             "SELECT pseudo_id FROM patients WHERE clinic_id = 1 ORDER BY id LIMIT 2000"
         ).scalars().all()
     engine.dispose()
-    print(f"api: {patients:,} patients, {report.total_rows:,} rows into SQLite in "
+    backend = "SQLite" if engine.dialect.name == "sqlite" else "PostgreSQL"
+    print(f"api: {patients:,} patients, {report.total_rows:,} rows into {backend} in "
           f"{report.seconds:.1f} s ({report.rows_per_second:,.0f} rows/s)")
     env = {
         "ACUNEURO_DATABASE_URL": url,
@@ -181,15 +206,20 @@ def _endpoints(ids: list[str]) -> dict[str, Callable[[int], str]]:
     }
 
 
-def run(quick: bool, sizes: tuple[int, ...] | None = None) -> None:
+def run(quick: bool, sizes: tuple[int, ...] | None = None, backend: str | None = None) -> None:
     """Print throughput and latency per endpoint and size, and the ratios."""
+    backend = backend or os.environ.get("ACUNEURO_BENCH_BACKEND", "sqlite")
+    if backend not in ("sqlite", "postgresql"):
+        raise SystemExit(f"ACUNEURO_BENCH_BACKEND: {backend!r} is not sqlite or postgresql")
+    print(f"api: store backend {backend}")
     sizes = sizes or ((2_000, 10_000) if quick else (10_000, 100_000, 1_000_000))
     total = 400 if quick else 2000
     ceiling_runs: list[float] = []
     by_size: dict[int, dict[str, Load]] = {}
     for patients in sizes:
-        with tempfile.TemporaryDirectory(prefix="acuneuro-bench-api-") as tmp:
-            env, token, ids = _registry(Path(tmp), patients)
+        with (tempfile.TemporaryDirectory(prefix="acuneuro-bench-api-") as tmp,
+              _store(Path(tmp), backend) as url):
+            env, token, ids = _registry(Path(tmp), url, patients)
             shuffled = random.Random(SEED).sample(ids, len(ids))
             app = Server("acuneuro.api:create_app", env)
             minimal = Server("bench.api:minimal_app", {})
