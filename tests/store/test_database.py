@@ -216,3 +216,17 @@ def test_after_write_hooks_run_after_a_commit_and_not_after_a_rollback(tmp_path:
         raise RuntimeError("refused")
     database.dispose()
     assert seen == [1]
+
+
+def test_a_new_sqlite_database_and_its_wal_are_readable_by_their_owner_only(
+    tmp_path: Path,
+) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'clinic.db'}")
+    try:
+        with database.write() as session:
+            session.execute(sa.text("CREATE TABLE t (x INTEGER)"))
+            session.execute(sa.text("INSERT INTO t VALUES (1)"))
+        for name in ("clinic.db", "clinic.db-wal"):
+            assert (tmp_path / name).stat().st_mode & 0o777 == 0o600, name
+    finally:
+        database.dispose()
