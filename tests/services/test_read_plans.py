@@ -55,3 +55,18 @@ def test_a_patients_reads_find_episodes_by_patient_not_by_clinic(
     steps = _plans(ctx, reads[read])
     episodes = [step for step in steps if "episodes" in step]
     assert episodes and all("patient_id" in step for step in episodes), steps
+
+
+def test_a_patients_score_series_is_read_from_one_index_without_a_sort(
+    ctx: Context, actors: Any
+) -> None:
+    if ctx.db.backend != "sqlite":
+        pytest.skip("a SQLite query-planner check")
+    alice = actors["alice"].actor
+    data = PatientCreate(given_name="A", family_name="B", date_of_birth="1950-01-01",  # type: ignore[arg-type]
+                         condition={"kind": "dpn"})
+    pseudo_id = service.create_patient(ctx, alice, data).id
+    steps = _plans(ctx, lambda: outcome_service.outcomes(ctx, alice, pseudo_id,
+                                                          as_of=date.today()))
+    scores = [step for step in steps if "score_records" in step]
+    assert scores and all("ix_score_records_patient_series" in step for step in scores), steps
