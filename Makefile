@@ -29,6 +29,7 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy
+	$(BIN)/mypy --explicit-package-bases tests bench
 
 unit: install services
 	$(BIN)/pytest -n 2 --dist loadgroup

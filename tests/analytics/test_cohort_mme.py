@@ -35,7 +35,8 @@ def statements(draw: st.DrawFn) -> list[MedicationStatement]:
     for _ in range(draw(st.integers(0, 6))):
         drug, unit = draw(st.sampled_from(DRUGS))
         start = FIRST + timedelta(days=draw(st.integers(-60, 120)))
-        stop = draw(st.none() | st.integers(0, 150).map(lambda d, s=start: s + timedelta(days=d)))
+        offset = draw(st.none() | st.integers(0, 150))
+        stop = None if offset is None else start + timedelta(days=offset)
         dose = draw(st.floats(0.5, 400, allow_nan=False).map(lambda x: round(x, 2)))
         out.append(MedicationStatement(drug=drug, daily_dose=dose, unit=unit, start=start,
                                        stop=stop))

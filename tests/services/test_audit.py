@@ -14,7 +14,7 @@ from acuneuro.store import AuditEvent
 
 def _some_events(ctx: Context, actors: Any) -> list[int]:
     alice = actors["alice"].actor
-    data = PatientCreate(given_name="A", family_name="B", date_of_birth="1950-01-01")  # type: ignore[arg-type]
+    data = PatientCreate(given_name="A", family_name="B", date_of_birth="1950-01-01")
     created = service.create_patient(ctx, alice, data)
     for _ in range(3):
         service.get_patient(ctx, alice, created.id)

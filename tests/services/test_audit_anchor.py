@@ -29,7 +29,7 @@ def _anchored(ctx: Context, path: Path) -> Anchor | None:
 
 
 def _patient(ctx: Context, actors: Any) -> str:
-    data = PatientCreate(given_name="A", family_name="B", date_of_birth="1950-01-01")  # type: ignore[arg-type]
+    data = PatientCreate(given_name="A", family_name="B", date_of_birth="1950-01-01")
     return service.create_patient(ctx, actors["alice"].actor, data).id
 
 

@@ -14,12 +14,12 @@ from acuneuro.services import Context, PatientCreate
 from acuneuro.services import _audit_group as group
 from acuneuro.services import patients as service
 from acuneuro.services._audit_group import AuditNotWritten
-from acuneuro.services.audit import verify_chain
+from acuneuro.services.audit import record_many, verify_chain
 from acuneuro.store import AuditEvent
 
 
 def _patient(ctx: Context, actors: Any) -> str:
-    data = PatientCreate(given_name="A", family_name="B", date_of_birth="1950-01-01")  # type: ignore[arg-type]
+    data = PatientCreate(given_name="A", family_name="B", date_of_birth="1950-01-01")
     return service.create_patient(ctx, actors["alice"].actor, data).id
 
 
@@ -49,7 +49,7 @@ def test_reads_arriving_during_a_commit_share_the_next_transaction(
     pseudo_id = _patient(ctx, actors)
     alice = actors["alice"].actor
     entered, release = threading.Event(), threading.Event()
-    real = group.record_many
+    real = record_many
     calls: list[int] = []
 
     def first_waits(*args: Any, **kwargs: Any) -> None:
@@ -92,7 +92,7 @@ def test_every_read_of_a_failed_batch_is_refused(
     pseudo_id = _patient(ctx, actors)
     alice = actors["alice"].actor
     entered, release = threading.Event(), threading.Event()
-    real = group.record_many
+    real = record_many
     calls: list[int] = []
 
     def second_batch_fails(*args: Any, **kwargs: Any) -> None:

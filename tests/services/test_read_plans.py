@@ -44,7 +44,7 @@ def test_a_patients_reads_find_episodes_by_patient_not_by_clinic(
     if ctx.db.backend != "sqlite":
         pytest.skip("a SQLite query-planner check")
     alice = actors["alice"].actor
-    data = PatientCreate(given_name="A", family_name="B", date_of_birth="1950-01-01",  # type: ignore[arg-type]
+    data = PatientCreate(given_name="A", family_name="B", date_of_birth="1950-01-01",
                          condition={"kind": "dpn"})
     pseudo_id = service.create_patient(ctx, alice, data).id
     reads: dict[str, Callable[[], object]] = {
@@ -63,7 +63,7 @@ def test_a_patients_score_series_is_read_from_one_index_without_a_sort(
     if ctx.db.backend != "sqlite":
         pytest.skip("a SQLite query-planner check")
     alice = actors["alice"].actor
-    data = PatientCreate(given_name="A", family_name="B", date_of_birth="1950-01-01",  # type: ignore[arg-type]
+    data = PatientCreate(given_name="A", family_name="B", date_of_birth="1950-01-01",
                          condition={"kind": "dpn"})
     pseudo_id = service.create_patient(ctx, alice, data).id
     steps = _plans(ctx, lambda: outcome_service.outcomes(ctx, alice, pseudo_id,

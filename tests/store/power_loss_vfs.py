@@ -100,7 +100,7 @@ def _apply(image: bytearray, op: tuple[str, int, bytes], torn: random.Random | N
         image[offset + start : offset + start + len(chunk)] = chunk
 
 
-class _CrashFile(apsw.VFSFile):  # type: ignore[misc]
+class _CrashFile(apsw.VFSFile):
     def __init__(self, disk: CrashDisk, name: Any, flags: list[int]) -> None:
         super().__init__("", name, flags)
         self.disk = disk
@@ -126,7 +126,7 @@ class _CrashFile(apsw.VFSFile):  # type: ignore[misc]
             self.state.pending.clear()
 
 
-class CrashVFS(apsw.VFS):  # type: ignore[misc]
+class CrashVFS(apsw.VFS):
     """Registers under ``name``; ``disk`` is replaced before every simulated run."""
 
     def __init__(self, name: str) -> None:
