@@ -28,7 +28,7 @@ from enum import StrEnum
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from acuneuro.knowledge._privacy import privacy_policy
+from acuneuro.knowledge import privacy_policy
 
 __all__ = [
     "RESEARCH_ID",

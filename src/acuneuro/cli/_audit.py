@@ -20,8 +20,12 @@ from pydantic import ValidationError
 
 from acuneuro.cli._common import emit_json, fail, validation_message
 from acuneuro.services import Context, ServiceError, accounts, audit
-from acuneuro.services._context import audit_anchor_path
-from acuneuro.services.audit_anchor import anchor_problem, database_fingerprint, read_anchor
+from acuneuro.services.audit_anchor import (
+    anchor_problem,
+    audit_anchor_path,
+    database_fingerprint,
+    read_anchor,
+)
 from acuneuro.services.audit_export import audit_bundle
 from acuneuro.settings import Settings
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from acuneuro.services.audit_anchor import attach
+from acuneuro.services.audit_anchor import attach, audit_anchor_path
 from acuneuro.settings import Settings
 from acuneuro.store import Database
 
@@ -42,9 +42,3 @@ class Context:
             audit_anchor=anchor,
             mfa_key=settings.mfa_sealing_key(),
         )
-
-
-def audit_anchor_path(settings: Settings) -> Path:
-    """The anchor file: beside the audit key file, else in the key folder."""
-    folder = settings.audit_key_file.parent if settings.audit_key_file else settings.key_dir
-    return folder / "audit-head"

@@ -40,6 +40,7 @@ from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from acuneuro.settings import Settings
 from acuneuro.store import AuditEvent, Database
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "Anchor",
     "anchor_problem",
     "attach",
+    "audit_anchor_path",
     "database_fingerprint",
     "read_anchor",
     "write_anchor",
@@ -85,6 +87,12 @@ def database_fingerprint(db: Database) -> str:
         url = url.set(database=str(Path(url.database or "").resolve()))
     text = url.render_as_string(hide_password=True)
     return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def audit_anchor_path(settings: Settings) -> Path:
+    """The anchor file: beside the audit key file, else in the key folder."""
+    folder = settings.audit_key_file.parent if settings.audit_key_file else settings.key_dir
+    return folder / "audit-head"
 
 
 def attach(db: Database, path: Path) -> None:

@@ -33,7 +33,7 @@ from acuneuro.clinical.foot import (
     lops_referral,
 )
 from acuneuro.clinical.outcomes import OutcomeSummary, Score, pgic_improved, summarise
-from acuneuro.knowledge._course import outcome_knowledge
+from acuneuro.knowledge.course import outcome_knowledge
 from acuneuro.services._actor import Actor
 from acuneuro.services._context import Context
 from acuneuro.services._course_common import accepted_plan, audited_read
