@@ -34,7 +34,8 @@ BCG = [
 METHODS = ["EE", "DL", "REML", "PM", "ML", "HE", "SJ"]
 TESTS = ["z", "knha"]
 R_SCRIPT = Path(__file__).with_name("meta_metafor.R")
-INSTALL_HINT = "install it with: bash bench/ensure-r.sh  (apt-get install -y r-cran-metafor)"
+INSTALL_HINT = ("install it with: bash bench/ensure-r.sh  "
+                "(apt-get install -y r-cran-metafor r-cran-jsonlite)")
 
 
 def _data() -> tuple[np.ndarray, np.ndarray]:
