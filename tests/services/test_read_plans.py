@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from acuneuro.services import Context, PatientCreate
+from acuneuro.services import Actor, Context, PatientCreate
 from acuneuro.services import outcomes as outcome_service
 from acuneuro.services import patients as service
 from acuneuro.services import planning as planning_service
@@ -37,16 +37,21 @@ def _plans(ctx: Context, read: Callable[[], object]) -> list[str]:
                 for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)]
 
 
-@pytest.mark.parametrize("read", ["patient", "outcomes", "plans"])
-def test_a_patients_reads_find_episodes_by_patient_not_by_clinic(
-    ctx: Context, actors: Any, read: str
-) -> None:
+def _sqlite_patient(ctx: Context, actors: Any) -> tuple[Actor, str]:
+    """Alice and a new patient of hers; the test is skipped on other backends."""
     if ctx.db.backend != "sqlite":
         pytest.skip("a SQLite query-planner check")
     alice = actors["alice"].actor
     data = PatientCreate(given_name="A", family_name="B", date_of_birth="1950-01-01",
                          condition={"kind": "dpn"})
-    pseudo_id = service.create_patient(ctx, alice, data).id
+    return alice, service.create_patient(ctx, alice, data).id
+
+
+@pytest.mark.parametrize("read", ["patient", "outcomes", "plans"])
+def test_a_patients_reads_find_episodes_by_patient_not_by_clinic(
+    ctx: Context, actors: Any, read: str
+) -> None:
+    alice, pseudo_id = _sqlite_patient(ctx, actors)
     reads: dict[str, Callable[[], object]] = {
         "patient": lambda: service.get_patient(ctx, alice, pseudo_id),
         "outcomes": lambda: outcome_service.outcomes(ctx, alice, pseudo_id, as_of=date.today()),
@@ -60,12 +65,7 @@ def test_a_patients_reads_find_episodes_by_patient_not_by_clinic(
 def test_a_patients_score_series_is_read_from_one_index_without_a_sort(
     ctx: Context, actors: Any
 ) -> None:
-    if ctx.db.backend != "sqlite":
-        pytest.skip("a SQLite query-planner check")
-    alice = actors["alice"].actor
-    data = PatientCreate(given_name="A", family_name="B", date_of_birth="1950-01-01",
-                         condition={"kind": "dpn"})
-    pseudo_id = service.create_patient(ctx, alice, data).id
+    alice, pseudo_id = _sqlite_patient(ctx, actors)
     steps = _plans(ctx, lambda: outcome_service.outcomes(ctx, alice, pseudo_id,
                                                           as_of=date.today()))
     scores = [step for step in steps if "score_records" in step]
