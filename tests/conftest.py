@@ -44,6 +44,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
+from acuneuro.analytics.registry import DatabaseSink, generate_registry
 from acuneuro.services import Actor, Context
 from acuneuro.services._passwords import hash_password
 from acuneuro.services.accounts import issue_token
@@ -232,6 +234,26 @@ def create_accounts(ctx: Context, password_hash: str) -> dict[str, Account]:
 def actors(ctx: Context, password_hash: str) -> dict[str, Account]:
     """alice and bob (clinic A), charlie (clinic B), dana (researcher A), erin (admin A)."""
     return create_accounts(ctx, password_hash)
+
+
+@pytest.fixture
+def registry_clinic(ctx: Context, actors: dict[str, Account]) -> Callable[..., int]:
+    """``registry_clinic("alice")``: a synthetic registry of 120 patients in two clinics; the
+    named staff join its first clinic, whose id is returned."""
+
+    def move(*names: str) -> int:
+        generate_registry(DatabaseSink(ctx.db.engine), 120, clinics=2, seed=21,
+                          generated_at=datetime(2026, 11, 1, tzinfo=UTC))
+        with ctx.db.write() as session:
+            clinic = session.scalars(sa.select(Clinic.id).where(Clinic.name.like("Synthetic%"))
+                                     .order_by(Clinic.id)).first()
+            assert clinic is not None
+            emails = [actors[n].email for n in names]
+            session.execute(sa.update(User).where(User.email.in_(emails))
+                            .values(clinic_id=clinic))
+        return clinic
+
+    return move
 
 
 # ---------------------------------------------------------------- HTTP clients

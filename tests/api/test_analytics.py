@@ -3,32 +3,15 @@ researchers, the caller's clinic only."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
-
-from acuneuro.analytics.registry import DatabaseSink, generate_registry
 from acuneuro.services import Actor, Context
 from acuneuro.services.analytics import clinic_dashboard
-from acuneuro.store import Clinic, Role, User
+from acuneuro.store import Role
 
 
-def move_to_registry_clinic(ctx: Context, actors: Any, *names: str) -> int:
-    """A synthetic registry of 120 patients; the named staff join its first clinic."""
-    generate_registry(DatabaseSink(ctx.db.engine), 120, clinics=2, seed=21,
-                      generated_at=datetime(2026, 11, 1, tzinfo=UTC))
-    with ctx.db.write() as session:
-        clinic = session.scalars(select(Clinic.id).where(Clinic.name.like("Synthetic%"))
-                                 .order_by(Clinic.id)).first()
-        assert clinic is not None
-        emails = [actors[n].email for n in names]
-        session.execute(update(User).where(User.email.in_(emails)).values(clinic_id=clinic))
-    return clinic
-
-
-def test_it_returns_the_dashboard_numbers(ctx: Context, actors: Any, api_as: Any) -> None:
-    clinic = move_to_registry_clinic(ctx, actors, "alice")
+def test_it_returns_the_dashboard_numbers(registry_clinic: Any, ctx: Context, api_as: Any) -> None:
+    clinic = registry_clinic("alice")
     answer = api_as("alice").get("/api/v1/analytics/cohort")
     assert answer.status_code == 200
     body = answer.json()
@@ -37,8 +20,8 @@ def test_it_returns_the_dashboard_numbers(ctx: Context, actors: Any, api_as: Any
     assert body["clinic_id"] == clinic and body["rows"]
 
 
-def test_a_researcher_gets_small_cells_withheld(ctx: Context, actors: Any, api_as: Any) -> None:
-    move_to_registry_clinic(ctx, actors, "dana")
+def test_a_researcher_gets_small_cells_withheld(registry_clinic: Any, api_as: Any) -> None:
+    registry_clinic("dana")
     body = api_as("dana").get("/api/v1/analytics/cohort").json()
     assert body["deidentified"] is True and body["small_cell_threshold"] == 5
     for row in body["rows"]:
@@ -47,9 +30,10 @@ def test_a_researcher_gets_small_cells_withheld(ctx: Context, actors: Any, api_a
         assert all(row[name] is None for name in row["suppressed"])
 
 
-def test_another_clinic_gets_its_own_empty_report(ctx: Context, actors: Any,
-                                                  api_as: Any) -> None:
-    move_to_registry_clinic(ctx, actors, "alice")
+def test_another_clinic_gets_its_own_empty_report(
+    registry_clinic: Any, actors: Any, api_as: Any
+) -> None:
+    registry_clinic("alice")
     body = api_as("charlie").get("/api/v1/analytics/cohort").json()
     assert body["rows"] == [] and body["clinic_id"] == actors["charlie"].actor.clinic_id
 

@@ -3,33 +3,19 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from acuneuro.analytics.registry import DatabaseSink, generate_registry
 from acuneuro.services import Actor, Context
 from acuneuro.services.analytics import clinic_dashboard
-from acuneuro.store import AuditEvent, Clinic, Role, User
+from acuneuro.store import AuditEvent, Role
 
 
-def move_to_registry_clinic(ctx: Context, actors: Any, *names: str) -> int:
-    """A synthetic registry of 120 patients; the named staff join its first clinic."""
-    generate_registry(DatabaseSink(ctx.db.engine), 120, clinics=2, seed=21,
-                      generated_at=datetime(2026, 11, 1, tzinfo=UTC))
-    with ctx.db.write() as session:
-        clinic = session.scalars(select(Clinic.id).where(Clinic.name.like("Synthetic%"))
-                                 .order_by(Clinic.id)).first()
-        assert clinic is not None
-        emails = [actors[n].email for n in names]
-        session.execute(update(User).where(User.email.in_(emails)).values(clinic_id=clinic))
-    return clinic
-
-
-def test_a_clinician_sees_her_clinic_figures_and_charts(ctx: Context, actors: Any,
-                                                        web_as: Any) -> None:
-    clinic = move_to_registry_clinic(ctx, actors, "alice")
+def test_a_clinician_sees_her_clinic_figures_and_charts(
+    registry_clinic: Any, ctx: Context, web_as: Any
+) -> None:
+    clinic = registry_clinic("alice")
     page = web_as("alice").get("/dashboard")
     assert page.status_code == 200
     html = page.text
@@ -44,16 +30,17 @@ def test_a_clinician_sees_her_clinic_figures_and_charts(ctx: Context, actors: An
     assert "withheld" not in table
 
 
-def test_another_clinic_sees_none_of_these_figures(ctx: Context, actors: Any,
-                                                   web_as: Any) -> None:
-    move_to_registry_clinic(ctx, actors, "alice")
+def test_another_clinic_sees_none_of_these_figures(registry_clinic: Any, web_as: Any) -> None:
+    registry_clinic("alice")
     page = web_as("charlie").get("/dashboard")
     assert page.status_code == 200
     assert 'id="no-patients"' in page.text and 'id="cohort"' not in page.text
 
 
-def test_viewing_the_dashboard_is_audited(ctx: Context, actors: Any, web_as: Any) -> None:
-    clinic = move_to_registry_clinic(ctx, actors, "alice")
+def test_viewing_the_dashboard_is_audited(
+    registry_clinic: Any, ctx: Context, actors: Any, web_as: Any
+) -> None:
+    clinic = registry_clinic("alice")
     web_as("alice").get("/dashboard")
     with ctx.db.read() as session:
         events = session.scalars(select(AuditEvent).where(
