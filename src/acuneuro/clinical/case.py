@@ -170,15 +170,29 @@ class Labs(_Strict):
 
 
 class Medication(_Strict):
-    name: str = Field(min_length=1)
-    daily_dose: float | None = Field(default=None, ge=0)
+    """A medicine as the clinician wrote it: INN, brand or salt ("Eliquis", "warfarin sodium").
+
+    ``clinical.drug_names`` recognises it (any case, accents, strength); a bare string is
+    accepted as the name. The name keeps the clinician's spelling so a finding can quote it.
+    """
+
+    name: str = Field(min_length=1, max_length=200)
+    daily_dose: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     unit: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_name(cls, data: Any) -> Any:
+        return {"name": data} if isinstance(data, str) else data
 
     @field_validator("name")
     @classmethod
-    def _inn_lower_case(cls, value: str) -> str:
-        # International non-proprietary names are matched case-insensitively by the rules.
-        return value.strip().lower()
+    def _tidy(cls, value: str) -> str:
+        # Rules match through clinical.drug_names, case- and accent-insensitively.
+        tidy = " ".join(value.split())
+        if not tidy:
+            raise ValueError("a medicine needs a name")
+        return tidy
 
 
 class SkinFinding(_Strict):

@@ -17,6 +17,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from acuneuro.clinical._safety_medicines import (
+    case_medicines,
+    drug_class,
+    drug_combination,
+    drug_label,
+    lab_above,
+    medicine_unrecognised,
+)
 from acuneuro.clinical._safety_case import (
     chemotherapy_status,
     foot_affected,
@@ -29,14 +37,18 @@ from acuneuro.knowledge import (
     AnticoagulantRule,
     ChemotherapyCountRule,
     DeviceElectroRule,
+    DrugClassRule,
+    DrugCombinationRule,
     FlagRule,
     InsensateFeetRule,
+    LabAboveRule,
     LabBelowRule,
     LymphoedemaRule,
     PointCautionRule,
     PregnancyRule,
     SafetyRule,
     SkinRule,
+    UnrecognisedMedicineRule,
     atlas,
     safety_rules,
 )
@@ -50,6 +62,7 @@ def _finding(rule: SafetyRule, message: str, **extra: Any) -> SafetyFinding:
         severity=Severity(extra.pop("severity", rule.severity)),
         message=message,
         sources=list(rule.sources),
+        design_choice=rule.design_choice,
         **extra,
     )
 
@@ -83,8 +96,10 @@ def _anticoagulant(rule: AnticoagulantRule, case: ClinicalCase) -> list[SafetyFi
         return [_missing(rule, rule.missing_message)]
     found: list[SafetyFinding] = []
     inr = case.labs.inr if case.labs is not None else None
-    for drug in sorted({m.name for m in case.medications if m.name in rule.drugs}):
-        found.append(_finding(rule, rule.message.format(drug=drug)))
+    # Brands and salt forms count ("Eliquis", "warfarin sodium 5 mg"): clinical.drug_names.
+    taken = {d.inn: d for _, ds in case_medicines(case) for d in ds if d.inn in rule.drugs}
+    for drug, match in sorted(taken.items()):
+        found.append(_finding(rule, rule.message.format(drug=drug_label(match))))
         if drug not in rule.vitamin_k_antagonists:
             continue
         if inr is None:
@@ -195,6 +210,10 @@ _CASE_RULES: dict[type[Any], Callable[[Any, ClinicalCase], list[SafetyFinding]]]
     SkinRule: _skin,
     LymphoedemaRule: _lymphoedema,
     InsensateFeetRule: _insensate_feet,
+    LabAboveRule: lab_above,
+    DrugClassRule: drug_class,
+    DrugCombinationRule: drug_combination,
+    UnrecognisedMedicineRule: medicine_unrecognised,
 }
 
 

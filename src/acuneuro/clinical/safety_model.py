@@ -45,6 +45,9 @@ class SafetyFinding(_Frozen):
     sources: list[str] = Field(min_length=1)
     # True when the finding exists because a fact the rule needs was not assessed.
     not_assessed: bool = False
+    # True when the rule's threshold is acuneuro's design choice awaiting clinical sign-off
+    # (knowledge/safety/*.yaml ``design_choice``); the message says so too.
+    design_choice: bool = False
     excluded_points: list[str] = Field(default_factory=list)
     excluded_regions: list[RegionSite] = Field(default_factory=list)
     excluded_dermatomes: list[str] = Field(default_factory=list)

@@ -16,19 +16,24 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from acuneuro.knowledge._atlas import REGIONS, atlas
 from acuneuro.knowledge._bibliography import check_cited
+from acuneuro.knowledge._drug_names import drug_names
 
 __all__ = [
     "AnticoagulantRule",
     "ChemotherapyCountRule",
     "DeviceElectroRule",
+    "DrugClassRule",
+    "DrugCombinationRule",
     "FlagRule",
     "InsensateFeetRule",
+    "LabAboveRule",
     "LabBelowRule",
     "LymphoedemaRule",
     "PointCautionRule",
     "PregnancyRule",
     "SafetyRule",
     "SkinRule",
+    "UnrecognisedMedicineRule",
     "safety_rules",
 ]
 
@@ -43,12 +48,42 @@ class _Rule(BaseModel):
     severity: Severity
     message: str
     sources: list[str] = Field(min_length=1)
+    # A threshold no source publishes for acupuncture: acuneuro's choice, awaiting clinical
+    # sign-off. The finding carries the flag and the message says so.
+    design_choice: bool = False
 
 
 class LabBelowRule(_Rule):
     kind: Literal["lab_below"]
     field: LabField
     below: float = Field(gt=0)
+
+
+class LabAboveRule(_Rule):
+    kind: Literal["lab_above"]
+    field: Literal["inr"]
+    above: float = Field(gt=0)
+
+
+class DrugClassRule(_Rule):
+    """A caution for each medicine of the listed classes (``knowledge/drug_names.yaml``)."""
+
+    kind: Literal["drug_class"]
+    classes: list[str] = Field(min_length=1)
+
+
+class DrugCombinationRule(_Rule):
+    """A caution when a medicine of ``a_classes`` and a different one of ``b_classes`` are taken."""
+
+    kind: Literal["drug_combination"]
+    a_classes: list[str] = Field(min_length=1)
+    b_classes: list[str] = Field(min_length=1)
+
+
+class UnrecognisedMedicineRule(_Rule):
+    """A not-assessed finding for each medicine the vocabulary cannot place."""
+
+    kind: Literal["medicine_unrecognised"]
 
 
 class ChemotherapyCountRule(_Rule):
@@ -115,6 +150,10 @@ class PointCautionRule(_Rule):
 
 SafetyRule = Annotated[
     LabBelowRule
+    | LabAboveRule
+    | DrugClassRule
+    | DrugCombinationRule
+    | UnrecognisedMedicineRule
     | ChemotherapyCountRule
     | AnticoagulantRule
     | FlagRule
@@ -130,8 +169,27 @@ SafetyRule = Annotated[
 _RULES = TypeAdapter(list[SafetyRule])
 
 
+def _check_medicines(rule: SafetyRule, where: str) -> None:
+    vocabulary = drug_names()
+    if isinstance(rule, AnticoagulantRule):
+        # Every anticoagulant the vocabulary knows must be screened, and nothing else.
+        known = {d.inn for d in vocabulary.drugs if "anticoagulant" in d.classes}
+        if set(rule.drugs) != known:
+            raise ValueError(f"{where}: drugs differ from the vocabulary's anticoagulants "
+                             f"{sorted(known ^ set(rule.drugs))}")
+        vka = {d.inn for d in vocabulary.drugs if "vka" in d.classes}
+        if set(rule.vitamin_k_antagonists) != vka:
+            raise ValueError(f"{where}: vitamin_k_antagonists differ from the vocabulary's")
+    if isinstance(rule, DrugClassRule | DrugCombinationRule):
+        named = rule.classes if isinstance(rule, DrugClassRule) else rule.a_classes + rule.b_classes
+        unknown = [c for c in named if c not in vocabulary.classes]
+        if unknown:
+            raise ValueError(f"{where}: unknown drug class(es) {unknown}")
+
+
 def _check(rule: SafetyRule, where: str) -> None:
     check_cited(rule.sources, where)
+    _check_medicines(rule, where)
     if isinstance(rule, LymphoedemaRule):
         for regions in rule.limbs.values():
             unknown = [r for r in regions if r not in REGIONS]

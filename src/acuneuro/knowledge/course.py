@@ -37,6 +37,7 @@ __all__ = [
     "Line",
     "MmeFactor",
     "MmeTable",
+    "NoMmeFactor",
     "OutcomeKnowledge",
     "Pgic",
     "Referral",
@@ -85,17 +86,26 @@ class MmeFactor(_Data):
     note: str | None = None
 
 
+class NoMmeFactor(_Data):
+    """An opioid the table leaves out on purpose, with the reason the MME result must show."""
+
+    drug: str
+    reason: str = Field(min_length=1)
+
+
 class MmeTable(_Data):
     version: str
     sources: list[str]
     factors: list[MmeFactor]
+    no_factor: list[NoMmeFactor] = Field(default_factory=list)
 
 
 class Band(_Data):
     crcl_min: float | None
     crcl_max: float | None
-    min: float
+    min: float | None  # None where the label gives only a ceiling (tramadol)
     max: float
+    note: str | None = None
 
     def holds(self, crcl: float) -> bool:
         low_ok = self.crcl_min is None or crcl >= self.crcl_min
@@ -142,7 +152,8 @@ class DrugKnowledge(_Data):
         names = [d.name for d in self.drugs]
         if len(set(names)) != len(names):
             raise ValueError("drugs.yaml: a drug is listed twice")
-        for ref in [f.drug for f in self.mme.factors] + [r.drug for r in self.renal_bands]:
+        refs = [f.drug for f in self.mme.factors] + [r.drug for r in self.renal_bands]
+        for ref in refs + [n.drug for n in self.mme.no_factor]:
             if ref not in names:
                 raise ValueError(f"drugs.yaml: {ref!r} is not in the drug catalogue")
         keys = [(f.drug, f.unit) for f in self.mme.factors]
