@@ -65,8 +65,15 @@ def test_it_does_not_convert_fentanyl_given_in_mg() -> None:
 
 
 def test_it_flags_a_drug_it_does_not_know_instead_of_counting_it_as_zero() -> None:
-    result = mme_on([stmt("buprenorphine", 10)], D0)
-    assert result.unknown_drugs == ["buprenorphine"] and not result.complete
+    result = mme_on([stmt("Zzzyxol", 10)], D0)
+    assert result.unknown_drugs == ["zzzyxol"] and not result.complete
+
+
+def test_it_names_buprenorphine_as_having_no_cdc_factor_instead_of_counting_zero() -> None:
+    result = mme_on([stmt("Transtec", 35, "mcg/h"), stmt("morphine", 30)], D0)
+    assert result.total == pytest.approx(30) and not result.complete
+    assert result.no_cdc_factor == ["buprenorphine"]
+    assert result.not_convertible and "no MME factor" in result.not_convertible[0]
 
 
 def test_it_ignores_non_opioids_in_mme() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+from acuneuro.clinical.drug_names import match_drug
 from acuneuro.knowledge.course import drug_knowledge
 
 __all__ = ["MedicationCaution", "cautions_for_doses"]
@@ -24,10 +25,16 @@ class MedicationCaution(BaseModel):
     not_assessed: bool = False
 
 
+def _inn(drug: str) -> str:
+    # Recorded names may be brands or salts ("Lyrica", "tramadol hydrochloride").
+    match = match_drug(drug)
+    return match.inn if match is not None else drug
+
+
 def _renal(doses: dict[tuple[str, str], float], crcl: float | None) -> list[MedicationCaution]:
     found: list[MedicationCaution] = []
     for rb in drug_knowledge().renal_bands:
-        dose = sum(v for (drug, unit), v in doses.items() if drug == rb.drug and unit == "mg")
+        dose = sum(v for (drug, unit), v in doses.items() if _inn(drug) == rb.drug and unit == "mg")
         if dose == 0:
             continue
         rule = f"renal-dose-{rb.drug}"
@@ -44,11 +51,14 @@ def _renal(doses: dict[tuple[str, str], float], crcl: float | None) -> list[Medi
             continue
         band = next(b for b in rb.bands if b.holds(crcl))
         if dose > band.max:
+            limit = (f"the {band.min:g}-{band.max:g} mg/day range" if band.min is not None
+                     else f"the maximum of {band.max:g} mg/day")
+            note = f" ({band.note})" if band.note else ""
             found.append(
                 MedicationCaution(
                     rule=rule,
-                    message=f"{rb.drug} {dose:g} mg/day is above the {band.min:g}-{band.max:g} "
-                    f"mg/day range for creatinine clearance {crcl:g} mL/min",
+                    message=f"{rb.drug} {dose:g} mg/day is above {limit} for creatinine "
+                    f"clearance {crcl:g} mL/min{note}",
                     sources=rb.sources,
                 )
             )
@@ -57,7 +67,8 @@ def _renal(doses: dict[tuple[str, str], float], crcl: float | None) -> list[Medi
 
 def _combinations(drugs: set[str]) -> list[MedicationCaution]:
     k = drug_knowledge()
-    classes = {d: set(entry.classes) for d in drugs if (entry := k.drug(d)) is not None}
+    # By INN, so "Contramal" with "Laroxyl" is tramadol with amitriptyline.
+    classes = {m.inn: set(m.classes) for d in drugs if (m := match_drug(d)) is not None}
     found: list[MedicationCaution] = []
     for combo in k.combinations:
         a = {d for d, c in classes.items() if c & set(combo.a_classes)}

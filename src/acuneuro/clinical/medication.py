@@ -20,6 +20,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from acuneuro.clinical._medication_cautions import MedicationCaution, cautions_for_doses
+from acuneuro.clinical.drug_names import match_drug
 from acuneuro.knowledge.course import drug_knowledge
 
 __all__ = [
@@ -81,15 +82,19 @@ def daily_doses(statements: list[MedicationStatement], day: date) -> dict[tuple[
 
 
 def mme_factor(drug: str, unit: str) -> float | None:
-    """The CDC 2022 factor for ``drug`` dosed in ``unit``, or None when the table has none."""
+    """The CDC 2022 factor for ``drug`` (INN, brand or salt, e.g. "OxyContin") dosed in ``unit``,
+    or None when the table has none."""
+    match = match_drug(drug)
+    inn = match.inn if match is not None else drug
     for f in drug_knowledge().mme.factors:
-        if f.drug == drug and f.unit == unit:
+        if f.drug == inn and f.unit == unit:
             return f.factor
     return None
 
 
 class MmeContribution(_Frozen):
-    drug: str
+    drug: str  # as recorded ("oxycontin")
+    inn: str  # as recognised ("oxycodone")
     daily_dose: float
     unit: str
     factor: float
@@ -101,10 +106,13 @@ class MmeResult(_Frozen):
     total: float
     table_version: str
     contributions: list[MmeContribution]
-    # Opioids taken that day that the table cannot convert (wrong unit, no factor).
+    # Opioids taken that day that the table cannot convert (wrong unit, no factor), each with
+    # the reason in words, e.g. "buprenorphine (CDC 2022 gives buprenorphine no MME factor ...)".
     not_convertible: list[str]
-    # Drugs not in the catalogue: whether they are opioids is not known.
+    # Drugs the medicine vocabulary cannot place: whether they are opioids is not known.
     unknown_drugs: list[str]
+    # Opioids CDC 2022 leaves out of the table on purpose (INN), also listed in not_convertible.
+    no_cdc_factor: list[str] = Field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -118,23 +126,28 @@ def mme_on(statements: list[MedicationStatement], day: date) -> MmeResult:
     Not for converting one opioid into another (see the module docstring).
     """
     k = drug_knowledge()
+    excluded = {n.drug: n.reason for n in k.mme.no_factor}
     contributions: list[MmeContribution] = []
     not_convertible: list[str] = []
     unknown: list[str] = []
+    no_factor: list[str] = []
     for (drug, unit), dose in sorted(daily_doses(statements, day).items()):
-        entry = k.drug(drug)
-        if entry is None:
+        match = match_drug(drug)
+        if match is None:
             unknown.append(drug)
             continue
-        if "opioid" not in entry.classes:
+        if "opioid" not in match.classes:
             continue
-        factor = mme_factor(drug, unit)
+        if match.inn in excluded:
+            no_factor.append(match.inn)
+            not_convertible.append(f"{drug} ({excluded[match.inn]})")
+            continue
+        factor = mme_factor(match.inn, unit)
         if factor is None:
             not_convertible.append(f"{drug} ({unit})")
             continue
-        contributions.append(
-            MmeContribution(drug=drug, daily_dose=dose, unit=unit, factor=factor, mme=dose * factor)
-        )
+        contributions.append(MmeContribution(drug=drug, inn=match.inn, daily_dose=dose, unit=unit,
+                                             factor=factor, mme=dose * factor))
     return MmeResult(
         on=day,
         total=sum(c.mme for c in contributions),
@@ -142,6 +155,7 @@ def mme_on(statements: list[MedicationStatement], day: date) -> MmeResult:
         contributions=contributions,
         not_convertible=not_convertible,
         unknown_drugs=unknown,
+        no_cdc_factor=sorted(set(no_factor)),
     )
 
 
