@@ -68,9 +68,10 @@ def drug_class(rule: DrugClassRule, case: ClinicalCase) -> list[SafetyFinding]:
     """One caution per medicine of the rule's classes (the medication list's absence is read by
     the anticoagulant rule, which names it once)."""
     found: list[SafetyFinding] = []
-    for inn, match in sorted(_taken(case, rule.classes).items()):
+    for _, match in sorted(_taken(case, rule.classes).items()):
+        # The rule's class and any subclass that says more ("antiplatelet, P2Y12 inhibitor").
         named = [c for c in match.classes if c in rule.classes or c.endswith("_inhibitor")]
-        label = ", ".join(class_labels(named[-1:] or rule.classes))
+        label = ", ".join(class_labels(named))
         found.append(_finding(rule, rule.message.format(drug=drug_label(match),
                                                         drug_class=label)))
     return found

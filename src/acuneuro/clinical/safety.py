@@ -17,6 +17,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from acuneuro.clinical._safety_case import (
+    chemotherapy_status,
+    foot_affected,
+    lab_problem,
+    limb_regions,
+)
 from acuneuro.clinical._safety_medicines import (
     case_medicines,
     drug_class,
@@ -24,12 +30,6 @@ from acuneuro.clinical._safety_medicines import (
     drug_label,
     lab_above,
     medicine_unrecognised,
-)
-from acuneuro.clinical._safety_case import (
-    chemotherapy_status,
-    foot_affected,
-    lab_problem,
-    limb_regions,
 )
 from acuneuro.clinical.case import ClinicalCase, DermatomeSite, RegionSite
 from acuneuro.clinical.safety_model import SafetyFinding, SafetyScreen, Severity

@@ -88,7 +88,7 @@ def drug_names() -> DrugNames:
     known = {d["inn"] for d in raw["drugs"]}
     missing = sorted(set(catalogue) - known)
     if missing:
-        raise ValueError(f"drug_names.yaml: catalogue drug(s) missing from the vocabulary {missing}")
+        raise ValueError(f"drug_names.yaml: catalogue drug(s) not in the vocabulary {missing}")
     for d in raw["drugs"]:
         if d["inn"] in catalogue:
             d["classes"] = list(dict.fromkeys([*d["classes"], *catalogue[d["inn"]].classes]))

@@ -19,6 +19,7 @@ __all__ = [
     "case_from_form",
     "error_fields",
     "form_from_case",
+    "form_problems",
 ]
 
 REGIONS: tuple[str, ...] = tuple(r.value for r in Region)
@@ -90,6 +91,22 @@ def _assessed(form: Mapping[str, Any], name: str) -> bool:
     return _text(form, f"{name}_assessed") == "yes"
 
 
+def _medicine_text(form: Mapping[str, Any]) -> str:
+    return "\n".join(t for t in (_text(form, "medications"), _text(form, "medications_add")) if t)
+
+
+def form_problems(form: Mapping[str, Any]) -> dict[str, str]:
+    """Contradictions the case model cannot see, by form field (empty when there are none).
+
+    Medicines typed while the list is marked "not assessed" would otherwise be dropped in
+    silence: the clinician is asked to mark the list assessed or clear it.
+    """
+    if _medicine_text(form) and not _assessed(form, "medications"):
+        return {"medications": "Current medicines: medicines were entered but the list is marked "
+                "not assessed; choose \"assessed\" (the list is then complete) or clear them."}
+    return {}
+
+
 def case_from_form(form: Mapping[str, Any], checked: Mapping[str, list[str]]) -> dict[str, Any]:
     """The case document the form describes; ``checked`` holds the multi-valued fields."""
     patient: dict[str, Any] = {}
@@ -131,7 +148,8 @@ def case_from_form(form: Mapping[str, Any], checked: Mapping[str, list[str]]) ->
             target = case["findings"] if len(path) == 2 else case
             target[path[-1]] = _TRI[_text(form, name)]
     if _assessed(form, "medications"):
-        case["medications"] = _medicines(_text(form, "medications"))
+        # The typeahead field (medications_add) adds one more line to the list.
+        case["medications"] = _medicines(_medicine_text(form))
     if _assessed(form, "devices"):
         case["devices"] = list(checked.get("devices", []))
     if _assessed(form, "skin"):

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request, Response, status
 from fastapi.templating import Jinja2Templates
 
+from acuneuro.clinical.drug_names import drug_vocabulary
 from acuneuro.services import Actor, AuthenticationFailed, Context
 from acuneuro.services.accounts import clinic_of, resolve_session
 
@@ -39,6 +40,8 @@ CSRF_COOKIE = "acuneuro_csrf"
 _LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+# The medicine vocabulary for every medicine field's typeahead (templates/_medicine_names.html).
+templates.env.globals["medicine_names"] = drug_vocabulary
 
 
 class LoginRequired(Exception):

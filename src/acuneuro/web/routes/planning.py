@@ -31,6 +31,7 @@ from acuneuro.web._case_form import (
     case_from_form,
     error_fields,
     form_from_case,
+    form_problems,
 )
 from acuneuro.web.deps import ContextDep, WebActorDep, check_csrf, render
 from acuneuro.web.sections import Section, add_section
@@ -110,6 +111,12 @@ async def propose(
     form = await request.form()
     check_csrf(request, str(form.get("csrf", "")))
     document = case_from_form(form, {"devices": [str(v) for v in form.getlist("devices")]})
+    if problems := form_problems(form):
+        patient = patients_service.get_patient(ctx, actor, patient_id)
+        kept: dict[str, Any] = {k: v for k, v in form.items() if k != "csrf"}
+        kept["devices"] = [str(v) for v in form.getlist("devices")]
+        return _page(request, ctx, actor, patient, plan=None, values=kept, errors=problems,
+                     status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
     try:
         plan = service.propose_plan(ctx, actor, patient_id, document, today=date.today())
     except ValidationError as exc:
