@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from acuneuro.cli import app
@@ -71,3 +72,60 @@ def test_points_filters_by_meridian_and_region() -> None:
 def test_points_with_an_unknown_meridian_exits_2() -> None:
     result = runner.invoke(app, ["points", "--meridian", "XX"])
     assert result.exit_code == 2 and "meridian" in result.output
+
+
+# --- medicines as clinicians type them; floors and ceilings that stop (issue 12) ------------
+
+
+def _plan(**changes: object) -> tuple[int, str]:
+    case = json.loads(EXAMPLE.read_text("utf-8"))
+    for key, value in changes.items():
+        section, _, field = key.partition("__")
+        if field:
+            case[section][field] = value
+        else:
+            case[section] = value
+    result = runner.invoke(app, ["plan", "--case", "-"], input=json.dumps(case))
+    return result.exit_code, result.output
+
+
+def test_a_brand_name_gives_a_caution_naming_the_inn() -> None:
+    code, output = _plan(medications=["Eliquis"])
+    assert code == 0, output
+    safety = json.loads(output)["safety"]
+    assert safety["status"] == "caution"
+    assert any(f["rule"] == "anticoagulation" and "apixaban" in f["message"]
+               for f in safety["findings"])
+
+
+def test_an_unknown_medicine_gives_a_not_assessed_caution_naming_it() -> None:
+    code, output = _plan(medications=["Zzzyxol 10 mg"])
+    assert code == 0, output
+    safety = json.loads(output)["safety"]
+    (found,) = [f for f in safety["findings"] if f["rule"] == "medicine-unrecognised"]
+    assert safety["status"] == "caution" and found["not_assessed"]
+    assert "Zzzyxol 10 mg" in found["message"]
+
+
+def test_platelets_9000_and_inr_6_2_on_warfarin_stop_with_no_points() -> None:
+    code, output = _plan(medications=[{"name": "warfarin sodium", "daily_dose": 5, "unit": "mg"}],
+                         labs__platelets_per_ul=9000, labs__inr=6.2)
+    assert code == 0, output
+    plan = json.loads(output)
+    assert plan["safety"]["status"] == "stop" and plan["points"] == []
+    stops = {f["rule"] for f in plan["safety"]["findings"] if f["severity"] == "stop"}
+    assert stops == {"thrombocytopenia-severe", "inr-ceiling"}
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"labs__platelets_per_ul": -1}, "labs.platelets_per_ul"),
+    ({"labs__anc_per_ul": -500}, "labs.anc_per_ul"),
+    ({"labs__inr": -1.0}, "labs.inr"),
+    ({"medications": [{"name": "warfarin", "daily_dose": -5}]}, "medications.0.daily_dose"),
+    ({"medications": [{"name": "  "}]}, "medications.0.name"),
+    ({"condition__kind": "migraine"}, "condition.kind"),
+])
+def test_bad_counts_doses_and_enums_exit_2_naming_the_field(change: dict[str, object],
+                                                            field: str) -> None:
+    code, output = _plan(**change)
+    assert code == 2 and field in output and "Traceback" not in output

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from acuneuro.clinical.medication import mme_factor
 from acuneuro.services import Context, NotFound, PermissionDenied
@@ -95,3 +96,25 @@ def test_it_scopes_statements_to_the_clinic_and_the_role(ctx: Context, actors: A
     other = accepted_patient(ctx, alice)
     with pytest.raises(NotFound):
         service.stop_medication(ctx, alice, other, {"statement_id": oxy.id, "stop_on": day(1)})
+
+
+def test_a_brand_is_stored_as_typed_and_gets_its_inns_mme(ctx: Context, alice: Any) -> None:
+    pid = accepted_patient(ctx, alice)
+    _add(ctx, alice, pid, "OxyContin", 20)
+    _add(ctx, alice, pid, "Transtec", 35, unit="mcg/h")
+    summary = service.medication_summary(ctx, alice, pid, on=day(1))
+    assert [m.drug for m in summary.statements] == ["oxycontin", "transtec"]
+    assert summary.mme.total == pytest.approx(30)  # oxycodone 20 mg x 1.5
+    assert summary.mme.contributions[0].inn == "oxycodone"
+    assert summary.mme.no_cdc_factor == ["buprenorphine"] and not summary.mme.complete
+
+
+@pytest.mark.parametrize("bad", [{"daily_dose": -5}, {"daily_dose": 0}, {"unit": ""},
+                                 {"drug": ""}, {"start_on": "yesterday"}])
+def test_it_refuses_a_bad_statement_and_writes_nothing(ctx: Context, alice: Any,
+                                                       bad: dict[str, Any]) -> None:
+    pid = accepted_patient(ctx, alice)
+    data = {"drug": "Lyrica", "daily_dose": 150, "unit": "mg", "start_on": "2026-01-01", **bad}
+    with pytest.raises(ValidationError):
+        service.add_medication(ctx, alice, pid, data)
+    assert service.list_medications(ctx, alice, pid) == []

@@ -10,7 +10,13 @@ import pytest
 from pydantic import ValidationError
 
 from acuneuro.clinical.case import ClinicalCase
-from acuneuro.web._case_form import REGIONS, case_from_form, error_fields, form_from_case
+from acuneuro.web._case_form import (
+    REGIONS,
+    case_from_form,
+    error_fields,
+    form_from_case,
+    form_problems,
+)
 
 EXAMPLE = Path(__file__).parents[1] / "data" / "case-example.json"
 
@@ -65,3 +71,29 @@ def test_errors_are_shown_at_their_field_with_the_line() -> None:
     assert fields["skin"].startswith("line 2: skin.1.")
     assert fields["labs_inr"].startswith("labs.inr: ")
     assert fields["age"].startswith("patient: ")  # no age in the form and none from a record
+
+
+def test_the_typeahead_medicine_joins_the_assessed_list() -> None:
+    form = {"medications_assessed": "yes", "medications": "Eliquis 10 mg",
+            "medications_add": "Cardioaspirin"}
+    meds = case_from_form(form, {})["medications"]
+    assert meds == [{"name": "Eliquis", "daily_dose": "10", "unit": "mg"},
+                    {"name": "Cardioaspirin"}]
+    assert form_problems(form) == {}
+
+
+@pytest.mark.parametrize("form", [
+    {"medications_add": "Eliquis"},
+    {"medications": "warfarin sodium 5 mg"},
+    {"medications_assessed": "", "medications": "x", "medications_add": "y"},
+])
+def test_medicines_typed_into_an_unassessed_list_are_a_problem_not_dropped(
+    form: dict[str, str]
+) -> None:
+    problems = form_problems(form)
+    assert problems["medications"].startswith("Current medicines: medicines were entered")
+    assert "medications" not in case_from_form(form, {})
+
+
+def test_an_unassessed_empty_list_is_no_problem() -> None:
+    assert form_problems({"medications_assessed": "", "medications": "  "}) == {}

@@ -113,6 +113,13 @@ def test_adverse_event_and_medication_forms(
     shown = alice.get(f"/patients/{pid}").text
     assert "haematoma" in shown and "Opioid dose today: 60 MME/day" in shown
     assert 'class="mme"' in shown
+    # The drug field offers the medicine vocabulary; a brand is converted through its INN.
+    assert '<input name="drug" list="medicine-names"' in shown
+    alice.post(f"/patients/{pid}/medications/new", follow_redirects=False, data={
+        "csrf": _csrf(page), "drug": "Transtec", "daily_dose": "35", "unit": "mcg/h",
+        "start_on": "2025-06-01"})
+    shown = alice.get(f"/patients/{pid}").text
+    assert "no MME factor" in shown
 
 
 def test_the_report_links_give_pdfs_and_refuse_an_unknown_kind(

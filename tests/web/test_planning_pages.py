@@ -205,3 +205,40 @@ def test_an_administrator_sees_the_plan_without_the_forms_that_change_it(
         refused = erin.post(f"{url}/plan/{_plan_ids(ctx)[0]}/accept",
                             data={"start_on": "2026-12-01", "csrf": _csrf(erin)})
         assert refused.status_code == 403
+
+
+def test_the_medicine_fields_offer_the_vocabulary_as_a_typeahead(
+    web_as: Callable[[str], TestClient]
+) -> None:
+    alice = web_as("alice")
+    page = alice.get(f"{_patient(alice)}/plan").text
+    assert 'name="medications_add" list="medicine-names"' in page
+    assert '<datalist id="medicine-names">' in page
+    assert '<option value="Eliquis">apixaban, direct oral anticoagulant (DOAC)</option>' in page
+
+
+def test_a_brand_from_the_typeahead_with_platelets_of_9000_stops_and_names_both(
+    web_as: Callable[[str], TestClient], ctx: Context
+) -> None:
+    alice = web_as("alice")
+    url = _patient(alice)
+    answer = _propose(alice, url, {**ASSESSED, "medications_add": "Xarelto 20 mg",
+                                   "labs_platelets_per_ul": "9000"})
+    assert answer.status_code == 303
+    page = alice.get(answer.headers["location"]).text
+    assert 'class="safety safety-stop"' in page
+    assert "Platelets 9,000/uL are below 20,000/uL" in page and "design choice" in page
+    assert "rivaroxaban (Xarelto)" in page
+
+
+def test_medicines_typed_into_an_unassessed_list_are_refused_and_nothing_is_stored(
+    web_as: Callable[[str], TestClient], ctx: Context
+) -> None:
+    alice = web_as("alice")
+    url = _patient(alice)
+    answer = _propose(alice, url, {**ASSESSED, "medications_assessed": "",
+                                   "medications_add": "Eliquis"})
+    assert answer.status_code == 422
+    assert 'id="medications-error"' in answer.text and "marked not assessed" in answer.text
+    assert 'value="Eliquis"' in answer.text  # what was typed is kept
+    assert _plan_ids(ctx) == []
