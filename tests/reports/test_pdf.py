@@ -77,17 +77,23 @@ def test_the_letter_names_medicines_that_mme_could_not_count(report_data: Report
     extra = MedicationStatement(
         drug="buprenorphine", daily_dose=10, unit="mcg/h", start=report_data.first_session
     )
-    data = report_data.model_copy(update={"medications": [*report_data.medications, extra]})
+    unknown = MedicationStatement(
+        drug="Zzzyxol", daily_dose=10, unit="mg", start=report_data.first_session
+    )
+    data = report_data.model_copy(
+        update={"medications": [*report_data.medications, extra, unknown]})
     text = text_of(referral_letter_pdf(data))
     assert "(incomplete: see below)" in text
-    assert "Not counted in MME (no CDC 2022 factor or unknown drug): buprenorphine." in text
+    assert ("Not counted in MME (no CDC 2022 factor or unknown drug): buprenorphine (CDC 2022 "
+            "gives buprenorphine no MME factor (partial opioid agonist with a ceiling effect)), "
+            "zzzyxol.") in text
     assert "not in catalogue" in text and "1 (strong)" in text  # duloxetine: NeuPSIG 2015 line 1
 
 
 def test_the_letter_carries_the_medication_cautions_of_the_day(letter_pdf: bytes) -> None:
     # The example takes tramadol with duloxetine (an SNRI): serotonin syndrome caution.
     text = text_of(letter_pdf)
-    assert "Caution: tramadol + duloxetine: Tramadol with an SSRI or SNRI" in text
+    assert "Caution: tramadol + duloxetine: Tramadol with an SSRI, SNRI or tricyclic" in text
 
 
 def test_the_letter_reports_feet_over_time_with_the_iwgdf_category_and_a_referral(

@@ -13,6 +13,7 @@ from pathlib import Path
 from reportlab.platypus import Flowable
 
 from acuneuro.clinical.adverse_events import grade_definition
+from acuneuro.clinical.drug_names import match_drug
 from acuneuro.knowledge.course import adverse_event_knowledge, drug_knowledge
 from acuneuro.reports._model import ReportData, ReportSummary, summarise_report
 from acuneuro.reports._pdfkit import build_pdf, heading, image, para, small, space, table
@@ -57,7 +58,9 @@ def _outcome_table(s: ReportSummary) -> Flowable:
 
 
 def _line(drug: str) -> str:
-    entry = drug_knowledge().drug(drug)
+    # Recorded names may be brands or salts ("Lyrica"): the catalogue is keyed by INN.
+    match = match_drug(drug)
+    entry = drug_knowledge().drug(match.inn if match is not None else drug)
     if entry is None:
         return "not in catalogue"
     line = entry.neupsig_2015
