@@ -97,3 +97,9 @@ def test_tramadol_alone_or_with_a_non_serotonergic_drug_is_no_combination() -> N
 def test_the_gabapentinoid_band_reads_brands() -> None:
     (c,) = medication_cautions([stmt("Lyrica", 400)], D0, 45)
     assert c.rule == "renal-dose-pregabalin" and "75-300 mg/day range" in c.message
+
+
+def test_a_medicine_it_cannot_place_is_a_not_assessed_caution_naming_it() -> None:
+    cautions = medication_cautions([stmt("Zzzyxol", 10), stmt("Lyrica", 150)], D0, 90)
+    (found,) = [c for c in cautions if c.rule == "medicine-unrecognised"]
+    assert found.not_assessed and '"zzzyxol"' in found.message

@@ -3,7 +3,8 @@
 Rules are data in ``knowledge/drugs.yaml``: gabapentin and pregabalin daily-dose bands by
 creatinine clearance (US labels), gabapentinoids with opioids or other CNS depressants (FDA Drug
 Safety Communication, 19 Dec 2019), tramadol with SSRIs/SNRIs (serotonin syndrome; Park et al.,
-J Pharm Pract 2014). A missing creatinine clearance is reported as not assessed, never as normal.
+J Pharm Pract 2014; with tricyclics too, per the tramadol label). A missing creatinine clearance
+is reported as not assessed, never as normal, and so is a medicine the vocabulary cannot place.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from acuneuro.clinical.drug_names import match_drug
+from acuneuro.knowledge import UnrecognisedMedicineRule, safety_rules
 from acuneuro.knowledge.course import drug_knowledge
 
 __all__ = ["MedicationCaution", "cautions_for_doses"]
@@ -84,8 +86,23 @@ def _combinations(drugs: set[str]) -> list[MedicationCaution]:
     return found
 
 
+def _unrecognised(drugs: set[str]) -> list[MedicationCaution]:
+    # The safety screen's rule (knowledge/safety/bleeding.yaml) words it once for both places.
+    rule = next(r for r in safety_rules() if isinstance(r, UnrecognisedMedicineRule))
+    return [
+        MedicationCaution(rule=rule.id, message=rule.message.format(name=drug),
+                          sources=list(rule.sources), not_assessed=True)
+        for drug in sorted(drugs) if match_drug(drug) is None
+    ]
+
+
 def cautions_for_doses(
     doses: dict[tuple[str, str], float], crcl_ml_min: float | None
 ) -> list[MedicationCaution]:
-    """Cautions for one day's total doses per (drug, unit); ``crcl_ml_min`` None = not assessed."""
-    return _renal(doses, crcl_ml_min) + _combinations({drug for drug, _ in doses})
+    """Cautions for one day's total doses per (drug, unit); ``crcl_ml_min`` None = not assessed.
+
+    A drug the medicine vocabulary cannot place is its own not-assessed caution: its dose limits
+    and combinations were not checked.
+    """
+    drugs = {drug for drug, _ in doses}
+    return _renal(doses, crcl_ml_min) + _combinations(drugs) + _unrecognised(drugs)
