@@ -60,8 +60,13 @@ def test_plan_answers_the_same_json_as_the_command_line(
         ({"labs": {"taken": "yesterday"}}, ["body", "labs", "taken"]),
         ({"smoker": True}, ["body", "smoker"]),
         ({"patient": {"age": 200, "sex": "female"}}, ["body", "patient", "age"]),
+        ({"labs": {"platelets_per_ul": -9000}}, ["body", "labs", "platelets_per_ul"]),
+        ({"medications": [{"name": "Eliquis", "daily_dose": -5}]},
+         ["body", "medications", 0, "daily_dose"]),
+        ({"devices": ["pacemakr"]}, ["body", "devices", 0]),
     ],
-    ids=["wrong-type", "unknown-field", "out-of-range"],
+    ids=["wrong-type", "unknown-field", "out-of-range", "negative-count", "negative-dose",
+         "unknown-enum"],
 )
 def test_a_bad_case_is_422_naming_the_field(
     api_as: Callable[[str], TestClient], ctx: Context, change: dict[str, Any], loc: list[str]
