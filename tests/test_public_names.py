@@ -199,6 +199,7 @@ PUBLIC: dict[str, list[str]] = {
         "drug_vocabulary",
         "match_drug",
         "match_drugs",
+        "unplaced_words",
     ],
     "acuneuro.clinical.foot": [
         "FootExam",

@@ -11,6 +11,7 @@ from acuneuro.clinical.drug_names import (
     drug_vocabulary,
     match_drug,
     match_drugs,
+    unplaced_words,
 )
 from acuneuro.knowledge import drug_names
 
@@ -140,10 +141,21 @@ def test_matching_any_text_never_fails(text: str) -> None:
     assert len({d.inn for d in found}) == len(found)
 
 
-@given(st.sampled_from([n.name for n in drug_vocabulary()]),
-       st.sampled_from(["", " 10 mg", " 5mg tablets", " 1 cp/die", " 20 mg/day", " (retard)"]),
+TAILS = ["", " 10 mg", " 5mg tablets", " 1 cp/die", " 20 mg/day", " (retard)",
+         " 2,5 mg compresse rivestite", " 25 mcg/h every 72 hours", " 1/2 tab at night prn"]
+
+
+@given(st.sampled_from([n.name for n in drug_vocabulary()]), st.sampled_from(TAILS),
        st.booleans())
 def test_strength_form_and_case_never_change_the_drug(name: str, tail: str, upper: bool) -> None:
     typed = (name + tail).upper() if upper else name + tail
     expected, found = match_drug(name), match_drug(typed)
     assert expected is not None and found is not None and found.inn == expected.inn
+    assert unplaced_words(typed) == []
+
+
+def test_words_no_name_accounts_for_are_named() -> None:
+    assert unplaced_words("metformin 500 mg + Zzzyxol") == ["zzzyxol"]
+    assert unplaced_words("warfarin (stopped)") == ["stopped"]
+    assert unplaced_words("Zzzyxol 10 mg") == ["zzzyxol"]
+    assert unplaced_words("Eliquis 5 mg compresse rivestite") == []

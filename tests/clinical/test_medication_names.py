@@ -103,3 +103,9 @@ def test_a_medicine_it_cannot_place_is_a_not_assessed_caution_naming_it() -> Non
     cautions = medication_cautions([stmt("Zzzyxol", 10), stmt("Lyrica", 150)], D0, 90)
     (found,) = [c for c in cautions if c.rule == "medicine-unrecognised"]
     assert found.not_assessed and '"zzzyxol"' in found.message
+
+
+def test_a_recorded_line_with_an_unknown_word_is_a_not_assessed_caution() -> None:
+    (found,) = [c for c in medication_cautions([stmt("metformin + Zzzyxol", 1000)], D0, 90)
+                if c.rule == "medicine-unrecognised"]
+    assert found.not_assessed and "zzzyxol" in found.message

@@ -66,6 +66,18 @@ def test_an_unknown_medicine_is_a_not_assessed_caution_naming_it_as_typed() -> N
     assert '"Zzzyxol 10 mg"' in found[0].message
 
 
+def test_a_line_with_a_known_and_an_unknown_drug_is_never_read_as_the_known_one_alone() -> None:
+    result = screen(make_case(medications=_meds("metformin 500 mg + Zzzyxol")))
+    (found,) = _by_rule(result.findings, "medicine-unrecognised")
+    assert result.status == "caution" and found.not_assessed
+    assert '"zzzyxol"' in found.message and "only metformin was recognised" in found.message
+
+
+def test_strength_form_and_schedule_words_are_not_unrecognised() -> None:
+    meds = _meds("Cardioaspirin 100 mg 1 cp/die", "Lyrica 75 mg x 2 al giorno")
+    assert _by_rule(screen_case(make_case(medications=meds)), "medicine-unrecognised") == []
+
+
 def test_a_bare_string_is_a_medicine_name() -> None:
     case = make_case(medications=["Eliquis", "Zzzyxol 10 mg"])
     assert [m.name for m in case.medications or []] == ["Eliquis", "Zzzyxol 10 mg"]

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from acuneuro.clinical.drug_names import match_drug
+from acuneuro.clinical._safety_medicines import unrecognised_message
+from acuneuro.clinical.drug_names import match_drug, match_drugs
 from acuneuro.knowledge import UnrecognisedMedicineRule, safety_rules
 from acuneuro.knowledge.course import drug_knowledge
 
@@ -89,11 +90,13 @@ def _combinations(drugs: set[str]) -> list[MedicationCaution]:
 def _unrecognised(drugs: set[str]) -> list[MedicationCaution]:
     # The safety screen's rule (knowledge/safety/bleeding.yaml) words it once for both places.
     rule = next(r for r in safety_rules() if isinstance(r, UnrecognisedMedicineRule))
-    return [
-        MedicationCaution(rule=rule.id, message=rule.message.format(name=drug),
-                          sources=list(rule.sources), not_assessed=True)
-        for drug in sorted(drugs) if match_drug(drug) is None
-    ]
+    found: list[MedicationCaution] = []
+    for drug in sorted(drugs):
+        message = unrecognised_message(rule, drug, match_drugs(drug))
+        if message is not None:
+            found.append(MedicationCaution(rule=rule.id, message=message,
+                                           sources=list(rule.sources), not_assessed=True))
+    return found
 
 
 def cautions_for_doses(

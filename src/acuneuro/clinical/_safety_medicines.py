@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from acuneuro.clinical.case import ClinicalCase, Medication
-from acuneuro.clinical.drug_names import DrugMatch, class_labels, match_drugs
+from acuneuro.clinical.drug_names import DrugMatch, class_labels, match_drugs, unplaced_words
 from acuneuro.clinical.safety_model import SafetyFinding, Severity
 from acuneuro.knowledge import (
     DrugClassRule,
@@ -31,6 +31,7 @@ __all__ = [
     "drug_label",
     "lab_above",
     "medicine_unrecognised",
+    "unrecognised_message",
 ]
 
 
@@ -89,14 +90,28 @@ def drug_combination(rule: DrugCombinationRule, case: ClinicalCase) -> list[Safe
     return [_finding(rule, rule.message.format(pairs=text))]
 
 
+def unrecognised_message(rule: UnrecognisedMedicineRule, name: str,
+                         found: list[DrugMatch]) -> str | None:
+    """The rule's words for a medicine not (or only partly) placed, or None when fully placed."""
+    if not found:
+        return rule.message.format(name=name)
+    rest = unplaced_words(name)
+    if not rest:
+        return None
+    known = ", ".join(drug_label(d) for d in found)
+    return rule.partial_message.format(name=name, words=" ".join(rest), known=known)
+
+
 def medicine_unrecognised(rule: UnrecognisedMedicineRule, case: ClinicalCase
                           ) -> list[SafetyFinding]:
-    """A not-assessed caution naming each medicine the vocabulary cannot place."""
-    return [
-        _finding(rule, rule.message.format(name=as_typed(m)), severity=Severity.caution,
-                 not_assessed=True)
-        for m, found in case_medicines(case) if not found
-    ]
+    """A not-assessed caution naming each medicine the vocabulary cannot place, wholly or in
+    part: "metformin + Zzzyxol" is never read as metformin alone."""
+    found: list[SafetyFinding] = []
+    for medicine, matches in case_medicines(case):
+        message = unrecognised_message(rule, as_typed(medicine), matches)
+        if message is not None:
+            found.append(_finding(rule, message, severity=Severity.caution, not_assessed=True))
+    return found
 
 
 def lab_above(rule: LabAboveRule, case: ClinicalCase) -> list[SafetyFinding]:

@@ -28,6 +28,7 @@ __all__ = [
     "drug_vocabulary",
     "match_drug",
     "match_drugs",
+    "unplaced_words",
 ]
 
 MatchKind = Literal["inn", "synonym", "salt", "brand"]
@@ -73,11 +74,12 @@ def _match(entry: DrugEntry, name: str, kind: MatchKind) -> DrugMatch:
                      kind=kind)
 
 
-def match_drugs(text: str) -> list[DrugMatch]:
-    """Every distinct drug named in ``text``, left to right (longest name first at each word)."""
+def _scan(text: str) -> tuple[list[DrugMatch], list[str]]:
+    """The drugs named in ``text`` and the words no name accounts for, both left to right."""
     index, longest = _index()
     words = normalise_drug_text(text)
     found: dict[str, DrugMatch] = {}
+    rest: list[str] = []
     at = 0
     while at < len(words):
         for size in range(min(longest, len(words) - at), 0, -1):
@@ -87,8 +89,24 @@ def match_drugs(text: str) -> list[DrugMatch]:
                 at += size
                 break
         else:
+            rest.append(words[at])
             at += 1
-    return list(found.values())
+    return list(found.values()), rest
+
+
+def match_drugs(text: str) -> list[DrugMatch]:
+    """Every distinct drug named in ``text``, left to right (longest name first at each word)."""
+    return _scan(text)[0]
+
+
+def unplaced_words(text: str) -> list[str]:
+    """Words of ``text`` that are neither a known name nor strength, form or schedule.
+
+    ``unplaced_words("metformin 500 mg + Zzzyxol")`` is ``["zzzyxol"]``: a caller must not read
+    such a line as metformin alone. Empty for "Eliquis 5 mg compresse rivestite".
+    """
+    ignored = drug_names().form_words
+    return [w for w in _scan(text)[1] if not w.isdigit() and w not in ignored]
 
 
 def match_drug(text: str) -> DrugMatch | None:

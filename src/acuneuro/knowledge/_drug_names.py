@@ -58,11 +58,16 @@ class DrugNames(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     sources: list[str] = Field(min_length=1)
+    # Strength, form, route and schedule words allowed around a name (normalised on load).
+    form_words: frozenset[str] = frozenset()
     classes: dict[str, str]
     drugs: tuple[DrugEntry, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _consistent(self) -> DrugNames:
+        clashing = sorted(w for w in self.form_words if len(normalise_drug_text(w)) != 1)
+        if clashing:
+            raise ValueError(f"drug_names.yaml: form word(s) that are not one word {clashing}")
         seen: dict[tuple[str, ...], str] = {}
         for drug in self.drugs:
             unlabelled = [c for c in drug.classes if c not in self.classes]

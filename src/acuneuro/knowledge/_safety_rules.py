@@ -81,9 +81,11 @@ class DrugCombinationRule(_Rule):
 
 
 class UnrecognisedMedicineRule(_Rule):
-    """A not-assessed finding for each medicine the vocabulary cannot place."""
+    """A not-assessed finding for each medicine the vocabulary cannot place, wholly or in part."""
 
     kind: Literal["medicine_unrecognised"]
+    # For a line with a known drug and words no name accounts for ("metformin + Zzzyxol").
+    partial_message: str
 
 
 class ChemotherapyCountRule(_Rule):
