@@ -9,7 +9,10 @@ References
 ----------
 See the ``sources:`` of each rule and the resolution notes at the top of each YAML file
 (Liao 2013; CTCAE v5; Ladas 2010; Cybularz 2015; Hsieh 2023; Cummings 2011; Carr 2015;
-Cassileth 2013; IWGDF 2019; White 2001; Zhang 2010).
+Cassileth 2013; IWGDF 2019; White 2001; Zhang 2010). Medicines are read through
+``clinical.drug_names`` (brands, salts); the platelet floor and INR ceiling that stop needling
+(AABB 2015; ACCP 2012, Khatib 2019) are design choices awaiting clinical sign-off, flagged on
+their findings; anticoagulant with antiplatelet follows Hansen 2010 (``_safety_medicines``).
 """
 
 from __future__ import annotations
