@@ -272,3 +272,27 @@ def test_the_privacy_policy_refuses_weakened_data(change: Any, message: str) -> 
     change(data)
     with pytest.raises(ValidationError, match=message):
         PrivacyPolicy.model_validate(data)
+
+
+@pytest.mark.parametrize("typed", ["Name: Jane Q Realperson, 14 Elm St", "call 555 0199",
+                                   "jane@mail.example", "x" * 33])
+def test_it_refuses_free_text_in_a_kept_column_and_names_the_row_not_the_value(
+    planted: Any, typed: str
+) -> None:
+    frame = planted.frame.assign(drug="metformin")
+    frame.loc[4, "drug"] = typed
+    specs = [*planted.dictionary.columns, ColumnSpec(name="drug", kind="attribute")]
+    with pytest.raises(ValueError, match="drug: row 4 holds text outside the form of a code") as no:
+        deidentify(frame, DataDictionary(columns=specs), Profile.safe_harbor, as_of=AS_OF)
+    assert typed not in str(no.value)
+
+
+def test_a_declared_code_list_is_the_only_text_a_column_may_carry(planted: Any) -> None:
+    frame = planted.frame.assign(drug="metformin")
+    listed = ColumnSpec(name="drug", kind="attribute", codes=frozenset({"metformin"}))
+    specs = [*planted.dictionary.columns, listed]
+    kept = deidentify(frame, DataDictionary(columns=specs), Profile.safe_harbor, as_of=AS_OF)
+    assert set(kept.frame["drug"]) == {"metformin"}
+    frame.loc[0, "drug"] = "warfarin"  # a code, but not one this column declares
+    with pytest.raises(ValueError, match="drug: row 0 holds text outside its code list"):
+        deidentify(frame, DataDictionary(columns=specs), Profile.safe_harbor, as_of=AS_OF)

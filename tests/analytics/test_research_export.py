@@ -12,8 +12,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from acuneuro.analytics.deidentify import KAnonymityError, Profile
-from acuneuro.analytics.research_export import write_research_export
+from acuneuro.analytics.deidentify import ColumnSpec, DataDictionary, KAnonymityError, Profile
+from acuneuro.analytics.research_export import spreadsheet_safe, write_research_export
 from acuneuro.knowledge import privacy_policy
 
 AS_OF = date(2026, 11, 24)
@@ -158,3 +158,26 @@ def test_a_failure_while_writing_leaves_no_partial_folder(
     with pytest.raises(OSError, match="disk full"):
         _export(planted, tmp_path, Profile.safe_harbor)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("cell", "written"), [
+    ("=HYPERLINK(x)", "'=HYPERLINK(x)"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("\tx", "'\tx"), ("metformin", "metformin"), (-1.5, -1.5), (None, None),
+])
+def test_a_text_cell_a_spreadsheet_would_run_is_escaped(cell: object, written: object) -> None:
+    assert spreadsheet_safe(cell) == written
+
+
+def test_formula_cells_come_out_escaped_in_the_csv_and_unchanged_in_parquet(
+    planted: Any, tmp_path: Path
+) -> None:
+    formulas = ["=1+2", "+A1", "-A1", "@A1"]
+    frame = planted.frame.assign(code=[formulas[i % 4] for i in range(len(planted.frame))])
+    column = ColumnSpec(name="code", kind="attribute", codes=frozenset(formulas))
+    dictionary = DataDictionary(columns=[*planted.dictionary.columns, column])
+    write_research_export(frame, dictionary, tmp_path / "out", profile=Profile.safe_harbor,
+                          as_of=AS_OF, created=CREATED)
+    csv = pd.read_csv(tmp_path / "out" / "data.csv", dtype=str, keep_default_na=False)
+    assert set(csv["code"]) == {"'=1+2", "'+A1", "'-A1", "'@A1"}
+    assert set(pq.read_table(tmp_path / "out" / "data.parquet").column("code").to_pylist()) == set(
+        formulas)

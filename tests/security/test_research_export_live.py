@@ -23,6 +23,7 @@ from acuneuro.services.privacy import age_band, export_research
 from acuneuro.store import (
     AdverseEventRecord,
     Database,
+    MedicationStatementRecord,
     Patient,
     PatientIdentity,
     TreatmentSession,
@@ -36,6 +37,9 @@ PLANTED = {
     "D": "+1 415 555 0199", "F": "planted.person@mail.example", "H": "MRN-PLANTED-99417",
     "A": "Ottoline Featherstonehaugh",
 }  # fmt: skip
+
+
+TYPED_DRUG = "Name: Jane Q Realperson, 14 Elm St"
 
 
 def _blobs(folder: Path) -> list[bytes]:
@@ -83,6 +87,10 @@ def demo(tmp_path: Path) -> Iterator[dict[str, Any]]:
                 clinic_id=patient.clinic_id, patient_id=patient.id, occurred_on=TODAY,
                 kind="bruising", grade=1, relatedness="probable",
                 note=f"call {PLANTED['D']} or {PLANTED['F']}"))
+            # A name typed where a medicine belongs: only coded values may leave.
+            session.add(MedicationStatementRecord(
+                clinic_id=patient.clinic_id, patient_id=patient.id, drug=TYPED_DRUG,
+                daily_dose=1, unit="mg", start_on=TODAY))
         identities = [dict(r._mapping) for r in session.execute(
             sa.select(PatientIdentity.given_name, PatientIdentity.family_name,
                       PatientIdentity.date_of_birth, PatientIdentity.record_number,
@@ -105,6 +113,9 @@ def test_the_safe_harbor_export_of_the_live_store_holds_no_identifier(
                    who["date_of_birth"].isoformat(), str(who["date_of_birth"].year)
                    if TODAY.year - who["date_of_birth"].year >= 90 else who["family_name"]]
     assert _hits(blobs, sorted(set(values))) == []
+    assert _hits(blobs, ["Realperson", "Elm St", "Jane"]) == []
+    data = pq.read_table(tmp_path / "out" / "data.parquet").to_pandas()
+    assert "unrecognised-medicine" in set(data.loc[data["record"] == "medication", "item"])
     # Class C: no element of a date but the year.
     assert not any(re.search(rb"\d{4}-\d{2}-\d{2}", blob) for blob in blobs[1:3])
 

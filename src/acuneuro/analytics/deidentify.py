@@ -15,7 +15,8 @@ Pure over pandas: a :class:`DataDictionary` declares what every column is, and
 Both pass a k-anonymity gate (Sweeney 2002): the number of *patients* sharing each combination of
 quasi-identifier values must reach ``k`` (5 unless overridden with a reason, never below 2; the
 figures live in ``knowledge/privacy.yaml``). A refusal reports the smallest class size, never its
-members. Any column the dictionary does not declare is an error: the export fails closed.
+members. Any column the dictionary does not declare is an error: the export fails closed, and so
+does a kept column holding text that is not a code (``_coded``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from enum import StrEnum
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from acuneuro.analytics._coded import refuse_free_text
 from acuneuro.knowledge import privacy_policy
 
 __all__ = [
@@ -76,6 +78,8 @@ class ColumnSpec(BaseModel):
     description: str = ""
     # A date of care that, with the others, could single a patient out (e.g. a first visit).
     quasi_identifier: bool = False
+    # The only texts a kept column may carry; ``None``: any value shaped like a code (_coded).
+    codes: frozenset[str] | None = None
 
     @model_validator(mode="after")
     def _coherent(self) -> ColumnSpec:
@@ -312,6 +316,7 @@ def deidentify(
                     f"{spec.name}: every value belongs to a single patient, so it may be an "
                     "identifying code; declare it as identifier or quasi_identifier"
                 )
+            refuse_free_text(spec.name, values, spec.codes)
             out[spec.name] = values
             transform = "unchanged"
             if spec.kind is ColumnKind.quasi_identifier:

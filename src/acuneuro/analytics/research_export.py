@@ -2,8 +2,10 @@
 
 The export is assembled in a hidden temporary folder beside the destination, every file is
 fsynced, and the folder is renamed into place in one step, so a reader finds either the complete
-export or none at all. The re-identification key (surrogate -> patient) is never written here;
-:func:`write_research_export` returns it for the clinic to keep.
+export or none at all. CSV text cells that a spreadsheet would run as a formula are escaped
+(OWASP CSV Injection); Parquet keeps the values as they are. The re-identification key
+(surrogate -> patient) is never written here; :func:`write_research_export` returns it for the
+clinic to keep.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import pandas as pd
 
 from acuneuro.analytics.deidentify import DataDictionary, Deidentified, Profile, deidentify
 
-__all__ = ["ExportResult", "software_version", "write_research_export"]
+__all__ = ["ExportResult", "software_version", "spreadsheet_safe", "write_research_export"]
 
 DATA_PARQUET = "data.parquet"
 DATA_CSV = "data.csv"
@@ -68,10 +70,26 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV
+# Injection"): such a text cell is written with a leading apostrophe, which shows as text.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """``value``, with a leading ``'`` when it is text a spreadsheet would run as a formula."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _write_tables(result: Deidentified, folder: Path) -> None:
     frame = result.frame
     frame.to_parquet(folder / DATA_PARQUET, index=False)
-    frame.to_csv(folder / DATA_CSV, index=False, lineterminator="\n")
+    text = frame.copy()
+    for column in text.columns:
+        if not pd.api.types.is_numeric_dtype(text[column]):
+            text[column] = text[column].map(spreadsheet_safe)
+    text.to_csv(folder / DATA_CSV, index=False, lineterminator="\n")
     dictionary = {
         "profile": result.profile.value,
         "columns": [asdict(c) for c in result.columns],

@@ -10,9 +10,11 @@ numbers; otherwise the view says the definition changed and shows the stored val
 Patients are looked up inside the caller's clinic, so another clinic's patient (or score)
 is not found, the same answer as for an id that never existed (services/patients.py).
 
-A FHIR QuestionnaireResponse is kept verbatim beside the answers (under :data:`FHIR_KEY`
-in ``answers_json``, a key no item id can take) so that reading it back returns exactly
-what was posted (HL7 FHIR R4 RESTful API: read returns the stored resource).
+A FHIR QuestionnaireResponse is kept beside the answers (under :data:`FHIR_KEY` in
+``answers_json``, a key no item id can take) so that reading it back returns the stored
+resource (HL7 FHIR R4 RESTful API). It is stored reduced to what scoring needs: a posted
+narrative, ``subject.display`` or extension could name the patient or carry markup, and an
+erasure could not find every copy of it (services/_erasure.py).
 """
 
 from __future__ import annotations

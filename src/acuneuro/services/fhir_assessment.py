@@ -37,6 +37,7 @@ from acuneuro.interop.fhir_questionnaire import (
 )
 from acuneuro.services._actor import Actor
 from acuneuro.services._context import Context
+from acuneuro.services._erasure import minimal_questionnaire_response
 from acuneuro.services._errors import ServiceError
 from acuneuro.services.assessment import (
     NotStorable,
@@ -80,7 +81,8 @@ def record_questionnaire_response(
     """
     if not isinstance(resource, Mapping) or resource.get("resourceType") != _QR:
         raise FhirInputError(f"{_QR}.resourceType", "expected a QuestionnaireResponse")
-    posted = {k: v for k, v in resource.items() if k != "id"}
+    # Narrative, display names and extensions are dropped here, never stored or served back.
+    posted = minimal_questionnaire_response(resource)
     instrument_id = _instrument_of(posted)
     answers = _answers(posted, instrument_id)
     if posted.get("status") != "completed":

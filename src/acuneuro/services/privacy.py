@@ -6,7 +6,9 @@ as Safe Harbor identifiers so the de-identifier removes them by rule rather than
 (``analytics.deidentify``). The quasi-identifiers are sex and the age on the export date in
 bands (``knowledge/privacy.yaml`` ``age_band_years``); the k-anonymity gate counts them.
 Researchers and administrators may export (``services._policy``); each patient included gets an
-audit row.
+audit row. Only coded values leave: a medicine as its international non-proprietary name (or
+"unrecognised-medicine"), units and versions from the knowledge files; every kept text column
+declares its code list, and the de-identifier refuses anything outside it (analytics._coded).
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from acuneuro.analytics.deidentify import ColumnKind, ColumnSpec, DataDictionary, Profile
 from acuneuro.analytics.research_export import ExportResult, write_research_export
-from acuneuro.knowledge import privacy_policy
+from acuneuro.knowledge import instrument_ids, load_instruments, privacy_policy
+from acuneuro.knowledge.course import adverse_event_knowledge, drug_knowledge
 from acuneuro.services._actor import Actor
 from acuneuro.services._context import Context
 from acuneuro.services._errors import PermissionDenied
@@ -36,9 +39,49 @@ from acuneuro.store import (
     TreatmentSession,
 )
 
-__all__ = ["RESEARCH_DICTIONARY", "age_band", "export_research", "research_table"]
+__all__ = [
+    "RESEARCH_DICTIONARY",
+    "UNRECOGNISED_DRUG",
+    "age_band",
+    "coded_drug",
+    "export_research",
+    "research_table",
+]
 
 _RESOURCE = "research-export"
+
+
+RECORD_KINDS = ("registered", "score", "session", "medication", "adverse_event")
+# What leaves for a medicine or unit the vocabulary cannot place: typed text never does.
+UNRECOGNISED_DRUG = "unrecognised-medicine"
+OTHER_UNIT = "other-unit"
+EARLIER_VERSION = "earlier-version"
+_DOSE_UNITS = ("mg", "mcg", "mcg/h", "g", "mL", "units", "IU", "plaster", "patch", "drops")
+
+
+def _known_drugs() -> frozenset[str]:
+    return frozenset(d.name for d in drug_knowledge().drugs)
+
+
+def _versions() -> frozenset[str]:
+    return frozenset(i.version for i in load_instruments().values())
+
+
+def _item_codes() -> frozenset[str]:
+    events = adverse_event_knowledge()
+    return frozenset({*instrument_ids(), "attended", "cancelled", "missed", *_known_drugs(),
+                      UNRECOGNISED_DRUG, *(t.id for t in events.types)})
+
+
+def _unit_codes() -> frozenset[str]:
+    return frozenset({*_versions(), EARLIER_VERSION, *_DOSE_UNITS, OTHER_UNIT,
+                      *adverse_event_knowledge().relatedness.levels})
+
+
+def coded_drug(name: str) -> str:
+    """The drug's international non-proprietary name, or :data:`UNRECOGNISED_DRUG`."""
+    text = " ".join(name.strip().lower().split())
+    return text if text in _known_drugs() else UNRECOGNISED_DRUG
 
 
 def _col(name: str, kind: ColumnKind, description: str, **extra: Any) -> ColumnSpec:
@@ -61,11 +104,13 @@ RESEARCH_DICTIONARY = DataDictionary(columns=[
     _col("icd10", _K.attribute, "ICD-10 code of that episode"),
     _col("onset", _K.date, "onset of that episode"),
     _col("record", _K.attribute, "what the row is: registered, score, session, medication, "
-         "adverse_event"),
+         "adverse_event", codes=frozenset(RECORD_KINDS)),
     _col("on", _K.date, "date of the fact (taken, occurred, started)"),
-    _col("item", _K.attribute, "instrument, attendance, drug or adverse event kind"),
+    _col("item", _K.attribute, "instrument, attendance, drug (international non-proprietary "
+         f"name, or {UNRECOGNISED_DRUG!r}) or adverse event kind", codes=_item_codes()),
     _col("value", _K.attribute, "score total, daily dose or grade"),
-    _col("unit", _K.attribute, "instrument version, dose unit or relatedness"),
+    _col("unit", _K.attribute, "instrument version, dose unit or relatedness",
+         codes=_unit_codes()),
     _col("note", _K.free_text, "clinician's free text (removed: it can name anyone)"),
 ])
 
@@ -171,17 +216,22 @@ def _facts(session: Session, clinic_id: int) -> Iterable[tuple[int, dict[str, An
             select(Patient.id, Patient.created_at).where(Patient.clinic_id == clinic_id)):
         yield patient_id, _fact("registered", registered.date())
     for score in session.scalars(select(ScoreRecord).where(ScoreRecord.clinic_id == clinic_id)):
+        version = score.instrument_version
         yield score.patient_id, _fact("score", score.taken_on, score.instrument_id, score.total,
-                                      score.instrument_version)
+                                      version if version in _versions() else EARLIER_VERSION)
     for visit in session.scalars(
             select(TreatmentSession).where(TreatmentSession.clinic_id == clinic_id)):
         yield visit.patient_id, _fact("session", visit.occurred_on, visit.attendance,
                                       note=visit.deviation)
     for drug in session.scalars(select(MedicationStatementRecord)
                                 .where(MedicationStatementRecord.clinic_id == clinic_id)):
-        yield drug.patient_id, _fact("medication", drug.start_on, drug.drug, drug.daily_dose,
-                                     drug.unit)
+        unit = drug.unit if drug.unit in _DOSE_UNITS else OTHER_UNIT
+        yield drug.patient_id, _fact("medication", drug.start_on, coded_drug(drug.drug),
+                                     drug.daily_dose, unit)
     for event in session.scalars(
             select(AdverseEventRecord).where(AdverseEventRecord.clinic_id == clinic_id)):
-        yield event.patient_id, _fact("adverse_event", event.occurred_on, event.kind,
-                                      event.grade, event.relatedness, event.note)
+        known = adverse_event_knowledge()
+        kind = event.kind if event.kind in {t.id for t in known.types} else "other"
+        related = event.relatedness if event.relatedness in known.relatedness.levels else None
+        yield event.patient_id, _fact("adverse_event", event.occurred_on, kind, event.grade,
+                                      related, event.note)

@@ -2,8 +2,11 @@
 
 Erasure removes what identifies the person: names become ``ERASED``, telephone, email and
 record number are deleted, the birth date keeps only its year (a Safe Harbor-level fact that
-age-dependent clinical rules need), and free text that could name anyone (adverse event
-notes, session deviations) is cleared. The pseudonymous clinical record stays, as Art. 17(3)
+age-dependent clinical rules need), narrative free text (adverse-event descriptions, session
+deviations) is replaced by the erased marker so the records stay valid, and every other stored
+copy of an identifier (FHIR responses as posted, JSON copies of records and plans,
+practitioner and rationale text, medicine names) is replaced too (services/_erasure.py).
+The pseudonymous clinical record stays, as Art. 17(3)
 allows for medical-record retention and research (Art. 89(1)), and so does the audit trail,
 which holds pseudonymous ids only; the erasure itself is audited
 (shared/reference/security-reliability.md A1.4).
@@ -14,20 +17,37 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import sqlalchemy as sa
 from fhir.resources.R4B.bundle import Bundle
-from sqlalchemy import select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
 
 from acuneuro.services._actor import Actor
 from acuneuro.services._context import Context
+from acuneuro.services._erasure import (
+    ALWAYS_ERASED_RECORD_FIELDS,
+    Identifiers,
+    minimal_questionnaire_response,
+    scrub,
+    strings_in,
+)
 from acuneuro.services._errors import NotFound, PermissionDenied, ServiceError
 from acuneuro.services._patient_models import PatientView
 from acuneuro.services._policy import UseCase, allowed
-from acuneuro.services.assessment import list_scores
+from acuneuro.services.assessment import FHIR_KEY, list_scores
 from acuneuro.services.audit import Action, Outcome, record, record_alone
 from acuneuro.services.fhir_assessment import observation_of
 from acuneuro.services.patients import get_patient
-from acuneuro.store import AdverseEventRecord, Patient, TreatmentSession
+from acuneuro.store import (
+    AdverseEventRecord,
+    Base,
+    MedicationStatementRecord,
+    Patient,
+    PatientIdentity,
+    PlanRecord,
+    ScoreRecord,
+    TreatmentSession,
+)
 
 __all__ = ["ERASED", "erase_patient", "is_erased", "patient_bundle"]
 
@@ -41,7 +61,11 @@ def is_erased(view: PatientView) -> bool:
 
 
 def erase_patient(ctx: Context, actor: Actor, pseudo_id: str, reason: str) -> PatientView:
-    """Erase the identifying data of a patient of the caller's clinic (administrators only)."""
+    """Erase the identifying data of a patient of the caller's clinic (administrators only).
+
+    Every stored copy is reached (services/_erasure.py); a surviving identifier aborts the
+    erasure with nothing written.
+    """
     if not allowed(actor.role, UseCase.PATIENT_ERASE):
         record_alone(ctx, actor=actor, action=Action.UPDATE, resource=_RESOURCE,
                      outcome=Outcome.DENIED, patient=pseudo_id[:32])
@@ -54,19 +78,7 @@ def erase_patient(ctx: Context, actor: Actor, pseudo_id: str, reason: str) -> Pa
                                   Patient.pseudo_id == pseudo_id)
             .options(selectinload(Patient.identity)))
         if patient is not None and patient.identity is not None:
-            identity = patient.identity
-            identity.given_name = ERASED
-            identity.family_name = ERASED
-            identity.phone = None
-            identity.email = None
-            identity.record_number = None
-            identity.date_of_birth = date(identity.date_of_birth.year, 1, 1)
-            for table, column in ((AdverseEventRecord, "note"),
-                                  (TreatmentSession, "deviation")):
-                session.execute(update(table)
-                                .where(table.clinic_id == actor.clinic_id,
-                                       table.patient_id == patient.id)
-                                .values({column: None}))
+            _erase(session, patient, patient.identity)
             record(session, ctx.audit_key, actor=actor, action=Action.UPDATE,
                    resource=_RESOURCE, patient=pseudo_id)
             found = True
@@ -77,6 +89,86 @@ def erase_patient(ctx: Context, actor: Actor, pseudo_id: str, reason: str) -> Pa
                      outcome=Outcome.NOT_FOUND, patient=pseudo_id[:32])
         raise NotFound("no such patient")
     return get_patient(ctx, actor, pseudo_id)
+
+
+def _erase(session: Session, patient: Patient, identity: PatientIdentity) -> None:
+    found = Identifiers.of(given=identity.given_name, family=identity.family_name,
+                           phone=identity.phone, email=identity.email,
+                           record_number=identity.record_number, born=identity.date_of_birth)
+    identity.given_name = ERASED
+    identity.family_name = ERASED
+    identity.phone = None
+    identity.email = None
+    identity.record_number = None
+    identity.date_of_birth = date(identity.date_of_birth.year, 1, 1)
+    for row in _rows(session, patient):
+        for column in _TEXT_COLUMNS.get(type(row), ()):
+            value = getattr(row, column)
+            if value is None:
+                continue
+            if column in _ALWAYS_ERASED_COLUMNS:
+                setattr(row, column, ERASED)
+            else:
+                setattr(row, column, scrub(value, found, ERASED)[0])
+        if isinstance(row, TreatmentSession):
+            record_json = dict(row.record_json)
+            for field in ALWAYS_ERASED_RECORD_FIELDS:
+                if record_json.get(field):
+                    record_json[field] = ERASED
+            row.record_json = record_json
+        if isinstance(row, ScoreRecord) and FHIR_KEY in row.answers_json:
+            answers = dict(row.answers_json)
+            answers[FHIR_KEY] = minimal_questionnaire_response(answers[FHIR_KEY])
+            row.answers_json = scrub(answers, found, ERASED)[0]
+    session.flush()
+    _verify(session, patient, found)
+
+
+def _rows(session: Session, patient: Patient) -> list[Any]:
+    rows: list[Any] = []
+    for table in _TEXT_COLUMNS:
+        rows.extend(session.scalars(select(table).where(table.clinic_id == patient.clinic_id,
+                                                        table.patient_id == patient.id)))
+    return rows
+
+
+def _verify(session: Session, patient: Patient, found: Identifiers) -> None:
+    """Fail closed: an identifier left in any stored text aborts the whole erasure.
+
+    The check reads every text and JSON column of every table that holds a ``patient_id``,
+    found from the schema, so a column added later is checked even before the sweep knows it.
+    """
+    session.flush()
+    for table, columns in _verified_columns().items():
+        rows = session.execute(select(*columns).where(table.c.patient_id == patient.id))
+        for row in rows:
+            for column, value in zip(columns, row, strict=True):
+                if any(found.found_in(text) for text in strings_in(value)):
+                    raise ServiceError(
+                        f"erasure: an identifier of the patient is still held in "
+                        f"{table.name}.{column.name}; nothing was erased")
+
+
+def _verified_columns() -> dict[sa.Table, list[sa.Column[Any]]]:
+    found: dict[sa.Table, list[sa.Column[Any]]] = {}
+    for table in Base.metadata.sorted_tables:
+        if "patient_id" not in table.c:
+            continue
+        texts = [c for c in table.c if isinstance(c.type, sa.String | sa.JSON)]
+        if texts:
+            found[table] = texts
+    return found
+
+
+# Every stored text of a patient's record, by table; the first group is narrative only.
+_ALWAYS_ERASED_COLUMNS = frozenset({"note", "deviation"})
+_TEXT_COLUMNS: dict[type[Any], tuple[str, ...]] = {
+    AdverseEventRecord: ("note", "action", "outcome"),
+    TreatmentSession: ("deviation", "record_json", "screen_json"),
+    ScoreRecord: ("answers_json",),
+    PlanRecord: ("case_json", "plan_json"),
+    MedicationStatementRecord: ("drug",),
+}
 
 
 def patient_bundle(ctx: Context, actor: Actor, pseudo_id: str) -> dict[str, Any]:
