@@ -280,6 +280,7 @@ PUBLIC: dict[str, list[str]] = {
         "Stimulation",
         "adherence",
         "check_session",
+        "next_session",
         "plan_deviations",
     ],
     "acuneuro.evidence.bias": ["EggerTest", "egger_test"],

@@ -1,6 +1,8 @@
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from acuneuro.clinical.case import Region, RegionSite, Side
@@ -14,6 +16,7 @@ from acuneuro.clinical.stricta import (
     Stimulation,
     adherence,
     check_session,
+    next_session,
 )
 
 DAY = date(2026, 12, 1)
@@ -169,14 +172,73 @@ def test_it_needs_a_reason_for_a_session_without_points() -> None:
         )
 
 
-def test_adherence_counts_attendance_against_the_plan() -> None:
-    missed = SessionRecord(session_number=2, on=DAY, attendance="missed", reason_not_attended="flu")
-    cancelled = SessionRecord(
-        session_number=3, on=DAY, attendance="cancelled", reason_not_attended="x"
-    )
-    a = adherence([session(point("ST36")), missed, cancelled], planned=8)
-    assert (a.attended, a.missed, a.cancelled, a.rate) == (1, 1, 1, 1 / 8)
-    assert adherence([], planned=0).rate is None
+COURSE = [(n, date(2026, 12, 1 + 3 * (n - 1))) for n in range(1, 9)]  # 8 sessions, every 3 days
+
+
+def record(number: int, on: date, attendance: str = "attended") -> SessionRecord:
+    if attendance == "attended":
+        return session(point("ST36")).model_copy(update={"session_number": number, "on": on})
+    return SessionRecord(session_number=number, on=on, attendance=attendance,
+                         reason_not_attended="unwell")
+
+
+def test_adherence_counts_attendance_against_the_sessions_due() -> None:
+    records = [record(1, DAY), record(2, date(2026, 12, 4), "missed"),
+               record(3, date(2026, 12, 7), "cancelled")]
+    a = adherence(records, COURSE, date(2026, 12, 10))  # sessions 1-4 due
+    assert (a.planned, a.attended, a.missed, a.cancelled, a.not_recorded) == (4, 1, 1, 1, 1)
+    assert a.rate == 1 / 4
+    assert adherence([], COURSE, date(2026, 11, 30)).rate is None  # nothing due yet
+
+
+def test_a_session_brought_forward_counts_as_due_so_the_rate_never_passes_100() -> None:
+    # Reported: "3 attended, 1 missed ... 100% attended" and "9 of 8 due: 112%".
+    records = [record(n, DAY) for n in (1, 2, 3)] + [record(4, DAY, "missed")]
+    a = adherence(records, COURSE, DAY)
+    assert (a.planned, a.attended, a.missed, a.rate) == (4, 3, 1, 3 / 4)
+    nine = [record(n, date(2026, 12, 20)) for n in range(1, 10)]
+    a = adherence(nine, COURSE, date(2027, 1, 31))
+    assert (a.planned, a.attended, a.beyond_course, a.rate) == (8, 8, 1, 1.0)
+
+
+def test_a_record_dated_after_today_is_not_counted_yet() -> None:
+    a = adherence([record(1, date(2026, 12, 2))], COURSE, DAY)
+    assert (a.planned, a.attended, a.not_recorded) == (1, 0, 1)
+
+
+def test_the_next_session_is_the_first_course_session_without_a_record() -> None:
+    records = [record(1, DAY), record(3, DAY, "missed")]
+    assert next_session(records, COURSE) == COURSE[1]
+    assert next_session([record(n, DAY) for n in range(1, 9)], COURSE) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(1, 12), st.integers(0, 40),
+                       st.sampled_from(["attended", "missed", "cancelled"])), max_size=20),
+    st.integers(0, 40),
+)
+def test_adherence_is_a_share_of_the_sessions_due_and_next_is_unrecorded(
+    given_records: list[tuple[int, int, str]], today_offset: int
+) -> None:
+    from datetime import timedelta
+
+    records = [record(n, DAY + timedelta(days=d), a) for n, d, a in given_records]
+    today = DAY + timedelta(days=today_offset)
+    a = adherence(records, COURSE, today)
+    assert 0 <= a.attended + a.missed + a.cancelled + a.not_recorded == a.planned <= len(COURSE)
+    if a.planned == 0:
+        assert a.rate is None
+    else:
+        assert a.rate is not None and 0.0 <= a.rate <= 1.0
+    assert a.planned >= sum(1 for _, on in COURSE if on <= today)
+    upcoming = next_session(records, COURSE)
+    recorded = {r.session_number for r in records}
+    if upcoming is None:
+        assert {n for n, _ in COURSE} <= recorded
+    else:
+        assert upcoming[0] not in recorded
+        assert all(n in recorded for n, _ in COURSE if n < upcoming[0])
 
 
 def test_it_works_with_a_lookup_built_on_the_knowledge_atlas() -> None:

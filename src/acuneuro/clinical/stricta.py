@@ -13,7 +13,7 @@ on a ``stop``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Literal
 
@@ -34,6 +34,7 @@ __all__ = [
     "Stimulation",
     "adherence",
     "check_session",
+    "next_session",
     "plan_deviations",
 ]
 
@@ -267,26 +268,50 @@ def check_session(
 
 
 class Adherence(_Frozen):
-    planned: int
+    """Attendance against the course sessions due so far; the one count every page prints."""
+
+    planned: int  # course sessions due so far: their date has come, or they are recorded
     attended: int
     cancelled: int
     missed: int
-    # attended / planned; None when nothing was planned.
+    not_recorded: int = 0  # due so far with nothing recorded yet
+    beyond_course: int = 0  # records for a session number the course does not have
+    # attended / planned; None when nothing is due yet. Never above 1.
     rate: float | None
 
 
-def adherence(records: list[SessionRecord], planned: int) -> Adherence:
-    """Sessions attended, cancelled and missed, and attended as a share of ``planned``.
+def adherence(records: Sequence[SessionRecord], course: Sequence[tuple[int, date]],
+              today: date) -> Adherence:
+    """Sessions attended, cancelled, missed and not recorded among the course sessions due.
 
+    ``course`` lists the course's sessions as (number, date due). A session is due so far when
+    its date is on or before ``today`` or when it has a record (a session brought forward
+    counts once it happened), so attended can never exceed due and the rate never exceeds
+    100%. Each session number counts once, by its latest record dated on or before ``today``;
+    records for numbers outside the course are reported apart, not in the rate.
     Participant disposition (adherence) is an IMMPACT core domain (Turk et al., Pain 2003).
     """
-    counts = {
-        a: sum(r.attendance == a for r in records) for a in ("attended", "cancelled", "missed")
-    }
+    numbers = {number for number, _ in course}
+    latest: dict[int, SessionRecord] = {}
+    for record in sorted(records, key=lambda r: r.on):
+        if record.on <= today:
+            latest[record.session_number] = record
+    counted = {n: r.attendance for n, r in latest.items() if n in numbers}
+    due = {number for number, on in course if on <= today} | set(counted)
+    tally = {a: sum(v == a for v in counted.values()) for a in ("attended", "cancelled", "missed")}
     return Adherence(
-        planned=planned,
-        attended=counts["attended"],
-        cancelled=counts["cancelled"],
-        missed=counts["missed"],
-        rate=counts["attended"] / planned if planned > 0 else None,
+        planned=len(due),
+        attended=tally["attended"],
+        cancelled=tally["cancelled"],
+        missed=tally["missed"],
+        not_recorded=len(due - set(counted)),
+        beyond_course=sum(n not in numbers for n in latest),
+        rate=tally["attended"] / len(due) if due else None,
     )
+
+
+def next_session(records: Sequence[SessionRecord], course: Sequence[tuple[int, date]]
+                 ) -> tuple[int, date] | None:
+    """The course session to record next: the first, in course order, with no record."""
+    recorded = {r.session_number for r in records}
+    return next(((n, on) for n, on in sorted(course) if n not in recorded), None)

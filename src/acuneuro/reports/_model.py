@@ -112,7 +112,8 @@ def summarise_report(data: ReportData) -> ReportSummary:
     return ReportSummary(
         planned=planned,
         # Adherence counts against the sessions due by the report date, not the whole course.
-        adherence=adherence(upto, sum(p.on <= data.report_date for p in planned)),
+        adherence=adherence(data.sessions, [(p.number, p.on) for p in planned],
+                            data.report_date),
         outcomes=outcomes,
         medication=medication_change(data.medications, data.first_session, data.report_date),
         cautions=medication_cautions(data.medications, data.report_date, data.crcl_ml_min),

@@ -186,7 +186,8 @@ def _sessions_line(s: ReportSummary) -> str:
     rate = percent(None if a.rate is None else a.rate * 100)
     return (
         f"Sessions delivered: {a.attended} of {a.planned} due so far, {len(s.planned)} in the"
-        f" course (missed {a.missed}, cancelled {a.cancelled}; adherence {rate})."
+        f" course (missed {a.missed}, cancelled {a.cancelled}, not yet recorded"
+        f" {a.not_recorded}; adherence {rate})."
     )
 
 

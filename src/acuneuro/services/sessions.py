@@ -33,6 +33,7 @@ from acuneuro.clinical.stricta import (
     SessionRecord,
     adherence,
     check_session,
+    next_session,
 )
 from acuneuro.knowledge import atlas, atlas_point, dermatomes, normalise_code
 from acuneuro.services._actor import Actor
@@ -340,14 +341,13 @@ def _overview(session: Session, patient: Patient, today: date) -> CourseOverview
                   attendance=by_number.get(p.number))
             for p in planned
         ]  # fmt: skip
-    due = sum(1 for v in visits if v.kind == "session" and v.due_on <= today)
-    upto = [s.record for s in sessions if s.on <= today]
-    recorded = {v.number for v in visits if v.attendance is not None}
-    next_number = next((v.number for v in visits if v.kind == "session"
-                        and v.number not in recorded), None)
+    course = [(v.number, v.due_on) for v in visits if v.kind == "session"]
+    records = [s.record for s in sessions]
+    upcoming = next_session(records, course)
     return CourseOverview(
         patient=patient.pseudo_id, plan_id=plan_row.id if plan_row else None,
         start_on=plan_row.start_on if plan_row else None, planned_sessions=total,
         schedule=visits, due_today=[v for v in visits if v.due_on == today],
-        sessions=sessions, adherence=adherence(upto, due), next_number=next_number,
+        sessions=sessions, adherence=adherence(records, course, today),
+        next_number=upcoming[0] if upcoming else None,
     )  # fmt: skip

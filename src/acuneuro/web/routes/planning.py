@@ -204,9 +204,8 @@ def _section(ctx: Context, actor: Actor, patient: PatientView) -> Mapping[str, o
     plan = service.current_plan(ctx, actor, patient.id)
     today = date.today()
     due = [v for v in plan.schedule if v.due_on == today] if plan else []
-    upcoming = [v for v in plan.schedule if v.due_on > today][:1] if plan else []
-    return {"plan": plan, "due_today": due, "next_visit": upcoming[0] if upcoming else None,
-            "today": today}
+    # The next session is the course section's to say (one truth: clinical.stricta.next_session).
+    return {"plan": plan, "due_today": due, "today": today}
 
 
 add_section(Section("plan", "Acupuncture plan", "sections/plan.html", order=60, load=_section))
