@@ -24,8 +24,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from acuneuro.analytics.deidentify import ColumnKind, ColumnSpec, DataDictionary, Profile
 from acuneuro.analytics.research_export import ExportResult, write_research_export
-from acuneuro.knowledge import instrument_ids, load_instruments, privacy_policy
-from acuneuro.knowledge.course import adverse_event_knowledge, drug_knowledge
+from acuneuro.clinical.drug_names import match_drug, unplaced_words
+from acuneuro.knowledge import drug_names, instrument_ids, load_instruments, privacy_policy
+from acuneuro.knowledge.course import adverse_event_knowledge
 from acuneuro.services._actor import Actor
 from acuneuro.services._context import Context
 from acuneuro.services._errors import PermissionDenied
@@ -60,7 +61,11 @@ _DOSE_UNITS = ("mg", "mcg", "mcg/h", "g", "mL", "units", "IU", "plaster", "patch
 
 
 def _known_drugs() -> frozenset[str]:
-    return frozenset(d.name for d in drug_knowledge().drugs)
+    return frozenset(d.inn for d in drug_names().drugs)
+
+
+def _atc_codes() -> frozenset[str]:
+    return frozenset(d.atc for d in drug_names().drugs)
 
 
 def _versions() -> frozenset[str]:
@@ -78,10 +83,16 @@ def _unit_codes() -> frozenset[str]:
                       *adverse_event_knowledge().relatedness.levels})
 
 
-def coded_drug(name: str) -> str:
-    """The drug's international non-proprietary name, or :data:`UNRECOGNISED_DRUG`."""
-    text = " ".join(name.strip().lower().split())
-    return text if text in _known_drugs() else UNRECOGNISED_DRUG
+def coded_drug(name: str) -> tuple[str, str | None]:
+    """The medicine as (INN, WHO ATC code), or (:data:`UNRECOGNISED_DRUG`, None).
+
+    A line naming a known drug beside words the vocabulary cannot place is unrecognised too:
+    the unplaced words may be a name, and the line may not be that drug alone.
+    """
+    match = match_drug(name)
+    if match is None or unplaced_words(name):
+        return UNRECOGNISED_DRUG, None
+    return match.inn, match.atc
 
 
 def _col(name: str, kind: ColumnKind, description: str, **extra: Any) -> ColumnSpec:
@@ -111,6 +122,7 @@ RESEARCH_DICTIONARY = DataDictionary(columns=[
     _col("value", _K.attribute, "score total, daily dose or grade"),
     _col("unit", _K.attribute, "instrument version, dose unit or relatedness",
          codes=_unit_codes()),
+    _col("code", _K.attribute, "WHO ATC code of a medicine", codes=_atc_codes()),
     _col("note", _K.free_text, "clinician's free text (removed: it can name anyone)"),
 ])
 
@@ -206,9 +218,10 @@ def _base(patient: Patient, as_of: date) -> dict[str, Any]:
 
 def _fact(record_kind: str, on: date | None, item: str | None = None,
           value: float | None = None, unit: str | None = None,
-          note: str | None = None) -> dict[str, Any]:
+          note: str | None = None, code: str | None = None) -> dict[str, Any]:
     return {"record": record_kind, "on": on.isoformat() if on else None, "item": item,
-            "value": None if value is None else float(value), "unit": unit, "note": note}
+            "value": None if value is None else float(value), "unit": unit, "note": note,
+            "code": code}
 
 
 def _facts(session: Session, clinic_id: int) -> Iterable[tuple[int, dict[str, Any]]]:
@@ -226,8 +239,9 @@ def _facts(session: Session, clinic_id: int) -> Iterable[tuple[int, dict[str, An
     for drug in session.scalars(select(MedicationStatementRecord)
                                 .where(MedicationStatementRecord.clinic_id == clinic_id)):
         unit = drug.unit if drug.unit in _DOSE_UNITS else OTHER_UNIT
-        yield drug.patient_id, _fact("medication", drug.start_on, coded_drug(drug.drug),
-                                     drug.daily_dose, unit)
+        inn, atc = coded_drug(drug.drug)
+        yield drug.patient_id, _fact("medication", drug.start_on, inn, drug.daily_dose, unit,
+                                     code=atc)
     for event in session.scalars(
             select(AdverseEventRecord).where(AdverseEventRecord.clinic_id == clinic_id)):
         known = adverse_event_knowledge()
