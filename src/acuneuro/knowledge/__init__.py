@@ -41,6 +41,7 @@ from acuneuro.knowledge._evidence import (
     reviews,
     trials,
 )
+from acuneuro.knowledge._fact_windows import FactWindow, fact_windows
 from acuneuro.knowledge._instruments import (
     Band,
     Code,
@@ -113,6 +114,7 @@ __all__ = [
     "EffectData",
     "Electro",
     "EventsData",
+    "FactWindow",
     "FlagRule",
     "Guideline",
     "Innervation",
@@ -153,6 +155,7 @@ __all__ = [
     "check_cited",
     "dermatome",
     "dermatomes",
+    "fact_windows",
     "guidelines",
     "innervation",
     "instrument_ids",
