@@ -29,10 +29,12 @@ __all__ = ["FACTS_KEY", "day_facts_known", "relocated", "stored_facts"]
 FACTS_KEY = "facts"
 
 
-def _error(loc: tuple[str | int, ...], message: str, value: Any) -> InitErrorDetails:
-    # The message is a sentence for the clinician; braces would be read as a template.
+def _error(loc: tuple[str | int, ...], message: str, value: Any, kind: str = "day_fact"
+           ) -> InitErrorDetails:
+    # The message is a sentence for the clinician; braces would be read as a template. The
+    # original error type is kept so a form can word its own sentence.
     text = message.replace("{", "(").replace("}", ")")
-    return {"type": PydanticCustomError("day_fact", text), "loc": loc, "input": value}
+    return {"type": PydanticCustomError(kind, text), "loc": loc, "input": value}
 
 
 def _refuse(errors: list[InitErrorDetails]) -> ValidationError:
@@ -67,7 +69,7 @@ def relocated(exc: ValidationError, day: Mapping[str, Any]) -> ValidationError:
     for e in exc.errors(include_url=False):
         loc = tuple(e["loc"])
         where = ("day", *loc) if loc and loc[0] in day else ("plan", *loc)
-        errors.append(_error(where, e["msg"], e.get("input")))
+        errors.append(_error(where, e["msg"], e.get("input"), e["type"]))
     return _refuse(errors)
 
 

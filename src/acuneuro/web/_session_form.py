@@ -1,8 +1,10 @@
 """The "Record session" form: plan points pre-filled, STRICTA fields, the day's facts, ticks.
 
 Turns the posted form into the service's ``SessionIn`` document and the day's case facts. The
-day's facts replace parts of the plan's stored case (``services.sessions``), so a new skin
-lesion is ADDED to the lesions the case already lists, never put in their place.
+day's facts update what is known field by field (``clinical.day_facts``); a list such as the
+skin findings is today's whole finding, so a new skin lesion is ADDED to the lesions already
+known, never put in their place. A field the service refuses gets a sentence under it
+(``field_errors``), with what was typed kept.
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from acuneuro.clinical.safety_model import PlanPoint
 
-__all__ = ["day_facts", "default_values", "plan_point_keys", "session_document"]
+__all__ = ["day_facts", "default_values", "field_errors", "plan_point_keys", "session_document"]
 
 NEEDLE_DEFAULTS = {"diameter_mm": "0.25", "length_mm": "40", "depth_mm": "10",
                    "retention_min": "25", "response_sought": "de_qi", "stimulation": "manual"}
@@ -49,21 +52,81 @@ def _number(form: Mapping[str, Any], name: str) -> str | float | None:
         return text  # the model names the field it cannot read
 
 
-def day_facts(form: FormData, case: Mapping[str, Any]) -> dict[str, Any]:
-    """Today's facts from the form, as replacements of parts of the plan's case."""
+_YES_NO = {"yes": True, "no": False}
+
+
+def day_facts(form: FormData, known: Mapping[str, Any]) -> dict[str, Any]:
+    """Today's facts from the form; ``known`` is the last known value of each fact by path."""
     day: dict[str, Any] = {}
     labs = {k: _number(form, f"day_{k}") for k in ("platelets_per_ul", "anc_per_ul", "inr")}
     if any(v is not None for v in labs.values()):
         day["labs"] = {"taken": _text(form, "day_labs_taken") or _text(form, "on"),
                        **{k: v for k, v in labs.items() if v is not None}}
     region = _text(form, "day_skin_region")
+    inspected = _text(form, "day_skin_inspected")
     if region is not None:
         lesion = {"finding": _text(form, "day_skin_finding") or "ulcer", "region": region,
                   "side": _text(form, "day_skin_side") or "both"}
-        day["skin"] = [*(case.get("skin") or []), lesion]
+        day["skin"] = [*(known.get("skin") or []), lesion]
+    elif inspected is not None:
+        # Inspected today with no new lesion: the known lesions stay, dated today.
+        day["skin"] = list(known.get("skin") or []) if inspected == "yes" else inspected
+    pregnant = _text(form, "day_pregnant")
+    if pregnant is not None:
+        day["patient"] = {"pregnant": _YES_NO.get(pregnant, pregnant)}
     if form.get("day_fainting") == "yes":
         day["fainting_with_needles"] = True
     return day
+
+
+# The form field of each place the service names, and its label there.
+_FIELDS: dict[tuple[str, ...], tuple[str, str]] = {
+    ("day", "labs", "taken"): ("day_labs_taken", "Blood count taken on"),
+    ("day", "labs", "platelets_per_ul"): ("day_platelets_per_ul", "Platelets"),
+    ("day", "labs", "anc_per_ul"): ("day_anc_per_ul", "Neutrophils (ANC)"),
+    ("day", "labs", "inr"): ("day_inr", "INR"),
+    ("day", "skin", "region"): ("day_skin_region", "New skin lesion: region"),
+    ("day", "skin", "side"): ("day_skin_side", "New skin lesion: side"),
+    ("day", "skin", "finding"): ("day_skin_finding", "New skin lesion: finding"),
+    ("day", "skin"): ("day_skin_inspected", "Skin at the needle sites"),
+    ("day", "patient", "pregnant"): ("day_pregnant", "Pregnant"),
+    ("day", "patient", "trimester"): ("day_pregnant", "Pregnant"),
+    ("on",): ("on", "Date"),
+    ("number",): ("number", "Planned session number"),
+    ("attendance",): ("attendance", "Attendance"),
+    ("session_minutes",): ("session_minutes", "Session length"),
+}
+
+_SENTENCES = {
+    "greater_than_equal": "cannot be negative.",
+    "greater_than": "must be more than zero.",
+    "less_than_equal": "is larger than any possible value.",
+    "float_parsing": "must be a number.",
+    "float_type": "must be a number.",
+    "int_parsing": "must be a whole number.",
+    "bool_parsing": "must be yes or no.",
+    "enum": "is not one of the choices offered.",
+    "literal_error": "is not one of the choices offered.",
+    "date_parsing": "must be a date (year-month-day).",
+    "date_from_datetime_parsing": "must be a date (year-month-day).",
+    "list_type": "must be yes, or a lesion entered below.",
+}
+
+
+def field_errors(exc: ValidationError) -> tuple[dict[str, str], list[str]]:
+    """A sentence for each form field the error names, and sentences for the rest."""
+    fields: dict[str, str] = {}
+    other: list[str] = []
+    for e in exc.errors(include_url=False):
+        loc = tuple(str(p) for p in e["loc"] if not isinstance(p, int))
+        sentence = _SENTENCES.get(e["type"], e["msg"].rstrip(".") + ".")
+        found = _FIELDS.get(loc)
+        if found is not None:
+            fields.setdefault(found[0], f"{found[1]}: {sentence}")
+        else:
+            place = " ".join(p.replace("_", " ") for p in loc) or "Session"
+            other.append(f"{place[:1].upper()}{place[1:]}: {sentence}")
+    return fields, other
 
 
 def session_document(form: FormData, day: dict[str, Any]) -> dict[str, Any]:
