@@ -79,22 +79,22 @@ def day_facts(form: FormData, known: Mapping[str, Any]) -> dict[str, Any]:
     return day
 
 
-# The form field of each place the service names, and its label there.
+# The form field of each place the service names, and how a sentence names it.
 _FIELDS: dict[tuple[str, ...], tuple[str, str]] = {
-    ("day", "labs", "taken"): ("day_labs_taken", "Blood count taken on"),
-    ("day", "labs", "platelets_per_ul"): ("day_platelets_per_ul", "Platelets"),
-    ("day", "labs", "anc_per_ul"): ("day_anc_per_ul", "Neutrophils (ANC)"),
-    ("day", "labs", "inr"): ("day_inr", "INR"),
-    ("day", "skin", "region"): ("day_skin_region", "New skin lesion: region"),
-    ("day", "skin", "side"): ("day_skin_side", "New skin lesion: side"),
-    ("day", "skin", "finding"): ("day_skin_finding", "New skin lesion: finding"),
-    ("day", "skin"): ("day_skin_inspected", "Skin at the needle sites"),
-    ("day", "patient", "pregnant"): ("day_pregnant", "Pregnant"),
-    ("day", "patient", "trimester"): ("day_pregnant", "Pregnant"),
-    ("on",): ("on", "Date"),
-    ("number",): ("number", "Planned session number"),
-    ("attendance",): ("attendance", "Attendance"),
-    ("session_minutes",): ("session_minutes", "Session length"),
+    ("day", "labs", "taken"): ("day_labs_taken", "The date the blood was taken"),
+    ("day", "labs", "platelets_per_ul"): ("day_platelets_per_ul", "The platelet count"),
+    ("day", "labs", "anc_per_ul"): ("day_anc_per_ul", "The neutrophil count"),
+    ("day", "labs", "inr"): ("day_inr", "The INR"),
+    ("day", "skin", "region"): ("day_skin_region", "The region of the new skin lesion"),
+    ("day", "skin", "side"): ("day_skin_side", "The side of the new skin lesion"),
+    ("day", "skin", "finding"): ("day_skin_finding", "The new skin finding"),
+    ("day", "skin"): ("day_skin_inspected", "The skin inspection"),
+    ("day", "patient", "pregnant"): ("day_pregnant", "The pregnancy answer"),
+    ("day", "patient", "trimester"): ("day_pregnant", "The pregnancy answer"),
+    ("on",): ("on", "The session date"),
+    ("number",): ("number", "The planned session number"),
+    ("attendance",): ("attendance", "The attendance"),
+    ("session_minutes",): ("session_minutes", "The session length"),
 }
 
 _SENTENCES = {
@@ -119,13 +119,15 @@ def field_errors(exc: ValidationError) -> tuple[dict[str, str], list[str]]:
     other: list[str] = []
     for e in exc.errors(include_url=False):
         loc = tuple(str(p) for p in e["loc"] if not isinstance(p, int))
-        sentence = _SENTENCES.get(e["type"], e["msg"].rstrip(".") + ".")
-        found = _FIELDS.get(loc)
-        if found is not None:
-            fields.setdefault(found[0], f"{found[1]}: {sentence}")
+        field, subject = _FIELDS.get(loc, ("", " ".join(p.replace("_", " ") for p in loc)))
+        subject = subject or "The session"
+        phrase = _SENTENCES.get(e["type"])
+        sentence = (f"{subject} {phrase}" if phrase
+                    else f"{subject}: {e['msg'].rstrip('.')}.")
+        if field:
+            fields.setdefault(field, sentence[:1].upper() + sentence[1:])
         else:
-            place = " ".join(p.replace("_", " ") for p in loc) or "Session"
-            other.append(f"{place[:1].upper()}{place[1:]}: {sentence}")
+            other.append(sentence[:1].upper() + sentence[1:])
     return fields, other
 
 
