@@ -11,13 +11,12 @@ from pydantic import ValidationError
 
 from acuneuro.knowledge import fact_windows
 from acuneuro.services import Context, NotFound, PermissionDenied
-from acuneuro.services import planning as planning_service
 from acuneuro.services import sessions as service
 from acuneuro.services.sessions import CourseRefused
 from acuneuro.store import AuditEvent, TreatmentSession
 
 from ._course import START, accepted_patient, day, session
-from .test_planning import assessed_case, new_patient
+from .test_planning import new_patient
 
 ULCER_LEFT_FOOT = {"skin": [{"finding": "ulcer", "region": "foot", "side": "left"}]}
 LOW_PLATELETS = {"labs": {"taken": START.isoformat(), "platelets_per_ul": 30000,
@@ -152,15 +151,8 @@ def test_the_day_screen_previews_the_plan_points_and_cautions(ctx: Context, alic
 
 # --- the day's screen keeps what is known (issue 12 item 7) -----------------------------------
 
-PLAN_LOW_PLATELETS = {"taken": START.isoformat(), "platelets_per_ul": 42000, "anc_per_ul": 2400}
-
-
 def _low_platelet_patient(ctx: Context, alice: Any) -> str:
-    pid = new_patient(ctx, alice)
-    case = assessed_case(assessed_on=START.isoformat(), labs=PLAN_LOW_PLATELETS)
-    plan = planning_service.propose_plan(ctx, alice, pid, case, today=START)
-    planning_service.accept_plan(ctx, alice, pid, plan.id, START)
-    return pid
+    return accepted_patient(ctx, alice, platelets_per_ul=42000)
 
 
 def test_todays_inr_alone_keeps_the_plans_platelet_caution_and_its_date(
