@@ -84,9 +84,14 @@ def test_a_platelet_count_just_outside_its_window_is_not_assessed_and_named(
     assert "thrombocytopenia" in _rules(inside) and "platelets-out-of-date" not in _rules(inside)
     assert next(line for line in inside.lines if line.label == "Platelets").current
     outside = screen_day(known, PLAN_DAY + timedelta(days=days + 1))
-    stale = [f for f in outside.screen.findings if f.rule == "platelets-out-of-date"]
+    # Named by its own caution, or, where a rule already says a count is missing (the
+    # chemotherapy rule), by that rule's caution: either way with its last value and date.
+    stale = [f for f in outside.screen.findings
+             if "Platelets, last known: 42,000/µL, from the plan, 2 Dec 2026" in f.message]
     assert len(stale) == 1 and stale[0].not_assessed and stale[0].severity.value == "caution"
-    assert "Platelets" in stale[0].message and "42,000/µL" in stale[0].message
+    assert stale[0].rule == ("chemotherapy-blood-count" if under_chemotherapy
+                             else "platelets-out-of-date")
+    assert "thrombocytopenia" not in _rules(outside)
     assert outside.case.labs is None or outside.case.labs.platelets_per_ul is None
     line = next(line for line in outside.lines if line.label == "Platelets")
     assert not line.current and line.note and f"{days}-day window" in line.note
@@ -100,9 +105,9 @@ def test_the_inr_window_comes_from_the_knowledge_and_expires_the_value() -> None
     inside = screen_day(known, PLAN_DAY + timedelta(days=days))
     assert "inr-out-of-date" not in _rules(inside)
     outside = screen_day(known, PLAN_DAY + timedelta(days=days + 1))
-    assert "inr-out-of-date" in _rules(outside)
-    # The anticoagulant rule itself now says the INR is missing.
-    assert any(f.rule == "anticoagulation" and f.not_assessed for f in outside.screen.findings)
+    # The anticoagulant rule itself says the INR is missing, with its last value.
+    missing = [f for f in outside.screen.findings if f.rule == "anticoagulation" and f.not_assessed]
+    assert len(missing) == 1 and "INR, last known: 2.4, from the plan" in missing[0].message
 
 
 def test_each_count_keeps_its_own_date_for_the_chemotherapy_rule() -> None:
@@ -116,7 +121,8 @@ def test_each_count_keeps_its_own_date_for_the_chemotherapy_rule() -> None:
         found = screen_day(merged, today)
         # Fresh platelets do not make the plan's ANC fresh: each count is dated on its own.
         assert ("chemotherapy-blood-count" in _rules(found)) is flagged
-        assert ("neutrophils-out-of-date" in _rules(found)) is flagged
+        named = [f for f in found.screen.findings if "Neutrophils (ANC), last known" in f.message]
+        assert bool(named) is flagged
         if not flagged:
             assert found.case.labs is not None and found.case.labs.taken == PLAN_DAY
 
@@ -128,7 +134,7 @@ def test_an_expired_value_that_stopped_needling_still_stops_it() -> None:
     found = screen_day(known, PLAN_DAY + timedelta(days=days + 1))
     assert found.screen.status == "stop"
     stop = next(f for f in found.screen.findings if f.rule == "neutropenia")
-    assert stop.message.startswith("Last known value, Neutrophils (ANC) 400/µL")
+    assert stop.message.startswith("Neutrophils (ANC), last known: 400/µL, from the plan")
 
 
 def test_an_expired_fact_the_screen_does_not_read_raises_nothing() -> None:

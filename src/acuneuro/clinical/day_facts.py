@@ -251,10 +251,6 @@ def _line(window: FactWindow, facts: list[KnownFact], late: Mapping[str, int], o
                     current=days is None, note=note)
 
 
-def _last_known(window: FactWindow, line: FactLine) -> str:
-    return f"{window.label} {line.shown} ({line.came_from})"
-
-
 def screen_day(known: Mapping[str, KnownFact], on: date, planned: Iterable[str] = ()
                ) -> DayFacts:
     """The day's screen of ``known`` facts on ``on`` for the ``planned`` point codes.
@@ -266,7 +262,8 @@ def screen_day(known: Mapping[str, KnownFact], on: date, planned: Iterable[str] 
     current = {p: f for p, f in known.items() if p not in late}
     case = _case(current, on)
     base = screen(case, codes)
-    findings = list(base.findings)
+    notes: dict[int, list[str]] = {}
+    extra: list[SafetyFinding] = []
     lines: list[FactLine] = []
     for window in fact_windows():
         facts = [f for p, f in sorted(known.items()) if window.covers(p)]
@@ -277,16 +274,24 @@ def screen_day(known: Mapping[str, KnownFact], on: date, planned: Iterable[str] 
             continue
         restored = screen(_case({**current, **stale}, on), codes)
         added = [f for f in restored.findings if f not in base.findings]
-        if not added and all(f in restored.findings for f in base.findings):
+        raised = [i for i, f in enumerate(base.findings) if f not in restored.findings]
+        if not added and not raised:
             continue  # the screen does not read this fact today
-        last = _last_known(window, line)
-        findings.append(SafetyFinding(
-            rule=f"{window.id}-out-of-date", severity=Severity.caution, not_assessed=True,
-            message=(f"{window.label} not assessed today: the last value, {last}, is older than "
-                     f"its {late[next(iter(stale))]}-day window; enter today's value."),
-            sources=list(window.sources)))
-        findings.extend(
-            f.model_copy(update={"message": f"Last known value, {last}: {f.message}"})
-            for f in added if f.severity is not Severity.caution)
+        days = late[next(iter(stale))]
+        last = (f"{window.label}, last known: {line.shown}, {line.came_from}; older than its "
+                f"{days}-day window, so not assessed today.")
+        named = [i for i in raised if base.findings[i].not_assessed]
+        for i in named:  # the rule already says the fact is missing: say what was known
+            notes.setdefault(i, []).append(last)
+        if not named:
+            extra.append(SafetyFinding(
+                rule=f"{window.id}-out-of-date", severity=Severity.caution, not_assessed=True,
+                message=f"{last} Enter today's value.",
+                sources=list(window.sources)))
+        # Age alone never lifts a stop or an exclusion the last value raised.
+        extra.extend(f.model_copy(update={"message": f"{last} {f.message}"})
+                     for f in added if f.severity is not Severity.caution)
+    findings = [f.model_copy(update={"message": " ".join([f.message, *notes[i]])})
+                if i in notes else f for i, f in enumerate(base.findings)] + extra
     return DayFacts(case=case, lines=lines,
                     screen=SafetyScreen(status=SafetyScreen.verdict(findings), findings=findings))
