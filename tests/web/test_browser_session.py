@@ -36,9 +36,10 @@ def test_recording_a_session_adds_a_marker_to_the_chart(
     expect(page.locator("#day-facts li", has_text="Medication list")).to_contain_text(
         "not assessed today")
     page.get_by_label("Skin at the needle sites inspected today").select_option("yes")
+    page.get_by_label("Medication list reviewed today").select_option("yes")
     page.get_by_role("button", name="Check today's screen").click()
-    expect(page.locator("#day-facts li", has_text="Skin at the needle sites")).to_contain_text(
-        "entered today")
+    for fact in ("Skin at the needle sites", "Medication list"):
+        expect(page.locator("#day-facts li", has_text=fact)).to_contain_text("entered today")
     for box in page.locator("input[name=ack]").all():
         box.check()
     page.get_by_label("Date", exact=True).fill(date.today().isoformat())

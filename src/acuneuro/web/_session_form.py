@@ -71,6 +71,15 @@ def day_facts(form: FormData, known: Mapping[str, Any]) -> dict[str, Any]:
     elif inspected is not None:
         # Inspected today with no new lesion: the known lesions stay, dated today.
         day["skin"] = list(known.get("skin") or []) if inspected == "yes" else inspected
+    for name, part in (("day_medications_reviewed", "medications"),
+                       ("day_chemotherapy_reviewed", "chemotherapy")):
+        # Reviewed today and unchanged: the last known value, dated today. Nothing known is
+        # not "none": it stays not assessed until entered.
+        if _text(form, name) == "yes":
+            whole = known.get(part)
+            fields = {k.split(".", 1)[1]: v for k, v in known.items() if k.startswith(part + ".")}
+            if whole is not None or fields:
+                day[part] = whole if whole is not None else fields
     pregnant = _text(form, "day_pregnant")
     if pregnant is not None:
         day["patient"] = {"pregnant": _YES_NO.get(pregnant, pregnant)}
