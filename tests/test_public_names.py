@@ -184,6 +184,16 @@ PUBLIC: dict[str, list[str]] = {
         "from_weekly_plan",
         "schedule",
     ],
+    "acuneuro.clinical.day_facts": [
+        "DayFactError",
+        "DayFacts",
+        "FactLine",
+        "KnownFact",
+        "check_day",
+        "facts_of",
+        "merge_facts",
+        "screen_day",
+    ],
     "acuneuro.clinical.foot": [
         "FootExam",
         "FootFacts",
