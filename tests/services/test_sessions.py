@@ -193,13 +193,15 @@ def test_a_known_value_turns_not_assessed_just_outside_its_window(
     days = next(w for w in fact_windows() if w.id == "platelets").max_age_days
     assert days is not None  # the plan's chemotherapy ended long ago: the fact's own window
     inside = service.day_screen(ctx, alice, pid, {}, day(days))
-    assert "platelets-out-of-date" not in [f.rule for f in inside.screen.findings]
+    assert "thrombocytopenia" in [f.rule for f in inside.screen.cautions]
+    assert not [f for f in inside.screen.findings if "Platelets, last known" in f.message]
     outside = service.day_screen(ctx, alice, pid, {}, day(days + 1))
-    stale = next(f for f in outside.screen.cautions if f.rule == "platelets-out-of-date")
-    assert stale.not_assessed and "42,000/µL" in stale.message
-    with pytest.raises(CourseRefused, match="platelets-out-of-date is not acknowledged"):
+    named = [f for f in outside.screen.cautions
+             if f.not_assessed and "Platelets, last known: 42,000/µL" in f.message]
+    assert len(named) == 1
+    with pytest.raises(CourseRefused, match=f"caution {named[0].rule} is not acknowledged"):
         service.record_session(ctx, alice, pid, session(day(days + 1), acknowledged=[
-            f.rule for f in outside.screen.cautions if f.rule != "platelets-out-of-date"]))
+            f.rule for f in outside.screen.cautions if f.rule != named[0].rule]))
     assert _rows(ctx) == 0
 
 
