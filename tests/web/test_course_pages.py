@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -157,6 +158,20 @@ def test_a_bad_day_fact_gets_a_sentence_on_its_field_keeps_what_was_typed_and_wr
                 assert re.search(rf'name="{name}" type="[a-z]+" value="{re.escape(value)}"',
                                  answer.text), name
         assert "day.labs" not in answer.text and "platelets_per_ul:" not in answer.text
+    assert _sessions(ctx) == 0
+
+
+def test_a_session_dated_after_today_is_not_recorded(
+    web_as: Callable[[str], TestClient], ctx: Context, pid: str
+) -> None:
+    alice = web_as("alice")
+    data = _form(alice.get(f"/patients/{pid}/sessions/new").text)
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    data |= {"on": tomorrow, "practitioner_qualification": "MD", "action": "record"}
+    answer = alice.post(f"/patients/{pid}/sessions/new", data=data)
+    assert answer.status_code == 422
+    assert re.search(r'id="on-error" role="alert">The session date is after today', answer.text)
+    assert f'name="on" type="date" value="{tomorrow}"' in answer.text
     assert _sessions(ctx) == 0
 
 

@@ -81,16 +81,20 @@ def _fields(exc: ValidationError) -> str:
 def _session_page(request: Request, ctx: Context, actor: Actor, patient_id: str,
                   values: Mapping[str, Any], day: Mapping[str, Any], *,
                   refusal: str | None = None, status_code: int = 200,
-                  invalid: ValidationError | None = None) -> Response:
+                  invalid: ValidationError | None = None,
+                  errors: Mapping[str, str] | None = None) -> Response:
     patient = patients_service.get_patient(ctx, actor, patient_id)
     on = date.fromisoformat(str(values["on"])) if _is_date(values.get("on")) else date.today()
-    errors: dict[str, str] = {}
+    errors = dict(errors or {})
     try:
         screen = session_service.day_screen(ctx, actor, patient_id, day, on)
     except ValidationError as exc:
         screen, invalid = None, invalid or exc
+    other: list[str] = []
     if invalid is not None:
-        errors, other = field_errors(invalid)
+        found, other = field_errors(invalid)
+        errors = {**found, **errors}
+    if errors or other:
         refusal = " ".join([*([refusal] if refusal else []), *other,
                             "Nothing was recorded: correct the fields marked below."])
         status_code = status.HTTP_422_UNPROCESSABLE_CONTENT
@@ -148,6 +152,9 @@ async def post_session(request: Request, ctx: ContextDep, actor: WebActorDep, pa
     values["ack"] = [str(v) for v in form.getlist("ack")]
     if form.get("action") != "record":
         return _session_page(request, ctx, actor, patient_id, values, day)
+    if _is_date(on) and date.fromisoformat(on) > date.today():
+        return _session_page(request, ctx, actor, patient_id, values, day, errors={
+            "on": "The session date is after today: record a session once it has happened."})
     try:
         session_service.record_session(ctx, actor, patient_id, session_document(form, day))
     except CourseRefused as exc:
