@@ -54,6 +54,22 @@ def test_a_bad_body_is_422_naming_the_field(
     assert answer.json()["detail"][0]["loc"] == ["body", "attendance"]
 
 
+@pytest.mark.parametrize(("bad", "where"), [
+    ({"labs": {"taken": "2999-01-01", "inr": 2.0}}, ["body", "day", "labs", "taken"]),
+    ({"labs": {"platelets_per_ul": -5}}, ["body", "day", "labs", "platelets_per_ul"]),
+    ({"skin": [{"finding": "burn", "region": "foot", "side": "left"}]},
+     ["body", "day", "skin", 0, "finding"]),
+])
+def test_a_bad_day_fact_is_422_naming_the_field_and_nothing_is_written(
+    api_as: Callable[[str], TestClient], pid: str, bad: dict[str, Any], where: list[Any]
+) -> None:
+    alice = api_as("alice")
+    answer = alice.post(_url(pid, "sessions"), json=session(day=bad))
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["detail"][0]["loc"] == where
+    assert alice.get(_url(pid, "sessions")).json() == []
+
+
 def test_medication_change_and_summary(api_as: Callable[[str], TestClient], pid: str) -> None:
     alice = api_as("alice")
     made = alice.post(_url(pid, "medications"), json={

@@ -16,10 +16,16 @@ PLAN_POINTS = [("EX-LE10", "both"), ("LR3", "both"), ("GB42", "both"), ("ST36", 
                ("SP6", "both"), ("LI4", "both"), ("PC6", "both"), ("EX-HN3", "midline")]
 
 
-def accepted_patient(ctx: Context, actor: Any, start: date = START) -> str:
+def accepted_patient(ctx: Context, actor: Any, start: date = START, *,
+                     platelets_per_ul: float = 162000) -> str:
     """A CIPN patient whose plan (twice weekly for 8 weeks) was accepted from ``start``."""
     pid = new_patient(ctx, actor)
-    plan = planning_service.propose_plan(ctx, actor, pid, assessed_case(), today=start)
+    # The case is assessed, and its blood count taken, on the day the course starts: a fixed
+    # date would put the plan's facts past their windows as the calendar moves on.
+    case = assessed_case(assessed_on=start.isoformat(),
+                         labs={"taken": start.isoformat(), "platelets_per_ul": platelets_per_ul,
+                               "anc_per_ul": 2400})
+    plan = planning_service.propose_plan(ctx, actor, pid, case, today=start)
     planning_service.accept_plan(ctx, actor, pid, plan.id, start)
     return pid
 

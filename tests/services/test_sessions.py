@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from pydantic import ValidationError
 
+from acuneuro.knowledge import fact_windows
 from acuneuro.services import Context, NotFound, PermissionDenied
 from acuneuro.services import sessions as service
 from acuneuro.services.sessions import CourseRefused
@@ -146,3 +147,75 @@ def test_the_day_screen_previews_the_plan_points_and_cautions(ctx: Context, alic
     assert found.screen.status == "caution"
     assert [f.rule for f in found.screen.cautions] == ["thrombocytopenia"]
     assert found.points[0].code == "EX-LE10"
+
+
+# --- the day's screen keeps what is known (issue 12 item 7) -----------------------------------
+
+def _low_platelet_patient(ctx: Context, alice: Any) -> str:
+    return accepted_patient(ctx, alice, platelets_per_ul=42000)
+
+
+def test_todays_inr_alone_keeps_the_plans_platelet_caution_and_its_date(
+    ctx: Context, alice: Any
+) -> None:
+    pid = _low_platelet_patient(ctx, alice)
+    found = service.day_screen(ctx, alice, pid, {"labs": {"taken": day(2).isoformat(),
+                                                          "inr": 2.4}}, day(2))
+    assert "thrombocytopenia" in [f.rule for f in found.screen.cautions]
+    lines = {line.label: line for line in found.facts}
+    assert lines["Platelets"].shown == "42,000/µL" and lines["Platelets"].current
+    assert lines["Platelets"].came_from == f"from the plan, {START.day} {START:%b %Y}"
+    assert lines["INR"].came_from == "entered today"
+
+
+def test_a_session_keeps_its_facts_for_the_next_one(ctx: Context, alice: Any) -> None:
+    pid = _low_platelet_patient(ctx, alice)
+    service.record_session(ctx, alice, pid, session(
+        day(1), day={"labs": {"taken": day(1).isoformat(), "inr": 2.4}},
+        acknowledged=["thrombocytopenia"]))
+    with ctx.db.read() as s:
+        row = s.scalars(sa.select(TreatmentSession)).one()
+        assert row.screen_json is not None
+        stored = row.screen_json["facts"]
+    assert stored["labs.inr"]["origin"] == "session" and stored["labs.inr"]["session"] == 1
+    assert stored["labs.platelets_per_ul"]["origin"] == "plan"
+    later = service.day_screen(ctx, alice, pid, {}, day(2))
+    lines = {line.label: line for line in later.facts}
+    assert lines["INR"].shown == "2.4"
+    assert lines["INR"].came_from == f"from session 1, {day(1).day} {day(1):%b %Y}"
+    assert "thrombocytopenia" in [f.rule for f in later.screen.cautions]
+
+
+def test_a_known_value_turns_not_assessed_just_outside_its_window(
+    ctx: Context, alice: Any
+) -> None:
+    pid = _low_platelet_patient(ctx, alice)
+    days = next(w for w in fact_windows() if w.id == "platelets").max_age_days
+    assert days is not None  # the plan's chemotherapy ended long ago: the fact's own window
+    inside = service.day_screen(ctx, alice, pid, {}, day(days))
+    assert "thrombocytopenia" in [f.rule for f in inside.screen.cautions]
+    assert not [f for f in inside.screen.findings if "Platelets, last known" in f.message]
+    outside = service.day_screen(ctx, alice, pid, {}, day(days + 1))
+    named = [f for f in outside.screen.cautions
+             if f.not_assessed and "Platelets, last known: 42,000/µL" in f.message]
+    assert len(named) == 1
+    with pytest.raises(CourseRefused, match=f"caution {named[0].rule} is not acknowledged"):
+        service.record_session(ctx, alice, pid, session(day(days + 1), acknowledged=[
+            f.rule for f in outside.screen.cautions if f.rule != named[0].rule]))
+    assert _rows(ctx) == 0
+
+
+@pytest.mark.parametrize(("bad", "where"), [
+    ({"labs": {"taken": "2999-01-01", "inr": 2.0}}, ("day", "labs", "taken")),
+    ({"labs": {"platelets_per_ul": -5}}, ("day", "labs", "platelets_per_ul")),
+    ({"skin": [{"finding": "ulcer", "region": "elbow", "side": "left"}]},
+     ("day", "skin", 0, "region")),
+])
+def test_a_bad_day_fact_is_refused_naming_its_field_and_nothing_is_written(
+    ctx: Context, alice: Any, bad: dict[str, Any], where: tuple[Any, ...]
+) -> None:
+    pid = accepted_patient(ctx, alice)
+    with pytest.raises(ValidationError) as refused:
+        service.record_session(ctx, alice, pid, session(day=bad))
+    assert refused.value.errors()[0]["loc"] == where
+    assert _rows(ctx) == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -132,3 +133,63 @@ def test_the_report_links_give_pdfs_and_refuse_an_unknown_kind(
         assert answer.headers["content-type"] == "application/pdf"
     assert alice.get(f"/patients/{pid}/report.pdf?kind=insurer").status_code == 422
     assert web_as("charlie").get(f"/patients/{pid}/report.pdf").status_code == 404
+
+
+_TYPED_INPUTS = {"day_platelets_per_ul", "day_inr", "day_labs_taken"}
+
+
+@pytest.mark.parametrize(("typed", "field", "sentence"), [
+    ({"day_platelets_per_ul": "-5"}, "day_platelets_per_ul",
+     "The platelet count cannot be negative."),
+    ({"day_inr": "2.1", "day_labs_taken": "2999-01-01"}, "day_labs_taken",
+     "is after the session day"),
+    ({"day_skin_region": "elbow"}, "day_skin_region",
+     "The region of the new skin lesion is not one of the choices offered."),
+    ({"day_pregnant": "perhaps"}, "day_pregnant", "The pregnancy answer must be yes or no."),
+])
+def test_a_bad_day_fact_gets_a_sentence_on_its_field_keeps_what_was_typed_and_writes_nothing(
+    web_as: Callable[[str], TestClient], ctx: Context, pid: str, typed: dict[str, str],
+    field: str, sentence: str,
+) -> None:
+    alice = web_as("alice")
+    data = _form(alice.get(f"/patients/{pid}/sessions/new").text)
+    data |= {"on": START.isoformat(), "practitioner_qualification": "MD", **typed}
+    for action in ("check", "record"):
+        answer = alice.post(f"/patients/{pid}/sessions/new", data={**data, "action": action})
+        assert answer.status_code == 422
+        note = re.search(rf'<small class="error" id="{field}-error" role="alert">([^<]+)</small>',
+                         answer.text)
+        assert note and sentence in note.group(1).replace("&#39;", "'")
+        for name, value in typed.items():  # what was typed in a text box is still there
+            if name in _TYPED_INPUTS:
+                assert re.search(rf'name="{name}" type="[a-z]+" value="{re.escape(value)}"',
+                                 answer.text), name
+        assert "day.labs" not in answer.text and "platelets_per_ul:" not in answer.text
+    assert _sessions(ctx) == 0
+
+
+def test_a_session_dated_after_today_is_not_recorded(
+    web_as: Callable[[str], TestClient], ctx: Context, pid: str
+) -> None:
+    alice = web_as("alice")
+    data = _form(alice.get(f"/patients/{pid}/sessions/new").text)
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    data |= {"on": tomorrow, "practitioner_qualification": "MD", "action": "record"}
+    answer = alice.post(f"/patients/{pid}/sessions/new", data=data)
+    assert answer.status_code == 422
+    assert re.search(r'id="on-error" role="alert">The session date is after today', answer.text)
+    assert f'name="on" type="date" value="{tomorrow}"' in answer.text
+    assert _sessions(ctx) == 0
+
+
+def test_the_record_page_shows_where_each_known_value_came_from(
+    web_as: Callable[[str], TestClient], pid: str
+) -> None:
+    alice = web_as("alice")
+    data = _form(alice.get(f"/patients/{pid}/sessions/new").text)
+    data |= {"on": START.isoformat(), "day_inr": "2.4", "action": "check"}
+    page = alice.post(f"/patients/{pid}/sessions/new", data=data).text
+    facts = page[page.index('id="day-facts"'):]
+    when = f"{START.day} {START:%b %Y}"
+    assert f"Platelets 162,000/µL — from the plan, {when}" in facts
+    assert "INR 2.4 — entered today" in facts

@@ -47,6 +47,7 @@ from acuneuro.knowledge._evidence import (
     reviews,
     trials,
 )
+from acuneuro.knowledge._fact_windows import FactWindow, fact_windows
 from acuneuro.knowledge._instruments import (
     Band,
     Code,
@@ -127,6 +128,7 @@ __all__ = [
     "EffectData",
     "Electro",
     "EventsData",
+    "FactWindow",
     "FlagRule",
     "Guideline",
     "Innervation",
@@ -170,6 +172,7 @@ __all__ = [
     "dermatome",
     "dermatomes",
     "drug_names",
+    "fact_windows",
     "guidelines",
     "innervation",
     "instrument_ids",

@@ -1,8 +1,10 @@
 """Treatment sessions: the schedule, what is due today, and recording a session behind the screen.
 
 A session is recorded against the patient's accepted plan. The day's safety screen is run again
-from the plan's stored case, updated with the facts the clinician enters that day (new labs, a
-new skin lesion, a changed medication list), and ``clinical.stricta.check_session`` decides:
+from what is known: the plan's stored case, updated field by field by the facts earlier sessions
+kept and by those the clinician enters that day (new labs, a new skin lesion, a changed
+medication list), each value with its date and origin, and turned *not assessed* when older than
+its window (``clinical.day_facts``); ``clinical.stricta.check_session`` then decides:
 a point the day's screen excluded, a caution not acknowledged, a session on a ``stop`` day or an
 unexplained departure from the plan is refused with the reasons and NOTHING is written (the
 refusal alone is audited). Cancelled and missed sessions are recorded too: they are what
@@ -16,13 +18,13 @@ from datetime import date
 from functools import cache
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from acuneuro.clinical.case import ClinicalCase, Region
+from acuneuro.clinical.case import Region
+from acuneuro.clinical.day_facts import FactLine, KnownFact, screen_day
 from acuneuro.clinical.planner import Plan
-from acuneuro.clinical.safety import screen
 from acuneuro.clinical.safety_model import PlanPoint, SafetyScreen
 from acuneuro.clinical.stricta import (
     Adherence,
@@ -47,6 +49,7 @@ from acuneuro.services._course_common import (
     refused,
     require,
 )
+from acuneuro.services._day_facts import FACTS_KEY, day_facts_known, relocated, stored_facts
 from acuneuro.services._policy import UseCase
 from acuneuro.services.audit import Action, record
 from acuneuro.store import Patient, PlannedSession, PlanRecord, TreatmentSession
@@ -71,8 +74,10 @@ _RESOURCE = "session"
 class SessionIn(BaseModel):
     """A session as the clinician reports it, with the day's facts and acknowledgements.
 
-    ``day`` replaces top-level parts of the plan's stored case for today's screen (for example
-    ``{"labs": {...}, "skin": [...]}``); ``acknowledged`` lists the caution rule ids the
+    ``day`` updates what is known for today's screen, field by field (for example
+    ``{"labs": {"taken": ..., "inr": 2.4}, "skin": [...]}``: the INR is new, the plan's platelets
+    stay with their date; a list such as ``skin`` is today's whole finding); ``acknowledged``
+    lists the caution rule ids the
     clinician has read and accepted. ``number`` is the planned session this record is for
     (default: the first planned session not yet recorded).
     """
@@ -142,8 +147,12 @@ class DayScreen(BaseModel):
     plan_id: int
     screen: SafetyScreen
     points: list[PlanPoint]
-    # The plan's stored case, which ``day`` facts replace part by part.
+    # The case today's screen read: the known facts still within their windows.
     case: dict[str, Any]
+    # Each windowed fact with its value, date and origin, or "not assessed".
+    facts: list[FactLine] = Field(default_factory=list)
+    # The last known value of every fact (also those past their window), by field path.
+    known: dict[str, Any] = Field(default_factory=dict)
 
 
 @cache
@@ -177,11 +186,23 @@ def _known_codes(points: list[NeedledPoint] | list[PlanPoint]) -> list[str]:
     return codes
 
 
-def _screen(row: PlanRecord, day: Mapping[str, Any], on: date,
-            points: list[NeedledPoint] | list[PlanPoint]) -> SafetyScreen:
-    """The plan's case with today's facts, screened with the point cautions of ``points``."""
-    case = {**row.case_json, **dict(day), "assessed_on": on.isoformat()}
-    return screen(ClinicalCase.model_validate(case), _known_codes(points))
+def _screen(session: Session, patient: Patient, row: PlanRecord, day: Mapping[str, Any],
+            on: date, points: list[NeedledPoint] | list[PlanPoint]
+            ) -> tuple[DayScreen, dict[str, KnownFact]]:
+    """What is known today, screened with the point cautions of ``points``; and those facts.
+
+    A day fact that cannot be used raises ``ValidationError`` located under ``day``.
+    """
+    known = day_facts_known(row, _recorded(session, patient), day, on)
+    try:
+        found = screen_day(known, on, _known_codes(points))
+    except ValidationError as exc:
+        raise relocated(exc, day) from None
+    view = DayScreen(plan_id=row.id, screen=found.screen,
+                     points=Plan.model_validate(row.plan_json).points,
+                     case=found.case.model_dump(mode="json"), facts=found.lines,
+                     known={p: f.value for p, f in known.items()})
+    return view, known
 
 
 def _total_sessions(plan: Plan, planned: list[PlannedSession]) -> int:
@@ -228,8 +249,7 @@ def day_screen(ctx: Context, actor: Actor, pseudo_id: str, day: Mapping[str, Any
             if row is None:
                 raise CourseRefused("the patient has no accepted plan: accept one first")
             plan = Plan.model_validate(row.plan_json)
-            found = DayScreen(plan_id=row.id, screen=_screen(row, day, on, plan.points),
-                              points=plan.points, case=dict(row.case_json))
+            found = _screen(session, patient, row, day, on, plan.points)[0]
             record(session, ctx.audit_key, actor=actor, action=Action.READ, resource="plan",
                    patient=pseudo_id)
             return found
@@ -276,19 +296,23 @@ def _record(session: Session, ctx: Context, actor: Actor, patient: Patient, give
     fields = given.model_dump(exclude={"number", "day", "acknowledged"}, exclude_unset=True)
     fields["on"], fields["attendance"] = given.on, given.attendance
     rec = SessionRecord.model_validate({**fields, "session_number": number})
-    day_screen_: SafetyScreen | None = None
+    screen_json: dict[str, Any] | None = None
     if rec.attendance == "attended":
-        day_screen_ = _screen(plan_row, given.day, given.on, list(rec.points))
-        problems = check_session(rec, day_screen_, set(given.acknowledged), atlas_site,
+        today, known = _screen(session, patient, plan_row, given.day, given.on,
+                               list(rec.points))
+        problems = check_session(rec, today.screen, set(given.acknowledged), atlas_site,
                                  plan.points)
         if problems:
             raise CourseRefused("session not recorded: " + "; ".join(problems))
+        # The facts this screen used, with their dates and origins, for the next session.
+        screen_json = {**today.screen.model_dump(mode="json"),
+                       FACTS_KEY: stored_facts(known, number)}
     slot = next((p for p in planned if p.number == number), None)
     row = TreatmentSession(
         clinic_id=patient.clinic_id, patient_id=patient.id, plan_id=plan_row.id,
         planned_session_id=slot.id if slot is not None else None, occurred_on=rec.on,
         attendance=rec.attendance, record_json=rec.model_dump(mode="json"),
-        screen_json=day_screen_.model_dump(mode="json") if day_screen_ else None,
+        screen_json=screen_json,
         acknowledged_rules=sorted(set(given.acknowledged)), deviation=rec.deviation,
         practitioner_id=actor.user_id,
     )  # fmt: skip

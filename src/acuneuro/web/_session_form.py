@@ -1,8 +1,10 @@
 """The "Record session" form: plan points pre-filled, STRICTA fields, the day's facts, ticks.
 
 Turns the posted form into the service's ``SessionIn`` document and the day's case facts. The
-day's facts replace parts of the plan's stored case (``services.sessions``), so a new skin
-lesion is ADDED to the lesions the case already lists, never put in their place.
+day's facts update what is known field by field (``clinical.day_facts``); a list such as the
+skin findings is today's whole finding, so a new skin lesion is ADDED to the lesions already
+known, never put in their place. A field the service refuses gets a sentence under it
+(``field_errors``), with what was typed kept.
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from acuneuro.clinical.safety_model import PlanPoint
 
-__all__ = ["day_facts", "default_values", "plan_point_keys", "session_document"]
+__all__ = ["day_facts", "default_values", "field_errors", "plan_point_keys", "session_document"]
 
 NEEDLE_DEFAULTS = {"diameter_mm": "0.25", "length_mm": "40", "depth_mm": "10",
                    "retention_min": "25", "response_sought": "de_qi", "stimulation": "manual"}
@@ -49,21 +52,92 @@ def _number(form: Mapping[str, Any], name: str) -> str | float | None:
         return text  # the model names the field it cannot read
 
 
-def day_facts(form: FormData, case: Mapping[str, Any]) -> dict[str, Any]:
-    """Today's facts from the form, as replacements of parts of the plan's case."""
+_YES_NO = {"yes": True, "no": False}
+
+
+def day_facts(form: FormData, known: Mapping[str, Any]) -> dict[str, Any]:
+    """Today's facts from the form; ``known`` is the last known value of each fact by path."""
     day: dict[str, Any] = {}
     labs = {k: _number(form, f"day_{k}") for k in ("platelets_per_ul", "anc_per_ul", "inr")}
     if any(v is not None for v in labs.values()):
         day["labs"] = {"taken": _text(form, "day_labs_taken") or _text(form, "on"),
                        **{k: v for k, v in labs.items() if v is not None}}
     region = _text(form, "day_skin_region")
+    inspected = _text(form, "day_skin_inspected")
     if region is not None:
         lesion = {"finding": _text(form, "day_skin_finding") or "ulcer", "region": region,
                   "side": _text(form, "day_skin_side") or "both"}
-        day["skin"] = [*(case.get("skin") or []), lesion]
+        day["skin"] = [*(known.get("skin") or []), lesion]
+    elif inspected is not None:
+        # Inspected today with no new lesion: the known lesions stay, dated today.
+        day["skin"] = list(known.get("skin") or []) if inspected == "yes" else inspected
+    for name, part in (("day_medications_reviewed", "medications"),
+                       ("day_chemotherapy_reviewed", "chemotherapy")):
+        # Reviewed today and unchanged: the last known value, dated today. Nothing known is
+        # not "none": it stays not assessed until entered.
+        if _text(form, name) == "yes":
+            whole = known.get(part)
+            fields = {k.split(".", 1)[1]: v for k, v in known.items() if k.startswith(part + ".")}
+            if whole is not None or fields:
+                day[part] = whole if whole is not None else fields
+    pregnant = _text(form, "day_pregnant")
+    if pregnant is not None:
+        day["patient"] = {"pregnant": _YES_NO.get(pregnant, pregnant)}
     if form.get("day_fainting") == "yes":
         day["fainting_with_needles"] = True
     return day
+
+
+# The form field of each place the service names, and how a sentence names it.
+_FIELDS: dict[tuple[str, ...], tuple[str, str]] = {
+    ("day", "labs", "taken"): ("day_labs_taken", "The date the blood was taken"),
+    ("day", "labs", "platelets_per_ul"): ("day_platelets_per_ul", "The platelet count"),
+    ("day", "labs", "anc_per_ul"): ("day_anc_per_ul", "The neutrophil count"),
+    ("day", "labs", "inr"): ("day_inr", "The INR"),
+    ("day", "skin", "region"): ("day_skin_region", "The region of the new skin lesion"),
+    ("day", "skin", "side"): ("day_skin_side", "The side of the new skin lesion"),
+    ("day", "skin", "finding"): ("day_skin_finding", "The new skin finding"),
+    ("day", "skin"): ("day_skin_inspected", "The skin inspection"),
+    ("day", "patient", "pregnant"): ("day_pregnant", "The pregnancy answer"),
+    ("day", "patient", "trimester"): ("day_pregnant", "The pregnancy answer"),
+    ("on",): ("on", "The session date"),
+    ("number",): ("number", "The planned session number"),
+    ("attendance",): ("attendance", "The attendance"),
+    ("session_minutes",): ("session_minutes", "The session length"),
+}
+
+_SENTENCES = {
+    "greater_than_equal": "cannot be negative.",
+    "greater_than": "must be more than zero.",
+    "less_than_equal": "is larger than any possible value.",
+    "float_parsing": "must be a number.",
+    "float_type": "must be a number.",
+    "int_parsing": "must be a whole number.",
+    "bool_parsing": "must be yes or no.",
+    "enum": "is not one of the choices offered.",
+    "literal_error": "is not one of the choices offered.",
+    "date_parsing": "must be a date (year-month-day).",
+    "date_from_datetime_parsing": "must be a date (year-month-day).",
+    "list_type": "must be yes, or a lesion entered below.",
+}
+
+
+def field_errors(exc: ValidationError) -> tuple[dict[str, str], list[str]]:
+    """A sentence for each form field the error names, and sentences for the rest."""
+    fields: dict[str, str] = {}
+    other: list[str] = []
+    for e in exc.errors(include_url=False):
+        loc = tuple(str(p) for p in e["loc"] if not isinstance(p, int))
+        field, subject = _FIELDS.get(loc, ("", " ".join(p.replace("_", " ") for p in loc)))
+        subject = subject or "The session"
+        phrase = _SENTENCES.get(e["type"])
+        sentence = (f"{subject} {phrase}" if phrase
+                    else f"{subject}: {e['msg'].rstrip('.')}.")
+        if field:
+            fields.setdefault(field, sentence[:1].upper() + sentence[1:])
+        else:
+            other.append(sentence[:1].upper() + sentence[1:])
+    return fields, other
 
 
 def session_document(form: FormData, day: dict[str, Any]) -> dict[str, Any]:

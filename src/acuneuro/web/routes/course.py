@@ -30,7 +30,12 @@ from acuneuro.services import patients as patients_service
 from acuneuro.services import sessions as session_service
 from acuneuro.services.sessions import CourseRefused
 from acuneuro.web._course_chart import mme_chart, scores_chart
-from acuneuro.web._session_form import day_facts, default_values, session_document
+from acuneuro.web._session_form import (
+    day_facts,
+    default_values,
+    field_errors,
+    session_document,
+)
 from acuneuro.web.deps import ContextDep, WebActorDep, check_csrf, render
 from acuneuro.web.sections import Section, add_section
 
@@ -75,17 +80,27 @@ def _fields(exc: ValidationError) -> str:
 
 def _session_page(request: Request, ctx: Context, actor: Actor, patient_id: str,
                   values: Mapping[str, Any], day: Mapping[str, Any], *,
-                  refusal: str | None = None, status_code: int = 200) -> Response:
+                  refusal: str | None = None, status_code: int = 200,
+                  invalid: ValidationError | None = None,
+                  errors: Mapping[str, str] | None = None) -> Response:
     patient = patients_service.get_patient(ctx, actor, patient_id)
     on = date.fromisoformat(str(values["on"])) if _is_date(values.get("on")) else date.today()
+    errors = dict(errors or {})
     try:
         screen = session_service.day_screen(ctx, actor, patient_id, day, on)
     except ValidationError as exc:
-        screen = None
-        refusal = (refusal + "; " if refusal else "") + f"today's facts: {_fields(exc)}"
+        screen, invalid = None, invalid or exc
+    other: list[str] = []
+    if invalid is not None:
+        found, other = field_errors(invalid)
+        errors = {**found, **errors}
+    if errors or other:
+        refusal = " ".join([*([refusal] if refusal else []), *other,
+                            "Nothing was recorded: correct the fields marked below."])
         status_code = status.HTTP_422_UNPROCESSABLE_CONTENT
     context = {"patient": patient, "screen": screen, "values": values, "refusal": refusal,
-               "regions": [r.value for r in Region], "points": values.get("points", [])}
+               "regions": [r.value for r in Region], "points": values.get("points", []),
+               "errors": errors}
     return render(request, "session_new.html", context, ctx=ctx, actor=actor,
                   status_code=status_code)
 
@@ -124,27 +139,31 @@ async def post_session(request: Request, ctx: ContextDep, actor: WebActorDep, pa
     """Check today's screen with the day's facts, or record the session."""
     form = await request.form()
     check_csrf(request, str(form.get("csrf", "")))
+    on = str(form.get("on", ""))
     try:
-        case = session_service.day_screen(ctx, actor, patient_id, {}, date.today()).case
+        known = session_service.day_screen(ctx, actor, patient_id, {}, date.fromisoformat(on)
+                                           if _is_date(on) else date.today()).known
+        planned = True
     except CourseRefused:
-        case = {}  # no accepted plan: recording says so below (after the role check)
-    day = day_facts(form, case)
+        known, planned = {}, False  # no accepted plan: recording says so (after the role check)
+    day = day_facts(form, known)
     values: dict[str, Any] = {k: v for k, v in form.items() if k not in {"csrf", "points", "ack"}}
     values["points"] = [str(v) for v in form.getlist("points")]
     values["ack"] = [str(v) for v in form.getlist("ack")]
     if form.get("action") != "record":
         return _session_page(request, ctx, actor, patient_id, values, day)
+    if _is_date(on) and date.fromisoformat(on) > date.today():
+        return _session_page(request, ctx, actor, patient_id, values, day, errors={
+            "on": "The session date is after today: record a session once it has happened."})
     try:
         session_service.record_session(ctx, actor, patient_id, session_document(form, day))
     except CourseRefused as exc:
-        if not case:
+        if not planned:
             raise
         return _session_page(request, ctx, actor, patient_id, values, day, refusal=str(exc),
                              status_code=status.HTTP_400_BAD_REQUEST)
     except ValidationError as exc:
-        return _session_page(request, ctx, actor, patient_id, values, day,
-                             refusal=_fields(exc),
-                             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+        return _session_page(request, ctx, actor, patient_id, values, day, invalid=exc)
     return _to_patient(patient_id, "course")
 
 
