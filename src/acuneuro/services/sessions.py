@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from acuneuro.clinical.anatomy import session_problems
 from acuneuro.clinical.case import ClinicalCase, Region
 from acuneuro.clinical.planner import Plan
 from acuneuro.clinical.safety import screen
@@ -280,6 +281,7 @@ def _record(session: Session, ctx: Context, actor: Actor, patient: Patient, give
         day_screen_ = _screen(plan_row, given.day, given.on, list(rec.points))
         problems = check_session(rec, day_screen_, set(given.acknowledged), atlas_site,
                                  plan.points)
+        problems += session_problems(rec.points, plan.points)  # anatomical danger zones
         if problems:
             raise CourseRefused("session not recorded: " + "; ".join(problems))
     slot = next((p for p in planned if p.number == number), None)
