@@ -255,7 +255,8 @@ def test_a_danger_point_needs_its_acknowledgement_and_limit_which_the_page_then_
     page = alice.get(accepted.headers["location"]).text
     limit = "at most 20 mm, oblique towards the tip of the nose"
     assert f"<strong>Needling limit:</strong> {limit}" in page
-    cautions = page[page.index('class="cautions"'):page.index("</ul>", page.index('class="cautions"'))]
+    start = page.index('class="cautions"')
+    cautions = page[start:page.index("</ul>", start)]
     assert "GB20 Fengchi" in cautions and limit in cautions
 
 

@@ -24,8 +24,15 @@ from pydantic import ValidationError
 
 from acuneuro.cli._common import emit_json, fail, read_json, validation_message
 from acuneuro.reports import REPORT_KINDS, render_report
-from acuneuro.services import Actor, Context, NotFound, ServiceError, accounts, course_fhir
-from acuneuro.services import planning
+from acuneuro.services import (
+    Actor,
+    Context,
+    NotFound,
+    ServiceError,
+    accounts,
+    course_fhir,
+    planning,
+)
 from acuneuro.services.course import actor_by_email
 from acuneuro.settings import Settings
 

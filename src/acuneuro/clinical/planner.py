@@ -194,7 +194,9 @@ def _techniques(
     dermatome sites a finding excluded (a technique around a lesion is still on its skin)."""
     technique = proto.segmental.thoracic_technique
     found: list[PlannedTechnique] = []
-    for site in case.pain.dermatomes if technique is not None else []:
+    if technique is None:
+        return found
+    for site in case.pain.dermatomes:
         if not is_thoracic(site.dermatome):
             continue
         blocked = next((f for f in findings for d in f.excluded_dermatome_sites

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from acuneuro.clinical.case import ClinicalCase
 from acuneuro.clinical.anatomy import danger_zones_of, limit_findings, refusal
+from acuneuro.clinical.case import ClinicalCase
 from acuneuro.clinical.course import CourseDefinition
 from acuneuro.clinical.course import Reassessment as SessionReassessment
 from acuneuro.clinical.course import schedule as dated_sessions

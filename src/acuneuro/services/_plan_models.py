@@ -60,7 +60,9 @@ class PointAddition(_Request):
     danger_acknowledged: bool = False
     max_depth_mm: float | None = Field(default=None, gt=0, le=100)
     angle: Literal["perpendicular", "oblique", "transverse"] | None = None
-    direction: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
+    direction: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = (
+        None
+    )
 
 
 class CourseChange(_Request):
