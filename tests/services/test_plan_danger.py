@@ -121,3 +121,18 @@ def test_plan_refusals_are_plan_refusals_for_callers_that_catch_those(
     pid, plan_id = _proposed(ctx, alice)
     with pytest.raises(PlanRefused):
         service.edit_plan(ctx, alice, pid, plan_id, {"add": [GB20]})
+
+
+def test_a_thoracic_jiaji_session_must_acknowledge_its_limit(ctx: Context, alice: Any) -> None:
+    pid = new_patient(ctx, alice, kind="phn")
+    doc = assessed_case(pain={"dermatomes": [{"dermatome": "T5", "side": "left"}], "nrs": 6})
+    plan = service.propose_plan(ctx, alice, pid, doc, today=TODAY)
+    service.accept_plan(ctx, alice, pid, plan.id, TODAY)
+    planned = [(p.code, p.side) for p in plan.plan.points]
+    assert ("EX-B2", "left") in planned
+    with pytest.raises(CourseRefused, match="anatomical-limit is not acknowledged"):
+        sessions_service.record_session(ctx, alice, pid, session(TODAY, points=planned))
+    assert _needled(ctx) == 0
+    view = sessions_service.record_session(ctx, alice, pid, session(
+        TODAY, points=planned, acknowledged=["anatomical-limit"]))
+    assert view.acknowledged == ["anatomical-limit"] and _needled(ctx) == 1

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from acuneuro.clinical.anatomy import session_problems
+from acuneuro.clinical.anatomy import limit_findings, session_problems
 from acuneuro.clinical.case import ClinicalCase, Region
 from acuneuro.clinical.planner import Plan
 from acuneuro.clinical.safety import screen
@@ -181,7 +181,14 @@ def _screen(row: PlanRecord, day: Mapping[str, Any], on: date,
             points: list[NeedledPoint] | list[PlanPoint]) -> SafetyScreen:
     """The plan's case with today's facts, screened with the point cautions of ``points``."""
     case = {**row.case_json, **dict(day), "assessed_on": on.isoformat()}
-    return screen(ClinicalCase.model_validate(case), _known_codes(points))
+    codes = _known_codes(points)
+    found = screen(ClinicalCase.model_validate(case), codes)
+    # A planned point with a needling limit (thoracic Jiaji, a danger-zone point added by hand)
+    # is a caution to acknowledge at every session it is needled (clinical/anatomy.py).
+    limited = limit_findings(p for p in Plan.model_validate(row.plan_json).points
+                             if p.code in codes)
+    findings = found.findings + limited
+    return SafetyScreen(status=SafetyScreen.verdict(findings), findings=findings)
 
 
 def _total_sessions(plan: Plan, planned: list[PlannedSession]) -> int:
