@@ -4,7 +4,10 @@ The plan follows the condition's protocol (``knowledge/protocols/``): local poin
 affected limbs, segmental points at the affected dermatomes, distal points, the stimulation and
 the course of the trials it cites. The safety screen (``clinical/safety.py``) runs first: a
 ``stop`` returns no points; excluded points, regions, dermatomes (with their side) and
-techniques never reach the plan, and the plan says what it left out and why.
+techniques never reach the plan, and the plan says what it left out and why. No point of an
+anatomical danger zone (``knowledge/atlas/danger_zones.yaml``) is ever proposed; a thoracic
+segment (T1-T12) gets Jiaji with its bone-backed limit and, where the protocol's trials used it,
+encircling needling around the lesion (``Plan.techniques``) instead of intercostal points.
 
 References
 ----------

@@ -3,7 +3,10 @@
 Every point the clinician adds, or whose side they change, goes through the planner's own
 exclusion step against a fresh safety screen of the plan's case, so an edit can never bring
 back what a finding excluded; the screen (point cautions included) is then re-run over the
-edited points. Re-assessment weeks become visits: week ``w`` is the first session after
+edited points. A point in an anatomical danger zone (``clinical/anatomy.py``) is refused when
+never needled (ST17, CV8) and otherwise enters only with the danger acknowledged and a depth and
+angle limit, stored on the plan point (``PointRefused`` names the request field). Re-assessment
+weeks become visits: week ``w`` is the first session after
 ``w`` weeks of treatment, the last session when ``w`` is the end of the course, and a
 follow-up visit when ``w`` falls after it (Molassiotis 2019 and Bao 2020 re-assessed after
 the course; see each protocol's ``reassessment`` sources).
