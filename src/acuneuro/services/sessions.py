@@ -6,7 +6,8 @@ new skin lesion, a changed medication list), and ``clinical.stricta.check_sessio
 a point the day's screen excluded, a caution not acknowledged, a session on a ``stop`` day or an
 unexplained departure from the plan is refused with the reasons and NOTHING is written (the
 refusal alone is audited). So is a never-needled point (ST17, CV8) and a danger-zone point
-without a needling limit (its own or its plan point's) or needled beyond that limit's depth. Cancelled and missed sessions are recorded too: they are what
+without a needling limit (its own or its plan point's) or needled beyond that limit's depth.
+Cancelled and missed sessions are recorded too: they are what
 adherence is counted from (STRICTA 2010 item 3; IMMPACT participant disposition).
 """
 
