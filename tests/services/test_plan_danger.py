@@ -128,7 +128,7 @@ def test_a_thoracic_jiaji_session_must_acknowledge_its_limit(ctx: Context, alice
     doc = assessed_case(pain={"dermatomes": [{"dermatome": "T5", "side": "left"}], "nrs": 6})
     plan = service.propose_plan(ctx, alice, pid, doc, today=TODAY)
     service.accept_plan(ctx, alice, pid, plan.id, TODAY)
-    planned = [(p.code, p.side) for p in plan.plan.points]
+    planned: list[tuple[str, str]] = [(p.code, p.side) for p in plan.plan.points]
     assert ("EX-B2", "left") in planned
     with pytest.raises(CourseRefused, match="anatomical-limit is not acknowledged"):
         sessions_service.record_session(ctx, alice, pid, session(TODAY, points=planned))
