@@ -10,12 +10,14 @@ import pytest
 
 from acuneuro.clinical.anatomy import (
     LIMIT_RULE,
+    danger_zones_of,
     hand_added_problem,
     limit_findings,
     refusal,
     session_problems,
+    technique_limit,
 )
-from acuneuro.clinical.case import DERMATOMES, Region
+from acuneuro.clinical.case import DERMATOMES, ClinicalCase, Region
 from acuneuro.clinical.planner import build_plan
 from acuneuro.clinical.safety_model import NeedlingLimit, PlanPoint
 from acuneuro.clinical.stricta import NeedledPoint
@@ -31,7 +33,9 @@ def _hazardous(code: str) -> bool:
     return bool(HAZARDS & set(atlas_point(code).cautions))
 
 
-def _case(condition: str, regions: list[dict[str, str]], dermatomes: list[dict[str, str]]):  # type: ignore[no-untyped-def]
+def _case(
+    condition: str, regions: list[dict[str, str]], dermatomes: list[dict[str, str]]
+) -> ClinicalCase:
     return make_case(condition={"kind": condition}, chemotherapy=None, labs=None, skin=[],
                      lymphoedema=[], pain={"regions": regions, "dermatomes": dermatomes})
 
@@ -143,3 +147,19 @@ def test_a_session_danger_point_is_checked_against_the_plan_limit_or_its_own() -
     [unknown] = session_problems([_needled("GB20", None)], [planned])
     assert unknown.startswith("points.0.depth_mm: give the depth in mm")
     assert session_problems([_needled("GB20", 12, limit)], []) == []
+
+
+def test_codes_outside_the_atlas_and_ordinary_points_carry_no_zone() -> None:
+    assert refusal("Shenmen") is None and danger_zones_of("Shenmen") == []
+    assert technique_limit("ST36") is None and technique_limit("Shenmen") is None
+    limit = technique_limit("EX-B2")
+    assert limit is not None and "lamina" in (limit.direction or "")
+    assert session_problems([_needled("ST36")], []) == []
+
+
+def test_a_limit_on_a_point_outside_every_zone_still_gets_a_sourced_caution() -> None:
+    limit = NeedlingLimit(angle="transverse", max_depth_mm=3, basis="thin skin")
+    point = PlanPoint(code="ST36", name="Zusanli", role="local", side="left", rationale="x",
+                      sources=["acu-who2008"], limit=limit)
+    [finding] = limit_findings([point])
+    assert "an anatomical danger zone" in finding.message and finding.sources

@@ -139,17 +139,15 @@ def session_problems(points: Sequence[NeedledPoint], plan: Sequence[PlanPoint]) 
             continue
         limit = point.limit or planned.get(_atlas_code(point.code))
         problem = hand_added_problem(point.code, limit)
-        if problem is not None:
-            problems.append(f"{field}: {problem}")
+        # Without a problem the limit exists and has a depth; the test only narrows the types.
+        if problem is not None or limit is None or limit.max_depth_mm is None:
+            problems.append(f"{field}: {problem or 'no needling limit'}")
             continue
-        problems += _depth_problems(field, point, limit)
+        problems += _depth_problems(field, point, limit.max_depth_mm)
     return problems
 
 
-def _depth_problems(field: str, point: NeedledPoint, limit: NeedlingLimit | None) -> list[str]:
-    most = limit.max_depth_mm if limit is not None else None
-    if most is None:
-        return []  # hand_added_problem already refused a limit without a depth
+def _depth_problems(field: str, point: NeedledPoint, most: float) -> list[str]:
     if point.depth_mm is None:
         return [f"{field}.depth_mm: give the depth in mm so it can be checked against the "
                 f"limit of {most:g} mm for {point.code}"]
