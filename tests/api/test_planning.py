@@ -185,3 +185,23 @@ def test_a_never_needled_or_unlimited_danger_point_is_422_naming_the_field(
     findings = ok.json()["plan"]["safety"]["findings"]
     assert any(f["rule"] == "anatomical-limit" and "GB20 Fengchi" in f["message"]
                and "at most 18 mm" in f["message"] for f in findings)
+
+
+def test_a_session_with_a_never_needled_point_is_422_naming_the_point(
+    api_as: Callable[[str], TestClient]
+) -> None:
+    alice = api_as("alice")
+    pid = _patient(alice)
+    plan = alice.post(f"/api/v1/patients/{pid}/plans", json=CASE).json()
+    url = f"/api/v1/patients/{pid}/plans/{plan['id']}/accept"
+    assert alice.post(url, json={"start_on": "2026-12-01"}).status_code == 200
+    point = {"code": "ST17", "side": "left", "needle": {"diameter_mm": 0.25, "length_mm": 30},
+             "depth_mm": 5, "response_sought": "de_qi", "stimulation": {"kind": "manual"},
+             "retention_min": 20}
+    body = {"on": "2026-12-01", "points": [point], "deviation": "nipple",
+            "practitioner": {"name": "A", "qualification": "MD"}}
+    answer = alice.post(f"/api/v1/patients/{pid}/sessions", json=body)
+    assert answer.status_code == 422, answer.text
+    [error] = answer.json()["detail"]
+    assert error["loc"] == ["body", "points", 0] and "ST17 Ruzhong is never needled" in error["msg"]
+    assert alice.get(f"/api/v1/patients/{pid}/sessions").json() == []

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from pydantic import ValidationError
 
 from acuneuro.services import Context
 from acuneuro.services import planning as service
@@ -91,8 +92,9 @@ def test_a_session_with_a_never_needled_point_is_refused_and_nothing_written(
 ) -> None:
     pid = accepted_patient(ctx, alice)
     doc = session(points=[*PLAN_POINTS, ("CV8", "midline")], deviation="added the umbilicus")
-    with pytest.raises(CourseRefused, match="CV8 Shenque is never needled"):
+    with pytest.raises(ValidationError, match="CV8 Shenque is never needled") as exc:
         sessions_service.record_session(ctx, alice, pid, doc)
+    assert exc.value.errors()[0]["loc"] == ("points", len(PLAN_POINTS))
     assert _needled(ctx) == 0
 
 

@@ -16,13 +16,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from functools import cache
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from acuneuro.clinical.anatomy import limit_findings, session_problems
+from acuneuro.clinical.anatomy import limit_findings, refusal, session_problems
 from acuneuro.clinical.case import ClinicalCase, Region
 from acuneuro.clinical.planner import Plan
 from acuneuro.clinical.safety import screen
@@ -70,6 +70,14 @@ __all__ = [
 _RESOURCE = "session"
 
 
+def _needleable(point: NeedledPoint) -> NeedledPoint:
+    """A never-needled point (ST17, CV8) is bad input, refused with the field before any check."""
+    refused = refusal(point.code)
+    if refused is not None:
+        raise ValueError(refused)
+    return point
+
+
 class SessionIn(BaseModel):
     """A session as the clinician reports it, with the day's facts and acknowledgements.
 
@@ -84,7 +92,9 @@ class SessionIn(BaseModel):
     on: date
     attendance: Attendance = "attended"
     number: int | None = Field(default=None, ge=1, le=400)
-    points: list[NeedledPoint] = Field(default_factory=list, max_length=60)
+    points: list[Annotated[NeedledPoint, AfterValidator(_needleable)]] = Field(
+        default_factory=list, max_length=60
+    )
     practitioner: Practitioner | None = None
     style: str | None = Field(default=None, max_length=200)
     rationale: str | None = Field(default=None, max_length=2000)
