@@ -161,3 +161,52 @@ def test_the_outsider_gets_404_for_every_plan_route(api_as: Callable[[str], Test
         assert answer.status_code == 404, (method, url, answer.text)
     assert alice.get(f"{base}/{plan_id}").json()["status"] == "proposed"
     assert api_as("dana").get(base).status_code == 403
+
+
+def test_a_never_needled_or_unlimited_danger_point_is_422_naming_the_field(
+    api_as: Callable[[str], TestClient]
+) -> None:
+    alice = api_as("alice")
+    pid = _patient(alice)
+    plan = alice.post(f"/api/v1/patients/{pid}/plans", json=CASE).json()
+    url = f"/api/v1/patients/{pid}/plans/{plan['id']}"
+    gb20 = {"code": "GB20", "side": "both", "rationale": "occipital pain", "sources": ["s"]}
+    for add, loc, named in [
+        ({"code": "CV8", "side": "midline", "rationale": "r", "sources": ["s"]},
+         ["body", "add", 0, "code"], "CV8 Shenque is never needled"),
+        ({"code": "ST17", "side": "left", "rationale": "r", "sources": ["s"]},
+         ["body", "add", 0, "code"], "ST17 Ruzhong is never needled"),
+        (gb20, ["body", "add", 0, "danger_acknowledged"], "GB20 Fengchi"),
+        ({**gb20, "danger_acknowledged": True}, ["body", "add", 0, "max_depth_mm"], "GB20"),
+    ]:
+        answer = alice.patch(url, json={"add": [add]})
+        assert answer.status_code == 422, answer.text
+        [error] = answer.json()["detail"]
+        assert error["loc"] == loc and named in error["msg"]
+    assert alice.get(url).json()["plan"] == plan["plan"]
+    ok = alice.patch(url, json={"add": [{**gb20, "danger_acknowledged": True,
+                                         "max_depth_mm": 18, "angle": "oblique"}]})
+    assert ok.status_code == 200, ok.text
+    findings = ok.json()["plan"]["safety"]["findings"]
+    assert any(f["rule"] == "anatomical-limit" and "GB20 Fengchi" in f["message"]
+               and "at most 18 mm" in f["message"] for f in findings)
+
+
+def test_a_session_with_a_never_needled_point_is_422_naming_the_point(
+    api_as: Callable[[str], TestClient]
+) -> None:
+    alice = api_as("alice")
+    pid = _patient(alice)
+    plan = alice.post(f"/api/v1/patients/{pid}/plans", json=CASE).json()
+    url = f"/api/v1/patients/{pid}/plans/{plan['id']}/accept"
+    assert alice.post(url, json={"start_on": "2026-12-01"}).status_code == 200
+    point = {"code": "ST17", "side": "left", "needle": {"diameter_mm": 0.25, "length_mm": 30},
+             "depth_mm": 5, "response_sought": "de_qi", "stimulation": {"kind": "manual"},
+             "retention_min": 20}
+    body = {"on": "2026-12-01", "points": [point], "deviation": "nipple",
+            "practitioner": {"name": "A", "qualification": "MD"}}
+    answer = alice.post(f"/api/v1/patients/{pid}/sessions", json=body)
+    assert answer.status_code == 422, answer.text
+    [error] = answer.json()["detail"]
+    assert error["loc"] == ["body", "points", 0] and "ST17 Ruzhong is never needled" in error["msg"]
+    assert alice.get(f"/api/v1/patients/{pid}/sessions").json() == []

@@ -169,3 +169,49 @@ def test_report_as_a_user_is_audited_under_their_name_and_an_unknown_user_is_ref
                 demo.DEMO_EMAIL, "report", pid)
     finally:
         ctx.db.dispose()
+
+
+def test_edit_plan_refuses_a_never_needled_or_unlimited_danger_point_with_exit_2(
+    demo_db: str, tmp_path: Path
+) -> None:
+    from acuneuro.services import PatientCreate
+    from acuneuro.services import patients as patient_service
+    from acuneuro.services import planning as planning_service
+    from acuneuro.services.course import actor_by_email
+
+    ctx = _ctx(demo_db)
+    try:
+        actor = actor_by_email(ctx, demo.DEMO_EMAIL)
+        pid = patient_service.create_patient(ctx, actor, PatientCreate.model_validate({
+            "given_name": "Ada", "family_name": "Edited", "date_of_birth": "1960-01-02",
+            "sex": "male", "condition": {"kind": "phn"}})).id  # fmt: skip
+        plan = planning_service.propose_plan(ctx, actor, pid, {
+            "pain": {"dermatomes": [{"dermatome": "T5", "side": "left"}]}}, today=TODAY)
+        before = planning_service.get_plan(ctx, actor, pid, plan.id).plan
+    finally:
+        ctx.db.dispose()
+    base = ["edit-plan", "--patient", pid, "--plan", str(plan.id), "--as", demo.DEMO_EMAIL,
+            "--db", demo_db]
+    gb20 = {"code": "GB20", "side": "both", "rationale": "occipital pain", "sources": ["s"]}
+    for add, named in [
+        ({"code": "ST17", "side": "left", "rationale": "r", "sources": ["s"]},
+         "add[0].code: ST17 Ruzhong is never needled"),
+        (gb20, "add[0].danger_acknowledged: GB20 Fengchi lies over the medulla"),
+    ]:
+        edit = tmp_path / "edit.json"
+        edit.write_text(json.dumps({"add": [add]}), "utf-8")
+        result = runner.invoke(app, [*base, "--edit", str(edit)])
+        assert result.exit_code == 2 and named in result.stderr, result.output
+        assert "Traceback" not in result.output
+    ctx = _ctx(demo_db)
+    try:
+        actor = actor_by_email(ctx, demo.DEMO_EMAIL)
+        assert planning_service.get_plan(ctx, actor, pid, plan.id).plan == before
+    finally:
+        ctx.db.dispose()
+    edit.write_text(json.dumps({"add": [{**gb20, "danger_acknowledged": True,
+                                         "max_depth_mm": 20, "angle": "oblique"}]}), "utf-8")
+    result = runner.invoke(app, [*base, "--edit", str(edit)])
+    assert result.exit_code == 0, result.output
+    added = next(p for p in json.loads(result.stdout)["plan"]["points"] if p["code"] == "GB20")
+    assert added["limit"]["max_depth_mm"] == 20

@@ -32,14 +32,22 @@ def test_a_protocol_without_jiaji_still_needles_the_dermatome_and_omits_no_jiaji
     no_jiaji = phn.model_copy(update={"segmental": phn.segmental.model_copy(
         update={"jiaji": False})})  # fmt: skip
     case = make_case(condition__kind="phn", pain__regions=[],
-                     pain__dermatomes=[{"dermatome": "T5", "side": "right"}])
+                     pain__dermatomes=[{"dermatome": "L4", "side": "right"}])
     chosen, omitted = candidates(case, no_jiaji)
     codes = {item.code for item in chosen}
     assert "EX-B2" not in codes
-    assert dermatome("T5").points and set(dermatome("T5").points) <= codes
+    assert dermatome("L4").points and set(dermatome("L4").points) <= codes
     assert not any("Jiaji" in o.what for o in omitted)
     with_jiaji, _ = candidates(case, phn)
-    assert ("EX-B2", "T5") in {(item.code, item.level) for item in with_jiaji}
+    assert ("EX-B2", "L4") in {(item.code, item.level) for item in with_jiaji}
+
+
+def test_a_thoracic_dermatome_gets_no_intercostal_points_and_says_why() -> None:
+    case = make_case(condition__kind="phn", pain__regions=[],
+                     pain__dermatomes=[{"dermatome": "T5", "side": "right"}])
+    chosen, omitted = candidates(case, protocol("phn"))
+    assert not set(dermatome("T5").points) & {item.code for item in chosen}
+    assert any(o.what == "points on the T5 dermatome (ST18, KI22)" for o in omitted)
 
 
 def test_a_midline_point_in_an_excluded_region_is_removed_whatever_the_side() -> None:

@@ -115,7 +115,9 @@ def test_phn_gets_ipsilateral_jiaji_at_the_dermatome_and_a_depth_caution() -> No
     jiaji = [p for p in plan.points if p.code == "EX-B2"]
     assert [(p.role, p.side, p.name) for p in jiaji] == [("segmental", "right", "Jiaji at T5")]
     assert {"TE6", "SI3"} <= {p.code for p in plan.points if p.role == "distal"}
-    assert any(f.rule == "thoracic-depth" for f in plan.safety.findings)
+    limits = [f for f in plan.safety.findings if f.rule == "anatomical-limit"]
+    assert len(limits) == 1 and "Jiaji at T5" in limits[0].message
+    assert "lamina" in limits[0].message
     assert plan.safety.status == "caution"
 
 
@@ -127,7 +129,9 @@ def test_vesicles_on_the_dermatome_remove_its_points_on_that_side_only() -> None
     )  # fmt: skip
     plan = build_plan(case)
     assert _sides(plan, "EX-B2") == {"left"}
-    assert _sides(plan, "ST18") == {"left"}
+    # Encircling around a lesion is still on its skin: fails closed for the whole site.
+    assert plan.techniques == []
+    assert any(o.what.startswith("Encircling") and "T5" in o.what for o in plan.omitted)
     assert _sides(plan, "TE6") == {"both"}
 
 

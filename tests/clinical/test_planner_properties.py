@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from acuneuro.clinical.case import DERMATOMES, ClinicalCase, Region
 from acuneuro.clinical.planner import build_plan, point_region
-from acuneuro.knowledge import bibliography, dermatome
+from acuneuro.knowledge import atlas_point, bibliography, dermatome
 
 from ._cases import raw_case
 
@@ -90,3 +90,17 @@ def test_excluded_points_regions_dermatomes_and_techniques_never_appear(case: Cl
 def _region_of(code: str, name: str) -> str:
     level = name.removeprefix("Jiaji at ") if code == "EX-B2" else None
     return point_region(code, level)
+
+
+_HAZARD_TAGS = {"no_needle", "medulla", "spinal_cord", "pneumothorax", "viscera", "vessel", "eye"}
+
+
+@settings(max_examples=150, deadline=None)
+@given(cases())
+def test_no_generated_case_is_ever_planned_a_danger_zone_point(case: ClinicalCase) -> None:
+    plan = build_plan(case)
+    for point in plan.points:
+        assert not _HAZARD_TAGS & set(atlas_point(point.code).cautions), point
+        # A technique-zone point (thoracic Jiaji) never leaves without its limit.
+        if "paraspinal" in atlas_point(point.code).cautions:
+            assert point.limit is not None

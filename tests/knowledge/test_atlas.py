@@ -82,8 +82,10 @@ def test_the_traditional_pregnancy_points_are_tagged() -> None:
 
 
 def test_points_over_the_lung_carry_a_pneumothorax_caution() -> None:
-    for code in ("LU1", "GB21", "BL13", "KI25", "ST16", "EX-B2"):
+    for code in ("LU1", "GB21", "BL13", "KI25", "ST16"):
         assert "pneumothorax" in atlas_point(code).cautions
+    # Jiaji is proposed for zoster, so its pleural risk is a technique limit, not a ban.
+    assert atlas_point("EX-B2").cautions == ("paraspinal",)
     for code in ("ST36", "LI4", "BL23", "CV12"):
         assert "pneumothorax" not in atlas_point(code).cautions
 

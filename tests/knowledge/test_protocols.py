@@ -84,15 +84,36 @@ def test_loading_rejects_a_local_point_off_the_limb(monkeypatch: pytest.MonkeyPa
     def text(relative: str) -> str:
         raw = real(relative)
         if relative.endswith("cipn.yaml"):
-            return raw.replace("{code: SP6,", "{code: LU1,", 1)
+            return raw.replace("{code: SP6,", "{code: LU5,", 1)
         return raw
 
     monkeypatch.setattr(_protocols_module, "knowledge_text", text)
     _protocols_module.protocols.cache_clear()
     try:
-        with pytest.raises(ValueError, match="LU1 is not on the affected limb"):
+        with pytest.raises(ValueError, match="LU5 is not on the affected limb"):
             _protocols_module.protocols()
     finally:
         monkeypatch.undo()
         _protocols_module.protocols.cache_clear()
     assert len(_protocols_module.protocols()) == len(CONDITIONS)
+
+
+def test_loading_rejects_a_protocol_that_names_a_danger_zone_point(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = knowledge_text
+
+    def text(relative: str) -> str:
+        raw = real(relative)
+        if relative.endswith("phn.yaml"):
+            return raw.replace("{code: TE6,", "{code: GB20,", 1)
+        return raw
+
+    monkeypatch.setattr(_protocols_module, "knowledge_text", text)
+    _protocols_module.protocols.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="GB20 lies over the medulla"):
+            _protocols_module.protocols()
+    finally:
+        monkeypatch.undo()
+        _protocols_module.protocols.cache_clear()

@@ -168,7 +168,8 @@ def test_edits_remove_change_and_add_points_and_rescreen(ctx: Context, alice: An
     edit = PlanEdit.model_validate({
         "remove": ["LR3"], "sides": {"ST36": "left"},
         "add": [{"code": "GB21", "side": "right", "rationale": "shoulder tension",
-                 "sources": ["acu-who2008"]}],
+                 "sources": ["acu-who2008"], "danger_acknowledged": True,
+                 "max_depth_mm": 10, "angle": "oblique"}],
     })  # fmt: skip
     edited = service.edit_plan(ctx, alice, pid, plan.id, edit).plan
     points = {p.code: p for p in edited.points}

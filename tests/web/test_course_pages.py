@@ -193,3 +193,28 @@ def test_the_record_page_shows_where_each_known_value_came_from(
     when = f"{START.day} {START:%b %Y}"
     assert f"Platelets 162,000/µL — from the plan, {when}" in facts
     assert "INR 2.4 — entered today" in facts
+
+
+def test_the_session_form_shows_a_planned_limit_and_refuses_a_depth_beyond_it(
+    web_as: Callable[[str], TestClient], ctx: Context, actors: Any
+) -> None:
+    from acuneuro.services import planning
+
+    from ..services.test_planning import assessed_case, new_patient
+
+    alice_actor = actors["alice"].actor
+    patient = new_patient(ctx, alice_actor)
+    plan = planning.propose_plan(ctx, alice_actor, patient, assessed_case(), today=START)
+    planning.edit_plan(ctx, alice_actor, patient, plan.id, {"add": [{
+        "code": "GB20", "side": "both", "rationale": "occipital pain", "sources": ["s"],
+        "danger_acknowledged": True, "max_depth_mm": 15, "angle": "oblique"}]})  # fmt: skip
+    planning.accept_plan(ctx, alice_actor, patient, plan.id, START)
+    alice = web_as("alice")
+    page = alice.get(f"/patients/{patient}/sessions/new").text
+    assert "<strong>GB20 Fengchi</strong>: needling limit at most 15 mm, oblique" in page
+    data = _form(page) | {"on": START.isoformat(), "practitioner_qualification": "MD",
+                          "depth_mm": "20", "action": "record"}
+    assert "GB20|both" in data["points"]
+    refused = alice.post(f"/patients/{patient}/sessions/new", data=data, follow_redirects=False)
+    assert refused.status_code != 303 and "beyond its limit of 15 mm" in refused.text
+    assert _sessions(ctx) == 0

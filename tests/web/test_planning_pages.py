@@ -242,3 +242,70 @@ def test_medicines_typed_into_an_unassessed_list_are_refused_and_nothing_is_stor
     assert 'id="medications-error"' in answer.text and "marked not assessed" in answer.text
     assert 'value="Eliquis"' in answer.text  # what was typed is kept
     assert _plan_ids(ctx) == []
+
+
+def _stored_codes(ctx: Context) -> set[str]:
+    with ctx.db.read() as session:
+        stored = session.scalar(sa.select(PlanRecord.plan_json))
+    assert stored is not None
+    return {p["code"] for p in stored["points"]}
+
+
+def test_a_never_needled_point_is_refused_on_the_code_field_and_nothing_stored(
+    web_as: Callable[[str], TestClient], ctx: Context
+) -> None:
+    alice = web_as("alice")
+    url = _patient(alice)
+    _propose(alice, url, ASSESSED)
+    plan_id = _plan_ids(ctx)[0]
+    refused = alice.post(f"{url}/plan/{plan_id}/edit", data={
+        "add_code": "ST17", "add_side": "left", "add_role": "local", "add_rationale": "r",
+        "add_sources": "acu-who2008", "add_danger_acknowledged": "yes",
+        "add_max_depth_mm": "5", "add_angle": "oblique", "csrf": _csrf(alice)})  # fmt: skip
+    assert refused.status_code == 422
+    field = re.search(r'<p class="error" id="add_code-error">([^<]*)</p>', refused.text)
+    assert field and "ST17 Ruzhong is never needled" in field.group(1)
+    assert 'id="add_code" name="add_code" placeholder="e.g. ST36" value="ST17" aria-invalid' \
+        in refused.text
+    assert "ST17" not in _stored_codes(ctx)
+
+
+def test_a_danger_point_needs_its_acknowledgement_and_limit_which_the_page_then_shows(
+    web_as: Callable[[str], TestClient], ctx: Context
+) -> None:
+    alice = web_as("alice")
+    url = _patient(alice)
+    _propose(alice, url, ASSESSED)
+    plan_id = _plan_ids(ctx)[0]
+    form = {"add_code": "GB20", "add_side": "both", "add_role": "local",
+            "add_rationale": "occipital pain", "add_sources": "acu-who2008"}
+    refused = alice.post(f"{url}/plan/{plan_id}/edit", data={**form, "csrf": _csrf(alice)})
+    assert refused.status_code == 422
+    assert re.search(r'id="add_danger_acknowledged-error">GB20 Fengchi lies over the medulla',
+                     refused.text)
+    assert "GB20" not in _stored_codes(ctx)
+    accepted = alice.post(f"{url}/plan/{plan_id}/edit", data={
+        **form, "add_danger_acknowledged": "yes", "add_max_depth_mm": "20",
+        "add_angle": "oblique", "add_direction": "towards the tip of the nose",
+        "csrf": _csrf(alice)})  # fmt: skip
+    assert accepted.status_code == 303, accepted.text
+    page = alice.get(accepted.headers["location"]).text
+    limit = "at most 20 mm, oblique towards the tip of the nose"
+    assert f"<strong>Needling limit:</strong> {limit}" in page
+    start = page.index('class="cautions"')
+    cautions = page[start:page.index("</ul>", start)]
+    assert "GB20 Fengchi" in cautions and limit in cautions
+
+
+def test_a_t5_phn_plan_page_shows_jiaji_with_its_limit_and_the_encircling_technique(
+    web_as: Callable[[str], TestClient], ctx: Context
+) -> None:
+    alice = web_as("alice")
+    url = _patient(alice)
+    answer = _propose(alice, url, {**ASSESSED, "region_foot": "", "condition_kind": "phn",
+                                   "dermatomes": "T5 left"})
+    assert answer.status_code == 303, answer.text
+    page = alice.get(answer.headers["location"]).text
+    assert "EX-B2 Jiaji at T5" in page and "lamina" in page
+    assert "Encircling (surround) needling around the affected area</strong> at T5 (left)" in page
+    assert "ST18" not in _stored_codes(ctx) and "KI22" not in _stored_codes(ctx)

@@ -1,4 +1,5 @@
-"""Course commands: ``report`` (patient or referrer PDF), ``export fhir`` and ``import fhir``.
+"""Course commands: ``report`` (patient or referrer PDF), ``export fhir``, ``import fhir`` and
+``edit-plan`` (a proposed plan's changes, as the API's PATCH body).
 
 The commands act as the clinic's operator (``system:cli``, an administrator of the clinic named
 or of the only one) or, with ``--as EMAIL``, on behalf of that user; the services audit either
@@ -23,7 +24,15 @@ from pydantic import ValidationError
 
 from acuneuro.cli._common import emit_json, fail, read_json, validation_message
 from acuneuro.reports import REPORT_KINDS, render_report
-from acuneuro.services import Actor, Context, NotFound, ServiceError, accounts, course_fhir
+from acuneuro.services import (
+    Actor,
+    Context,
+    NotFound,
+    ServiceError,
+    accounts,
+    course_fhir,
+    planning,
+)
 from acuneuro.services.course import actor_by_email
 from acuneuro.settings import Settings
 
@@ -158,6 +167,35 @@ def import_fhir(
     emit_json({"patient": new_id})
 
 
+def edit_plan(
+    patient: PatientOption,
+    plan: Annotated[int, typer.Option("--plan", help="Plan id (a proposed plan).")],
+    edit: Annotated[str, typer.Option("--edit", help="Plan edit JSON file, or - for stdin.")],
+    clinic: ClinicOption = None,
+    as_email: AsOption = None,
+    db: DbOption = None,
+) -> None:
+    """Change a proposed plan (remove, sides, add atlas points, course); prints the plan.
+
+    A never-needled point, or a danger-zone point without its acknowledgement and needling
+    limit, exits 2 naming the field, and nothing is written.
+    """
+    document = read_json(edit, "--edit")
+    if not isinstance(document, dict):
+        fail("--edit: the document must be a JSON object")
+    with _context(db) as ctx:
+        actor = _actor(ctx, clinic, as_email)
+        try:
+            view = planning.edit_plan(ctx, actor, patient, plan, document)
+        except ValidationError as exc:
+            fail(f"--edit: {validation_message(exc)}")
+        except NotFound:
+            fail(f"--plan: no plan {plan} of patient {patient!r} in this clinic")
+        except ServiceError as exc:
+            fail(f"--edit: {exc}")
+    emit_json(view)
+
+
 def _group(app: typer.Typer, name: str, help_text: str) -> typer.Typer:
     # ``export`` is shared with the privacy commands (``export research``): add to it.
     for info in app.registered_groups:
@@ -169,7 +207,8 @@ def _group(app: typer.Typer, name: str, help_text: str) -> typer.Typer:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``report``, ``export fhir`` and ``import fhir``."""
+    """Add ``report``, ``export fhir``, ``import fhir`` and ``edit-plan``."""
     app.command("report")(report)
+    app.command("edit-plan")(edit_plan)
     _group(app, "export", "Exports.").command("fhir")(export_fhir)
     _group(app, "import", "Imports.").command("fhir")(import_fhir)

@@ -10,11 +10,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from acuneuro.clinical.anatomy import danger_zones_of, refusal, technique_limit
 from acuneuro.clinical.case import ClinicalCase
-from acuneuro.clinical.safety_model import PlanPoint, PointSide, SafetyFinding
+from acuneuro.clinical.safety_model import NeedlingLimit, PlanPoint, PointSide, SafetyFinding
 from acuneuro.knowledge import Protocol, atlas_point, dermatome
 
-__all__ = ["Candidate", "Omission", "apply_exclusions", "candidates", "point_region"]
+__all__ = [
+    "Candidate",
+    "Omission",
+    "apply_exclusions",
+    "candidates",
+    "is_thoracic",
+    "point_region",
+]
 
 _SIDES = {
     "left": frozenset({"left"}),
@@ -35,6 +43,7 @@ class Candidate:
     sources: list[str]
     level: str | None = None  # dermatome of a segmental Jiaji point
     midline: bool = False
+    limit: NeedlingLimit | None = None  # needling limit of a point in a danger zone
 
     @property
     def key(self) -> tuple[str, str | None]:
@@ -59,6 +68,7 @@ class Candidate:
             side=self.side(),
             rationale=self.rationale,
             sources=sorted(set(self.sources)),
+            limit=self.limit,
         )
 
 
@@ -81,6 +91,11 @@ class _Selection:
         elif known.role == item.role:
             known.sides |= item.sides
             known.sources = sorted(set(known.sources) | set(item.sources))
+
+
+def is_thoracic(segment: str) -> bool:
+    """T1-T12: the dermatomes whose anterior and lateral points lie over the pleura."""
+    return segment.startswith("T")
 
 
 def point_region(code: str, level: str | None) -> str:
@@ -149,6 +164,7 @@ def _segmental(case: ClinicalCase, proto: Protocol, sel: _Selection) -> None:
                     text,
                     [*seg.sources, *entry.sources],
                     level=site.dermatome,
+                    limit=technique_limit(_JIAJI),
                 )
             )
         elif seg.jiaji:
@@ -159,7 +175,16 @@ def _segmental(case: ClinicalCase, proto: Protocol, sel: _Selection) -> None:
                     rule,
                 )
             )
-        for code in entry.points if seg.dermatome_points else []:
+        # Thoracic dermatome points are intercostal, over the pleura, and in no cited trial.
+        on_dermatome = seg.dermatome_points and not is_thoracic(site.dermatome)
+        if seg.dermatome_points and entry.points and not on_dermatome:
+            sel.omitted.append(Omission(
+                f"points on the {site.dermatome} dermatome ({', '.join(entry.points)})",
+                "intercostal points lie over the pleura and no cited trial needled them; "
+                "thoracic segments get Jiaji (and the protocol's encircling needling) instead",
+                rule,
+            ))  # fmt: skip
+        for code in entry.points if on_dermatome else []:
             text = (
                 f"On the {site.dermatome} dermatome near its key sensory point "
                 f"({entry.key_point}); needle around, never through, any lesion."
@@ -191,7 +216,26 @@ def candidates(case: ClinicalCase, proto: Protocol) -> tuple[list[Candidate], li
         item.midline = item.midline or atlas_point(item.code).laterality == "midline"
         if item.midline:
             item.sides = set()
-    return list(sel.chosen.values()), sel.omitted
+    return _outside_danger_zones(list(sel.chosen.values()), sel.omitted, proto.condition)
+
+
+def _outside_danger_zones(
+    items: list[Candidate], omitted: list[Omission], condition: str
+) -> tuple[list[Candidate], list[Omission]]:
+    """Never propose a point in a danger zone (atlas/danger_zones.yaml); say which and why."""
+    kept: list[Candidate] = []
+    for item in items:
+        refused = refusal(item.code)
+        zones = danger_zones_of(item.code)
+        if refused is None and not zones:
+            kept.append(item)
+            continue
+        reason = refused or (
+            f"lies over {' and '.join(z.label for z in zones)}: never proposed; a clinician "
+            "may add it by hand with the danger acknowledged and a depth and angle limit"
+        )
+        omitted.append(Omission(_label(item), reason, f"danger-zone:{condition}"))
+    return kept, omitted
 
 
 def _label(item: Candidate) -> str:

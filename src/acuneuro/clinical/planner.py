@@ -4,7 +4,10 @@ The plan follows the condition's protocol (``knowledge/protocols/``): local poin
 affected limbs, segmental points at the affected dermatomes, distal points, the stimulation and
 the course of the trials it cites. The safety screen (``clinical/safety.py``) runs first: a
 ``stop`` returns no points; excluded points, regions, dermatomes (with their side) and
-techniques never reach the plan, and the plan says what it left out and why.
+techniques never reach the plan, and the plan says what it left out and why. No point of an
+anatomical danger zone (``knowledge/atlas/danger_zones.yaml``) is ever proposed; a thoracic
+segment (T1-T12) gets Jiaji with its bone-backed limit and, where the protocol's trials used it,
+encircling needling around the lesion (``Plan.techniques``) instead of intercostal points.
 
 References
 ----------
@@ -24,8 +27,10 @@ from acuneuro.clinical._plan_points import (
     Omission,
     apply_exclusions,
     candidates,
+    is_thoracic,
     point_region,
 )
+from acuneuro.clinical.anatomy import limit_findings
 from acuneuro.clinical.case import ClinicalCase, ConditionKind
 from acuneuro.clinical.safety import screen_case, screen_points
 from acuneuro.clinical.safety_model import PlanPoint, SafetyFinding, SafetyScreen, Severity
@@ -36,6 +41,7 @@ __all__ = [
     "Course",
     "Omitted",
     "Plan",
+    "PlannedTechnique",
     "Reassessment",
     "Stimulation",
     "apply_exclusions",
@@ -72,6 +78,16 @@ class Course(_Frozen):
     sources: list[str] = Field(min_length=1)
 
 
+class PlannedTechnique(_Frozen):
+    """A needling technique at a segment that is not an atlas point (e.g. encircling needling)."""
+
+    name: str
+    segment: str
+    side: Literal["left", "right", "both"]
+    how: str
+    sources: list[str] = Field(min_length=1)
+
+
 class Omitted(_Frozen):
     what: str
     reason: str
@@ -83,6 +99,7 @@ class Plan(_Frozen):
     protocol: str
     safety: SafetyScreen
     points: list[PlanPoint]
+    techniques: list[PlannedTechnique] = Field(default_factory=list)
     stimulation: Stimulation | None
     course: Course | None
     omitted: list[Omitted]
@@ -173,6 +190,32 @@ def _course(proto: Protocol) -> Course:
     )
 
 
+def _techniques(
+    case: ClinicalCase, proto: Protocol, findings: list[SafetyFinding], omitted: list[Omission]
+) -> list[PlannedTechnique]:
+    """The protocol's thoracic technique at each affected T1-T12 dermatome and side, minus the
+    dermatome sites a finding excluded (a technique around a lesion is still on its skin)."""
+    technique = proto.segmental.thoracic_technique
+    found: list[PlannedTechnique] = []
+    if technique is None:
+        return found
+    for site in case.pain.dermatomes:
+        if not is_thoracic(site.dermatome):
+            continue
+        blocked = next((f for f in findings for d in f.excluded_dermatome_sites
+                        if d.dermatome == site.dermatome
+                        and (d.side.value == "both" or site.side.value in (d.side.value, "both"))),
+                       None)
+        if blocked is not None:
+            what = f"{technique.name} at {site.dermatome} ({site.side.value})"
+            omitted.append(Omission(what, blocked.message, blocked.rule))
+            continue
+        found.append(PlannedTechnique(name=technique.name, segment=site.dermatome,
+                                      side=site.side.value, how=technique.how,
+                                      sources=list(technique.sources)))
+    return found
+
+
 def _sources(*groups: list[str]) -> list[str]:
     return sorted({s for group in groups for s in group})
 
@@ -198,9 +241,10 @@ def build_plan(case: ClinicalCase) -> Plan:
     proposed, omitted = candidates(case, proto)
     kept, excluded = apply_exclusions(proposed, findings)
     omitted += excluded
+    techniques = _techniques(case, proto, findings, omitted)
     stimulation = _stimulation(case, proto, findings, kept, omitted)
     plan_points = [item.to_plan_point() for item in kept]
-    findings = findings + screen_points(p.code for p in plan_points)
+    findings = findings + screen_points(p.code for p in plan_points) + limit_findings(plan_points)
     safety = SafetyScreen(status=SafetyScreen.verdict(findings), findings=findings)
     course = _course(proto)
     sources = _sources(
@@ -208,6 +252,7 @@ def build_plan(case: ClinicalCase) -> Plan:
         stimulation.sources,
         course.sources,
         *(p.sources for p in plan_points),
+        *(t.sources for t in techniques),
         *(f.sources for f in findings),
         *(r.sources for r in course.reassessment),
     )
@@ -216,6 +261,7 @@ def build_plan(case: ClinicalCase) -> Plan:
         protocol=proto.title,
         safety=safety,
         points=plan_points,
+        techniques=techniques,
         stimulation=stimulation,
         course=course,
         omitted=_omitted(omitted),

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from acuneuro.clinical.case import DermatomeSite, RegionSite
 
 __all__ = [
+    "NeedlingLimit",
     "PlanPoint",
     "PointRole",
     "PointSide",
@@ -87,6 +88,27 @@ PointRole = Literal["local", "distal", "segmental"]
 PointSide = Literal["left", "right", "both", "midline"]
 
 
+class NeedlingLimit(_Frozen):
+    """How deep and at what angle a point in an anatomical danger zone may be needled.
+
+    The planner attaches the zone's own limit (thoracic Jiaji: bone-backed); a clinician who adds
+    a danger-zone point by hand acknowledges the zones and records the limit for this patient
+    (the safe depth varies between patients more than between groups: Chu 2018 at GB21).
+    """
+
+    angle: Literal["perpendicular", "oblique", "transverse"]
+    max_depth_mm: float | None = Field(default=None, gt=0, le=100)
+    direction: str | None = Field(default=None, max_length=300)
+    basis: str = Field(min_length=1, max_length=1000)
+    acknowledged: list[str] = Field(default_factory=list)  # danger-zone tags acknowledged
+
+    def text(self) -> str:
+        """The limit in one clinician sentence, e.g. ``at most 20 mm, oblique (towards ...)``."""
+        depth = f"at most {self.max_depth_mm:g} mm" if self.max_depth_mm else "no deeper than bone"
+        toward = f" {self.direction}" if self.direction else ""
+        return f"{depth}, {self.angle}{toward}"
+
+
 class PlanPoint(_Frozen):
     code: str  # WHO standard code, e.g. "ST36", "EX-LE10"
     name: str
@@ -94,3 +116,4 @@ class PlanPoint(_Frozen):
     side: PointSide
     rationale: str = Field(min_length=1)
     sources: list[str] = Field(min_length=1)
+    limit: NeedlingLimit | None = None  # set for a point in an anatomical danger zone

@@ -20,7 +20,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from acuneuro.clinical.case import Region
-from acuneuro.clinical.safety_model import PlanPoint, PointSide, SafetyScreen, Severity
+from acuneuro.clinical.safety_model import (
+    NeedlingLimit,
+    PlanPoint,
+    PointSide,
+    SafetyScreen,
+    Severity,
+)
 
 __all__ = [
     "Adherence",
@@ -87,6 +93,9 @@ class NeedledPoint(_Frozen):
     response_obtained: bool | None = None
     stimulation: Stimulation
     retention_min: float = Field(ge=0, le=120)
+    # A point in an anatomical danger zone that the plan does not carry with a limit needs its
+    # own (clinical/anatomy.py): acknowledged zones, maximum depth in mm and angle.
+    limit: NeedlingLimit | None = None
 
     @model_validator(mode="after")
     def _depth_given(self) -> NeedledPoint:

@@ -51,7 +51,10 @@ REGIONS: tuple[str, ...] = (
     "upper_back", "lower_back", "buttock", "hip", "thigh", "knee", "leg", "foot",
 )  # fmt: skip
 
-Caution = Literal["pneumothorax", "pregnancy", "eye", "vessel", "medulla", "no_needle"]
+Caution = Literal[
+    "pneumothorax", "pregnancy", "eye", "vessel", "medulla", "no_needle",
+    "viscera", "spinal_cord", "paraspinal",
+]  # fmt: skip
 
 _ATLAS_SOURCES = ["acu-who2008", "acu-who1991"]
 _EXTRA_SOURCES = ["acu-who1991", "acu-tara"]

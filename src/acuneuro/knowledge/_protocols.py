@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from acuneuro.knowledge._atlas import REGIONS, atlas_point
 from acuneuro.knowledge._bibliography import check_cited, knowledge_text
+from acuneuro.knowledge._danger import point_zones
 
 __all__ = [
     "CONDITIONS",
@@ -25,6 +26,7 @@ __all__ = [
     "Protocol",
     "ProtocolPoint",
     "Reassessment",
+    "SegmentTechnique",
     "Segmental",
     "protocol",
     "protocols",
@@ -60,11 +62,23 @@ class LocalRule(_Frozen):
         return self
 
 
+class SegmentTechnique(_Frozen):
+    """A needling technique (not an atlas point) the protocol's trials used at a segment."""
+
+    name: str = Field(min_length=1)
+    how: str = Field(min_length=1)
+    sources: list[str] = Field(min_length=1)
+
+
 class Segmental(_Frozen):
     jiaji: bool
+    # Points on the dermatome (dermatomes.yaml) for cervical, lumbar and sacral segments only:
+    # at T1-T12 they are anterior or lateral intercostal points over the pleura that no cited
+    # trial needled, so a thoracic segment gets Jiaji and ``thoracic_technique`` instead.
     dermatome_points: bool
     rationale: str
     sources: list[str] = Field(min_length=1)
+    thoracic_technique: SegmentTechnique | None = None
 
 
 class Manual(_Frozen):
@@ -126,6 +140,8 @@ class Protocol(_Frozen):
 def _check(protocol: Protocol) -> None:
     where = f"protocols/{protocol.condition}.yaml"
     groups: list[list[str]] = [protocol.sources, protocol.segmental.sources]
+    if protocol.segmental.thoracic_technique is not None:
+        groups.append(protocol.segmental.thoracic_technique.sources)
     groups += [protocol.stimulation.manual.sources, protocol.course.sources]
     groups += [p.sources for rule in protocol.local for p in rule.points]
     groups += [p.sources for p in protocol.distal]
@@ -136,6 +152,10 @@ def _check(protocol: Protocol) -> None:
         check_cited(ids, where)
     for code in protocol.point_codes():
         atlas_point(code)
+        hazards = [z.label for z in point_zones(code) if z.kind != "technique"]
+        if hazards:
+            # Danger-zone points are added by hand with a limit, never proposed by a protocol.
+            raise ValueError(f"{where}: {code} lies over {hazards[0]}; a protocol may not name it")
     for rule in protocol.local:
         limb = UPPER_LIMB if set(rule.when_regions) <= UPPER_LIMB else LOWER_LIMB
         for point in rule.points:

@@ -16,9 +16,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from acuneuro.clinical.anatomy import limit_findings
 from acuneuro.clinical.case import ClinicalCase, ConditionKind
 from acuneuro.clinical.planner import Plan, build_plan
 from acuneuro.clinical.safety import screen
+from acuneuro.clinical.safety_model import SafetyScreen
 from acuneuro.clinical.scoring import get_instrument, score
 from acuneuro.clinical.stricta import NeedledPoint, Practitioner, SessionRecord
 from acuneuro.services._plan_edit import schedule_visits
@@ -131,6 +133,8 @@ def add_demo_course(session: Session, rng: random.Random, patient: Patient, age:
     response = rng.uniform(0.15, 0.6)  # the fraction of pain this synthetic patient loses
     points = _points(plan)
     todays = screen(case, [p.code for p in points])  # unchanged facts: the plan's screen
+    with_limits = todays.findings + limit_findings(plan.points)  # as services.sessions does
+    todays = SafetyScreen(status=SafetyScreen.verdict(with_limits), findings=with_limits)
     cautions = sorted(f.rule for f in todays.cautions)
     session_visits = [v for v in visits if v.kind == "session" and v.due_on < today]
     for v in session_visits:

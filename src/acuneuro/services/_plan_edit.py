@@ -3,7 +3,10 @@
 Every point the clinician adds, or whose side they change, goes through the planner's own
 exclusion step against a fresh safety screen of the plan's case, so an edit can never bring
 back what a finding excluded; the screen (point cautions included) is then re-run over the
-edited points. Re-assessment weeks become visits: week ``w`` is the first session after
+edited points. A point in an anatomical danger zone (``clinical/anatomy.py``) is refused when
+never needled (ST17, CV8) and otherwise enters only with the danger acknowledged and a depth and
+angle limit, stored on the plan point (``PointRefused`` names the request field). Re-assessment
+weeks become visits: week ``w`` is the first session after
 ``w`` weeks of treatment, the last session when ``w`` is the end of the course, and a
 follow-up visit when ``w`` falls after it (Molassiotis 2019 and Bao 2020 re-assessed after
 the course; see each protocol's ``reassessment`` sources).
@@ -13,18 +16,31 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from acuneuro.clinical.anatomy import danger_zones_of, limit_findings, refusal
 from acuneuro.clinical.case import ClinicalCase
 from acuneuro.clinical.course import CourseDefinition
 from acuneuro.clinical.course import Reassessment as SessionReassessment
 from acuneuro.clinical.course import schedule as dated_sessions
 from acuneuro.clinical.planner import Candidate, Course, Omitted, Plan, apply_exclusions
 from acuneuro.clinical.safety import screen_case, screen_points
-from acuneuro.clinical.safety_model import PlanPoint, PointSide, SafetyFinding, SafetyScreen
+from acuneuro.clinical.safety_model import (
+    NeedlingLimit,
+    PlanPoint,
+    PointSide,
+    SafetyFinding,
+    SafetyScreen,
+)
 from acuneuro.knowledge import atlas_point, bibliography
 from acuneuro.services._errors import ServiceError
-from acuneuro.services._plan_models import CourseChange, PlanEdit, ScheduledVisit, point_key
+from acuneuro.services._plan_models import (
+    CourseChange,
+    PlanEdit,
+    PointAddition,
+    ScheduledVisit,
+    point_key,
+)
 
-__all__ = ["PlanRefused", "apply_edit", "refuse_stop", "schedule_visits"]
+__all__ = ["PlanRefused", "PointRefused", "apply_edit", "refuse_stop", "schedule_visits"]
 
 _SIDES: dict[str, set[str]] = {"left": {"left"}, "right": {"right"}, "both": {"left", "right"}}
 _CLINICIAN = "clinician"
@@ -32,6 +48,42 @@ _CLINICIAN = "clinician"
 
 class PlanRefused(ServiceError):
     """The plan cannot be changed or accepted as asked; the message says why."""
+
+
+class PointRefused(PlanRefused):
+    """A point the request names may not be needled as asked; ``loc`` is the request field."""
+
+    def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
+        self.loc = loc
+        self.reason = message
+        path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+        super().__init__(f"{path}: {message}")
+
+
+def _danger_limit(item: PointAddition, code: str, index: int) -> NeedlingLimit | None:
+    """The limit a hand-added point needs (``None`` outside a danger zone), or ``PointRefused``
+    naming the point and the missing field; a never-needled point is refused outright."""
+    refused = refusal(code)
+    if refused is not None:
+        raise PointRefused(("add", index, "code"), refused)
+    zones = danger_zones_of(code)
+    if not zones:
+        return None
+    where = f"{code} {atlas_point(code).pinyin} lies over {' and '.join(z.label for z in zones)}"
+    if not item.danger_acknowledged:
+        raise PointRefused(("add", index, "danger_acknowledged"),
+                           f"{where}; acknowledge the danger to add it by hand")
+    if item.max_depth_mm is None:
+        raise PointRefused(("add", index, "max_depth_mm"),
+                           f"{where}; record the maximum depth in mm for this patient")
+    if item.angle is None:
+        raise PointRefused(("add", index, "angle"),
+                           f"{where}; record the needle angle (perpendicular, oblique or "
+                           "transverse)")
+    return NeedlingLimit(angle=item.angle, max_depth_mm=item.max_depth_mm,
+                         direction=item.direction or None,
+                         basis=f"Set by the clinician: {item.rationale}",
+                         acknowledged=[z.tag for z in zones])
 
 
 def refuse_stop(plan: Plan, doing: str) -> None:
@@ -85,10 +137,11 @@ def _added(edit: PlanEdit, present: set[str], findings: list[SafetyFinding]) -> 
             raise PlanRefused(f"{field}.code: {item.code!r} is not a point of the atlas") from None
         if entry.code in present:
             raise PlanRefused(f"{field}.code: {entry.code} is already in the plan")
+        limit = _danger_limit(item, entry.code, index)
         _checked_side(entry.code, item.side, f"{field}.side")
         point = PlanPoint(code=entry.code, name=entry.pinyin, role=item.role, side=item.side,
                           rationale=f"Added by the clinician: {item.rationale}",
-                          sources=list(item.sources))
+                          sources=list(item.sources), limit=limit)
         _check_allowed(point, entry.code, findings, field)
         present.add(entry.code)
         points.append(point)
@@ -146,7 +199,7 @@ def apply_edit(plan: Plan, case: ClinicalCase, edit: PlanEdit) -> Plan:
     course = edited.course
     if edit.course is not None and course is not None:
         course = _course(course, edit.course)
-    findings = findings + screen_points(p.code for p in points)
+    findings = findings + screen_points(p.code for p in points) + limit_findings(points)
     known = bibliography()
     sources = set(plan.sources) | {s for f in findings for s in f.sources}
     sources |= {s for p in points for s in p.sources if s in known}

@@ -45,13 +45,24 @@ class _Request(BaseModel):
 
 
 class PointAddition(_Request):
-    """A point the clinician adds from the atlas, with why and on what authority."""
+    """A point the clinician adds from the atlas, with why and on what authority.
+
+    A point in an anatomical danger zone (medulla, spinal cord, pleura, viscera, major vessel,
+    eye: ``knowledge/atlas/danger_zones.yaml``) is accepted only with ``danger_acknowledged``
+    and a needling limit (``max_depth_mm`` and ``angle``); a never-needled point never is.
+    """
 
     code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=16)]
     side: PointSide
     role: PointRole = "local"
     rationale: Text
     sources: list[SourceRef] = Field(min_length=1, max_length=10)
+    danger_acknowledged: bool = False
+    max_depth_mm: float | None = Field(default=None, gt=0, le=100)
+    angle: Literal["perpendicular", "oblique", "transverse"] | None = None
+    direction: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = (
+        None
+    )
 
 
 class CourseChange(_Request):

@@ -26,7 +26,13 @@ from acuneuro.services._context import Context
 from acuneuro.services._course_common import episodes_loader
 from acuneuro.services._errors import NotFound, PermissionDenied
 from acuneuro.services._patient_models import PatientView
-from acuneuro.services._plan_edit import PlanRefused, apply_edit, refuse_stop, schedule_visits
+from acuneuro.services._plan_edit import (
+    PlanRefused,
+    PointRefused,
+    apply_edit,
+    refuse_stop,
+    schedule_visits,
+)
 from acuneuro.services._plan_models import (
     Acceptance,
     CourseChange,
@@ -51,6 +57,7 @@ __all__ = [
     "PlanSummary",
     "PlanView",
     "PointAddition",
+    "PointRefused",
     "ScheduledVisit",
     "accept_plan",
     "case_defaults",

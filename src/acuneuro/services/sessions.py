@@ -7,7 +7,9 @@ medication list), each value with its date and origin, and turned *not assessed*
 its window (``clinical.day_facts``); ``clinical.stricta.check_session`` then decides:
 a point the day's screen excluded, a caution not acknowledged, a session on a ``stop`` day or an
 unexplained departure from the plan is refused with the reasons and NOTHING is written (the
-refusal alone is audited). Cancelled and missed sessions are recorded too: they are what
+refusal alone is audited). So is a never-needled point (ST17, CV8) and a danger-zone point
+without a needling limit (its own or its plan point's) or needled beyond that limit's depth.
+Cancelled and missed sessions are recorded too: they are what
 adherence is counted from (STRICTA 2010 item 3; IMMPACT participant disposition).
 """
 
@@ -16,12 +18,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from functools import cache
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from acuneuro.clinical.anatomy import limit_findings, refusal, session_problems
 from acuneuro.clinical.case import Region
 from acuneuro.clinical.day_facts import FactLine, KnownFact, screen_day
 from acuneuro.clinical.planner import Plan
@@ -71,6 +74,14 @@ __all__ = [
 _RESOURCE = "session"
 
 
+def _needleable(point: NeedledPoint) -> NeedledPoint:
+    """A never-needled point (ST17, CV8) is bad input, refused with the field before any check."""
+    refused = refusal(point.code)
+    if refused is not None:
+        raise ValueError(refused)
+    return point
+
+
 class SessionIn(BaseModel):
     """A session as the clinician reports it, with the day's facts and acknowledgements.
 
@@ -87,7 +98,9 @@ class SessionIn(BaseModel):
     on: date
     attendance: Attendance = "attended"
     number: int | None = Field(default=None, ge=1, le=400)
-    points: list[NeedledPoint] = Field(default_factory=list, max_length=60)
+    points: list[Annotated[NeedledPoint, AfterValidator(_needleable)]] = Field(
+        default_factory=list, max_length=60
+    )
     practitioner: Practitioner | None = None
     style: str | None = Field(default=None, max_length=200)
     rationale: str | None = Field(default=None, max_length=2000)
@@ -194,12 +207,17 @@ def _screen(session: Session, patient: Patient, row: PlanRecord, day: Mapping[st
     A day fact that cannot be used raises ``ValidationError`` located under ``day``.
     """
     known = day_facts_known(row, _recorded(session, patient), day, on)
+    codes = _known_codes(points)
     try:
-        found = screen_day(known, on, _known_codes(points))
+        found = screen_day(known, on, codes)
     except ValidationError as exc:
         raise relocated(exc, day) from None
-    view = DayScreen(plan_id=row.id, screen=found.screen,
-                     points=Plan.model_validate(row.plan_json).points,
+    plan = Plan.model_validate(row.plan_json)
+    # A planned point with a needling limit (thoracic Jiaji, a danger-zone point added by hand)
+    # is a caution to acknowledge at every session it is needled (clinical/anatomy.py).
+    findings = found.screen.findings + limit_findings(p for p in plan.points if p.code in codes)
+    screened = SafetyScreen(status=SafetyScreen.verdict(findings), findings=findings)
+    view = DayScreen(plan_id=row.id, screen=screened, points=plan.points,
                      case=found.case.model_dump(mode="json"), facts=found.lines,
                      known={p: f.value for p, f in known.items()})
     return view, known
@@ -302,6 +320,7 @@ def _record(session: Session, ctx: Context, actor: Actor, patient: Patient, give
                                list(rec.points))
         problems = check_session(rec, today.screen, set(given.acknowledged), atlas_site,
                                  plan.points)
+        problems += session_problems(rec.points, plan.points)  # anatomical danger zones
         if problems:
             raise CourseRefused("session not recorded: " + "; ".join(problems))
         # The facts this screen used, with their dates and origins, for the next session.

@@ -22,7 +22,13 @@ from acuneuro.clinical.planner import Plan, build_plan
 from acuneuro.knowledge import AtlasPoint
 from acuneuro.knowledge import points as atlas_points
 from acuneuro.services import planning as service
-from acuneuro.services.planning import Acceptance, PlanEdit, PlanSummary, PlanView
+from acuneuro.services.planning import (
+    Acceptance,
+    PlanEdit,
+    PlanSummary,
+    PlanView,
+    PointRefused,
+)
 
 __all__ = ["router"]
 
@@ -103,11 +109,19 @@ def read_plan(ctx: ContextDep, actor: ActorDep, patient_id: str, plan_id: str) -
 def edit_plan(
     ctx: ContextDep, actor: ActorDep, patient_id: str, plan_id: str, body: RawBody
 ) -> PlanView:
-    """Remove points, change sides, add atlas points, set the course; excluded points: 400."""
+    """Remove points, change sides, add atlas points, set the course; excluded points: 400.
+
+    A never-needled point, or a danger-zone point without its acknowledgement and needling
+    limit, is 422 naming the field (``add.0.code``, ``add.0.max_depth_mm``, ...).
+    """
     try:
         return service.edit_plan(ctx, actor, patient_id, _plan_number(plan_id), body)
     except ValidationError as exc:
         raise unprocessable(exc) from None
+    except PointRefused as exc:
+        raise RequestValidationError(
+            [{"type": "value_error", "loc": ("body", *exc.loc), "msg": str(exc)}]
+        ) from None
 
 
 @router.post(_PLANS + "/{plan_id}/accept", openapi_extra=body_schema(Acceptance))

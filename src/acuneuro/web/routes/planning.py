@@ -23,7 +23,7 @@ from acuneuro.knowledge import bibliography
 from acuneuro.services import Actor, Context, PatientView
 from acuneuro.services import patients as patients_service
 from acuneuro.services import planning as service
-from acuneuro.services.planning import PlanRefused, PlanView, point_key
+from acuneuro.services.planning import PlanRefused, PlanView, PointRefused, point_key
 from acuneuro.web._bodymap import render_bodymap
 from acuneuro.web._case_form import (
     DEVICES,
@@ -54,6 +54,8 @@ def _page(
     errors: Mapping[str, str] | None = None,
     refusal: str | None = None,
     status_code: int = 200,
+    edit_errors: Mapping[str, str] | None = None,
+    edit_values: Mapping[str, Any] | None = None,
 ) -> Response:
     known = bibliography()
     cited = sorted({s for p in (plan.plan.points if plan else []) for s in p.sources}
@@ -68,6 +70,8 @@ def _page(
         "values": values,
         "errors": errors or {},
         "refusal": refusal,
+        "edit_errors": edit_errors or {},
+        "edit_values": edit_values or {},
         "regions": REGIONS,
         "devices": DEVICES,
         "kinds": [k.value for k in ConditionKind],
@@ -142,22 +146,39 @@ def _edit(form: FormData) -> dict[str, Any]:
         sources = [s.strip() for s in str(form.get("add_sources", "")).split(",") if s.strip()]
         edit["add"] = [{"code": code, "side": str(form.get("add_side", "")),
                         "role": str(form.get("add_role", "")) or "local",
-                        "rationale": str(form.get("add_rationale", "")), "sources": sources}]
+                        "rationale": str(form.get("add_rationale", "")), "sources": sources,
+                        **_danger_fields(form)}]
     spw, weeks = str(form.get("course_spw", "")).strip(), str(form.get("course_weeks", "")).strip()
     if spw or weeks:
         edit["course"] = {"sessions_per_week": spw, "weeks": weeks}
     return edit
 
 
+def _danger_fields(form: FormData) -> dict[str, Any]:
+    """The acknowledgement and needling limit of a danger-zone point, as far as given."""
+    found: dict[str, Any] = {"danger_acknowledged": form.get("add_danger_acknowledged") == "yes"}
+    for name in ("max_depth_mm", "angle", "direction"):
+        value = str(form.get(f"add_{name}", "")).strip()
+        if value:
+            found[name] = value
+    return found
+
+
+# The form field that shows a refused point's problem, by the request field it names.
+_ADD_FIELDS = {"code": "add_code", "danger_acknowledged": "add_danger_acknowledged",
+               "max_depth_mm": "add_max_depth_mm", "angle": "add_angle"}
+
+
 def _refused_page(
     request: Request, ctx: Context, actor: Actor, patient_id: str, plan_id: int, message: str,
-    code: int,
+    code: int, *, edit_errors: Mapping[str, str] | None = None,
+    edit_values: Mapping[str, Any] | None = None,
 ) -> Response:
     patient = patients_service.get_patient(ctx, actor, patient_id)
     plan = service.get_plan(ctx, actor, patient_id, plan_id)
     return _page(request, ctx, actor, patient, plan=plan,
                  values=form_from_case(plan.case.model_dump(mode="json")), refusal=message,
-                 status_code=code)
+                 status_code=code, edit_errors=edit_errors, edit_values=edit_values)
 
 
 @router.post("/{plan_id}/edit")
@@ -170,6 +191,12 @@ async def edit(
     number = _plan_id(plan_id) or 0
     try:
         service.edit_plan(ctx, actor, patient_id, number, _edit(form))
+    except PointRefused as exc:
+        field = _ADD_FIELDS.get(str(exc.loc[-1]), "add_code")
+        kept = {k: str(v) for k, v in form.items() if k.startswith("add_")}
+        return _refused_page(request, ctx, actor, patient_id, number, str(exc),
+                             status.HTTP_422_UNPROCESSABLE_CONTENT,
+                             edit_errors={field: exc.reason}, edit_values=kept)
     except PlanRefused as exc:
         return _refused_page(request, ctx, actor, patient_id, number, str(exc), 400)
     except ValidationError as exc:
