@@ -23,6 +23,12 @@ from acuneuro.clinical._safety_case import (
     lab_problem,
     limb_regions,
 )
+from acuneuro.clinical._safety_patient import (
+    insensate_electro,
+    pregnancy_stage,
+    risk_factors,
+    sci_level,
+)
 from acuneuro.clinical.case import ClinicalCase, DermatomeSite, RegionSite
 from acuneuro.clinical.safety_model import SafetyFinding, SafetyScreen, Severity
 from acuneuro.knowledge import (
@@ -30,12 +36,16 @@ from acuneuro.knowledge import (
     ChemotherapyCountRule,
     DeviceElectroRule,
     FlagRule,
+    InsensateElectroRule,
     InsensateFeetRule,
     LabBelowRule,
     LymphoedemaRule,
     PointCautionRule,
     PregnancyRule,
+    PregnancyStageRule,
+    RiskFactorsRule,
     SafetyRule,
+    SciLevelRule,
     SkinRule,
     atlas,
     safety_rules,
@@ -108,7 +118,9 @@ def _device_electro(rule: DeviceElectroRule, case: ClinicalCase) -> list[SafetyF
         return [_missing(rule, rule.missing_message, excluded_techniques=["electroacupuncture"])]
     return [
         _finding(
-            rule, rule.message.format(device=device), excluded_techniques=["electroacupuncture"]
+            rule,
+            rule.message.format(device=rule.labels.get(device, device)),
+            excluded_techniques=["electroacupuncture"],
         )
         for device in sorted({d.value for d in case.devices if d.value in rule.devices})
     ]
@@ -195,6 +207,11 @@ _CASE_RULES: dict[type[Any], Callable[[Any, ClinicalCase], list[SafetyFinding]]]
     SkinRule: _skin,
     LymphoedemaRule: _lymphoedema,
     InsensateFeetRule: _insensate_feet,
+    # Patient risks of issue 12 (clinical/_safety_patient.py).
+    PregnancyStageRule: pregnancy_stage,
+    SciLevelRule: sci_level,
+    InsensateElectroRule: insensate_electro,
+    RiskFactorsRule: risk_factors,
 }
 
 

@@ -79,6 +79,14 @@ from acuneuro.knowledge._protocols import (
     protocol,
     protocols,
 )
+from acuneuro.knowledge._safety_patient import (
+    InsensateElectroRule,
+    PregnancyStage,
+    PregnancyStageRule,
+    RiskFactorsRule,
+    RiskItem,
+    SciLevelRule,
+)
 from acuneuro.knowledge._safety_rules import (
     AnticoagulantRule,
     ChemotherapyCountRule,
@@ -169,4 +177,11 @@ __all__ = [
     "reviews",
     "safety_rules",
     "trials",
+    # patient risk rules (issue 12)
+    "InsensateElectroRule",
+    "PregnancyStage",
+    "PregnancyStageRule",
+    "RiskFactorsRule",
+    "RiskItem",
+    "SciLevelRule",
 ]
