@@ -36,6 +36,7 @@ __all__ = [
 
 # Spinal levels from the top; C1 has no dermatome, the rest are the dermatome names.
 LEVELS: tuple[str, ...] = ("C1", *DERMATOMES)
+_ONLY_WHEN_ASKED = frozenset({"electroacupuncture", "regions"})
 _SIDES = ("left", "right")
 
 
@@ -195,11 +196,14 @@ def risk_factors(rule: RiskFactorsRule, case: ClinicalCase) -> list[SafetyFindin
     missing: list[RiskItem] = []
     for item in rule.items:
         value = getattr(facts, item.field)
+        asked = _asked(item, rule, case)
         if value is None:
-            if _asked(item, rule, case):
+            if asked:
                 missing.append(item)
-            continue
-        found.extend(_present(item, value, case))
+        elif asked or item.ask_when not in _ONLY_WHEN_ASKED:
+            # Epilepsy matters only for electroacupuncture, arterial disease only where the
+            # listed regions are treated; sites and general facts are always reported.
+            found.extend(_present(item, value, case))
     if missing:
         sources = sorted({s for item in missing for s in item.sources} | set(rule.sources))
         techniques = sorted({t for item in missing for t in item.missing_excluded_techniques})
