@@ -268,6 +268,10 @@ def _case(patient: Patient, document: Mapping[str, Any], today: date) -> Clinica
     given_patient = raw.get("patient")
     if isinstance(given_patient, Mapping) or given_patient is None:
         raw["patient"] = {**defaults["patient"], **dict(given_patient or {})}
+    given_condition = raw.get("condition")
+    if isinstance(given_condition, Mapping) and "kind" not in given_condition:
+        # Only details (e.g. the level of a spinal cord injury): the open episode gives the kind.
+        raw["condition"] = {**defaults.get("condition", {}), **dict(given_condition)}
     for key in ("condition", "assessed_on"):
         if raw.get(key) is None and key in defaults:
             raw[key] = defaults[key]
