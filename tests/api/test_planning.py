@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from acuneuro.cli import app as cli_app
+from acuneuro.clinical.case import RiskFactors
 from acuneuro.services import Context
 from acuneuro.store import AuditEvent, PlanRecord
 
@@ -26,6 +27,7 @@ CASE = {
     "labs": {"taken": "2026-11-18", "platelets_per_ul": 162000, "anc_per_ul": 2400},
     "medications": [], "devices": [], "skin": [], "lymphoedema": [],
     "bleeding_disorder": False, "fainting_with_needles": False,
+    "risk_factors": RiskFactors.none_present().model_dump(mode="json"),
     "findings": {"protective_sensation_lost": False}, "assessed_on": "2026-11-24",
 }  # fmt: skip
 

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from pydantic import ValidationError
 
+from acuneuro.clinical.case import RiskFactors
 from acuneuro.services import Context, NotFound, PatientCreate, PermissionDenied
 from acuneuro.services import patients as patients_service
 from acuneuro.services import planning as service
@@ -26,6 +27,7 @@ def assessed_case(**changes: Any) -> dict[str, Any]:
         "labs": {"taken": "2026-11-18", "platelets_per_ul": 162000, "anc_per_ul": 2400},
         "medications": [], "devices": [], "skin": [], "lymphoedema": [],
         "bleeding_disorder": False, "fainting_with_needles": False,
+        "risk_factors": RiskFactors.none_present().model_dump(mode="json"),
         "findings": {"protective_sensation_lost": False},
         "assessed_on": TODAY.isoformat(),
     }  # fmt: skip

@@ -179,11 +179,12 @@ def _present(item: RiskItem, value: Any, case: ClinicalCase) -> list[SafetyFindi
             return _jiaji(item, [str(v) for v in value])
         return _sites(item, value)
     shown = getattr(value, "value", value)
-    if item.values and shown not in item.values or not item.values and value is not True:
+    if (item.values and shown not in item.values) or (not item.values and value is not True):
         return []
     found = [_finding(item.id, item.severity, item.message.format(value=shown), item.sources,
                       excluded_techniques=list(item.excluded_techniques))]  # fmt: skip
-    if item.insensate_regions and item.insensate_message and case.findings.protective_sensation_lost:
+    insensate = case.findings.protective_sensation_lost
+    if item.insensate_regions and item.insensate_message and insensate:
         found.append(_finding(item.id, "exclude", item.insensate_message, item.sources,
                               excluded_regions=_both(item.insensate_regions)))  # fmt: skip
     return found

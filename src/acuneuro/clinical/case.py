@@ -241,6 +241,13 @@ class RiskFactors(_Strict):
     node_dissection: list[RegionSite] | None = None  # limb whose lymph nodes were removed
     spinal_hardware: list[VertebralLevel] | None = None  # metal at these vertebral levels
 
+    @classmethod
+    def none_present(cls) -> RiskFactors:
+        """Every fact assessed and found absent (synthetic demo cases and tests)."""
+        return cls(immunosuppressed=False, systemic_infection=False, heart_valve=HeartValve.none,
+                   epilepsy=False, peripheral_arterial_disease=False, prosthetic_joints=[],
+                   tumour_sites=[], node_dissection=[], spinal_hardware=[])  # fmt: skip
+
 
 class Requested(_Strict):
     electroacupuncture: bool = False

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from acuneuro.clinical.case import ClinicalCase, ConditionKind
+from acuneuro.clinical.case import ClinicalCase, ConditionKind, RiskFactors
 from acuneuro.clinical.planner import Plan, build_plan
 from acuneuro.clinical.safety import screen
 from acuneuro.clinical.scoring import get_instrument, score
@@ -54,6 +54,7 @@ def _case(patient: Patient, kind: ConditionKind, age: int, on: date, nrs: int) -
         "labs": {"taken": on.isoformat(), "platelets_per_ul": 210000, "anc_per_ul": 3100},
         "medications": [], "devices": [], "skin": [], "lymphoedema": [],
         "bleeding_disorder": False, "fainting_with_needles": False,
+        "risk_factors": RiskFactors.none_present().model_dump(mode="json"),
         "findings": {"protective_sensation_lost": False}, "assessed_on": on.isoformat(),
     }  # fmt: skip
     if kind is ConditionKind.cipn:

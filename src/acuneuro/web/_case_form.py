@@ -38,7 +38,7 @@ DEVICE_LABELS = {"pacemaker": "pacemaker", "icd": "implanted defibrillator (ICD)
 _RISK_FLAGS = ("immunosuppressed", "systemic_infection", "epilepsy", "peripheral_arterial_disease")
 _RISK_SITES = ("prosthetic_joints", "tumour_sites", "node_dissection")
 # Case locations to the form field that shows their error.
-_FIELD_OF = {
+_FIELD_OF: dict[tuple[str, ...], str] = {
     ("patient",): "age", ("patient", "pregnant"): "pregnant", ("patient", "trimester"): "trimester",
     ("patient", "age"): "age", ("patient", "sex"): "sex",
     ("condition",): "condition_kind", ("condition", "kind"): "condition_kind",
