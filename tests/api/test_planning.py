@@ -62,8 +62,13 @@ def test_plan_answers_the_same_json_as_the_command_line(
         ({"labs": {"taken": "yesterday"}}, ["body", "labs", "taken"]),
         ({"smoker": True}, ["body", "smoker"]),
         ({"patient": {"age": 200, "sex": "female"}}, ["body", "patient", "age"]),
+        ({"risk_factors": {"heart_valve": "maybe"}}, ["body", "risk_factors", "heart_valve"]),
+        ({"labs": {"platelets_per_ul": -5}}, ["body", "labs", "platelets_per_ul"]),
+        ({"labs": {"taken": "2026-11-30"}}, ["body", "labs", "taken"]),
+        ({"condition": {"kind": "sci", "sci_level": "T13"}}, ["body", "condition", "sci_level"]),
     ],
-    ids=["wrong-type", "unknown-field", "out-of-range"],
+    ids=["wrong-type", "unknown-field", "out-of-range", "unknown-choice", "negative-count",
+         "date-after-the-assessment", "impossible-injury-level"],
 )
 def test_a_bad_case_is_422_naming_the_field(
     api_as: Callable[[str], TestClient], ctx: Context, change: dict[str, Any], loc: list[str]
