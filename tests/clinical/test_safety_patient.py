@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from acuneuro.clinical.case import STORED_CASE, ClinicalCase
 from acuneuro.clinical.planner import build_plan
 from acuneuro.clinical.safety import screen, screen_case
 from acuneuro.clinical.safety_model import SafetyFinding, Severity
 
-from ._cases import make_case
+from ._cases import make_case, raw_case
 
 
 def _by_rule(findings: list[SafetyFinding], rule: str) -> list[SafetyFinding]:
@@ -199,7 +200,7 @@ def test_oncology_facts_are_asked_only_in_oncology_cases() -> None:
 
 def test_one_missing_fact_is_named_alone() -> None:
     [found] = _by_rule(screen_case(make_case(risk_factors__heart_valve=None)), "risk-factors")
-    assert found.message.startswith("Not assessed before needling: heart valve disease")
+    assert found.message.startswith("Before needling, ask and record: heart valve disease")
     assert "immunosuppression" not in found.message
 
 
@@ -301,3 +302,14 @@ def test_bad_input_is_refused_naming_the_field(
     with pytest.raises(ValidationError) as refused:
         make_case(**change)
     assert field in [tuple(e["loc"]) for e in refused.value.errors()]
+
+
+def test_a_stored_case_rescreened_on_an_earlier_day_reports_the_later_lab_as_unusable() -> None:
+    # A session day before the plan's blood count: the case from the record is not refused, the
+    # screen says the count cannot be used for that day (fails closed).
+    later = raw_case(labs__taken="2026-11-25")
+    with pytest.raises(ValidationError):
+        ClinicalCase.model_validate(later)
+    case = ClinicalCase.model_validate(later, context=STORED_CASE)
+    [found] = _by_rule(screen_case(case), "chemotherapy-blood-count")
+    assert found.not_assessed and "after the assessment" in found.message

@@ -9,8 +9,10 @@ clinical core reports it as such and never reads it as normal.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -18,6 +20,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     ValidatorFunctionWrapHandler,
     field_validator,
     model_validator,
@@ -26,6 +29,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 __all__ = [
     "DERMATOMES",
+    "STORED_CASE",
     "Chemotherapy",
     "ClinicalCase",
     "Condition",
@@ -255,6 +259,9 @@ class Requested(_Strict):
 
 Answer = bool | int | float | str | None
 
+# Validation context for a case read back from the record (see ClinicalCase's date check).
+STORED_CASE: Mapping[str, Any] = MappingProxyType({"stored": True})
+
 
 class ClinicalCase(_Strict):
     """A patient as the clinical core sees them (``acuneuro schema case``).
@@ -282,11 +289,15 @@ class ClinicalCase(_Strict):
     @model_validator(mode="wrap")
     @classmethod
     def _no_date_after_the_assessment(
-        cls, data: Any, handler: ValidatorFunctionWrapHandler
+        cls, data: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
     ) -> ClinicalCase:
         # A lab, dose or onset dated after the assessment is a typing error, never a fact: it is
-        # refused with the field that holds it, so nothing built from the case is stored.
+        # refused with the field that holds it, so nothing built from the case is stored. A case
+        # read back from the record (STORED_CASE) was checked when it was made, and re-screening
+        # it on an earlier session day must still work (the screen then reports the lab unusable).
         case: ClinicalCase = handler(data)
+        if isinstance(info.context, Mapping) and info.context.get("stored"):
+            return case
         errors = [
             InitErrorDetails(
                 type=PydanticCustomError(

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from acuneuro.clinical.case import ClinicalCase, ConditionKind, RiskFactors
+from acuneuro.clinical.case import STORED_CASE, ClinicalCase, ConditionKind, RiskFactors
 from acuneuro.clinical.planner import Plan, build_plan
 from acuneuro.clinical.safety import screen
 from acuneuro.clinical.scoring import get_instrument, score
@@ -99,7 +99,8 @@ def _plan(session: Session, rng: random.Random, patient: Patient, age: int, toda
         PlanRecord.clinic_id == patient.clinic_id, PlanRecord.patient_id == patient.id,
         PlanRecord.status == "accepted").order_by(PlanRecord.id.desc()).limit(1))
     if row is not None and row.start_on is not None:
-        return row, Plan.model_validate(row.plan_json), ClinicalCase.model_validate(row.case_json)
+        case = ClinicalCase.model_validate(row.case_json, context=STORED_CASE)
+        return row, Plan.model_validate(row.plan_json), case
     start = today - timedelta(days=rng.randint(18, 70))
     kind = patient.episodes[0].condition_kind
     case = _case(patient, kind, age, start, baseline)

@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
-from acuneuro.clinical.case import ClinicalCase
+from acuneuro.clinical.case import STORED_CASE, ClinicalCase
 from acuneuro.clinical.planner import Plan, build_plan
 from acuneuro.services._actor import Actor
 from acuneuro.services._audit_group import record_read
@@ -165,7 +165,7 @@ def edit_plan(
                 if row.status != "proposed":
                     raise PlanRefused(f"edit: the plan is {row.status}; only a proposed plan "
                                       "can be changed (propose a new one)")
-                case = ClinicalCase.model_validate(row.case_json)
+                case = ClinicalCase.model_validate(row.case_json, context=STORED_CASE)
                 change = edit if isinstance(edit, PlanEdit) else PlanEdit.model_validate(edit)
                 plan = apply_edit(Plan.model_validate(row.plan_json), case, change)
                 row.plan_json = plan.model_dump(mode="json")
@@ -361,7 +361,7 @@ def _view(session: Session, row: PlanRecord, pseudo_id: str) -> PlanView:
     ]  # fmt: skip
     return PlanView(
         id=row.id, patient=pseudo_id, status=row.status,
-        case=ClinicalCase.model_validate(row.case_json), plan=plan,
+        case=ClinicalCase.model_validate(row.case_json, context=STORED_CASE), plan=plan,
         created_at=row.created_at, created_by=emails.get(row.created_by),
         accepted_at=row.accepted_at, accepted_by=emails.get(row.accepted_by),
         start_on=row.start_on, schedule=schedule,

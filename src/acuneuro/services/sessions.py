@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from acuneuro.clinical.case import ClinicalCase, Region
+from acuneuro.clinical.case import STORED_CASE, ClinicalCase, Region
 from acuneuro.clinical.planner import Plan
 from acuneuro.clinical.safety import screen
 from acuneuro.clinical.safety_model import PlanPoint, SafetyScreen
@@ -180,7 +180,7 @@ def _screen(row: PlanRecord, day: Mapping[str, Any], on: date,
             points: list[NeedledPoint] | list[PlanPoint]) -> SafetyScreen:
     """The plan's case with today's facts, screened with the point cautions of ``points``."""
     case = {**row.case_json, **dict(day), "assessed_on": on.isoformat()}
-    return screen(ClinicalCase.model_validate(case), _known_codes(points))
+    return screen(ClinicalCase.model_validate(case, context=STORED_CASE), _known_codes(points))
 
 
 def _total_sessions(plan: Plan, planned: list[PlannedSession]) -> int:
