@@ -81,6 +81,7 @@ from acuneuro.knowledge._protocols import (
 )
 from acuneuro.knowledge._safety_patient import (
     InsensateElectroRule,
+    PatientSafetyRule,
     PregnancyStage,
     PregnancyStageRule,
     RiskFactorsRule,
@@ -140,6 +141,7 @@ __all__ = [
     "PainTypeRule",
     "PainTypeRules",
     "PatientInfo",
+    "PatientSafetyRule",
     "PointCautionRule",
     "PregnancyRule",
     "PregnancyStage",
