@@ -309,3 +309,14 @@ def test_demo_patients_have_an_accepted_plan_with_its_schedule(ctx: Context) -> 
         assert plan.case.condition.kind == patient.episodes[0].kind
         assert plan.start_on is not None and TODAY - timedelta(days=35) <= plan.start_on <= TODAY
         assert plan.schedule[0].due_on == plan.start_on and plan.schedule[0].instruments_due
+
+
+def test_an_injury_level_alone_takes_the_condition_from_the_open_episode(
+    ctx: Context, alice: Any
+) -> None:
+    pid = new_patient(ctx, alice, kind="sci")
+    view = service.propose_plan(ctx, alice, pid, assessed_case(condition={"sci_level": "T4"}),
+                                today=TODAY)  # fmt: skip
+    assert view.case.condition.kind.value == "sci" and view.case.condition.sci_level == "T4"
+    assert any(f.rule == "autonomic-dysreflexia" for f in view.plan.safety.findings)
+    assert view.plan.safety.status == "caution"

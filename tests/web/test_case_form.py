@@ -13,7 +13,14 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from acuneuro.clinical.case import ClinicalCase
-from acuneuro.web._case_form import REGIONS, case_from_form, error_fields, form_from_case
+from acuneuro.web._case_form import (
+    DEVICE_LABELS,
+    DEVICES,
+    REGIONS,
+    case_from_form,
+    error_fields,
+    form_from_case,
+)
 
 EXAMPLE = Path(__file__).parents[1] / "data" / "case-example.json"
 
@@ -136,3 +143,8 @@ def test_the_page_offers_every_risk_fact_not_assessed_first_in_plain_words(
     assert 'id="sci_level"' in page and "neurological level" in page
     assert "Prosthetic joints" in page and "Fever or active systemic infection" in page
     assert "cochlear implant" in page and "cochlear_implant<" not in page
+
+
+def test_every_device_has_plain_words_on_the_form() -> None:
+    assert set(DEVICE_LABELS) == set(DEVICES)
+    assert all("_" not in label for label in DEVICE_LABELS.values())
