@@ -40,19 +40,21 @@ _FACTS: dict[str, tuple[Any, st.SearchStrategy[Any]]] = {
 @st.composite
 def _cases(draw: st.DrawFn) -> dict[str, Any]:
     """The example case with random issue-12 facts: each not assessed, absent or present."""
-    kind = draw(st.sampled_from(["cipn", "dpn", "sci"]))
-    facts = {name: draw(st.one_of(st.none(), st.just(absent), present))
+    # Quiet backgrounds (everything else assessed and unremarkable) are drawn more often, so a
+    # change in one fact is what decides the verdict.
+    kind = draw(st.sampled_from(["cipn", "dpn", "dpn", "sci"]))
+    facts = {name: draw(st.one_of(st.just(absent), st.none(), present))
              for name, (absent, present) in _FACTS.items()}  # fmt: skip
-    pregnant = draw(st.sampled_from([None, False, True]))
+    pregnant = draw(st.sampled_from([False, False, None, True]))
     data = raw_case(
         condition__kind=kind,
-        condition__sci_level=draw(st.sampled_from([None, "C5", "T6", "T7", "L1"])),
+        condition__sci_level=draw(st.sampled_from(["T7", "L1", None, "C5", "T6"])),
         patient__age=draw(st.sampled_from([30, 58])),
         patient__pregnant=pregnant,
         patient__trimester=draw(st.sampled_from([None, 1, 2, 3])) if pregnant else None,
-        requested__electroacupuncture=draw(st.booleans()),
+        requested__electroacupuncture=draw(st.sampled_from([False, False, True])),
         devices=draw(st.lists(st.sampled_from([d.value for d in Device]), max_size=2)),
-        findings__protective_sensation_lost=draw(st.sampled_from([None, False, True])),
+        findings__protective_sensation_lost=draw(st.sampled_from([False, False, None, True])),
         risk_factors=facts,
     )
     data["pain"]["dermatomes"] = draw(st.lists(

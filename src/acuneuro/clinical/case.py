@@ -267,6 +267,9 @@ class ClinicalCase(_Strict):
     """A patient as the clinical core sees them (``acuneuro schema case``).
 
     Lists that are ``None`` were not assessed; an empty list means assessed and none found.
+    No clinical date (onset, rash onset, chemotherapy start and last dose, blood count) may be
+    after ``assessed_on``; ``assessed_on`` itself is not compared with the clock (the clinical
+    core reads none, and a case may be prepared for a session booked ahead).
     """
 
     patient: Patient
