@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from acuneuro.cli import app as cli_app
+from acuneuro.clinical.case import RiskFactors
 from acuneuro.services import Context
 from acuneuro.store import AuditEvent, PlanRecord
 
@@ -26,6 +27,7 @@ CASE = {
     "labs": {"taken": "2026-11-18", "platelets_per_ul": 162000, "anc_per_ul": 2400},
     "medications": [], "devices": [], "skin": [], "lymphoedema": [],
     "bleeding_disorder": False, "fainting_with_needles": False,
+    "risk_factors": RiskFactors.none_present().model_dump(mode="json"),
     "findings": {"protective_sensation_lost": False}, "assessed_on": "2026-11-24",
 }  # fmt: skip
 
@@ -64,9 +66,13 @@ def test_plan_answers_the_same_json_as_the_command_line(
         ({"medications": [{"name": "Eliquis", "daily_dose": -5}]},
          ["body", "medications", 0, "daily_dose"]),
         ({"devices": ["pacemakr"]}, ["body", "devices", 0]),
+        ({"risk_factors": {"heart_valve": "maybe"}}, ["body", "risk_factors", "heart_valve"]),
+        ({"labs": {"taken": "2026-11-30"}}, ["body", "labs", "taken"]),
+        ({"condition": {"kind": "sci", "sci_level": "T13"}}, ["body", "condition", "sci_level"]),
     ],
     ids=["wrong-type", "unknown-field", "out-of-range", "negative-count", "negative-dose",
-         "unknown-enum"],
+         "unknown-enum", "unknown-choice", "date-after-the-assessment",
+         "impossible-injury-level"],
 )
 def test_a_bad_case_is_422_naming_the_field(
     api_as: Callable[[str], TestClient], ctx: Context, change: dict[str, Any], loc: list[str]

@@ -129,3 +129,38 @@ def test_bad_counts_doses_and_enums_exit_2_naming_the_field(change: dict[str, ob
                                                             field: str) -> None:
     code, output = _plan(**change)
     assert code == 2 and field in output and "Traceback" not in output
+
+
+def _bad_case(**sections: dict[str, object]) -> str:
+    case = json.loads(EXAMPLE.read_text("utf-8"))
+    for name, values in sections.items():
+        case[name] = {**case.get(name, {}), **values}
+    return json.dumps(case)
+
+
+def test_bad_clinical_input_exits_2_naming_the_field_for_plan_and_classify() -> None:
+    bad = {
+        "risk_factors.heart_valve": _bad_case(risk_factors={"heart_valve": "maybe"}),
+        "labs.platelets_per_ul": _bad_case(labs={"platelets_per_ul": -5}),
+        "labs.taken": _bad_case(labs={"taken": "2026-11-30"}),
+        "chemotherapy.last_dose": _bad_case(chemotherapy={"last_dose": "2026-12-24"}),
+        "condition.sci_level": _bad_case(condition={"kind": "sci", "sci_level": "T13"}),
+    }
+    for field, document in bad.items():
+        for command in ("plan", "classify"):
+            result = runner.invoke(app, [command, "--case", "-"], input=document)
+            assert result.exit_code == 2, (command, field, result.output)
+            assert field in result.output and "Traceback" not in result.output
+    assert "after the assessment date" in runner.invoke(
+        app, ["plan", "--case", "-"], input=bad["labs.taken"]).output
+
+
+def test_the_published_case_schema_names_every_risk_fact() -> None:
+    result = runner.invoke(app, ["schema", "case"])
+    schema = json.loads(result.stdout)
+    risks = schema["$defs"]["RiskFactors"]["properties"]
+    assert set(risks) == {"immunosuppressed", "systemic_infection", "heart_valve", "epilepsy",
+                          "peripheral_arterial_disease", "prosthetic_joints", "tumour_sites",
+                          "node_dissection", "spinal_hardware"}
+    assert "risk_factors" in schema["properties"]
+    assert "sci_level" in schema["$defs"]["Condition"]["properties"]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+from pydantic import ValidationError
+
 from acuneuro.clinical.case import RegionSite
 from acuneuro.clinical.safety import screen, screen_case, screen_points
 from acuneuro.clinical.safety_model import SafetyFinding, Severity
@@ -78,9 +81,11 @@ def test_a_missing_neutrophil_count_is_named() -> None:
     assert "anc_per_ul" in found[0].message
 
 
-def test_a_count_dated_after_the_assessment_is_not_used() -> None:
-    found = _by_rule(screen_case(make_case(labs__taken="2026-11-25")), "chemotherapy-blood-count")
-    assert found and "after the assessment" in found[0].message
+def test_a_count_dated_after_the_assessment_is_refused_with_its_field() -> None:
+    with pytest.raises(ValidationError) as refused:
+        make_case(labs__taken="2026-11-25")
+    assert [e["loc"] for e in refused.value.errors()] == [("labs", "taken")]
+    assert "after the assessment" in refused.value.errors()[0]["msg"]
 
 
 def test_the_rule_applies_28_days_after_the_last_dose_but_not_29() -> None:
@@ -163,9 +168,14 @@ def test_a_pacemaker_excludes_electroacupuncture_only_when_it_is_requested() -> 
     assert _by_rule(screen_case(manual), "device-electroacupuncture") == []
 
 
-def test_other_implants_do_not_exclude_electroacupuncture() -> None:
-    case = make_case(devices=["other"], requested__electroacupuncture=True)
-    assert _by_rule(screen_case(case), "device-electroacupuncture") == []
+def test_any_other_implanted_device_excludes_electroacupuncture_in_plain_words() -> None:
+    # Issue 12: an implant of another kind may be electronic, so it fails closed.
+    for device, words in (("other", "device of another kind"), ("cochlear_implant",
+                          "cochlear implant"), ("drug_pump", "drug pump")):  # fmt: skip
+        case = make_case(devices=[device], requested__electroacupuncture=True)
+        found = _by_rule(screen_case(case), "device-electroacupuncture")
+        assert [f.excluded_techniques for f in found] == [["electroacupuncture"]], device
+        assert words in found[0].message and "_" not in found[0].message
 
 
 def test_unassessed_devices_exclude_electroacupuncture() -> None:

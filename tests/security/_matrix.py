@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from starlette.routing import Mount
 
+from acuneuro.clinical.case import RiskFactors
 from acuneuro.interop.fhir_questionnaire import questionnaire_response
 from acuneuro.services._policy import UseCase, roles_for
 from acuneuro.store import Role
@@ -71,6 +72,7 @@ def _case(ids: dict[str, str]) -> dict[str, Any]:
         "labs": {"taken": today, "platelets_per_ul": 162000, "anc_per_ul": 2400},
         "medications": [], "devices": [], "skin": [], "lymphoedema": [],
         "bleeding_disorder": False, "fainting_with_needles": False,
+        "risk_factors": RiskFactors.none_present().model_dump(mode="json"),
         "findings": {"protective_sensation_lost": False}, "assessed_on": today,
     }  # fmt: skip
 

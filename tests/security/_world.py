@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from acuneuro.clinical.case import RiskFactors
 from acuneuro.services import Context, PatientCreate, assessment, planning
 from acuneuro.services import patients as patient_service
 from acuneuro.services.assessment import ScoreIn
@@ -34,6 +35,7 @@ def planning_case(today: date) -> dict[str, Any]:
         "labs": {"taken": today.isoformat(), "platelets_per_ul": 162000, "anc_per_ul": 2400},
         "medications": [], "devices": [], "skin": [], "lymphoedema": [],
         "bleeding_disorder": False, "fainting_with_needles": False,
+        "risk_factors": RiskFactors.none_present().model_dump(mode="json"),
         "findings": {"protective_sensation_lost": False},
         "assessed_on": today.isoformat(),
     }  # fmt: skip

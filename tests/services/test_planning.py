@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from pydantic import ValidationError
 
+from acuneuro.clinical.case import RiskFactors
 from acuneuro.services import Context, NotFound, PatientCreate, PermissionDenied
 from acuneuro.services import patients as patients_service
 from acuneuro.services import planning as service
@@ -26,6 +27,7 @@ def assessed_case(**changes: Any) -> dict[str, Any]:
         "labs": {"taken": "2026-11-18", "platelets_per_ul": 162000, "anc_per_ul": 2400},
         "medications": [], "devices": [], "skin": [], "lymphoedema": [],
         "bleeding_disorder": False, "fainting_with_needles": False,
+        "risk_factors": RiskFactors.none_present().model_dump(mode="json"),
         "findings": {"protective_sensation_lost": False},
         "assessed_on": TODAY.isoformat(),
     }  # fmt: skip
@@ -308,3 +310,14 @@ def test_demo_patients_have_an_accepted_plan_with_its_schedule(ctx: Context) -> 
         assert plan.case.condition.kind == patient.episodes[0].kind
         assert plan.start_on is not None and TODAY - timedelta(days=35) <= plan.start_on <= TODAY
         assert plan.schedule[0].due_on == plan.start_on and plan.schedule[0].instruments_due
+
+
+def test_an_injury_level_alone_takes_the_condition_from_the_open_episode(
+    ctx: Context, alice: Any
+) -> None:
+    pid = new_patient(ctx, alice, kind="sci")
+    view = service.propose_plan(ctx, alice, pid, assessed_case(condition={"sci_level": "T4"}),
+                                today=TODAY)  # fmt: skip
+    assert view.case.condition.kind.value == "sci" and view.case.condition.sci_level == "T4"
+    assert any(f.rule == "autonomic-dysreflexia" for f in view.plan.safety.findings)
+    assert view.plan.safety.status == "caution"

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from acuneuro.clinical.case import ClinicalCase
 from acuneuro.web._case_form import (
+    DEVICE_LABELS,
+    DEVICES,
     REGIONS,
     case_from_form,
     error_fields,
@@ -97,3 +102,74 @@ def test_medicines_typed_into_an_unassessed_list_are_a_problem_not_dropped(
 
 def test_an_unassessed_empty_list_is_no_problem() -> None:
     assert form_problems({"medications_assessed": "", "medications": "  "}) == {}
+# --- issue 12: the further risk facts ---------------------------------------------------------
+
+_RISK_NAMES = ("systemic_infection", "immunosuppressed", "heart_valve", "epilepsy",
+               "peripheral_arterial_disease")
+_RISK_LISTS = ("prosthetic_joints", "tumour_sites", "node_dissection", "spinal_hardware")
+
+
+def test_every_risk_fact_and_the_injury_level_survive_the_form() -> None:
+    case = {
+        "patient": {"age": 44, "sex": "male"},
+        "condition": {"kind": "sci", "sci_level": "T4"},
+        "pain": {"dermatomes": [{"dermatome": "T10", "side": "both"}]},
+        "devices": ["cochlear_implant", "drug_pump"],
+        "risk_factors": {
+            "immunosuppressed": True, "systemic_infection": False, "heart_valve": "prosthetic",
+            "epilepsy": False, "peripheral_arterial_disease": True,
+            "prosthetic_joints": [{"region": "hip", "side": "left"}],
+            "tumour_sites": [{"region": "chest", "side": "right"}],
+            "node_dissection": [{"region": "upper_arm", "side": "left"},
+                                {"region": "thigh", "side": "right"}],
+            "spinal_hardware": ["T11", "T12"],
+        },
+        "assessed_on": "2026-11-24",
+    }  # fmt: skip
+    assert _round_trip(case) == ClinicalCase.model_validate(case)
+
+
+def test_an_untouched_form_leaves_every_risk_fact_not_assessed() -> None:
+    document = case_from_form({"age": "50", "sex": "male", "condition_kind": "sci",
+                               "assessed_on": "2026-11-24"}, {})  # fmt: skip
+    case = ClinicalCase.model_validate(document)
+    assert case.condition.sci_level is None
+    assert all(value is None for value in case.risk_factors.model_dump().values())
+
+
+def test_risk_fact_errors_are_shown_at_their_field() -> None:
+    document = case_from_form({"age": "50", "sex": "male", "condition_kind": "sci",
+                               "assessed_on": "2026-11-24", "sci_level": "T13",
+                               "spinal_hardware_assessed": "yes", "spinal_hardware": "X9",
+                               "prosthetic_joints_assessed": "yes",
+                               "prosthetic_joints": "elbow left", "heart_valve": "maybe"}, {})
+    with pytest.raises(ValidationError) as caught:
+        ClinicalCase.model_validate(document)
+    fields = error_fields(caught.value.errors())
+    assert {"sci_level", "spinal_hardware", "prosthetic_joints", "heart_valve"} <= set(fields)
+    assert fields["prosthetic_joints"].startswith("line 1: risk_factors.prosthetic_joints.0")
+
+
+def test_the_page_offers_every_risk_fact_not_assessed_first_in_plain_words(
+    web_as: Callable[[str], TestClient],
+) -> None:
+    alice = web_as("alice")
+    page_form = alice.get("/patients/new").text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page_form)
+    assert csrf
+    created = alice.post("/patients/new", data={
+        "given_name": "Rita", "family_name": "Risk", "date_of_birth": "1970-01-01",
+        "sex": "female", "condition_kind": "sci", "onset": "2026-01-01", "csrf": csrf.group(1)})
+    page = alice.get(f"{created.headers['location']}/plan").text
+    for name in (*_RISK_NAMES, *(f"{n}_assessed" for n in _RISK_LISTS)):
+        select = re.search(rf'<select id="{name}" name="{name}">(.*?)</select>', page, re.S)
+        assert select, name
+        assert re.search(r'<option value="" selected>not assessed</option>', select.group(1)), name
+    assert 'id="sci_level"' in page and "neurological level" in page
+    assert "Prosthetic joints" in page and "Fever or active systemic infection" in page
+    assert "cochlear implant" in page and "cochlear_implant<" not in page
+
+
+def test_every_device_has_plain_words_on_the_form() -> None:
+    assert set(DEVICE_LABELS) == set(DEVICES)
+    assert all("_" not in label for label in DEVICE_LABELS.values())

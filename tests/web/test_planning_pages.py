@@ -26,6 +26,10 @@ ASSESSED = {
     "medications": "duloxetine 60 mg", "devices_assessed": "yes", "skin_assessed": "yes",
     "lymphoedema_assessed": "yes", "bleeding_disorder": "no", "fainting_with_needles": "no",
     "protective_sensation_lost": "no", "assessed_on": "2026-11-24",
+    "systemic_infection": "no", "immunosuppressed": "no", "heart_valve": "none", "epilepsy": "no",
+    "peripheral_arterial_disease": "no", "prosthetic_joints_assessed": "yes",
+    "tumour_sites_assessed": "yes", "node_dissection_assessed": "yes",
+    "spinal_hardware_assessed": "yes",
 }  # fmt: skip
 
 

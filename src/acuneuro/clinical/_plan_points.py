@@ -266,7 +266,9 @@ def apply_exclusions(
         for item in items:
             if not (item.sides or item.midline):
                 continue
-            if item.code in finding.excluded_points:
+            if item.code in finding.excluded_points or (
+                item.code == _JIAJI and item.level in finding.excluded_jiaji_levels
+            ):
                 _remove_sides(item, _SIDES["both"], finding, omitted)
                 continue
             region = point_region(item.code, item.level)

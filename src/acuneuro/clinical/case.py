@@ -9,14 +9,27 @@ clinical core reports it as such and never reads it as normal.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 __all__ = [
     "DERMATOMES",
+    "STORED_CASE",
     "Chemotherapy",
     "ClinicalCase",
     "Condition",
@@ -24,6 +37,7 @@ __all__ = [
     "DermatomeSite",
     "Device",
     "Findings",
+    "HeartValve",
     "Labs",
     "Medication",
     "Pain",
@@ -31,9 +45,11 @@ __all__ = [
     "Region",
     "RegionSite",
     "Requested",
+    "RiskFactors",
     "Side",
     "SkinFinding",
     "Symptom",
+    "VertebralLevel",
     "case_json_schema",
 ]
 
@@ -95,6 +111,11 @@ class Device(StrEnum):
     icd = "icd"
     neurostimulator = "neurostimulator"
     other = "other"
+    # Further implanted electronics (issue 12): each is a reason to give no electroacupuncture.
+    cochlear_implant = "cochlear_implant"
+    drug_pump = "drug_pump"  # implanted infusion pump (intrathecal baclofen, morphine)
+    insulin_pump = "insulin_pump"
+    cardiac_monitor = "cardiac_monitor"  # implantable loop recorder
 
 
 DERMATOMES: tuple[str, ...] = (
@@ -106,6 +127,10 @@ DERMATOMES: tuple[str, ...] = (
 _DERMATOME_RE = re.compile(r"^(C[2-8]|T([1-9]|1[0-2])|L[1-5]|S[1-5])$")
 
 Dermatome = Annotated[str, Field(pattern=_DERMATOME_RE.pattern, examples=["T5"])]
+# Neurological level of a spinal cord injury, or a vertebral level of spinal hardware (C1 to S5).
+VertebralLevel = Annotated[
+    str, Field(pattern=r"^(C[1-8]|T([1-9]|1[0-2])|L[1-5]|S[1-5])$", examples=["T6"])
+]
 
 
 class Patient(_Strict):
@@ -126,6 +151,9 @@ class Condition(_Strict):
     icd10: str | None = Field(default=None, pattern=r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?\*?$")
     onset: date | None = None  # onset of the neuropathic pain
     rash_onset: date | None = None  # herpes zoster rash, for postherpetic neuralgia
+    # Neurological level of injury (ISNCSCI) when the patient has a spinal cord injury; in an SCI
+    # case ``None`` means not assessed, and the screen says so.
+    sci_level: VertebralLevel | None = None
 
 
 class RegionSite(_Strict):
@@ -208,17 +236,54 @@ class SkinFinding(_Strict):
         return self
 
 
+class HeartValve(StrEnum):
+    none = "none"
+    disease = "disease"  # native valve disease (or endocarditis before)
+    prosthetic = "prosthetic"  # prosthetic heart valve
+
+
+class RiskFactors(_Strict):
+    """Further facts of the safety screen (issue 12); each ``None`` is *not assessed*.
+
+    Site lists name the body region and side (a prosthetic knee is ``knee left``); an empty
+    list means assessed and none found. ``spinal_hardware`` lists vertebral levels.
+    """
+
+    immunosuppressed: bool | None = None  # not neutropenic: drugs, transplant, HIV, asplenia
+    systemic_infection: bool | None = None  # active systemic infection or fever today
+    heart_valve: HeartValve | None = None
+    epilepsy: bool | None = None
+    peripheral_arterial_disease: bool | None = None
+    prosthetic_joints: list[RegionSite] | None = None
+    tumour_sites: list[RegionSite] | None = None  # tumour, port or catheter
+    node_dissection: list[RegionSite] | None = None  # limb whose lymph nodes were removed
+    spinal_hardware: list[VertebralLevel] | None = None  # metal at these vertebral levels
+
+    @classmethod
+    def none_present(cls) -> RiskFactors:
+        """Every fact assessed and found absent (synthetic demo cases and tests)."""
+        return cls(immunosuppressed=False, systemic_infection=False, heart_valve=HeartValve.none,
+                   epilepsy=False, peripheral_arterial_disease=False, prosthetic_joints=[],
+                   tumour_sites=[], node_dissection=[], spinal_hardware=[])  # fmt: skip
+
+
 class Requested(_Strict):
     electroacupuncture: bool = False
 
 
 Answer = bool | int | float | str | None
 
+# Validation context for a case read back from the record (see ClinicalCase's date check).
+STORED_CASE: Mapping[str, Any] = MappingProxyType({"stored": True})
+
 
 class ClinicalCase(_Strict):
     """A patient as the clinical core sees them (``acuneuro schema case``).
 
     Lists that are ``None`` were not assessed; an empty list means assessed and none found.
+    No clinical date (onset, rash onset, chemotherapy start and last dose, blood count) may be
+    after ``assessed_on``; ``assessed_on`` itself is not compared with the clock (the clinical
+    core reads none, and a case may be prepared for a session booked ahead).
     """
 
     patient: Patient
@@ -236,6 +301,53 @@ class ClinicalCase(_Strict):
     fainting_with_needles: bool | None = None
     requested: Requested = Field(default_factory=Requested)
     assessed_on: date
+    risk_factors: RiskFactors = Field(default_factory=RiskFactors)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _no_date_after_the_assessment(
+        cls, data: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
+    ) -> ClinicalCase:
+        # A lab, dose or onset dated after the assessment is a typing error, never a fact: it is
+        # refused with the field that holds it, so nothing built from the case is stored. A case
+        # read back from the record (STORED_CASE) was checked when it was made, and re-screening
+        # it on an earlier session day must still work (the screen then reports the lab unusable).
+        case: ClinicalCase = handler(data)
+        if isinstance(info.context, Mapping) and info.context.get("stored"):
+            return case
+        errors = [
+            InitErrorDetails(
+                type=PydanticCustomError(
+                    "date_after_assessment",
+                    "{value} is after the assessment date ({assessed_on})",
+                    {"value": str(value), "assessed_on": str(case.assessed_on)},
+                ),
+                loc=loc,
+                input=str(value),
+            )
+            for loc, value in case._clinical_dates()
+            if value > case.assessed_on
+        ]  # fmt: skip
+        chemo = case.chemotherapy
+        if chemo is not None and chemo.start and chemo.last_dose and chemo.start > chemo.last_dose:
+            errors.append(InitErrorDetails(
+                type=PydanticCustomError(
+                    "dose_before_start", "chemotherapy.last_dose is before chemotherapy.start"),
+                loc=("chemotherapy", "last_dose"), input=str(chemo.last_dose),
+            ))  # fmt: skip
+        if errors:
+            raise ValidationError.from_exception_data(cls.__name__, errors)
+        return case
+
+    def _clinical_dates(self) -> list[tuple[tuple[str, str], date]]:
+        found = [(("condition", "onset"), self.condition.onset),
+                 (("condition", "rash_onset"), self.condition.rash_onset)]  # fmt: skip
+        if self.chemotherapy is not None:
+            found += [(("chemotherapy", "start"), self.chemotherapy.start),
+                      (("chemotherapy", "last_dose"), self.chemotherapy.last_dose)]  # fmt: skip
+        if self.labs is not None:
+            found.append((("labs", "taken"), self.labs.taken))
+        return [(loc, value) for loc, value in found if value is not None]
 
 
 def case_json_schema() -> dict[str, Any]:

@@ -27,7 +27,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from acuneuro.clinical._safety_case import chemotherapy_status
-from acuneuro.clinical.case import ClinicalCase
+from acuneuro.clinical.case import STORED_CASE, ClinicalCase
 from acuneuro.clinical.safety import screen
 from acuneuro.clinical.safety_model import SafetyFinding, SafetyScreen, Severity
 from acuneuro.knowledge import ChemotherapyCountRule, FactWindow, fact_windows, safety_rules
@@ -176,7 +176,9 @@ def _case(facts: Mapping[str, KnownFact], on: date) -> ClinicalCase:
         document[_LABS][_DATE_KEY] = (None if None in dates
                                       else min(d for d in dates if d is not None).isoformat())
     document["assessed_on"] = on.isoformat()
-    return ClinicalCase.model_validate(document)
+    # Facts come from the record (today's entries were checked by check_day): a count dated
+    # after an earlier session day is reported unusable by its rule, not refused here.
+    return ClinicalCase.model_validate(document, context=STORED_CASE)
 
 
 def _max_age(window: FactWindow, provisional: ClinicalCase) -> int | None:

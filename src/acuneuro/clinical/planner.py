@@ -146,6 +146,14 @@ def _usable_pairs(pairs: list[tuple[str, str]], kept: list[Candidate]) -> list[t
     return [(a, b) for a, b in pairs if sides.get(a, set()) & sides.get(b, set())]
 
 
+def _electro_note(electro: Electro, findings: list[SafetyFinding]) -> str:
+    """The protocol's note; where sensation is impaired a safety rule's dosing replaces the
+    intensity the protocol sets by the patient's report ("80% of the bearable intensity")."""
+    dosing = [f.electro_note for f in findings if f.electro_note]
+    intensity = dosing or ([electro.intensity] if electro.intensity else [])
+    return " ".join([*dict.fromkeys(intensity), electro.note])
+
+
 def _stimulation(
     case: ClinicalCase,
     proto: Protocol,
@@ -164,7 +172,7 @@ def _stimulation(
                 frequency_hz=electro.frequency_hz,
                 retention_min=electro.retention_min,
                 pairs=_usable_pairs(electro.pairs, kept),
-                note=electro.note,
+                note=_electro_note(electro, findings),
                 sources=list(electro.sources),
             )
     return Stimulation(

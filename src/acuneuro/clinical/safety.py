@@ -34,6 +34,12 @@ from acuneuro.clinical._safety_medicines import (
     lab_above,
     medicine_unrecognised,
 )
+from acuneuro.clinical._safety_patient import (
+    insensate_electro,
+    pregnancy_stage,
+    risk_factors,
+    sci_level,
+)
 from acuneuro.clinical.case import ClinicalCase, DermatomeSite, RegionSite
 from acuneuro.clinical.safety_model import SafetyFinding, SafetyScreen, Severity
 from acuneuro.knowledge import (
@@ -43,13 +49,17 @@ from acuneuro.knowledge import (
     DrugClassRule,
     DrugCombinationRule,
     FlagRule,
+    InsensateElectroRule,
     InsensateFeetRule,
     LabAboveRule,
     LabBelowRule,
     LymphoedemaRule,
     PointCautionRule,
     PregnancyRule,
+    PregnancyStageRule,
+    RiskFactorsRule,
     SafetyRule,
+    SciLevelRule,
     SkinRule,
     UnrecognisedMedicineRule,
     atlas,
@@ -126,7 +136,9 @@ def _device_electro(rule: DeviceElectroRule, case: ClinicalCase) -> list[SafetyF
         return [_missing(rule, rule.missing_message, excluded_techniques=["electroacupuncture"])]
     return [
         _finding(
-            rule, rule.message.format(device=device), excluded_techniques=["electroacupuncture"]
+            rule,
+            rule.message.format(device=rule.labels.get(device, device)),
+            excluded_techniques=["electroacupuncture"],
         )
         for device in sorted({d.value for d in case.devices if d.value in rule.devices})
     ]
@@ -217,6 +229,11 @@ _CASE_RULES: dict[type[Any], Callable[[Any, ClinicalCase], list[SafetyFinding]]]
     DrugClassRule: drug_class,
     DrugCombinationRule: drug_combination,
     UnrecognisedMedicineRule: medicine_unrecognised,
+    # Patient risks of issue 12 (clinical/_safety_patient.py).
+    PregnancyStageRule: pregnancy_stage,
+    SciLevelRule: sci_level,
+    InsensateElectroRule: insensate_electro,
+    RiskFactorsRule: risk_factors,
 }
 
 

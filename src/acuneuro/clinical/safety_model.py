@@ -55,6 +55,10 @@ class SafetyFinding(_Frozen):
     # The side of each excluded dermatome (a zoster rash is one-sided); added for the planner.
     excluded_dermatome_sites: list[DermatomeSite] = Field(default_factory=list)
     excluded_techniques: list[Technique] = Field(default_factory=list)
+    # Vertebral levels whose Jiaji (EX-B2) points are left out (spinal metal), added for issue 12.
+    excluded_jiaji_levels: list[str] = Field(default_factory=list)
+    # How electroacupuncture must be dosed when it is given (skin without protective sensation).
+    electro_note: str | None = None
 
 
 class SafetyScreen(_Frozen):

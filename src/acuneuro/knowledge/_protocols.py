@@ -92,6 +92,9 @@ class Electro(_Frozen):
     retention_min: int = Field(gt=0)
     pairs: list[tuple[str, str]] = Field(default_factory=list)
     note: str
+    # How strong, when the source doses by the patient's report; the planner replaces it where
+    # the skin has no protective sensation (safety rule insensate-electroacupuncture).
+    intensity: str | None = None
     avoid_during_agents: list[str] = Field(default_factory=list)
     sources: list[str] = Field(min_length=1)
 

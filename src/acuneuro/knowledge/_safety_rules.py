@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from acuneuro.knowledge._atlas import REGIONS, atlas
 from acuneuro.knowledge._bibliography import check_cited
 from acuneuro.knowledge._drug_names import drug_names
+from acuneuro.knowledge._safety_patient import PatientSafetyRule
 
 __all__ = [
     "AnticoagulantRule",
@@ -113,7 +114,11 @@ class FlagRule(_Rule):
 
 class DeviceElectroRule(_Rule):
     kind: Literal["device_electro"]
-    devices: list[Literal["pacemaker", "icd", "neurostimulator", "other"]] = Field(min_length=1)
+    devices: list[
+        Literal["pacemaker", "icd", "neurostimulator", "other", "cochlear_implant", "drug_pump",
+                "insulin_pump", "cardiac_monitor"]
+    ] = Field(min_length=1)  # fmt: skip
+    labels: dict[str, str] = Field(default_factory=dict)  # device -> clinician's words
     missing_message: str
 
 
@@ -164,7 +169,8 @@ SafetyRule = Annotated[
     | SkinRule
     | LymphoedemaRule
     | InsensateFeetRule
-    | PointCautionRule,
+    | PointCautionRule
+    | PatientSafetyRule,
     Field(discriminator="kind"),
 ]
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from acuneuro.clinical.anatomy import limit_findings
-from acuneuro.clinical.case import ClinicalCase, ConditionKind
+from acuneuro.clinical.case import STORED_CASE, ClinicalCase, ConditionKind, RiskFactors
 from acuneuro.clinical.planner import Plan, build_plan
 from acuneuro.clinical.safety import screen
 from acuneuro.clinical.safety_model import SafetyScreen
@@ -56,6 +56,7 @@ def _case(patient: Patient, kind: ConditionKind, age: int, on: date, nrs: int) -
         "labs": {"taken": on.isoformat(), "platelets_per_ul": 210000, "anc_per_ul": 3100},
         "medications": [], "devices": [], "skin": [], "lymphoedema": [],
         "bleeding_disorder": False, "fainting_with_needles": False,
+        "risk_factors": RiskFactors.none_present().model_dump(mode="json"),
         "findings": {"protective_sensation_lost": False}, "assessed_on": on.isoformat(),
     }  # fmt: skip
     if kind is ConditionKind.cipn:
@@ -100,7 +101,8 @@ def _plan(session: Session, rng: random.Random, patient: Patient, age: int, toda
         PlanRecord.clinic_id == patient.clinic_id, PlanRecord.patient_id == patient.id,
         PlanRecord.status == "accepted").order_by(PlanRecord.id.desc()).limit(1))
     if row is not None and row.start_on is not None:
-        return row, Plan.model_validate(row.plan_json), ClinicalCase.model_validate(row.case_json)
+        case = ClinicalCase.model_validate(row.case_json, context=STORED_CASE)
+        return row, Plan.model_validate(row.plan_json), case
     start = today - timedelta(days=rng.randint(18, 70))
     kind = patient.episodes[0].condition_kind
     case = _case(patient, kind, age, start, baseline)

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from acuneuro.clinical.case import ClinicalCase
+from acuneuro.clinical.case import ClinicalCase, RiskFactors
 from acuneuro.clinical.planner import build_plan
 from acuneuro.services._plan_edit import schedule_visits
 from acuneuro.services.audit import Action, record
@@ -38,6 +38,7 @@ def _case(patient: Patient, start: date, rng: random.Random) -> ClinicalCase:
                  "anc_per_ul": rng.randrange(2_000, 6_000, 100)},
         "medications": [], "devices": [], "skin": [], "lymphoedema": [],
         "bleeding_disorder": False, "fainting_with_needles": False,
+        "risk_factors": RiskFactors.none_present().model_dump(mode="json"),
         "findings": {"protective_sensation_lost": False},
         "assessed_on": start.isoformat(),
     }  # fmt: skip

@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
-from acuneuro.clinical.case import ClinicalCase
+from acuneuro.clinical.case import STORED_CASE, ClinicalCase
 from acuneuro.clinical.planner import Plan, build_plan
 from acuneuro.services._actor import Actor
 from acuneuro.services._audit_group import record_read
@@ -172,7 +172,7 @@ def edit_plan(
                 if row.status != "proposed":
                     raise PlanRefused(f"edit: the plan is {row.status}; only a proposed plan "
                                       "can be changed (propose a new one)")
-                case = ClinicalCase.model_validate(row.case_json)
+                case = ClinicalCase.model_validate(row.case_json, context=STORED_CASE)
                 change = edit if isinstance(edit, PlanEdit) else PlanEdit.model_validate(edit)
                 plan = apply_edit(Plan.model_validate(row.plan_json), case, change)
                 row.plan_json = plan.model_dump(mode="json")
@@ -275,6 +275,10 @@ def _case(patient: Patient, document: Mapping[str, Any], today: date) -> Clinica
     given_patient = raw.get("patient")
     if isinstance(given_patient, Mapping) or given_patient is None:
         raw["patient"] = {**defaults["patient"], **dict(given_patient or {})}
+    given_condition = raw.get("condition")
+    if isinstance(given_condition, Mapping) and "kind" not in given_condition:
+        # Only details (e.g. the level of a spinal cord injury): the open episode gives the kind.
+        raw["condition"] = {**defaults.get("condition", {}), **dict(given_condition)}
     for key in ("condition", "assessed_on"):
         if raw.get(key) is None and key in defaults:
             raw[key] = defaults[key]
@@ -364,7 +368,7 @@ def _view(session: Session, row: PlanRecord, pseudo_id: str) -> PlanView:
     ]  # fmt: skip
     return PlanView(
         id=row.id, patient=pseudo_id, status=row.status,
-        case=ClinicalCase.model_validate(row.case_json), plan=plan,
+        case=ClinicalCase.model_validate(row.case_json, context=STORED_CASE), plan=plan,
         created_at=row.created_at, created_by=emails.get(row.created_by),
         accepted_at=row.accepted_at, accepted_by=emails.get(row.accepted_by),
         start_on=row.start_on, schedule=schedule,

@@ -15,6 +15,7 @@ from acuneuro.clinical.case import Device, Region
 
 __all__ = [
     "DEVICES",
+    "DEVICE_LABELS",
     "REGIONS",
     "case_from_form",
     "error_fields",
@@ -29,8 +30,16 @@ _FLAGS = {"bleeding_disorder": ("bleeding_disorder",),
           "fainting_with_needles": ("fainting_with_needles",),
           "protective_sensation_lost": ("findings", "protective_sensation_lost")}  # fmt: skip
 _LABS = ("platelets_per_ul", "anc_per_ul", "inr")
+DEVICE_LABELS = {"pacemaker": "pacemaker", "icd": "implanted defibrillator (ICD)",
+                 "neurostimulator": "neurostimulator (spinal cord, deep brain, vagus)",
+                 "other": "other implanted device", "cochlear_implant": "cochlear implant",
+                 "drug_pump": "implanted drug pump", "insulin_pump": "insulin pump",
+                 "cardiac_monitor": "implanted cardiac monitor (loop recorder)"}  # fmt: skip
+# Issue 12 risk factors: yes/no facts, then site lists ("hip left" per line), then levels.
+_RISK_FLAGS = ("immunosuppressed", "systemic_infection", "epilepsy", "peripheral_arterial_disease")
+_RISK_SITES = ("prosthetic_joints", "tumour_sites", "node_dissection")
 # Case locations to the form field that shows their error.
-_FIELD_OF = {
+_FIELD_OF: dict[tuple[str, ...], str] = {
     ("patient",): "age", ("patient", "pregnant"): "pregnant", ("patient", "trimester"): "trimester",
     ("patient", "age"): "age", ("patient", "sex"): "sex",
     ("condition",): "condition_kind", ("condition", "kind"): "condition_kind",
@@ -44,6 +53,9 @@ _FIELD_OF = {
     ("skin",): "skin", ("lymphoedema",): "lymphoedema", ("assessed_on",): "assessed_on",
     ("bleeding_disorder",): "bleeding_disorder", ("findings",): "protective_sensation_lost",
     ("fainting_with_needles",): "fainting_with_needles",
+    ("condition", "sci_level"): "sci_level",
+    **{("risk_factors", name): name for name in (*_RISK_FLAGS, *_RISK_SITES, "heart_valve",
+                                                 "spinal_hardware")},
 }  # fmt: skip
 
 
@@ -157,7 +169,25 @@ def case_from_form(form: Mapping[str, Any], checked: Mapping[str, list[str]]) ->
     if _assessed(form, "lymphoedema"):
         case["lymphoedema"] = _sites(_text(form, "lymphoedema"), "region")
     case["requested"] = {"electroacupuncture": _text(form, "electroacupuncture") == "yes"}
+    if _text(form, "sci_level"):
+        case.setdefault("condition", {})["sci_level"] = _text(form, "sci_level").upper()
+    risk = _risk_factors(form)
+    if risk:
+        case["risk_factors"] = risk
     return case
+
+
+def _risk_factors(form: Mapping[str, Any]) -> dict[str, Any]:
+    risk: dict[str, Any] = {n: _TRI[_text(form, n)] for n in _RISK_FLAGS if _text(form, n) in _TRI}
+    if _text(form, "heart_valve"):
+        risk["heart_valve"] = _text(form, "heart_valve")
+    for name in _RISK_SITES:
+        if _assessed(form, name):
+            risk[name] = _sites(_text(form, name), "region")
+    if _assessed(form, "spinal_hardware"):
+        risk["spinal_hardware"] = [w.upper() for words in _lines(_text(form, "spinal_hardware"))
+                                   for w in words]  # fmt: skip
+    return risk
 
 
 def _tri(value: bool | None) -> str:
@@ -206,6 +236,15 @@ def form_from_case(case: Mapping[str, Any]) -> dict[str, Any]:
         items = case.get(name)
         values[f"{name}_assessed"] = "" if items is None else "yes"
         values[name] = show(items or [])
+    values["sci_level"] = condition.get("sci_level") or ""
+    risk = case.get("risk_factors") or {}
+    values.update({name: _tri(risk.get(name)) for name in _RISK_FLAGS})
+    values["heart_valve"] = risk.get("heart_valve") or ""
+    for name in (*_RISK_SITES, "spinal_hardware"):
+        items = risk.get(name)
+        values[f"{name}_assessed"] = "" if items is None else "yes"
+        values[name] = "\n".join(item if isinstance(item, str) else
+                                 f"{item['region']} {item['side']}" for item in items or [])
     return values
 
 

@@ -26,6 +26,7 @@ from acuneuro.services import planning as service
 from acuneuro.services.planning import PlanRefused, PlanView, PointRefused, point_key
 from acuneuro.web._bodymap import render_bodymap
 from acuneuro.web._case_form import (
+    DEVICE_LABELS,
     DEVICES,
     REGIONS,
     case_from_form,
@@ -74,6 +75,7 @@ def _page(
         "edit_values": edit_values or {},
         "regions": REGIONS,
         "devices": DEVICES,
+        "device_labels": DEVICE_LABELS,
         "kinds": [k.value for k in ConditionKind],
         "sides": _SIDES,
         "today": date.today().isoformat(),
