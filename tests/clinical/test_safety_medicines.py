@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from acuneuro.clinical.planner import build_plan
-from acuneuro.clinical.safety import screen, screen_case
+from acuneuro.clinical.safety import _design_choices, screen, screen_case
 from acuneuro.clinical.safety_model import SafetyFinding, Severity
 from acuneuro.knowledge import bibliography, safety_rules
 
@@ -171,10 +171,19 @@ def test_every_stop_threshold_cites_a_source_or_says_it_is_a_design_choice() -> 
     known = bibliography()
     for rule in safety_rules():
         assert all(s in known for s in rule.sources), rule.id
-        if rule.design_choice:
-            assert "design choice" in rule.message and "sign-off" in rule.message, rule.id
-    chosen = {r.id for r in safety_rules() if r.design_choice}
-    assert chosen == {"thrombocytopenia-severe", "inr-ceiling"}
+    chosen = set().union(*(_design_choices(r) for r in safety_rules()))
+    assert {"thrombocytopenia-severe", "inr-ceiling"} <= chosen
+    # Whatever the rule's own wording, a design-choice finding says so in words.
+    found = screen_case(make_case(labs__platelets_per_ul=10_000))
+    (floor,) = [f for f in found if f.rule == "thrombocytopenia-severe"]
+    assert floor.design_choice and "design choice" in floor.message.lower()
+    assert "sign-off" in floor.message
+
+
+def test_a_design_choice_finding_is_worded_as_one_even_when_its_message_is_not() -> None:
+    finding = SafetyFinding(rule="x", severity=Severity.caution, message="Plain words.",
+                            sources=["s"], design_choice=True)
+    assert finding.message == "Plain words. (Design choice awaiting clinical sign-off.)"
 
 
 def test_findings_without_a_design_choice_say_so() -> None:

@@ -313,7 +313,9 @@ class ClinicalCase(_Strict):
         # read back from the record (STORED_CASE) was checked when it was made, and re-screening
         # it on an earlier session day must still work (the screen then reports the lab unusable).
         case: ClinicalCase = handler(data)
-        if isinstance(info.context, Mapping) and info.context.get("stored"):
+        # An instance handed to another model was checked when it was built.
+        if isinstance(data, ClinicalCase) or (
+                isinstance(info.context, Mapping) and info.context.get("stored")):
             return case
         errors = [
             InitErrorDetails(

@@ -242,11 +242,23 @@ def screen_case(
 ) -> list[SafetyFinding]:
     """Findings of every case-level rule (all rules except point cautions), in rule order."""
     found: list[SafetyFinding] = []
+    chosen: set[str] = set()
     for rule in safety_rules() if rules is None else rules:
+        chosen |= _design_choices(rule)
         evaluate = _CASE_RULES.get(type(rule))
         if evaluate is not None:
             found.extend(evaluate(rule, case))
-    return found
+    # A finding from a value no source gives says so, whichever evaluator made it.
+    return [SafetyFinding.model_validate({**f.model_dump(), "design_choice": True})
+            if f.rule in chosen and not f.design_choice else f for f in found]
+
+
+def _design_choices(rule: SafetyRule) -> set[str]:
+    """Ids of the rule and of its risk items whose values are design choices."""
+    ids = {rule.id} if rule.design_choice else set()
+    if isinstance(rule, RiskFactorsRule):
+        ids |= {item.id for item in rule.items if item.design_choice}
+    return ids
 
 
 def screen_points(

@@ -8,9 +8,9 @@ acknowledged by the clinician, and ``exclude`` findings remove points, regions o
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from acuneuro.clinical.case import DermatomeSite, RegionSite
 
@@ -59,6 +59,16 @@ class SafetyFinding(_Frozen):
     excluded_jiaji_levels: list[str] = Field(default_factory=list)
     # How electroacupuncture must be dosed when it is given (skin without protective sensation).
     electro_note: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _says_design_choice(cls, data: Any) -> Any:
+        # The clinician reads the message, not the flag: a design choice is said in words.
+        if (isinstance(data, dict) and data.get("design_choice")
+                and "design choice" not in str(data.get("message", "")).lower()):
+            data = {**data, "message": f"{data['message']} (Design choice awaiting clinical "
+                                       "sign-off.)"}
+        return data
 
 
 class SafetyScreen(_Frozen):
