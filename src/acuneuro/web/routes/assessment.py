@@ -22,6 +22,7 @@ from starlette.datastructures import FormData
 
 from acuneuro.clinical.scoring import (
     AnswerError,
+    ClinicianOnlyError,
     UnknownInstrumentError,
     get_instrument,
     list_instruments,
@@ -100,6 +101,9 @@ async def submit_assessment(
             body["taken_on"] = taken_on
         try:
             view = service.record_score(ctx, actor, patient_id, body)
+        except ClinicianOnlyError as exc:
+            # Not a question on the tablet's screen: the patient is asked to hand it back.
+            errors["form"] = exc.problem
         except AnswerError as exc:
             errors[exc.item] = exc.problem
         except (service.NotStorable, service.NotSelfReport) as exc:
