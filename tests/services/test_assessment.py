@@ -174,7 +174,8 @@ def test_patient_mode_refuses_a_clinician_grading_and_takes_self_report_items(
                                                   "completed_by": "patient"})
     # Items 8-10 are left for the clinician: the DN4 total is not computed, never guessed.
     assert view.total is None
-    assert service.record_score(ctx, alice, pid, {**grading, "completed_by": "clinician"}).total == 0
+    graded = service.record_score(ctx, alice, pid, {**grading, "completed_by": "clinician"})
+    assert graded.total == 0
 
 
 def test_a_future_date_or_an_unknown_field_is_refused(ctx: Context, actors: Any) -> None:
