@@ -24,6 +24,7 @@ __all__ = [
     "Band",
     "Code",
     "Cutoff",
+    "ExaminationSigns",
     "Instrument",
     "Item",
     "Licence",
@@ -338,11 +339,21 @@ class PainTypeRule(_Strict):
     reason: str
 
 
+class ExaminationSigns(_Strict):
+    """Examination items of an instrument that record a sensory sign in the painful area."""
+
+    instrument: str
+    items: list[str] = Field(min_length=1)
+    sources: list[str] = Field(min_length=1)
+
+
 class PainTypeRules(_Strict):
     screening_instruments: list[str] = Field(min_length=1)
     design_note: str
     rules: list[PainTypeRule] = Field(min_length=1)
     sources: list[str] = Field(min_length=1)
+    # Recorded by the clinician, these count as the NeuPSIG sensory-signs step (Finnerup 2016).
+    examination_signs: list[ExaminationSigns] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _complete(self) -> PainTypeRules:
@@ -413,4 +424,11 @@ def pain_type_rules() -> PainTypeRules:
     unknown = set(rules.screening_instruments) - set(load_instruments())
     if unknown:
         raise ValueError(f"instruments/_pain_type.yaml: unknown instruments {sorted(unknown)}")
+    for signs in rules.examination_signs:
+        where = f"instruments/_pain_type.yaml examination_signs {signs.instrument}"
+        check_cited(signs.sources, where)
+        instrument = load_instrument(signs.instrument)
+        ids = {i.id for i in instrument.items}
+        if not all(i in ids and instrument.is_clinician_only(i) for i in signs.items):
+            raise ValueError(f"{where}: items must be the instrument's clinician_only items")
     return rules
