@@ -23,6 +23,7 @@ PUBLIC: dict[str, list[str]] = {
         "AtlasPoint",
         "Band",
         "CONDITIONS",
+        "ChangeCategory",
         "ChemotherapyCountRule",
         "Code",
         "ContinuousData",
@@ -34,6 +35,7 @@ PUBLIC: dict[str, list[str]] = {
         "EffectData",
         "Electro",
         "EventsData",
+        "ExaminationSigns",
         "FlagRule",
         "Guideline",
         "Innervation",
@@ -55,6 +57,7 @@ PUBLIC: dict[str, list[str]] = {
         "PainTypeRules",
         "PatientInfo",
         "PointCautionRule",
+        "PointChange",
         "PregnancyRule",
         "PrivacyPolicy",
         "Protocol",
@@ -90,6 +93,7 @@ PUBLIC: dict[str, list[str]] = {
         "privacy_policy",
         "protocol",
         "protocols",
+        "reachable_range",
         "reviews",
         "safety_rules",
         "trials",
@@ -205,7 +209,9 @@ PUBLIC: dict[str, list[str]] = {
         "mme_factor",
         "mme_on",
     ],
-    "acuneuro.clinical.neupsig": ["Grade", "NeupsigGrading", "grade_neuropathic_pain"],
+    "acuneuro.clinical.neupsig": [
+        "ExaminedSigns", "Grade", "NeupsigGrading", "grade_neuropathic_pain"
+    ],
     "acuneuro.clinical.outcomes": [
         "Baseline",
         "OutcomeSummary",
@@ -214,9 +220,12 @@ PUBLIC: dict[str, list[str]] = {
         "immpact_category",
         "percent_reduction",
         "pgic_improved",
+        "point_category",
         "summarise",
     ],
-    "acuneuro.clinical.pain_type": ["Classification", "PainType", "classify", "screening_summary"],
+    "acuneuro.clinical.pain_type": [
+        "Classification", "PainType", "classify", "examined_signs", "screening_summary"
+    ],
     "acuneuro.clinical.planner": [
         "Candidate",
         "Course",
@@ -240,8 +249,10 @@ PUBLIC: dict[str, list[str]] = {
     ],
     "acuneuro.clinical.scoring": [
         "AnswerError",
+        "ClinicianOnlyError",
         "ScoreResult",
         "UnknownInstrumentError",
+        "check_patient_answers",
         "describe_instrument",
         "get_instrument",
         "list_instruments",

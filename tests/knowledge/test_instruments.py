@@ -14,6 +14,7 @@ from acuneuro.knowledge import (
     load_instrument,
     load_instruments,
     pain_type_rules,
+    reachable_range,
 )
 
 from ..clinical._cases import DN4_ITEMS
@@ -249,8 +250,6 @@ def test_it_refuses_a_score_that_some_answer_set_would_push_past_its_published_r
 
 
 def test_every_instrument_score_stays_within_its_published_range() -> None:
-    from acuneuro.knowledge._instruments import reachable_range
-
     for instrument in load_instruments().values():
         for rule in instrument.scores:
             low, high = reachable_range(instrument, rule)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from acuneuro.services import Context
+from acuneuro.services import Context, assessment
 from acuneuro.store import TreatmentSession
 
-from ..services._course import START, accepted_patient
+from ..services._course import START, accepted_patient, day
 
 
 @pytest.fixture
@@ -125,3 +126,19 @@ def test_the_report_links_give_pdfs_and_refuse_an_unknown_kind(
         assert answer.headers["content-type"] == "application/pdf"
     assert alice.get(f"/patients/{pid}/report.pdf?kind=insurer").status_code == 422
     assert web_as("charlie").get(f"/patients/{pid}/report.pdf").status_code == 404
+
+
+def test_the_outcome_table_names_a_rise_in_pain_worse_in_words_not_codes(
+    web_as: Callable[[str], TestClient], ctx: Context, actors: Any, pid: str
+) -> None:
+    alice = actors["alice"].actor
+    for on, pain in ((START - timedelta(days=1), 4), (day(14), 6)):
+        assessment.record_score(ctx, alice, pid, {"instrument": "nrs", "answers": {"pain": pain},
+                                                  "taken_on": on.isoformat()})
+    page = web_as("alice").get(f"/patients/{pid}").text
+    cell = re.search(r'<td class="immpact">(.*?)</td>', page, re.S)
+    assert cell is not None
+    # 4 -> 6 is a 50% rise: worse (design choice, labelled), never "no meaningful change".
+    assert cell.group(1).startswith("worse than before treatment")
+    assert "design choice" in cell.group(1)
+    assert "no meaningful change" not in cell.group(1) and "_" not in cell.group(1)

@@ -57,7 +57,9 @@ from acuneuro.knowledge._instruments import (
     load_instrument,
     load_instruments,
     pain_type_rules,
+    reachable_range,
 )
+from acuneuro.knowledge._outcome_change import ChangeCategory, PointChange
 from acuneuro.knowledge._privacy import (
     KAnonymityPolicy,
     LimitedDataSetPolicy,
@@ -104,6 +106,7 @@ __all__ = [
     "AnticoagulantRule",
     "AtlasPoint",
     "Band",
+    "ChangeCategory",
     "ChemotherapyCountRule",
     "Code",
     "ContinuousData",
@@ -134,6 +137,7 @@ __all__ = [
     "PainTypeRules",
     "PatientInfo",
     "PointCautionRule",
+    "PointChange",
     "PregnancyRule",
     "PrivacyPolicy",
     "Protocol",
@@ -168,6 +172,7 @@ __all__ = [
     "privacy_policy",
     "protocol",
     "protocols",
+    "reachable_range",
     "reviews",
     "safety_rules",
     "trials",
