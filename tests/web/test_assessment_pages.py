@@ -239,3 +239,24 @@ def test_another_clinic_gets_404_on_every_assessment_page(
     other = _patient(ctx, actors)
     assert alice.get(f"/patients/{other}/assessments/{row.id}").status_code == 404
     assert len(_stored(ctx)) == 1
+
+
+def test_the_result_page_words_subscales_and_choices_as_the_form_does(
+    web_as: Clients, ctx: Context, actors: Any
+) -> None:
+    pid = _patient(ctx, actors)
+    client = web_as("alice")
+    answers = {"burning": "strongly", "tingling": "moderately", "light_touch": "slightly",
+               "pain_attacks": "moderately", "temperature": "hardly", "numbness": "strongly",
+               "pressure": "never", "course_pattern": "attacks_with_pain_between",
+               "radiating": "yes"}
+    posted = client.post(f"/patients/{pid}/assessments",
+                         data=_form(client, pid, answers, instrument="paindetect"))
+    assert posted.status_code == 303
+    result = client.get(posted.headers["location"]).text
+    # 17 sensory + 1 course + 2 radiating = 20 (Freynhagen 2006; Nikaido 2018 Table 1).
+    assert '<dd id="score-total">20</dd>' in result
+    assert '<dd id="score-reading">positive</dd>' in result
+    assert "sum of the seven sensory items" in result
+    assert "pain attacks with pain between them" in result
+    assert "attacks_with_pain_between" not in result
