@@ -45,21 +45,23 @@ from acuneuro.knowledge._instruments import (
     Band,
     Code,
     Cutoff,
-    ExaminationSigns,
     Instrument,
     Item,
     Licence,
     Option,
-    PainTypeRule,
-    PainTypeRules,
     ScoreRule,
     instrument_ids,
     load_instrument,
     load_instruments,
-    pain_type_rules,
     reachable_range,
 )
 from acuneuro.knowledge._outcome_change import ChangeCategory, PointChange
+from acuneuro.knowledge._pain_type_rules import (
+    ExaminationSigns,
+    PainTypeRule,
+    PainTypeRules,
+    pain_type_rules,
+)
 from acuneuro.knowledge._privacy import (
     KAnonymityPolicy,
     LimitedDataSetPolicy,
