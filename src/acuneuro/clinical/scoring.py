@@ -230,7 +230,10 @@ def score_checked(instrument: Instrument, answers: Normalised) -> ScoreResult:
             notes.append("health profile: incomplete")
     if missing:
         ordered = [i.id for i in instrument.items if i.id in set(missing)]
-        notes.append(f"missing items: {', '.join(ordered)}")
+        # Named by their wording: the interpretation is read by clinicians, not by code.
+        notes.append(
+            "missing items: " + "; ".join(instrument.item(i).text for i in ordered)
+        )
         missing = ordered
     total_value = values.get(instrument.total) if instrument.total else None
     return ScoreResult(

@@ -5,7 +5,10 @@ their published order (short labels only for copyrighted instruments), the scori
 the cut-offs with their reported accuracy, codes, licence and sources. The scoring engine
 in ``acuneuro.clinical.scoring`` reads these definitions; adding an instrument is a data
 change. A rule or cut-off whose published form could not be confirmed carries
-``verified: false`` and a ``verification`` note, and the engine never applies it.
+``verified: false`` and a ``verification`` note, and the engine never applies it. Loading
+refuses a score rule that some answer set could push outside its published range, and an
+instrument that does not say who answers it (``answered_by``; examination and grading items
+are ``clinician_only`` and never taken from the patient answering alone).
 """
 
 from __future__ import annotations
