@@ -23,6 +23,7 @@ PUBLIC: dict[str, list[str]] = {
         "AtlasPoint",
         "Band",
         "CONDITIONS",
+        "ChangeCategory",
         "ChemotherapyCountRule",
         "Code",
         "ContinuousData",
@@ -39,6 +40,7 @@ PUBLIC: dict[str, list[str]] = {
         "EffectData",
         "Electro",
         "EventsData",
+        "ExaminationSigns",
         "FactWindow",
         "FlagRule",
         "Guideline",
@@ -64,6 +66,7 @@ PUBLIC: dict[str, list[str]] = {
         "PatientInfo",
         "PatientSafetyRule",
         "PointCautionRule",
+        "PointChange",
         "PregnancyRule",
         "PregnancyStage",
         "PregnancyStageRule",
@@ -113,6 +116,7 @@ PUBLIC: dict[str, list[str]] = {
         "privacy_policy",
         "protocol",
         "protocols",
+        "reachable_range",
         "reviews",
         "safety_rules",
         "trials",
@@ -253,7 +257,9 @@ PUBLIC: dict[str, list[str]] = {
         "mme_factor",
         "mme_on",
     ],
-    "acuneuro.clinical.neupsig": ["Grade", "NeupsigGrading", "grade_neuropathic_pain"],
+    "acuneuro.clinical.neupsig": [
+        "ExaminedSigns", "Grade", "NeupsigGrading", "grade_neuropathic_pain"
+    ],
     "acuneuro.clinical.outcomes": [
         "Baseline",
         "OutcomeSummary",
@@ -262,6 +268,7 @@ PUBLIC: dict[str, list[str]] = {
         "immpact_category",
         "percent_reduction",
         "pgic_improved",
+        "point_category",
         "summarise",
     ],
     "acuneuro.clinical.anatomy": [
@@ -273,7 +280,9 @@ PUBLIC: dict[str, list[str]] = {
         "session_problems",
         "technique_limit",
     ],
-    "acuneuro.clinical.pain_type": ["Classification", "PainType", "classify", "screening_summary"],
+    "acuneuro.clinical.pain_type": [
+        "Classification", "PainType", "classify", "examined_signs", "screening_summary"
+    ],
     "acuneuro.clinical.planner": [
         "Candidate",
         "Course",
@@ -299,8 +308,10 @@ PUBLIC: dict[str, list[str]] = {
     ],
     "acuneuro.clinical.scoring": [
         "AnswerError",
+        "ClinicianOnlyError",
         "ScoreResult",
         "UnknownInstrumentError",
+        "check_patient_answers",
         "describe_instrument",
         "get_instrument",
         "list_instruments",

@@ -189,6 +189,9 @@ BAD: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ("bad-date", lambda r: r.update(authored="yesterday"), "QuestionnaireResponse.authored"),
     ("not-a-response", lambda r: r.update(resourceType="Observation"),
      "QuestionnaireResponse.resourceType"),
+    # Answered by the patient (source = the subject): DN4 item 8 is the clinician's examination.
+    ("patient-answered-examination", lambda r: r.update(source=r["subject"]),
+     "QuestionnaireResponse.item[7]"),
 ]
 
 

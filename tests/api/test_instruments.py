@@ -152,9 +152,20 @@ def test_a_patients_scores_are_recorded_listed_and_audited(
      ({"instrument": "nrs", "answers": {"pain": 1}, "clinic_id": 2}, ["body", "clinic_id"]),
      ({"answers": {"pain": 1}}, ["body", "instrument"]),
      ({"instrument": "nrs", "answers": {"pain": 1}, "taken_on": "2999-01-01"},
-      ["body", "taken_on"])],
+      ["body", "taken_on"]),
+     ({"instrument": "dn4", "answers": DN4_SEVEN, "completed_by": "patient"},
+      ["body", "answers", "hypoesthesia_touch"]),
+     ({"instrument": "ctcae-sensory-neuropathy", "answers": {"severity": "none"},
+       "completed_by": "patient"}, ["body", "instrument"]),
+     ({"instrument": "s-lanss", "answers": {"self_allodynia": 5}},
+      ["body", "answers", "self_allodynia"]),
+     ({"instrument": "paindetect", "answers": {"course_pattern": "wave"}},
+      ["body", "answers", "course_pattern"]),
+     ({"instrument": "nrs", "answers": {"pain": 1}, "completed_by": "tablet"},
+      ["body", "completed_by"])],
     ids=["unknown-item", "out-of-range", "unknown-instrument", "unknown-field", "missing",
-         "future"],
+         "future", "patient-mode-examination", "patient-mode-grading", "s-lanss-value",
+         "paindetect-course", "completed-by"],
 )
 def test_a_bad_score_is_422_naming_the_field_and_writes_nothing(
     api_as: Clients, ctx: Context, body: dict[str, Any], loc: list[str]
@@ -165,6 +176,7 @@ def test_a_bad_score_is_422_naming_the_field_and_writes_nothing(
     answer = alice.post(f"/api/v1/patients/{pid}/scores", json=body)
     assert answer.status_code == 422
     assert answer.json()["detail"][0]["loc"] == loc, answer.json()
+    assert answer.json()["detail"][0]["msg"]  # a sentence, not just a code
     assert _count(ctx, ScoreRecord) == 0 and _count(ctx, AuditEvent) == audit_before
 
 
@@ -192,6 +204,6 @@ def test_the_openapi_schema_publishes_the_assessment_contracts(app: FastAPI) -> 
         assert path in paths, path
     created = paths["/api/v1/patients/{patient_id}/scores"]["post"]
     body = created["requestBody"]["content"]["application/json"]["schema"]
-    assert set(body["properties"]) == {"instrument", "answers", "taken_on"}
+    assert set(body["properties"]) == {"instrument", "answers", "taken_on", "completed_by"}
     assert set(schema["components"]["schemas"]["ScoreResult"]["properties"]) == set(
         ScoreResult.model_fields)

@@ -54,15 +54,20 @@ def test_instruments_id_describes_items_in_published_order() -> None:
     result = runner.invoke(app, ["instruments", "dn4"])
     assert result.exit_code == 0, result.output
     described = json.loads(result.stdout)
-    assert set(described) == {"id", "name", "version", "items", "cutoffs", "sources"}
+    assert set(described) == {
+        "id", "name", "version", "answered_by", "items", "cutoffs", "sources"
+    }
     assert [i["id"] for i in described["items"]][:3] == [
         "burning",
         "painful_cold",
         "electric_shocks",
     ]
     first = described["items"][0]
-    assert set(first) == {"id", "text", "type", "options", "min", "max"}
+    assert set(first) == {"id", "text", "type", "clinician_only", "options", "min", "max"}
     assert first["type"] == "boolean"
+    # DN4 items 8-10 are the clinician's examination (Bouhassira 2005).
+    assert described["answered_by"] == "both"
+    assert [i["clinician_only"] for i in described["items"]] == [False] * 7 + [True] * 3
     assert {o["code"] for o in first["options"]} == {"yes", "no"}
 
 
@@ -100,6 +105,11 @@ def test_score_reads_stdin() -> None:
         (["score", "dn5", "--answers", "-"], "{}", "dn5"),
         (["score", "nrs", "--answers", "-"], "not json", "answers"),
         (["instruments", "dn5"], None, "dn5"),
+        (["score", "paindetect", "--answers", "-"], '{"course_pattern": "wave"}',
+         "course_pattern"),
+        (["score", "paindetect", "--answers", "-"], '{"burning": 6}', "burning"),
+        (["score", "s-lanss", "--answers", "-"], '{"self_allodynia": 5}', "self_allodynia"),
+        (["score", "s-lanss", "--answers", "-"], '{"self_rub": true}', "self_rub"),
     ],
 )
 def test_bad_input_exits_2_naming_it(args: list[str], stdin: str | None, named: str) -> None:
@@ -107,6 +117,34 @@ def test_bad_input_exits_2_naming_it(args: list[str], stdin: str | None, named: 
     assert result.exit_code == 2
     assert named in result.output
     assert "Traceback" not in result.output
+
+
+SLANSS_YES = '{"dysaesthesia": true, "autonomic": false, "evoked_pain": false, ' \
+    '"paroxysmal": true, "thermal": true, "self_allodynia": true, "self_pinprick": false}'
+PAINDETECT = {
+    "burning": "strongly", "tingling": "moderately", "light_touch": "slightly",
+    "pain_attacks": "moderately", "temperature": "hardly", "numbness": "strongly",
+    "pressure": "never", "course_pattern": "attacks_with_pain_between", "radiating": True,
+}
+
+
+def test_score_s_lanss_gives_a_total_and_a_reading() -> None:
+    # 5 + 2 + 1 + 5 (rubbing self-test) = 13: 12 or more (Bennett 2005).
+    result = runner.invoke(app, ["score", "s-lanss", "--answers", "-"], input=SLANSS_YES)
+    assert result.exit_code == 0, result.output
+    scored = json.loads(result.stdout)
+    assert (scored["total"], scored["positive"]) == (13, True)
+    assert "12 or more" in scored["interpretation"]
+
+
+def test_score_paindetect_gives_a_total_and_a_reading() -> None:
+    # 4+3+2+3+1+4+0 = 17 sensory, +1 course, +2 radiating = 20: 19 or more (Freynhagen 2006).
+    result = runner.invoke(app, ["score", "paindetect", "--answers", "-"],
+                           input=json.dumps(PAINDETECT))
+    assert result.exit_code == 0, result.output
+    scored = json.loads(result.stdout)
+    assert (scored["total"], scored["positive"]) == (20, True)
+    assert "19 or more" in scored["interpretation"]
 
 
 def test_classify_prints_grade_type_reasons_sources() -> None:

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from acuneuro.clinical.case import Findings
-from acuneuro.clinical.neupsig import grade_neuropathic_pain
+from acuneuro.clinical.neupsig import ExaminedSigns, grade_neuropathic_pain
 
 facts = st.sampled_from([True, False, None])
 
@@ -86,3 +86,32 @@ def test_definite_needs_every_step_and_unlikely_needs_a_failed_entry(
 def test_every_combination_has_reasons() -> None:
     for combo in itertools.product([True, False, None], repeat=4):
         assert grade_neuropathic_pain(findings(*combo)).reasons
+
+
+def test_a_sign_found_on_an_examination_form_is_step_two() -> None:
+    exam = ExaminedSigns("DN4 examination", found=["hypoaesthesia to touch"])
+    result = grade_neuropathic_pain(findings(True, True, None, None), [exam])
+    assert result.grade == "probable"
+    assert any("DN4 examination: hypoaesthesia to touch" in r for r in result.reasons)
+
+
+def test_an_examination_form_with_no_sign_leaves_the_step_not_assessed() -> None:
+    exam = ExaminedSigns("DN4 examination", absent=["brush allodynia"])
+    result = grade_neuropathic_pain(findings(True, True, None, None), [exam])
+    assert result.grade == "possible"
+    assert any("other sensory signs not assessed" in r for r in result.reasons)
+
+
+@given(history=facts, distribution=facts, signs=facts, test=facts)
+def test_an_examination_form_never_lowers_a_grade_nor_lifts_a_failed_entry(
+    history: bool | None, distribution: bool | None, signs: bool | None, test: bool | None
+) -> None:
+    order = [None, "unlikely", "possible", "probable", "definite"]
+    plain = grade_neuropathic_pain(findings(history, distribution, signs, test)).grade
+    exam = ExaminedSigns("DN4 examination", found=["brush allodynia"])
+    added = grade_neuropathic_pain(findings(history, distribution, signs, test), [exam]).grade
+    if history is not True or distribution is not True or signs is not None:
+        # A failed or unassessed entry stays; a recorded finding (or a disputed one) is kept.
+        assert added == plain
+    else:
+        assert order.index(added) >= order.index(plain)

@@ -14,6 +14,7 @@ from acuneuro.clinical.outcomes import (
     pgic_improved,
     summarise,
 )
+from acuneuro.knowledge.course import outcome_knowledge
 
 FIRST = date(2026, 12, 7)
 
@@ -76,7 +77,7 @@ def test_it_reports_a_missing_baseline_as_not_assessed() -> None:
 
 def test_it_does_not_compute_percent_from_a_zero_baseline() -> None:
     s = summarise([nrs(0, 0), nrs(2, 10)], "nrs", FIRST)
-    assert s.percent_improvement is None and s.category is None and s.change == 2
+    assert s.percent_improvement is None and s.change == 2
     assert percent_reduction(Fraction(0), Fraction(1)) is None
 
 
@@ -85,9 +86,80 @@ def test_it_uses_only_scores_up_to_as_of() -> None:
     assert summarise(scores, "nrs", FIRST, as_of=FIRST + timedelta(days=20)).latest == scores[1]
 
 
-def test_a_worsening_is_no_meaningful_change_and_no_responder() -> None:
+# Baseline 5: any rise is worse (acuneuro design choice), no change is not.
+@pytest.mark.parametrize(
+    ("latest", "category"),
+    [
+        (5.0, "no_meaningful_change"),  # 0%
+        (5.1, "worse"),  # +2%
+        (7.5, "worse"),  # +50%
+        (10.0, "worse"),  # +100%
+        (4.3, "no_meaningful_change"),  # -14%
+        (4.25, "minimal"),  # -15%
+    ],
+)
+def test_the_smallest_rise_is_worse_and_no_change_is_not(latest: float, category: str) -> None:
+    s = summarise([*run_in(5, 5, 5, 5), nrs(latest, 28)], "nrs", FIRST)
+    assert s.category == category
+
+
+def test_a_fifty_percent_rise_in_pain_is_worse_never_no_meaningful_change() -> None:
     s = summarise([nrs(4, 0), nrs(6, 10)], "nrs", FIRST)
-    assert s.category == "no_meaningful_change" and not s.responders["responder_30"]
+    assert s.percent_improvement == pytest.approx(-50)
+    assert s.category == "worse" and not s.responders["responder_30"]
+    # The words come from knowledge/outcomes.yaml, with its design-choice note.
+    assert s.category_label == "worse than before treatment"
+    assert s.category_note is not None and "design choice" in s.category_note
+    assert "out-worse-design" in s.sources
+
+
+def test_every_category_shown_is_a_worded_label_from_knowledge_not_its_code() -> None:
+    pain = outcome_knowledge().immpact_pain
+    labels = {b.category: b.label for b in pain.bands}
+    labels |= {pain.below.category: pain.below.label, pain.worse.category: pain.worse.label}
+    for latest in (0.0, 1.5, 3.0, 4.0, 4.5, 6.0, 9.0):
+        s = summarise([nrs(5, 0), nrs(latest, 10)], "nrs", FIRST)
+        assert s.category is not None
+        assert s.category_label == labels[s.category]
+        assert "_" not in s.category_label and s.category_label != s.category
+
+
+def test_a_rise_from_a_zero_baseline_is_worse_though_its_percent_is_not_computed() -> None:
+    rise = summarise([nrs(0, 0), nrs(2, 10)], "nrs", FIRST)
+    assert rise.percent_improvement is None and rise.category == "worse"
+    still = summarise([nrs(0, 0), nrs(0, 10)], "nrs", FIRST)
+    assert still.category is None
+    assert still.not_computed == "baseline is 0: percent change not computed"
+
+
+def bpi(value: float, day: int) -> Score:
+    return Score(instrument="bpi-sf.interference", value=value, on=FIRST + timedelta(days=day))
+
+
+# Dworkin 2008: a 1-point decrease in BPI interference is minimally important.
+@pytest.mark.parametrize(
+    ("base", "latest", "category"),
+    [
+        (5.0, 4.0, "important_improvement"),  # -1
+        (5.0, 4.1, "no_important_change"),  # -0.9
+        (5.0, 3.9, "important_improvement"),  # -1.1
+        (5.0, 5.0, "no_important_change"),
+        (5.0, 5.1, "worse"),  # +0.1
+        (4.285714, 3.285714, "important_improvement"),  # a 7-item mean, exactly -1
+        (0.0, 0.0, "no_important_change"),
+        (0.0, 1.0, "worse"),
+        (1.0, 0.0, "important_improvement"),
+    ],
+)
+def test_bpi_interference_is_classified_in_points(
+    base: float, latest: float, category: str
+) -> None:
+    s = summarise([bpi(base, 0), bpi(latest, 10)], "bpi-sf.interference", FIRST)
+    assert s.category == category
+    rule = outcome_knowledge().bpi_interference
+    assert s.category_label in {c.label for c in rule.categories()}
+    assert s.responders == {}
+    assert "dworkin2008" in s.sources
 
 
 def test_it_does_not_classify_an_instrument_without_immpact_bands() -> None:
@@ -121,7 +193,7 @@ def test_category_never_decreases_as_the_follow_up_score_falls(
     if base == 0:
         return
     hi, lo = max(a, b), min(a, b)
-    order = ["no_meaningful_change", "minimal", "moderate", "substantial"]
+    order = ["worse", "no_meaningful_change", "minimal", "moderate", "substantial"]
     p_hi = percent_reduction(Fraction(repr(base)), Fraction(repr(hi)))
     p_lo = percent_reduction(Fraction(repr(base)), Fraction(repr(lo)))
     assert p_hi is not None and p_lo is not None
@@ -154,3 +226,13 @@ def test_it_says_when_there_is_no_score_after_the_first_session() -> None:
 def test_it_names_an_instrument_that_is_not_followed_as_an_outcome() -> None:
     with pytest.raises(ValidationError, match=r"score\.instrument: 'dn5'"):
         Score(instrument="dn5", value=1, on=FIRST)
+
+
+@given(values, values)
+def test_a_score_above_its_baseline_is_always_worse(base: float, latest: float) -> None:
+    s = summarise([nrs(base, 0), nrs(latest, 10)], "nrs", FIRST)
+    assert (s.category == "worse") is (latest > base)
+    b = summarise([bpi(base, 0), bpi(latest, 10)], "bpi-sf.interference", FIRST)
+    assert (b.category == "worse") is (latest > base)
+    assert (b.category == "important_improvement") is (Fraction(repr(base)) - Fraction(
+        repr(latest)) >= 1)

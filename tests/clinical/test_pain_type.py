@@ -59,12 +59,50 @@ def test_a_positive_screen_alone_never_grades_nor_types_the_pain() -> None:
     assert result.pain_type == "undetermined"
 
 
+INTERVIEW_ONLY = {**dn4(7), "hypoesthesia_touch": False, "hypoesthesia_pinprick": False,
+                  "brushing": False}
+POSSIBLE = {"lesion_or_disease": True, "plausible_distribution": True}
+
+
 def test_possible_with_a_positive_screen_stays_undetermined_until_examined() -> None:
-    result = classify(
-        case({"lesion_or_disease": True, "plausible_distribution": True}, {"dn4": dn4(8)})
-    )
+    # DN4 7/10 from the interview alone: positive screen, no sign found on examination.
+    result = classify(case(POSSIBLE, {"dn4": INTERVIEW_ONLY}))
     assert result.neupsig_grade == "possible"
     assert result.pain_type == "undetermined"
+    assert any("found none of" in r and "other sensory signs not assessed" in r
+               for r in result.reasons)
+
+
+@pytest.mark.parametrize("sign", ["hypoesthesia_touch", "hypoesthesia_pinprick", "brushing"])
+def test_a_dn4_examination_sign_recorded_by_the_clinician_makes_possible_probable(
+    sign: str,
+) -> None:
+    # Finnerup 2016 step 2: sensory signs in the painful, plausible area.
+    result = classify(case(POSSIBLE, {"dn4": {**INTERVIEW_ONLY, sign: True}}))
+    assert result.neupsig_grade == "probable"
+    assert result.pain_type == "neuropathic"
+    assert any("sensory signs found on examination" in r for r in result.reasons)
+    assert "bouhassira2005" in result.sources
+
+
+def test_a_lanss_bedside_test_counts_as_a_sensory_sign_too() -> None:
+    lanss = {"dysaesthesia": True, "autonomic": True, "evoked_pain": True, "paroxysmal": False,
+             "thermal": False, "allodynia": True, "pinprick_threshold": False}
+    result = classify(case(POSSIBLE, {"lanss": lanss}))
+    assert result.neupsig_grade == "probable"
+
+
+def test_a_dn4_sign_with_a_confirmatory_test_reaches_definite() -> None:
+    findings = {**POSSIBLE, "confirmatory_test": True}
+    assert classify(case(findings, {"dn4": dn4(8)})).neupsig_grade == "definite"
+
+
+def test_a_dn4_sign_against_a_recorded_absence_of_signs_is_not_counted() -> None:
+    # The clinician wrote "no sensory signs" yet ticked hypoaesthesia: fail to the lower grade.
+    findings = {**POSSIBLE, "sensory_signs": False}
+    result = classify(case(findings, {"dn4": dn4(8)}))
+    assert result.neupsig_grade == "possible"
+    assert any("treated as not assessed" in r for r in result.reasons)
 
 
 def test_unlikely_with_a_negative_screen_is_nociceptive() -> None:
@@ -118,13 +156,18 @@ def test_an_unknown_screening_instrument_is_refused() -> None:
 facts = st.sampled_from([True, False, None])
 
 
-@given(history=facts, distribution=facts, signs=facts, test=facts, count=st.integers(0, 10))
-def test_screening_never_changes_the_grade(
+ORDER = [None, "unlikely", "possible", "probable", "definite"]
+
+
+@given(history=facts, distribution=facts, signs=facts, test=facts, count=st.integers(0, 7),
+       exam=st.lists(st.booleans(), min_size=3, max_size=3))
+def test_only_the_dn4_examination_can_change_the_grade_and_only_by_a_sign_found(
     history: bool | None,
     distribution: bool | None,
     signs: bool | None,
     test: bool | None,
     count: int,
+    exam: list[bool],
 ) -> None:
     findings = {
         "lesion_or_disease": history,
@@ -132,11 +175,19 @@ def test_screening_never_changes_the_grade(
         "sensory_signs": signs,
         "confirmatory_test": test,
     }
-    with_screen = classify(case(findings, {"dn4": dn4(count)}))
     without = classify(case(findings))
-    assert with_screen.neupsig_grade == without.neupsig_grade
-    if with_screen.pain_type == "neuropathic":
-        assert with_screen.neupsig_grade in {"probable", "definite"}
+    # The interview items (the screening part) never change the grade.
+    interview = {**dn4(count), **dict.fromkeys(DN4_ITEMS[7:], False)}
+    assert classify(case(findings, {"dn4": interview})).neupsig_grade == without.neupsig_grade
+    # Examination items can: up only when a sign is found and none was recorded as absent.
+    examined = {**dn4(count), **dict(zip(DN4_ITEMS[7:], exam, strict=True))}
+    with_exam = classify(case(findings, {"dn4": examined}))
+    if not any(exam) or signs is not None:
+        assert ORDER.index(with_exam.neupsig_grade) <= ORDER.index(without.neupsig_grade)
+    else:
+        assert ORDER.index(with_exam.neupsig_grade) >= ORDER.index(without.neupsig_grade)
+    if with_exam.pain_type == "neuropathic":
+        assert with_exam.neupsig_grade in {"probable", "definite"}
 
 
 def test_the_classification_json_is_the_published_contract() -> None:

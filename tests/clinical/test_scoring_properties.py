@@ -1,8 +1,9 @@
 """Properties of the one scoring engine over every instrument's own data (Hypothesis).
 
-For any complete set of valid answers every computed score lies in the range the data
-declares, and raising one item's value never lowers a sum or mean score that contains it
-(never raises it for a reverse-scored item): the monotonicity each published rule implies.
+For any complete set of valid answers every computed score -- and every interval the engine
+carries -- lies in the range the data declares (no total can exceed its published range),
+and raising one item's value never lowers a sum or mean score that contains it (never
+raises it for a reverse-scored item): the monotonicity each published rule implies.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from acuneuro.clinical.scoring import get_instrument, list_instruments, score
+from acuneuro.clinical._scoring_rules import compute
+from acuneuro.clinical.scoring import get_instrument, list_instruments, normalise_answers, score
 from acuneuro.knowledge import Instrument, Item
 
 IDS = [i["id"] for i in list_instruments()]
@@ -47,7 +49,8 @@ def test_every_computed_score_lies_in_its_declared_range(
     instrument_id: str, data: st.DataObject
 ) -> None:
     instrument = get_instrument(instrument_id)
-    result = score(instrument_id, data.draw(full_answers(instrument)))
+    answers = data.draw(full_answers(instrument))
+    result = score(instrument_id, answers)
     values = dict(result.subscales)
     if instrument.total is not None:
         values[instrument.total] = result.total
@@ -55,6 +58,10 @@ def test_every_computed_score_lies_in_its_declared_range(
         value = values[rule.id]
         if value is not None:
             assert rule.range[0] <= value <= rule.range[1], (rule.id, value)
+        # Nor may the engine's interval (a range where a value is unconfirmed) leave it.
+        interval, _ = compute(instrument, rule, normalise_answers(instrument, answers))
+        assert interval is not None
+        assert rule.range[0] <= interval.low <= interval.high <= rule.range[1], rule.id
     assert result.missing == []
 
 

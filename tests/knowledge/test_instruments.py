@@ -14,6 +14,7 @@ from acuneuro.knowledge import (
     load_instrument,
     load_instruments,
     pain_type_rules,
+    reachable_range,
 )
 
 from ..clinical._cases import DN4_ITEMS
@@ -90,9 +91,15 @@ def test_unverified_facts_are_marked_and_explained() -> None:
     assert all(not r.verified for r in npsi.scores if r.id != "total")
     assert all(not r.verified for r in load_instrument("qlq-cipn20").scores)
     assert all(not c.verified for c in load_instrument("id-pain").cutoffs)
+
+def test_paindetect_course_and_s_lanss_self_tests_carry_their_verified_values() -> None:
+    # Freynhagen 2006 form / Nikaido 2018 Table 1; Bennett 2005 (5 and 3).
     course = load_instrument("paindetect").item("course_pattern")
-    assert all(o.value is None and o.value_bounds == (-1, 1) for o in course.options)
-    assert load_instrument("paindetect").verification
+    assert [o.value for o in course.options] == [0, -1, 1, 1]
+    slanss = load_instrument("s-lanss")
+    yes = {i.id: next(o.value for o in i.options if o.code == "yes") for i in slanss.items}
+    assert (yes["self_allodynia"], yes["self_pinprick"]) == (5, 3)
+    assert "nikaido2018" in load_instrument("paindetect").score_rule("total").sources
 
 
 def test_cut_offs_report_sensitivity_and_specificity_where_published() -> None:
@@ -127,6 +134,7 @@ def _minimal(**changes: Any) -> dict[str, Any]:
         ],
         "licence": {"holder": "none", "free_to_embed": "yes", "note": "-"},
         "sources": ["s"],
+        "answered_by": "patient",
     }
     data.update(changes)
     return data
@@ -159,7 +167,7 @@ def test_a_minimal_definition_validates() -> None:
                     "label": "t",
                     "method": "sum",
                     "items": ["a"],
-                    "range": [0, 1],
+                    "range": [0, 10],
                     "verified": False,
                     "sources": ["s"],
                 }
@@ -221,3 +229,76 @@ def test_a_minimal_definition_validates() -> None:
 def test_it_rejects_inconsistent_definitions(changes: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):
         Instrument.model_validate(_minimal(**changes))
+
+
+def _yes_no(item_id: str, yes: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"id": item_id, "text": item_id, "type": "boolean", **extra,
+            "options": [{"code": "yes", "label": "yes", **yes},
+                        {"code": "no", "label": "no", "value": 0}]}
+
+
+def test_it_refuses_a_score_that_some_answer_set_would_push_past_its_published_range() -> None:
+    # The old S-LANSS data: self-test yes stored as "3 to 5" reached 26 on a 0-24 scale.
+    weights = [5, 5, 3, 2, 1]
+    items = [_yes_no(f"i{n}", {"value": w}) for n, w in enumerate(weights)]
+    items += [_yes_no("s6", {"value": None, "value_bounds": [3, 5]}),
+              _yes_no("s7", {"value": None, "value_bounds": [3, 5]})]
+    scores = [{"id": "total", "label": "t", "method": "sum", "items": [i["id"] for i in items],
+               "range": [0, 24], "sources": ["s"]}]
+    with pytest.raises(ValidationError, match="can reach 0 to 26, outside its published"):
+        Instrument.model_validate(_minimal(items=items, scores=scores))
+
+
+def test_every_instrument_score_stays_within_its_published_range() -> None:
+    for instrument in load_instruments().values():
+        for rule in instrument.scores:
+            low, high = reachable_range(instrument, rule)
+            assert rule.range[0] <= low <= high <= rule.range[1], (instrument.id, rule.id)
+
+
+def test_who_answers_must_be_stated() -> None:
+    data = _minimal()
+    del data["answered_by"]
+    with pytest.raises(ValidationError, match="answered_by"):
+        Instrument.model_validate(data)
+
+
+@pytest.mark.parametrize(
+    ("answered_by", "marked"),
+    [("patient", True), ("both", False), ("clinician", True)],
+)
+def test_it_rejects_clinician_only_marks_that_contradict_who_answers(
+    answered_by: str, marked: bool
+) -> None:
+    items = [_yes_no("a", {"value": 1}, clinician_only=marked), _yes_no("b", {"value": 1})]
+    scores = [{"id": "total", "label": "t", "method": "sum", "items": ["a", "b"],
+               "range": [0, 2], "sources": ["s"]}]
+    with pytest.raises(ValidationError, match="clinician_only"):
+        Instrument.model_validate(_minimal(items=items, scores=scores, answered_by=answered_by))
+
+
+@pytest.mark.parametrize(
+    ("instrument_id", "clinician_items"),
+    [
+        ("dn4", ["hypoesthesia_touch", "hypoesthesia_pinprick", "brushing"]),
+        ("lanss", ["allodynia", "pinprick_threshold"]),
+        ("mnsi", [f"{part}_{side}" for side in ("right", "left")
+                  for part in ("appearance", "ulceration", "ankle_reflex", "vibration")]),
+        ("ctcae-sensory-neuropathy", ["severity"]),
+        ("monofilament", [f"site{n}_{side}" for side in ("right", "left") for n in (1, 2, 3)]),
+        ("vibration", ["hallux_right", "hallux_left"]),
+        ("dn4-interview", []),
+        ("s-lanss", []),
+        ("paindetect", []),
+        ("npsi", []),
+    ],
+)
+def test_examinations_and_gradings_are_the_clinicians_and_the_rest_self_report(
+    instrument_id: str, clinician_items: list[str]
+) -> None:
+    instrument = load_instrument(instrument_id)
+    marked = [i.id for i in instrument.items if instrument.is_clinician_only(i.id)]
+    assert sorted(marked) == sorted(clinician_items)
+    assert [i.id for i in instrument.self_report_items()] == [
+        i.id for i in instrument.items if i.id not in clinician_items
+    ]

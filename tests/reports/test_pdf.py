@@ -30,8 +30,11 @@ def test_the_progress_report_states_baseline_latest_nrs_and_the_immpact_category
     text = text_of(progress_pdf)
     assert "6.5 out of 10 before treatment" in text
     assert "3.5 at your latest visit" in text
-    assert "moderate (moderate improvement)" in text
+    # The clinician's words from knowledge/outcomes.yaml, never the stored category code.
+    assert "moderate improvement" in text
+    assert "moderate (" not in text and "no_meaningful_change" not in text
     assert "46%" in text
+    assert "Any rise from baseline is reported as worse" in text
 
 
 def test_the_letter_states_outcome_medication_and_adverse_events(letter_pdf: bytes) -> None:

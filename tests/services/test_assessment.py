@@ -14,6 +14,7 @@ from acuneuro.clinical.case import ClinicalCase
 from acuneuro.clinical.pain_type import classify
 from acuneuro.clinical.scoring import (
     AnswerError,
+    ClinicianOnlyError,
     UnknownInstrumentError,
     get_instrument,
     list_instruments,
@@ -135,6 +136,46 @@ def test_bad_answers_name_the_item_and_write_nothing(
         service.record_score(ctx, actors["alice"].actor, pid,
                              {"instrument": "dn5", "answers": {}})
     assert _scores(ctx) == [] and _audit(ctx) == []
+
+
+@pytest.mark.parametrize(
+    ("instrument", "answers", "item"),
+    [
+        ("dn4", DN4_SEVEN, "hypoesthesia_touch"),
+        ("lanss", {"dysaesthesia": True, "allodynia": False}, "allodynia"),
+        ("mnsi", {"q1_numb": True, "vibration_left": "absent"}, "vibration_left"),
+    ],
+)
+def test_patient_mode_refuses_examination_items_naming_them_and_writes_nothing(
+    ctx: Context, actors: Any, instrument: str, answers: dict[str, Any], item: str
+) -> None:
+    pid = _patient(ctx, actors)
+    body = {"instrument": instrument, "answers": answers, "completed_by": "patient"}
+    with pytest.raises(ClinicianOnlyError) as caught:
+        service.record_score(ctx, actors["alice"].actor, pid, body)
+    assert caught.value.item == item
+    assert "recorded by the clinician" in caught.value.problem
+    assert _scores(ctx) == [] and _audit(ctx) == []
+
+
+def test_patient_mode_refuses_a_clinician_grading_and_takes_self_report_items(
+    ctx: Context, actors: Any
+) -> None:
+    pid = _patient(ctx, actors)
+    alice = actors["alice"].actor
+    grading = {"instrument": "ctcae-sensory-neuropathy", "answers": {"severity": "none"},
+               "completed_by": "patient"}
+    with pytest.raises(service.NotSelfReport, match="recorded by a clinician"):
+        service.record_score(ctx, alice, pid, grading)
+    assert _scores(ctx) == []
+    interview = {k: v for k, v in DN4_SEVEN.items()
+                 if not get_instrument("dn4").is_clinician_only(k)}
+    view = service.record_score(ctx, alice, pid, {"instrument": "dn4", "answers": interview,
+                                                  "completed_by": "patient"})
+    # Items 8-10 are left for the clinician: the DN4 total is not computed, never guessed.
+    assert view.total is None
+    graded = service.record_score(ctx, alice, pid, {**grading, "completed_by": "clinician"})
+    assert graded.total == 0
 
 
 def test_a_future_date_or_an_unknown_field_is_refused(ctx: Context, actors: Any) -> None:

@@ -19,6 +19,9 @@ from acuneuro.store import AuditEvent, ScoreRecord
 
 Clients = Callable[[str], TestClient]
 DN4 = get_instrument("dn4")
+# 5 + 2 + 1 + 5 = 13 (Bennett 2005 weights): every S-LANSS item is the patient's own.
+SLANSS_13 = {"dysaesthesia": "yes", "autonomic": "no", "evoked_pain": "no", "paroxysmal": "yes",
+             "thermal": "yes", "self_allodynia": "yes", "self_pinprick": "no"}
 DN4_SEVEN = dict.fromkeys((i.id for i in DN4.items), "yes") | {
     "painful_cold": "no", "itching": "no", "brushing": "no"}
 
@@ -80,9 +83,15 @@ def test_every_item_of_every_form_has_a_label_and_no_inline_script(
     client = web_as("alice")
     for instrument_id, mode in product((i["id"] for i in list_instruments()),
                                        ("clinician", "tablet")):
-        page = client.get(f"/patients/{pid}/assessments/new?instrument={instrument_id}"
-                          f"&mode={mode}").text
-        for item in get_instrument(instrument_id).items:
+        instrument = get_instrument(instrument_id)
+        answer = client.get(f"/patients/{pid}/assessments/new?instrument={instrument_id}"
+                            f"&mode={mode}")
+        shown = instrument.self_report_items() if mode == "tablet" else instrument.items
+        if not shown:  # a clinician's grading or examination is never handed over
+            assert answer.status_code == 422, instrument_id
+            continue
+        page = answer.text
+        for item in shown:
             name = f"item-{item.id}"
             if item.type == "number":
                 assert f'<label for="{name}">' in page, (instrument_id, mode, item.id)
@@ -157,12 +166,59 @@ def test_the_tablet_mode_shows_nothing_else_about_the_patient(
     for private in ("Hopper", "Grace", "1956", "E11.4", "alice@example.org", 'href="/patients"'):
         assert private not in form, private
     posted = client.post(f"/patients/{pid}/assessments",
-                         data=_form(client, pid, DN4_SEVEN, mode="tablet"))
+                         data=_form(client, pid, SLANSS_13, mode="tablet", instrument="s-lanss"))
     assert posted.status_code == 303 and posted.headers["location"].endswith("/done")
     done = client.get(posted.headers["location"]).text
     assert "Thank you" in done and "Hopper" not in done and "score-total" not in done
     [row] = _stored(ctx)
-    assert row.taken_on == date.today() and row.total == 7
+    assert row.taken_on == date.today() and row.total == 13
+
+
+def test_the_tablet_dn4_lists_only_the_patients_own_questions(
+    web_as: Clients, ctx: Context, actors: Any
+) -> None:
+    pid = _patient(ctx, actors)
+    page = web_as("alice").get(f"/patients/{pid}/assessments/new?instrument=dn4&mode=tablet").text
+    names = set(re.findall(r'name="item-([a-z0-9_]+)"', page))
+    assert names == {i.id for i in DN4.items[:7]}
+    for examination in ("hypoesthesia_touch", "hypoesthesia_pinprick", "brushing"):
+        assert examination not in page
+    assert "Your clinician completes the examination part separately." in page
+    clinician = web_as("alice").get(f"/patients/{pid}/assessments/new?instrument=dn4").text
+    assert set(re.findall(r'name="item-([a-z0-9_]+)"', clinician)) == {i.id for i in DN4.items}
+
+
+def test_a_dn4_examination_answer_posted_from_the_tablet_is_refused_and_nothing_stored(
+    web_as: Clients, ctx: Context, actors: Any
+) -> None:
+    pid = _patient(ctx, actors)
+    client = web_as("alice")
+    forged = _form(client, pid, {**{i.id: "no" for i in DN4.items[:7]},
+                                 "hypoesthesia_touch": "yes"}, mode="tablet")
+    answer = client.post(f"/patients/{pid}/assessments", data=forged)
+    assert answer.status_code == 422
+    assert "Please hand the tablet back to your clinician" in answer.text
+    assert _stored(ctx) == []
+
+
+def test_a_clinician_grading_cannot_be_opened_or_posted_on_the_tablet(
+    web_as: Clients, ctx: Context, actors: Any
+) -> None:
+    pid = _patient(ctx, actors)
+    client = web_as("alice")
+    opened = client.get(
+        f"/patients/{pid}/assessments/new?instrument=ctcae-sensory-neuropathy&mode=tablet")
+    assert opened.status_code == 422
+    assert "recorded by a clinician" in opened.text and "cannot be handed to the patient" in (
+        opened.text)
+    forged = _form(client, pid, {"severity": "grade_1"}, mode="tablet",
+                   instrument="ctcae-sensory-neuropathy")
+    posted = client.post(f"/patients/{pid}/assessments", data=forged)
+    assert posted.status_code == 422
+    assert _stored(ctx) == []
+    clinician = client.post(f"/patients/{pid}/assessments",
+                            data={**forged, "mode": "clinician"})
+    assert clinician.status_code == 303
 
 
 def test_another_clinic_gets_404_on_every_assessment_page(
@@ -183,3 +239,24 @@ def test_another_clinic_gets_404_on_every_assessment_page(
     other = _patient(ctx, actors)
     assert alice.get(f"/patients/{other}/assessments/{row.id}").status_code == 404
     assert len(_stored(ctx)) == 1
+
+
+def test_the_result_page_words_subscales_and_choices_as_the_form_does(
+    web_as: Clients, ctx: Context, actors: Any
+) -> None:
+    pid = _patient(ctx, actors)
+    client = web_as("alice")
+    answers = {"burning": "strongly", "tingling": "moderately", "light_touch": "slightly",
+               "pain_attacks": "moderately", "temperature": "hardly", "numbness": "strongly",
+               "pressure": "never", "course_pattern": "attacks_with_pain_between",
+               "radiating": "yes"}
+    posted = client.post(f"/patients/{pid}/assessments",
+                         data=_form(client, pid, answers, instrument="paindetect"))
+    assert posted.status_code == 303
+    result = client.get(posted.headers["location"]).text
+    # 17 sensory + 1 course + 2 radiating = 20 (Freynhagen 2006; Nikaido 2018 Table 1).
+    assert '<dd id="score-total">20</dd>' in result
+    assert '<dd id="score-reading">positive</dd>' in result
+    assert "sum of the seven sensory items" in result
+    assert "pain attacks with pain between them" in result
+    assert "attacks_with_pain_between" not in result

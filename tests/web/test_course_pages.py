@@ -11,10 +11,10 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from acuneuro.services import Context
+from acuneuro.services import Context, assessment
 from acuneuro.store import TreatmentSession
 
-from ..services._course import START, accepted_patient
+from ..services._course import START, accepted_patient, day
 
 
 @pytest.fixture
@@ -218,3 +218,19 @@ def test_the_session_form_shows_a_planned_limit_and_refuses_a_depth_beyond_it(
     refused = alice.post(f"/patients/{patient}/sessions/new", data=data, follow_redirects=False)
     assert refused.status_code != 303 and "beyond its limit of 15 mm" in refused.text
     assert _sessions(ctx) == 0
+
+
+def test_the_outcome_table_names_a_rise_in_pain_worse_in_words_not_codes(
+    web_as: Callable[[str], TestClient], ctx: Context, actors: Any, pid: str
+) -> None:
+    alice = actors["alice"].actor
+    for on, pain in ((START - timedelta(days=1), 4), (day(14), 6)):
+        assessment.record_score(ctx, alice, pid, {"instrument": "nrs", "answers": {"pain": pain},
+                                                  "taken_on": on.isoformat()})
+    page = web_as("alice").get(f"/patients/{pid}").text
+    cell = re.search(r'<td class="immpact">(.*?)</td>', page, re.S)
+    assert cell is not None
+    # 4 -> 6 is a 50% rise: worse (design choice, labelled), never "no meaningful change".
+    assert cell.group(1).startswith("worse than before treatment")
+    assert "design choice" in cell.group(1)
+    assert "no meaningful change" not in cell.group(1) and "_" not in cell.group(1)

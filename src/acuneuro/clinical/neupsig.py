@@ -11,7 +11,11 @@ The flow chart, step by step:
 
 ``None`` facts are *not assessed*: the grading stops at the last step that can be decided
 and says which fact stopped it. Screening questionnaires are not a step of the flow chart
-and never change the grade.
+and never change the grade; the examination items a clinician records on one (DN4 items
+8-10: hypoaesthesia to touch or pinprick, brush allodynia, in the painful area) are
+examination findings, and a sign found there counts as step 2 (:class:`ExaminedSigns`). A
+sign found there beside a case that says "no sensory signs" is a contradiction: the step is
+then treated as not assessed, so the grade never rises on disputed findings.
 
 References
 ----------
@@ -27,7 +31,7 @@ from typing import Literal
 
 from acuneuro.clinical.case import Findings
 
-__all__ = ["Grade", "NeupsigGrading", "grade_neuropathic_pain"]
+__all__ = ["ExaminedSigns", "Grade", "NeupsigGrading", "grade_neuropathic_pain"]
 
 Grade = Literal["unlikely", "possible", "probable", "definite"]
 
@@ -41,6 +45,43 @@ class NeupsigGrading:
     grade: Grade | None
     reasons: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=lambda: list(_SOURCES))
+
+
+@dataclass(frozen=True)
+class ExaminedSigns:
+    """Sensory signs a clinician examined on a form, in the painful area.
+
+    ``found`` and ``absent`` are the human labels of the signs examined present and absent;
+    ``form`` names where they were recorded (e.g. "DN4 examination").
+    """
+
+    form: str
+    found: list[str] = field(default_factory=list)
+    absent: list[str] = field(default_factory=list)
+
+
+def _signs(
+    findings: Findings, examined: list[ExaminedSigns]
+) -> tuple[bool | None, list[str]]:
+    """The sensory-signs fact after adding what examination forms recorded, with reasons."""
+    found = [(e.form, label) for e in examined for label in e.found]
+    absent = [(e.form, label) for e in examined for label in e.absent]
+    named = "; ".join(f"{form}: {label}" for form, label in found)
+    if findings.sensory_signs is True:
+        return True, []
+    if found and findings.sensory_signs is False:
+        return None, [
+            f"the case records no sensory signs, but the clinician's examination found "
+            f"{named}: sensory signs treated as not assessed until this is resolved"
+        ]
+    if found:
+        return True, [f"sensory signs found on examination ({named})"]
+    if findings.sensory_signs is None and absent:
+        none_of = "; ".join(f"{form}: {label}" for form, label in absent)
+        return None, [
+            f"examination found none of {none_of}; other sensory signs not assessed"
+        ]
+    return findings.sensory_signs, []
 
 
 def _entry(findings: Findings) -> tuple[bool | None, list[str]]:
@@ -64,14 +105,22 @@ def _entry(findings: Findings) -> tuple[bool | None, list[str]]:
     ]
 
 
-def grade_neuropathic_pain(findings: Findings) -> NeupsigGrading:
-    """Grade neuropathic pain by the NeuPSIG 2016 flow chart (see the module docstring)."""
+def grade_neuropathic_pain(
+    findings: Findings, examined: list[ExaminedSigns] | None = None
+) -> NeupsigGrading:
+    """Grade neuropathic pain by the NeuPSIG 2016 flow chart (see the module docstring).
+
+    ``examined``: sensory signs the clinician recorded on examination forms (DN4 items 8-10,
+    the LANSS bedside tests), which count as step 2 beside ``findings.sensory_signs``.
+    """
     entered, reasons = _entry(findings)
     if entered is False:
         return NeupsigGrading("unlikely", [*reasons, "entry criteria not met: unlikely"])
     if entered is None:
         return NeupsigGrading(None, [*reasons, "grading stops before 'possible'"])
-    signs, test = findings.sensory_signs, findings.confirmatory_test
+    signs, sign_reasons = _signs(findings, examined or [])
+    reasons.extend(sign_reasons)
+    test = findings.confirmatory_test
     if signs is True:
         reasons.append("sensory signs in the same plausible distribution: probable")
         if test is True:

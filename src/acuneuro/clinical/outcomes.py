@@ -3,8 +3,12 @@
 Percent reduction = (baseline - follow-up) / baseline x 100 (not computed when the baseline
 is 0). Categories for pain intensity: >=50% substantial, >=30% moderate (Dworkin et al.,
 J Pain 2008;9:105-121; Farrar et al., Pain 2001;94:149-158), >=15% minimal (lower band as
-used by Sadosky et al., J Pain Res 2016), otherwise no meaningful change. Responders: >=30% and
->=50% reduction. The raw point change is reported beside the percent and never classifies.
+used by Sadosky et al., J Pain Res 2016), otherwise no meaningful change; any rise from
+baseline is worse (an acuneuro design choice, labelled so: Dworkin 2008 benchmarks only
+improvement). Responders: >=30% and >=50% reduction. The raw point change is reported beside
+the percent and never classifies pain intensity. BPI interference is classified in points:
+a decrease of at least 1 point is a clinically important improvement (Dworkin 2008), any
+rise is worse. Every category carries its clinician label from ``knowledge/outcomes.yaml``.
 
 Arithmetic is exact (fractions of the decimal scores), so a score that sits on a boundary, such
 as 6 -> 4.2 (30%), is classified by the boundary and not by floating-point noise. The baseline
@@ -18,6 +22,7 @@ from fractions import Fraction
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from acuneuro.knowledge import ChangeCategory
 from acuneuro.knowledge.course import outcome_knowledge
 
 __all__ = [
@@ -28,6 +33,7 @@ __all__ = [
     "immpact_category",
     "percent_reduction",
     "pgic_improved",
+    "point_category",
     "summarise",
 ]
 
@@ -128,14 +134,38 @@ def percent_reduction(before: Fraction, after: Fraction) -> Fraction | None:
     return (before - after) / before * 100
 
 
-def immpact_category(percent: Fraction | float) -> str:
-    """IMMPACT category of a percent reduction in pain intensity (bands from the knowledge file)."""
+def _pain_change(percent: Fraction) -> ChangeCategory:
+    """The category, with its clinician label, of a percent improvement in pain intensity."""
     pain = outcome_knowledge().immpact_pain
-    p = percent if isinstance(percent, Fraction) else _exact(percent)
+    if percent < 0:
+        return pain.worse
     for band in pain.bands:
-        if p >= _exact(band.min_percent):
-            return band.category
+        if percent >= _exact(band.min_percent):
+            return ChangeCategory(category=band.category, label=band.label, sources=band.sources)
     return pain.below
+
+
+def immpact_category(percent: Fraction | float) -> str:
+    """IMMPACT category of a percent improvement in pain intensity (bands from the knowledge file).
+
+    A negative percent (pain rose) is ``worse``, never "no meaningful change".
+    """
+    return _pain_change(percent if isinstance(percent, Fraction) else _exact(percent)).category
+
+
+def point_category(improvement: Fraction | float) -> ChangeCategory:
+    """BPI interference category of an improvement in points (positive = interference fell).
+
+    At least ``min_decrease`` (1 point, Dworkin 2008) is a clinically important improvement;
+    any rise is worse; anything between is no clinically important change.
+    """
+    rule = outcome_knowledge().bpi_interference
+    points = improvement if isinstance(improvement, Fraction) else _exact(improvement)
+    if points >= _exact(rule.min_decrease):
+        return rule.improved
+    if points < 0:
+        return rule.worse
+    return rule.unchanged
 
 
 def pgic_improved(label: str) -> bool:
@@ -154,7 +184,9 @@ class OutcomeSummary(_Frozen):
     change: float | None  # latest - baseline, in the instrument's points
     # Percent improvement from baseline: the reduction for lower-is-better scales.
     percent_improvement: float | None
-    category: str | None
+    category: str | None  # a code for comparisons; pages and reports show category_label
+    category_label: str | None = None
+    category_note: str | None = None  # set when the category is a design choice
     responders: dict[str, bool]
     not_computed: str | None  # why change could not be computed
     raw_points_reference: float | None
@@ -181,11 +213,14 @@ def summarise(
     latest = follow[-1] if follow else None
     sources = list(dict.fromkeys(spec.sources + base.sources))
     pain = k.immpact_pain if spec.classification == "immpact_pain" else None
+    points = k.bpi_interference if spec.classification == "bpi_interference" else None
     if pain is not None:
         sources = list(dict.fromkeys(sources + pain.sources))
+    if points is not None:
+        sources = list(dict.fromkeys(sources + points.sources))
     reason: str | None = None
     change = percent = None
-    category: str | None = None
+    named: ChangeCategory | None = None
     responders: dict[str, bool] = {}
     if exact_base is None:
         reason = "baseline not assessed"
@@ -194,15 +229,22 @@ def summarise(
     else:
         after = _exact(latest.value)
         change = float(after - exact_base)
+        gained = exact_base - after if spec.lower_is_better else after - exact_base
+        if points is not None:
+            named = point_category(gained)
         reduction = percent_reduction(exact_base, after)
         if reduction is None:
             reason = "baseline is 0: percent change not computed"
+            if pain is not None and gained < 0:
+                named = pain.worse  # from no pain to some pain is a rise, whatever its percent
         else:
             signed = reduction if spec.lower_is_better else -reduction
             percent = float(signed)
             if pain is not None:
-                category = immpact_category(signed)
+                named = _pain_change(signed)
                 responders = {r.id: signed >= _exact(r.min_percent) for r in pain.responders}
+    if named is not None:
+        sources = list(dict.fromkeys(sources + named.sources))
     return OutcomeSummary(
         instrument=instrument,
         label=spec.label,
@@ -210,7 +252,9 @@ def summarise(
         latest=latest,
         change=change,
         percent_improvement=percent,
-        category=category,
+        category=named.category if named else None,
+        category_label=named.label if named else None,
+        category_note=named.note if named else None,
         responders=responders,
         not_computed=reason,
         raw_points_reference=pain.raw_points_reference if pain else None,

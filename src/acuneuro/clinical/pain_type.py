@@ -15,11 +15,11 @@ from typing import Literal
 
 from acuneuro.clinical._scoring_answers import normalise_answers
 from acuneuro.clinical.case import ClinicalCase
-from acuneuro.clinical.neupsig import Grade, grade_neuropathic_pain
+from acuneuro.clinical.neupsig import ExaminedSigns, Grade, grade_neuropathic_pain
 from acuneuro.clinical.scoring import ScoreResult, get_instrument, score_checked
 from acuneuro.knowledge import pain_type_rules
 
-__all__ = ["Classification", "PainType", "classify", "screening_summary"]
+__all__ = ["Classification", "PainType", "classify", "examined_signs", "screening_summary"]
 
 PainType = Literal["neuropathic", "nociceptive", "mixed", "undetermined"]
 Screening = Literal["positive", "negative", "discordant", "indeterminate", "none"]
@@ -87,10 +87,34 @@ def screening_summary(case: ClinicalCase) -> tuple[Screening, list[str], list[st
     return "indeterminate", reasons, sources
 
 
+def examined_signs(case: ClinicalCase) -> list[ExaminedSigns]:
+    """Sensory signs recorded on the examination items of the case's screening forms.
+
+    Which items are sensory signs is data (``examination_signs`` in ``_pain_type.yaml``:
+    DN4 items 8-10, the LANSS bedside tests; Finnerup 2016 step 2). Those items are
+    ``clinician_only``, so a patient's own form can never supply them.
+    """
+    found: list[ExaminedSigns] = []
+    for signs in pain_type_rules().examination_signs:
+        raw = case.screening.get(signs.instrument)
+        if raw is None:
+            continue
+        instrument = get_instrument(signs.instrument)
+        answers = normalise_answers(instrument, raw)
+        labels = {i: instrument.item(i).text for i in signs.items}
+        found.append(ExaminedSigns(
+            form=f"{instrument.name} examination",
+            found=[labels[i] for i in signs.items if answers.get(i) == "yes"],
+            absent=[labels[i] for i in signs.items if answers.get(i) == "no"],
+        ))
+    return found
+
+
 def classify(case: ClinicalCase) -> Classification:
     """NeuPSIG grade, pain type and every reason behind them."""
     rules = pain_type_rules()
-    grading = grade_neuropathic_pain(case.findings)
+    examined = examined_signs(case)
+    grading = grade_neuropathic_pain(case.findings, examined)
     screening, screen_reasons, screen_sources = screening_summary(case)
     grade_key = grading.grade or "not_gradable"
     row = next(r for r in rules.rules if r.grade == grade_key and r.screening == screening)
@@ -101,5 +125,8 @@ def classify(case: ClinicalCase) -> Classification:
         f"pain type: {row.reason}",
         rules.design_note,
     ]
-    sources = list(dict.fromkeys([*grading.sources, *screen_sources, *rules.sources]))
+    sign_sources = [s for e in rules.examination_signs
+                    if e.instrument in case.screening for s in e.sources]
+    sources = list(dict.fromkeys([*grading.sources, *screen_sources, *sign_sources,
+                                  *rules.sources]))
     return Classification(grading.grade, row.pain_type, reasons, sources)

@@ -24,8 +24,10 @@ from acuneuro.knowledge import Instrument, load_instrument, load_instruments
 
 __all__ = [
     "AnswerError",
+    "ClinicianOnlyError",
     "ScoreResult",
     "UnknownInstrumentError",
+    "check_patient_answers",
     "describe_instrument",
     "get_instrument",
     "list_instruments",
@@ -76,6 +78,31 @@ def _number(value: float | None) -> float | int | None:
     return value
 
 
+class ClinicianOnlyError(AnswerError):
+    """A patient answering alone gave an answer only a clinician may record."""
+
+
+def check_patient_answers(instrument: Instrument, answers: Mapping[str, object]) -> None:
+    """Refuse, naming the item, any answer a patient may not give alone (patient-tablet mode).
+
+    Examination findings, bedside tests and gradings (``clinician_only`` items, or every item
+    of an instrument ``answered_by: clinician``) need the clinician's hands and eyes: the DN4
+    examination items 8-10 (Bouhassira 2005), the LANSS bedside tests (Bennett 2001), the
+    MNSI examination and the CTCAE grading. Unanswered (``None``) and unknown items are left
+    to :func:`normalise_answers`.
+    """
+    if not isinstance(answers, Mapping):
+        return
+    for item in instrument.items:
+        if answers.get(item.id) is not None and instrument.is_clinician_only(item.id):
+            raise ClinicianOnlyError(
+                instrument.id,
+                item.id,
+                f"'{item.text}' is recorded by the clinician (examination or grading); "
+                "it cannot be answered on the patient's own form",
+            )
+
+
 def list_instruments() -> list[dict[str, str]]:
     """Every instrument as ``{"id", "name", "version"}``, sorted by id."""
     return [
@@ -99,11 +126,13 @@ def describe_instrument(instrument_id: str) -> dict[str, Any]:
         "id": instrument.id,
         "name": instrument.name,
         "version": instrument.version,
+        "answered_by": instrument.answered_by,
         "items": [
             {
                 "id": item.id,
                 "text": item.text,
                 "type": item.type,
+                "clinician_only": instrument.is_clinician_only(item.id),
                 "options": [
                     {"code": o.code, "label": o.label, "value": _number(o.value)}
                     for o in item.options
@@ -201,7 +230,10 @@ def score_checked(instrument: Instrument, answers: Normalised) -> ScoreResult:
             notes.append("health profile: incomplete")
     if missing:
         ordered = [i.id for i in instrument.items if i.id in set(missing)]
-        notes.append(f"missing items: {', '.join(ordered)}")
+        # Named by their wording: the interpretation is read by clinicians, not by code.
+        notes.append(
+            "missing items: " + "; ".join(instrument.item(i).text for i in ordered)
+        )
         missing = ordered
     total_value = values.get(instrument.total) if instrument.total else None
     return ScoreResult(

@@ -63,12 +63,17 @@ from acuneuro.knowledge._instruments import (
     Item,
     Licence,
     Option,
-    PainTypeRule,
-    PainTypeRules,
     ScoreRule,
     instrument_ids,
     load_instrument,
     load_instruments,
+    reachable_range,
+)
+from acuneuro.knowledge._outcome_change import ChangeCategory, PointChange
+from acuneuro.knowledge._pain_type_rules import (
+    ExaminationSigns,
+    PainTypeRule,
+    PainTypeRules,
     pain_type_rules,
 )
 from acuneuro.knowledge._privacy import (
@@ -131,6 +136,7 @@ __all__ = [
     "AnticoagulantRule",
     "AtlasPoint",
     "Band",
+    "ChangeCategory",
     "ChemotherapyCountRule",
     "Code",
     "ContinuousData",
@@ -146,6 +152,7 @@ __all__ = [
     "EffectData",
     "Electro",
     "EventsData",
+    "ExaminationSigns",
     "FactWindow",
     "FlagRule",
     "Guideline",
@@ -169,6 +176,7 @@ __all__ = [
     "PatientInfo",
     "PatientSafetyRule",
     "PointCautionRule",
+    "PointChange",
     "PregnancyRule",
     "PregnancyStage",
     "PregnancyStageRule",
@@ -217,6 +225,7 @@ __all__ = [
     "privacy_policy",
     "protocol",
     "protocols",
+    "reachable_range",
     "reviews",
     "safety_rules",
     "trials",

@@ -5,7 +5,10 @@ their published order (short labels only for copyrighted instruments), the scori
 the cut-offs with their reported accuracy, codes, licence and sources. The scoring engine
 in ``acuneuro.clinical.scoring`` reads these definitions; adding an instrument is a data
 change. A rule or cut-off whose published form could not be confirmed carries
-``verified: false`` and a ``verification`` note, and the engine never applies it.
+``verified: false`` and a ``verification`` note, and the engine never applies it. Loading
+refuses a score rule that some answer set could push outside its published range, and an
+instrument that does not say who answers it (``answered_by``; examination and grading items
+are ``clinician_only`` and never taken from the patient answering alone).
 """
 
 from __future__ import annotations
@@ -28,13 +31,11 @@ __all__ = [
     "Item",
     "Licence",
     "Option",
-    "PainTypeRule",
-    "PainTypeRules",
     "ScoreRule",
     "instrument_ids",
     "load_instrument",
     "load_instruments",
-    "pain_type_rules",
+    "reachable_range",
 ]
 
 
@@ -80,6 +81,9 @@ class Item(_Strict):
     integer: bool = True
     # Conditional items (e.g. "only if you drive") may be left out without making a score missing.
     optional: bool = False
+    # An examination, bedside test or grading that only a clinician can record: never offered
+    # to, nor accepted from, the patient answering alone (the patient-tablet mode).
+    clinician_only: bool = False
 
     @model_validator(mode="after")
     def _shape(self) -> Item:
@@ -205,6 +209,38 @@ class Instrument(_Strict):
     licence: Licence
     verification: list[str] = Field(default_factory=list)
     sources: list[str] = Field(min_length=1)
+    # Who may answer it, stated for every instrument (no default, so a new one fails closed):
+    # "patient" every item is self-report; "clinician" none is; "both" the items marked
+    # ``clinician_only`` are the clinician's and the rest the patient's.
+    answered_by: Literal["patient", "clinician", "both"]
+
+    @model_validator(mode="after")
+    def _who_answers(self) -> Instrument:
+        marked = [i.id for i in self.items if i.clinician_only]
+        if self.answered_by != "both" and marked:
+            raise ValueError(
+                f"{self.id}: clinician_only items {marked} need answered_by: both"
+            )
+        if self.answered_by == "both" and not 0 < len(marked) < len(self.items):
+            raise ValueError(
+                f"{self.id}: answered_by both needs some clinician_only items and some not"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _ranges_hold(self) -> Instrument:
+        # No answer set may give a score outside the range the authors published.
+        item_ids = {i.id for i in self.items}
+        for rule in self.scores:
+            if not set(rule.items) <= item_ids:
+                continue  # reported by _references_resolve
+            low, high = reachable_range(self, rule)
+            if low < rule.range[0] or high > rule.range[1]:
+                raise ValueError(
+                    f"{self.id}: score {rule.id} can reach {low:g} to {high:g}, outside its "
+                    f"published range {rule.range[0]:g} to {rule.range[1]:g}"
+                )
+        return self
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Instrument:
@@ -248,6 +284,14 @@ class Instrument(_Strict):
                 return item
         raise KeyError(item_id)
 
+    def is_clinician_only(self, item_id: str) -> bool:
+        """Whether only a clinician may record this item (examination, bedside test, grading)."""
+        return self.answered_by == "clinician" or self.item(item_id).clinician_only
+
+    def self_report_items(self) -> list[Item]:
+        """The items a patient may answer alone, in published order (may be empty)."""
+        return [i for i in self.items if not self.is_clinician_only(i.id)]
+
     def score_rule(self, score_id: str) -> ScoreRule:
         """The scoring rule with this id (``KeyError`` if there is none)."""
         for rule in self.scores:
@@ -256,32 +300,33 @@ class Instrument(_Strict):
         raise KeyError(score_id)
 
 
-class PainTypeRule(_Strict):
-    """One row of the acuneuro grade x screening table (a design decision, not a published rule)."""
+def reachable_range(instrument: Instrument, rule: ScoreRule) -> tuple[float, float]:
+    """Lowest and highest value ``rule`` can give over every answer set, by its own arithmetic.
 
-    grade: Literal["definite", "probable", "possible", "unlikely", "not_gradable"]
-    screening: Literal["positive", "negative", "discordant", "indeterminate", "none"]
-    pain_type: Literal["neuropathic", "nociceptive", "mixed", "undetermined"]
-    reason: str
-
-
-class PainTypeRules(_Strict):
-    screening_instruments: list[str] = Field(min_length=1)
-    design_note: str
-    rules: list[PainTypeRule] = Field(min_length=1)
-    sources: list[str] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _complete(self) -> PainTypeRules:
-        seen = {(r.grade, r.screening) for r in self.rules}
-        if len(seen) != len(self.rules):
-            raise ValueError("pain type rules: a grade/screening pair appears twice")
-        grades = {"definite", "probable", "possible", "unlikely", "not_gradable"}
-        screens = {"positive", "negative", "discordant", "indeterminate", "none"}
-        missing = {(g, s) for g in grades for s in screens} - seen
-        if missing:
-            raise ValueError(f"pain type rules: no row for {sorted(missing)}")
-        return self
+    Sum and mean take each item's value range (reversed items flipped, which keeps the range);
+    prorating a sum (mean x item count) reaches the same extremes; then the multiplier and
+    the linear rescaling apply, as in ``acuneuro.clinical._scoring_rules.compute``.
+    """
+    if rule.method == "lookup":
+        values = list((rule.table or {}).values())
+        return (min(values), max(values))
+    ranges = [instrument.item(i).value_range() for i in rule.items]
+    partial = rule.min_answered is not None or any(instrument.item(i).optional for i in rule.items)
+    if partial and len(set(ranges)) > 1:
+        # Prorating or leaving out an item can only stay in range if the items share one scale.
+        raise ValueError(
+            f"{instrument.id}: score {rule.id} may be computed from part of its items, "
+            "so its items need one common value range"
+        )
+    low, high = sum(r[0] for r in ranges), sum(r[1] for r in ranges)
+    if rule.method == "mean":
+        low, high = low / len(ranges), high / len(ranges)
+    low, high = sorted((low * rule.multiplier, high * rule.multiplier))
+    if rule.rescale is not None:
+        floor, ceiling = rule.rescale
+        low = (low - floor) / (ceiling - floor) * 100
+        high = (high - floor) / (ceiling - floor) * 100
+    return (min(low, high), max(low, high))
 
 
 _FOLDER = "instruments"
@@ -330,14 +375,3 @@ def load_instrument(instrument_id: str) -> Instrument:
         return load_instruments()[instrument_id]
     except KeyError:
         raise KeyError(instrument_id) from None
-
-
-@cache
-def pain_type_rules() -> PainTypeRules:
-    """The acuneuro table that combines the NeuPSIG grade with screening results."""
-    rules = PainTypeRules.model_validate(_yaml("_pain_type.yaml"))
-    check_cited(rules.sources, "instruments/_pain_type.yaml")
-    unknown = set(rules.screening_instruments) - set(load_instruments())
-    if unknown:
-        raise ValueError(f"instruments/_pain_type.yaml: unknown instruments {sorted(unknown)}")
-    return rules

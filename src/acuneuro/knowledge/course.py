@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from acuneuro.knowledge._bibliography import check_cited, knowledge_text
+from acuneuro.knowledge._outcome_change import ChangeCategory, PointChange
 
 __all__ = [
     "AdverseEventKnowledge",
@@ -194,6 +195,7 @@ class BaselineRule(_Data):
 class ImmpactBand(_Data):
     min_percent: float = Field(gt=0, le=100)
     category: str
+    label: str  # the clinician's words; the category code is never shown
     sources: list[str]
 
 
@@ -205,7 +207,8 @@ class Responder(_Data):
 
 class ImmpactPain(_Data):
     bands: list[ImmpactBand] = Field(min_length=1)
-    below: str
+    below: ChangeCategory  # improvement under the lowest band
+    worse: ChangeCategory  # any rise from baseline
     responders: list[Responder]
     raw_points_reference: float
     sources: list[str]
@@ -233,7 +236,7 @@ class InstrumentOutcome(_Data):
     maximum: float
     lower_is_better: bool
     baseline: Literal["run_in_mean", "last_pre_treatment"]
-    classification: Literal["immpact_pain"] | None
+    classification: Literal["immpact_pain", "bpi_interference"] | None
     loinc: str | None
     sources: list[str]
 
@@ -241,6 +244,7 @@ class InstrumentOutcome(_Data):
 class OutcomeKnowledge(_Data):
     baselines: list[BaselineRule]
     immpact_pain: ImmpactPain
+    bpi_interference: PointChange
     pgic: Pgic
     instruments: list[InstrumentOutcome]
 
@@ -265,6 +269,10 @@ def outcome_knowledge() -> OutcomeKnowledge:
     for r in data.immpact_pain.responders:
         check_cited(r.sources, f"outcomes.yaml responder {r.id}")
     check_cited(data.immpact_pain.sources, "outcomes.yaml immpact_pain")
+    bpi = data.bpi_interference
+    for c in [data.immpact_pain.below, data.immpact_pain.worse, *bpi.categories()]:
+        check_cited(c.sources, f"outcomes.yaml category {c.category}")
+    check_cited(bpi.sources, "outcomes.yaml bpi_interference")
     check_cited(data.pgic.sources, "outcomes.yaml pgic")
     for i in data.instruments:
         check_cited(i.sources, f"outcomes.yaml instrument {i.id}")

@@ -7,14 +7,6 @@ from acuneuro.clinical.outcomes import OutcomeSummary
 
 __all__ = ["category_words", "dose_words", "number", "outcome_sentence", "percent"]
 
-_CATEGORY = {
-    "no_meaningful_change": "no meaningful change",
-    "minimal": "minimal improvement",
-    "moderate": "moderate improvement",
-    "substantial": "substantial improvement",
-}
-
-
 def number(x: float | None, unit: str = "") -> str:
     if x is None:
         return "not assessed"
@@ -26,10 +18,13 @@ def percent(x: float | None) -> str:
     return "not computed" if x is None else f"{x:.0f}%"
 
 
-def category_words(category: str | None) -> str:
-    if category is None:
+def category_words(o: OutcomeSummary) -> str:
+    """The change category in the clinician's words from knowledge (never its code)."""
+    if o.category_label is None:
         return "not classified"
-    return f"{category} ({_CATEGORY.get(category, category)})"
+    if o.category_note is not None:
+        return f"{o.category_label} ({o.category_note})"
+    return o.category_label
 
 
 def outcome_sentence(o: OutcomeSummary) -> str:
@@ -49,8 +44,10 @@ def outcome_sentence(o: OutcomeSummary) -> str:
         text += f", {percent(o.percent_improvement)} better"
     elif o.percent_improvement is not None:
         text += f", {percent(-o.percent_improvement)} worse"
-    if o.category is not None:
-        text += f". By the IMMPACT yardstick this is {_CATEGORY.get(o.category, o.category)}"
+    if o.category_label is not None and o.category_note is None:
+        text += f". By the IMMPACT yardstick this is {o.category_label}"
+    elif o.category_label is not None and o.percent_improvement is None:
+        text += f": {o.category_label}"
     return text + "."
 
 

@@ -50,7 +50,7 @@ def _outcome_table(s: ReportSummary) -> Flowable:
                 latest,
                 number(o.change) if o.change is not None else "not computed",
                 percent(o.percent_improvement),
-                category_words(o.category) + (f"; {responders}" if responders else ""),
+                category_words(o) + (f"; {responders}" if responders else ""),
             ]
         )
     header = ["Measure", "Baseline", "Latest", "Change", "% better", "IMMPACT category"]
@@ -238,8 +238,11 @@ def _method_note(s: ReportSummary) -> str:
         + "; ".join(sorted(rules))
         + ". Percent better = (baseline - latest) / baseline. IMMPACT categories: 15% or more"
         " minimal, 30% or more moderate, 50% or more substantial (Dworkin 2008; Farrar 2001;"
-        " Sadosky 2016). MME = daily opioid dose x CDC 2022 factor; it measures dose burden and is"
-        " never used to switch one opioid for another."
+        " Sadosky 2016); BPI interference: a fall of 1 point or more is clinically important"
+        " (Dworkin 2008). Any rise from baseline is reported as worse (acuneuro design choice,"
+        " needs clinical sign-off: IMMPACT sets no worsening threshold). MME = daily opioid"
+        " dose x CDC 2022 factor; it measures dose burden and is never used to switch one"
+        " opioid for another."
     )
 
 

@@ -30,7 +30,13 @@ from sqlalchemy.orm import Session
 from acuneuro.clinical.case import ClinicalCase
 from acuneuro.clinical.pain_type import Classification
 from acuneuro.clinical.pain_type import classify as classify_pure
-from acuneuro.clinical.scoring import ScoreResult, UnknownInstrumentError, get_instrument, score
+from acuneuro.clinical.scoring import (
+    ScoreResult,
+    UnknownInstrumentError,
+    check_patient_answers,
+    get_instrument,
+    score,
+)
 from acuneuro.services._actor import Actor
 from acuneuro.services._context import Context
 from acuneuro.services._errors import NotFound, PermissionDenied, ServiceError
@@ -40,6 +46,7 @@ from acuneuro.store import Episode, Patient, ScoreRecord
 
 __all__ = [
     "FHIR_KEY",
+    "NotSelfReport",
     "NotStorable",
     "ScoreIn",
     "ScoreView",
@@ -64,6 +71,10 @@ class NotStorable(ServiceError):
     """The instrument can be scored but its version label does not fit the store."""
 
 
+class NotSelfReport(ServiceError):
+    """Patient mode was asked for an instrument that only a clinician records."""
+
+
 def storable(instrument_id: str) -> bool:
     """Whether a response to this instrument can be stored with its version label."""
     version = get_instrument(instrument_id).version
@@ -80,6 +91,11 @@ class ScoreIn(BaseModel):
     instrument: str = Field(max_length=32)
     answers: dict[str, Any]
     taken_on: date | None = None
+    completed_by: Literal["clinician", "patient"] = Field(
+        default="clinician",
+        description="'patient': the patient answered alone (the tablet form); only self-report "
+        "items are accepted, so examination items and clinician gradings are refused.",
+    )
 
     @field_validator("taken_on")
     @classmethod
@@ -135,13 +151,17 @@ def record_score(
     whatever the body holds (no oracle). Then ``request`` is checked: pydantic's
     ``ValidationError``, :class:`~acuneuro.clinical.scoring.UnknownInstrumentError` and
     :class:`~acuneuro.clinical.scoring.AnswerError` (naming the item) roll back, so a bad
-    response writes nothing.
+    response writes nothing. With ``completed_by: patient`` an examination or grading item
+    is an :class:`~acuneuro.clinical.scoring.ClinicianOnlyError` (naming it) and an
+    instrument with no self-report item is :class:`NotSelfReport`.
     """
     _require_role(ctx, actor, Action.CREATE, pseudo_id)
     with ctx.db.write() as session:
         patient = _load_patient(session, actor, pseudo_id)
         if patient is not None:
             data = request if isinstance(request, ScoreIn) else ScoreIn.model_validate(request)
+            if data.completed_by == "patient":
+                _check_self_report(data)
             result = score(data.instrument, data.answers)
             if not storable(result.instrument):
                 raise NotStorable(
@@ -213,6 +233,17 @@ def get_score(ctx: Context, actor: Actor, score_id: int) -> ScoreView:
                    resource=_RESOURCE, patient=pseudo_id)
             return _view(row, pseudo_id)
     _not_found(ctx, actor, Action.READ, None, "no such score")
+
+
+def _check_self_report(data: ScoreIn) -> None:
+    """Patient mode takes self-report items only (examinations and gradings are refused)."""
+    instrument = get_instrument(data.instrument)
+    if not instrument.self_report_items():
+        raise NotSelfReport(
+            f"instrument: {instrument.name} is recorded by a clinician (examination or "
+            "grading); a patient cannot fill it in alone"
+        )
+    check_patient_answers(instrument, data.answers)
 
 
 def _load_patient(session: Session, actor: Actor, pseudo_id: str) -> Patient | None:

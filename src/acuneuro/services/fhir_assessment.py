@@ -24,6 +24,7 @@ from pydantic import ValidationError
 
 from acuneuro.clinical.scoring import (
     AnswerError,
+    ClinicianOnlyError,
     ScoreResult,
     UnknownInstrumentError,
     get_instrument,
@@ -40,6 +41,7 @@ from acuneuro.services._context import Context
 from acuneuro.services._erasure import minimal_questionnaire_response
 from acuneuro.services._errors import ServiceError
 from acuneuro.services.assessment import (
+    NotSelfReport,
     NotStorable,
     ScoreIn,
     ScoreView,
@@ -91,15 +93,24 @@ def record_questionnaire_response(
     subject = _SUBJECT.match(reference) if isinstance(reference, str) else None
     if subject is None:
         raise FhirInputError(f"{_QR}.subject", "expected a reference Patient/<id>")
+    # FHIR QuestionnaireResponse.source: who answered. The patient answering alone gets the
+    # tablet's rule: self-report items only.
+    source = (posted.get("source") or {}).get("reference", "")
+    by_patient = isinstance(source, str) and source.startswith("Patient/")
     try:
         request = ScoreIn(instrument=instrument_id, answers=answers,
-                          taken_on=_taken_on(posted, today))
+                          taken_on=_taken_on(posted, today),
+                          completed_by="patient" if by_patient else "clinician")
     except ValidationError as exc:
         raise FhirInputError(f"{_QR}.authored", exc.errors()[0]["msg"]) from None
     try:
         view = record_score(ctx, actor, subject.group(1), request, fhir_resource=posted)
     except NotStorable as exc:
         raise FhirInputError(f"{_QR}.questionnaire", str(exc)) from None
+    except NotSelfReport as exc:
+        raise FhirInputError(f"{_QR}.source", str(exc)) from None
+    except ClinicianOnlyError as exc:
+        raise FhirInputError(_item_path(posted, str(exc)), str(exc)) from None
     return _with_id(posted, view.id), observation_of(view)
 
 

@@ -47,8 +47,9 @@ def record_score(
 ) -> ScoreView:
     """Score the answers with the current definition and store them with its version.
 
-    The body is a ``ScoreIn``: ``instrument``, ``answers`` (item id -> answer) and
-    ``taken_on`` (default today). 422 names the field or the item.
+    The body is a ``ScoreIn``: ``instrument``, ``answers`` (item id -> answer),
+    ``taken_on`` (default today) and ``completed_by`` (``patient`` accepts self-report items
+    only). 422 names the field or the item.
     """
     try:
         return service.record_score(ctx, actor, patient_id, body)
@@ -58,7 +59,7 @@ def record_score(
             [{"loc": ["body", *e["loc"]], "msg": e["msg"], "type": e["type"]}
              for e in exc.errors(include_url=False, include_context=False)],
         ) from None
-    except (UnknownInstrumentError, service.NotStorable) as exc:
+    except (UnknownInstrumentError, service.NotStorable, service.NotSelfReport) as exc:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             [{"loc": ["body", "instrument"], "msg": str(exc), "type": "value_error"}],

@@ -3,7 +3,9 @@
 The form works without JavaScript: it posts, the score is stored, and the browser is sent
 to the result page (post/redirect/get, so a reload never stores the response twice). Two
 modes: ``clinician`` (date and patient name shown) and ``tablet`` (large controls, nothing
-about the patient on screen, no navigation, ends on a thank-you page for the patient).
+about the patient on screen, no navigation, ends on a thank-you page for the patient). The
+tablet shows the self-report items only and posts as ``completed_by: patient``, so the
+services refuse an examination or grading answer even if one is forged into the form.
 Scoring, clinic scope and audit are the services' (:mod:`acuneuro.services.assessment`).
 """
 
@@ -20,6 +22,7 @@ from starlette.datastructures import FormData
 
 from acuneuro.clinical.scoring import (
     AnswerError,
+    ClinicianOnlyError,
     UnknownInstrumentError,
     get_instrument,
     list_instruments,
@@ -62,9 +65,18 @@ def new_assessment(
         return render(request, "assessment_choose.html",
                       {"patient": patient,
                        "instruments": [i for i in listed if service.storable(i["id"])],
-                       "not_storable": [i for i in listed if not service.storable(i["id"])]},
+                       "not_storable": [i for i in listed if not service.storable(i["id"])],
+                       "clinician_only": [i for i in listed
+                                          if not get_instrument(i["id"]).self_report_items()]},
                       ctx=ctx, actor=actor)
-    return _form(request, ctx, actor, patient, _instrument(instrument), _mode(mode), {}, {})
+    chosen, how = _instrument(instrument), _mode(mode)
+    if how == "tablet" and not chosen.self_report_items():
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"{chosen.name} is recorded by a clinician (examination or grading); it cannot be "
+            "handed to the patient on the tablet.",
+        )
+    return _form(request, ctx, actor, patient, chosen, how, {}, {})
 
 
 @router.post("")
@@ -83,13 +95,18 @@ async def submit_assessment(
     answers = _answers(instrument, form, errors)
     if not errors:
         body: dict[str, Any] = {"instrument": instrument.id, "answers": answers}
+        if mode == "tablet":
+            body["completed_by"] = "patient"
         if taken_on:
             body["taken_on"] = taken_on
         try:
             view = service.record_score(ctx, actor, patient_id, body)
+        except ClinicianOnlyError as exc:
+            # Not a question on the tablet's screen: the patient is asked to hand it back.
+            errors["form"] = exc.problem
         except AnswerError as exc:
             errors[exc.item] = exc.problem
-        except service.NotStorable as exc:
+        except (service.NotStorable, service.NotSelfReport) as exc:
             errors["form"] = str(exc)
         except ValidationError as exc:
             for error in exc.errors():
@@ -144,10 +161,14 @@ def _form(
     status_code: int = status.HTTP_200_OK,
 ) -> Response:
     page = "assessment_tablet.html" if mode == "tablet" else "assessment_form.html"
+    # The tablet shows the patient's own questions only; examinations stay with the clinician.
+    shown = instrument.self_report_items() if mode == "tablet" else instrument.items
     context = {
         "patient_id": patient.id,
         "patient": patient if mode == "clinician" else None,
         "instrument": instrument,
+        "shown": shown,
+        "left_for_clinician": len(instrument.items) - len(shown),
         "mode": mode,
         "values": values,
         "errors": errors,
