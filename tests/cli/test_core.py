@@ -129,7 +129,7 @@ def test_demo_without_serving_seeds_prints_the_login_and_is_idempotent(db_url: s
                                  "--port", "8123"])
     assert result.exit_code == 0, result.output
     assert "http://127.0.0.1:8123/" in result.stdout
-    assert "demo@demo.acuneuro.invalid / synthetic-demo-only" in result.stdout
+    assert "demo@demo.acuneuro.invalid / invented-records-only" in result.stdout
     listed = json.loads(runner.invoke(app, ["patients", "list", "--db", db_url]).stdout)
     assert len(listed) == 6
     assert {p["episodes"][0]["kind"] for p in listed} == {"dpn", "phn", "cipn"}
@@ -214,7 +214,7 @@ def test_demo_serves_the_login_page_and_the_health_check(tmp_path: Path) -> None
         assert login.status_code == 200 and "SYNTHETIC DEMO CLINIC" not in login.text
         token = httpx.post(base + "/api/v1/auth/token",
                            data={"username": "demo@demo.acuneuro.invalid",
-                                 "password": "synthetic-demo-only"}).json()["access_token"]
+                                 "password": "invented-records-only"}).json()["access_token"]
         listed = httpx.get(base + "/api/v1/patients",
                            headers={"Authorization": f"Bearer {token}"}).json()
         assert listed["count"] == 3
