@@ -179,3 +179,22 @@ def test_an_administrator_issues_links_for_their_own_clinic_only(
     refused = alice.post("/api/v1/accounts/password-reset-links",
                          json={"email": "bob@example.org"})
     assert refused.status_code == 403
+
+
+def test_a_logged_in_clinician_enrolling_keeps_the_secret_after_a_wrong_code(
+    web_as: Any, ctx: Context, actors: Any
+) -> None:
+    alice = web_as("alice")
+    page = alice.get("/account/mfa")
+    secret = _SECRET.search(page.text).group(1)  # type: ignore[union-attr]
+    assert "<svg" in page.text
+    totp = pyotp.TOTP(secret)
+    wrong = alice.post("/account/mfa", data={
+        "code": "000000" if totp.now() != "000000" else "111111", "csrf": _csrf(page.text)})
+    assert wrong.status_code == 400 and "not the one your app shows now" in wrong.text
+    assert _SECRET.search(wrong.text).group(1) == secret  # type: ignore[union-attr]
+    assert _SECRET.search(alice.get("/account/mfa").text).group(1) == secret  # type: ignore[union-attr]
+    done = alice.post("/account/mfa", data={"code": totp.now(), "csrf": _csrf(page.text)})
+    assert done.status_code == 200 and "Recovery codes" in done.text
+    with ctx.db.read() as session:
+        assert mfa.has_second_factor(session, actors["alice"].actor.user_id)

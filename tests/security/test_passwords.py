@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from acuneuro.services import Context, ServiceError, account_admin, account_links, accounts
 from acuneuro.services._passwords import check_password_policy, context_words
-from acuneuro.store import AuditEvent
+from acuneuro.store import AuditEvent, Role
 
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 NEW = "lantern orchard pebble"
@@ -54,7 +54,7 @@ def test_creating_an_account_applies_the_rules(ctx: Context, actors: Any) -> Non
     for password in ("password1234", "aaaaaaaaaaaa", "nina@example.org!!"):
         with pytest.raises(ServiceError, match="The password"):
             accounts.add_user(ctx, clinic="Clinic A", email="nina@example.org",
-                              role=accounts.Role.CLINICIAN, password=password)
+                              role=Role.CLINICIAN, password=password)
 
 
 def _audited(ctx: Context, resource: str) -> list[str]:

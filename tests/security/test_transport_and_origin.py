@@ -137,7 +137,7 @@ def test_a_served_answer_has_no_server_banner(tmp_path: Path) -> None:
            "ACUNEURO_DATABASE_URL": f"sqlite:///{tmp_path / 'served.db'}"}
     env.pop("ACUNEURO_PUBLIC_URL", None)
     command = [str(Path(sys.executable).with_name("acuneuro")), "serve", "--port", str(port)]
-    server = subprocess.Popen(command,  # noqa: S603 - our own command, fixed arguments
+    server = subprocess.Popen(command,
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         answer = None
