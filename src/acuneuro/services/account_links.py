@@ -1,7 +1,7 @@
 """One-time links an administrator issues: enrol a second factor, or set a new password.
 
 An account without a second factor never gets one from its password alone (whoever stole
-the password would bind their own phone). An administrator issues an enrolment link (web
+the password would bind their own phone). An administrator issues an enrolment link (the
 API as an administrator of the same clinic, or ``acuneuro user enrol-mfa`` /
 ``user reset-mfa``), and hands it to the person. A forgotten password works the same way
 (``acuneuro user reset-password``, or the API). Each link:
