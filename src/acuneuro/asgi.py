@@ -19,12 +19,15 @@ __all__ = ["create_app"]
 def create_app(settings: Settings | None = None, *, ctx: Context | None = None) -> FastAPI:
     """The whole application: ``/api/v1`` JSON API, web pages at ``/``, static files.
 
-    Every response carries the security headers (``api.SecurityHeaders``).
+    Every response carries the security headers (``api.SecurityHeaders``, HSTS when the
+    configured public address is https); unsafe requests from another origin are refused
+    (``api.SameOrigin``).
     """
     settings = settings or Settings()
     ctx = ctx if ctx is not None else Context.from_settings(settings)
     app = api.create_app(settings, ctx=ctx)
     web.install(app, ctx)
     app.add_middleware(web.SlidingSession)
-    app.add_middleware(api.SecurityHeaders)
+    app.add_middleware(api.SameOrigin, public_url=ctx.public_url)
+    app.add_middleware(api.SecurityHeaders, hsts=ctx.https)
     return app

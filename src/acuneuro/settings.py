@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -40,6 +41,11 @@ class Settings(BaseSettings):
     # NIST SP 800-63B AAL2 asks for re-authentication at least every 12 h; API tokens are short.
     token_minutes: int = Field(default=15, ge=1, le=24 * 60)
     session_hours: int = Field(default=12, ge=1, le=12)
+    # The address people open, e.g. "https://acuneuro.clinic.example". An https address turns
+    # on Secure cookies and HSTS, and is the one origin forms may come from; unset, cookies
+    # are not Secure, no HSTS is sent and forms must come from the Host they were sent to.
+    # Never guessed from a request's Host header, which the client chooses.
+    public_url: str | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -51,6 +57,17 @@ class Settings(BaseSettings):
         if url.get_backend_name() not in {"sqlite", "postgresql"}:
             raise ValueError("only sqlite and postgresql databases are supported")
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _an_origin(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in {"http", "https"} or not parts.netloc or parts.username:
+            raise ValueError("must be an http:// or https:// address such as "
+                             "https://acuneuro.clinic.example")
+        return f"{parts.scheme}://{parts.netloc.lower()}"
 
     @field_validator("secret_key", "audit_key", "mfa_key")
     @classmethod

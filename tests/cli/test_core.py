@@ -25,7 +25,8 @@ runner = CliRunner()
 def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Key files and the default database land under ./var: keep them in the test's folder.
     monkeypatch.chdir(tmp_path)
-    for name in ("ACUNEURO_DATABASE_URL", "ACUNEURO_SECRET_KEY", "ACUNEURO_AUDIT_KEY", "PORT"):
+    for name in ("ACUNEURO_DATABASE_URL", "ACUNEURO_SECRET_KEY", "ACUNEURO_AUDIT_KEY", "PORT",
+                 "ACUNEURO_PUBLIC_URL"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -79,7 +80,7 @@ def test_clinic_and_user_add_make_an_account_that_can_log_in(tmp_path: Path) -> 
     ("args", "stdin", "message"),
     [
         (["--clinic", "North Clinic", "--role", "clinician", "--email", "n@example.org"],
-         "short\n", "password must have at least 12"),
+         "short\n", "The password needs at least 12"),
         (["--clinic", "Nowhere", "--role", "clinician", "--email", "n@example.org"],
          "a long enough passphrase\n", "no clinic named 'Nowhere'"),
         (["--clinic", "North Clinic", "--role", "wizard", "--email", "n@example.org"],
@@ -117,6 +118,31 @@ def test_user_disable_enable_and_reset_mfa_print_the_account_or_name_the_unknown
     assert "Traceback" not in unknown.output
 
 
+def test_user_enrol_mfa_and_reset_password_print_a_one_time_link_with_its_expiry(
+    tmp_path: Path,
+) -> None:
+    url = _sqlite(tmp_path)
+    runner.invoke(app, ["clinic", "add", "North Clinic", "--db", url])
+    runner.invoke(app, ["user", "add", "--clinic", "North Clinic", "--role", "researcher",
+                        "--email", "rea@example.org", "--db", url],
+                  input="a long enough passphrase\n")
+    for command, path in (("enrol-mfa", "/enrol/"), ("reset-password", "/reset/")):
+        issued = runner.invoke(app, ["user", command, "rea@example.org", "--db", url])
+        assert issued.exit_code == 0, issued.output
+        shown = json.loads(issued.stdout)
+        assert shown["link"] == path + shown["token"] and shown["single_use"] is True
+        assert shown["expires_at"] and shown["email"] == "rea@example.org"
+    reset = json.loads(runner.invoke(app, ["user", "reset-mfa", "rea@example.org", "--db", url]
+                                     ).stdout)
+    assert reset["enrolment_link"]["link"].startswith("/enrol/")
+    unknown = runner.invoke(app, ["user", "enrol-mfa", "nobody@example.org", "--db", url])
+    assert unknown.exit_code == 2 and "nobody@example.org" in unknown.stderr
+    weak = runner.invoke(app, ["user", "add", "--clinic", "North Clinic", "--role", "clinician",
+                               "--email", "wes@example.org", "--db", url],
+                         input="password1234\n")
+    assert weak.exit_code == 2 and "very common password" in weak.stderr
+
+
 def test_a_second_clinic_with_the_same_name_is_refused(tmp_path: Path) -> None:
     url = _sqlite(tmp_path)
     assert runner.invoke(app, ["clinic", "add", "Twin", "--db", url]).exit_code == 0
@@ -129,7 +155,7 @@ def test_demo_without_serving_seeds_prints_the_login_and_is_idempotent(db_url: s
                                  "--port", "8123"])
     assert result.exit_code == 0, result.output
     assert "http://127.0.0.1:8123/" in result.stdout
-    assert "demo@demo.acuneuro.invalid / synthetic-demo-only" in result.stdout
+    assert "demo@demo.acuneuro.invalid / invented-records-only" in result.stdout
     listed = json.loads(runner.invoke(app, ["patients", "list", "--db", db_url]).stdout)
     assert len(listed) == 6
     assert {p["episodes"][0]["kind"] for p in listed} == {"dpn", "phn", "cipn"}
@@ -214,7 +240,7 @@ def test_demo_serves_the_login_page_and_the_health_check(tmp_path: Path) -> None
         assert login.status_code == 200 and "SYNTHETIC DEMO CLINIC" not in login.text
         token = httpx.post(base + "/api/v1/auth/token",
                            data={"username": "demo@demo.acuneuro.invalid",
-                                 "password": "synthetic-demo-only"}).json()["access_token"]
+                                 "password": "invented-records-only"}).json()["access_token"]
         listed = httpx.get(base + "/api/v1/patients",
                            headers={"Authorization": f"Bearer {token}"}).json()
         assert listed["count"] == 3

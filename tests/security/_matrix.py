@@ -103,9 +103,26 @@ RULES: dict[str, Rule] = {
     # The second step of a login: without the pending cookie of a right password, nothing.
     "GET /login/mfa": Rule("public"),
     "POST /login/mfa": Rule("public", form=lambda ids: {"code": "123456"}),
-    "POST /login/mfa/enrol": Rule("public", form=lambda ids: {"code": "123456"}),
     "GET /account/mfa": _web(UseCase.OWN_ACCOUNT),
     "POST /account/mfa": _web(UseCase.OWN_ACCOUNT, form=lambda ids: {"code": "123456"}),
+    # One-time links: the token in the path is the credential; an unknown one is a 404 page.
+    "GET /enrol/{token}": Rule("public"),
+    "POST /enrol/{token}": Rule("public", form=lambda ids: {"code": "123456"}),
+    "GET /reset/{token}": Rule("public"),
+    "POST /reset/{token}": Rule("public", form=lambda ids: {
+        "new_password": "lantern orchard pebble", "repeated": "lantern orchard pebble"}),
+    # One's own password: a wrong current password is a 400 that changes nothing.
+    "GET /account/password": _web(UseCase.OWN_ACCOUNT),
+    "POST /account/password": _web(UseCase.OWN_ACCOUNT, form=lambda ids: {
+        "current_password": "wrong" * 4, "new_password": "lantern orchard pebble",
+        "repeated": "lantern orchard pebble"}),
+    "POST /api/v1/auth/password": _api(UseCase.OWN_ACCOUNT, json=lambda ids: {
+        "current_password": "wrong" * 4, "new_password": "lantern orchard pebble"}),
+    # Administrators issue one-time links for accounts of their own clinic.
+    "POST /api/v1/accounts/enrolment-links": _api(
+        UseCase.ACCOUNT_ADMIN, json=lambda ids: {"email": "bob@example.org"}),
+    "POST /api/v1/accounts/password-reset-links": _api(
+        UseCase.ACCOUNT_ADMIN, json=lambda ids: {"email": "bob@example.org"}),
     # JSON API: identifying records.
     "POST /api/v1/patients": _api(_PATIENTS, json=_new_patient),
     "GET /api/v1/patients": _api(_PATIENTS),

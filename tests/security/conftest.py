@@ -13,7 +13,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from acuneuro.services import Context
-from acuneuro.services.accounts import issue_session, issue_token
+from acuneuro.services.accounts import issue_session, issue_token, session_id
+from acuneuro.services.csrf import csrf_token
 
 from ._world import ALICE_PATIENT, CHARLIE_PATIENT, Holding, Principal, make_holding
 
@@ -33,14 +34,18 @@ def principals(app: FastAPI, ctx: Context, actors: Any) -> Iterator[Callable[[st
     made: list[TestClient] = []
 
     def make(name: str) -> Principal:
-        csrf = secrets.token_urlsafe(32)
+        browser = secrets.token_urlsafe(32)
         headers = {}
         web = TestClient(app, base_url="http://localhost", follow_redirects=False)
-        web.cookies.set("acuneuro_csrf", csrf)
+        web.cookies.set("acuneuro_csrf", browser)
+        binding = "browser:" + browser
         if name != "anonymous":
             actor = actors[name].actor
             headers = {"Authorization": f"Bearer {issue_token(ctx, actor)[0]}"}
-            web.cookies.set("acuneuro_session", issue_session(ctx, actor))
+            cookie = issue_session(ctx, actor)
+            web.cookies.set("acuneuro_session", cookie)
+            binding = f"session:{session_id(ctx, cookie)}"
+        csrf = csrf_token(ctx, binding)  # bound to this session, as the pages give it
         api = TestClient(app, base_url="http://localhost", headers=headers,
                          follow_redirects=False)
         made.extend((api, web))

@@ -128,32 +128,6 @@ def test_a_totp_code_works_once_and_a_recovery_code_once(
         assert not any(c in str(stored.recovery_hashes) for c in codes)
 
 
-def test_a_researcher_enrols_at_first_login_and_only_then_gets_a_session(
-    app: Any, actors: Any, ctx: Context
-) -> None:
-    dana = actors["dana"]
-    with TestClient(app, base_url="http://localhost", follow_redirects=False) as client:
-        page = client.get("/")
-        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-        first = client.post("/login", data={"email": dana.email, "password": dana.password,
-                                            "csrf": csrf})
-        assert first.status_code == 303 and first.headers["location"] == "/login/mfa"
-        assert "acuneuro_session" not in client.cookies
-        assert client.get("/patients").status_code == 303  # still logged out
-        enrol = client.get("/login/mfa")
-        secret = re.search(r'class="secret">([A-Z2-7]{32})<', enrol.text).group(1)  # type: ignore[union-attr]
-        csrf = re.search(r'name="csrf" value="([^"]+)"', enrol.text).group(1)  # type: ignore[union-attr]
-        wrong = client.post("/login/mfa/enrol", data={"code": "000000", "csrf": csrf})
-        assert wrong.status_code == 303 and "acuneuro_session" not in client.cookies
-        enrol = client.get("/login/mfa")  # a new secret after a failed confirmation
-        secret = re.search(r'class="secret">([A-Z2-7]{32})<', enrol.text).group(1)  # type: ignore[union-attr]
-        done = client.post("/login/mfa/enrol",
-                           data={"code": pyotp.TOTP(secret).now(), "csrf": csrf})
-        assert done.status_code == 200 and "Recovery codes" in done.text
-        assert "acuneuro_session" in client.cookies
-        assert client.get("/patients").status_code == 403  # logged in, and still a researcher
-
-
 def test_the_web_login_asks_an_enrolled_clinician_for_the_code(
     app: Any, actors: Any, ctx: Context
 ) -> None:

@@ -52,11 +52,13 @@ def test_every_get_route_answers_with_the_security_headers(
     assert missing == []
 
 
-def test_hsts_is_sent_when_not_on_a_loopback_name(anonymous: TestClient) -> None:
-    remote = TestClient(anonymous.app, base_url="https://clinic.example")
-    assert remote.get("/").headers["strict-transport-security"].startswith("max-age=")
-    assert remote.get("/api/v1/health").headers["x-frame-options"] == "DENY"
-    assert "strict-transport-security" not in anonymous.get("/").headers
+def test_hsts_is_never_chosen_by_the_host_header(anonymous: TestClient) -> None:
+    """Without ACUNEURO_PUBLIC_URL no HSTS, whatever Host the client claims (see
+    test_transport_and_origin.py for the configured case)."""
+    for base in ("https://clinic.example", "http://localhost", "http://10.0.0.7:8000"):
+        remote = TestClient(anonymous.app, base_url=base)
+        assert "strict-transport-security" not in remote.get("/").headers
+        assert remote.get("/api/v1/health").headers["x-frame-options"] == "DENY"
 
 
 def test_no_template_holds_inline_script_or_event_handlers() -> None:

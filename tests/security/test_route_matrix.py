@@ -134,7 +134,9 @@ def test_the_route_matrix_holds(
                 problems += [f"{key} as {name} leaks {x}" for x in _leaks(answer, alice.identity)]
         # The outsider: another clinic's object is not found, and nothing of it shows.
         answer = _send(who["charlie"], method, template, rule, ids)
-        if rule.scoped:
+        if roles["charlie"] not in rule.roles():
+            check(answer.status_code == 403, key, "charlie", answer, "403 (role)")
+        elif rule.scoped:
             check(answer.status_code == 404, key, "charlie", answer, "404 (other clinic)")
             if "{patient_id}" in template and template.count("{") > 1:
                 mixed = {**ids, "patient_id": charlie.patient_id}
@@ -146,7 +148,9 @@ def test_the_route_matrix_holds(
         problems += [f"{key} as charlie leaks {x}" for x in _leaks(answer, alice.identity)]
         # The owner: allowed, and the ids are real (a GET answers 2xx), no other clinic leaks.
         answer = _send(who["alice"], method, template, rule, ids)
-        if method == "GET":
+        if roles["alice"] not in rule.roles():
+            check(answer.status_code == 403, key, "alice", answer, "403 (role)")
+        elif method == "GET":
             check(answer.status_code < 300, key, "alice", answer, "2xx")
         else:
             check(answer.status_code not in {401, 403, 404} or answer.status_code in

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -48,7 +49,10 @@ def test_login_sets_an_httponly_lax_session_cookie(
     assert "HttpOnly" in session and "SameSite=lax" in session and "Secure" not in session
 
 
-def test_cookies_are_secure_off_localhost(app: FastAPI) -> None:
+def test_cookies_are_secure_when_the_public_address_is_https(ctx: Context) -> None:
+    from acuneuro.asgi import create_app
+
+    app = create_app(ctx=dataclasses.replace(ctx, public_url="https://clinic.example.org"))
     with TestClient(app, base_url="https://clinic.example.org") as client:
         assert "Secure" in client.get("/").headers["set-cookie"]
 

@@ -7,6 +7,7 @@ from importlib.metadata import version
 from fastapi import APIRouter, FastAPI
 
 from acuneuro.api._errors import install_error_handlers
+from acuneuro.api.routes import accounts as account_routes
 from acuneuro.api.routes import analytics as analytics_routes
 from acuneuro.api.routes import assessment, auth, fhir, health, instruments, patients, planning
 from acuneuro.api.routes import course as course_routes
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None) 
     api.include_router(course_routes.router)
     api.include_router(evidence_routes.router)
     api.include_router(analytics_routes.router)
+    api.include_router(account_routes.router)
     app.include_router(api)
     app.include_router(fhir.router)
     app.include_router(course_routes.fhir_router)

@@ -29,6 +29,7 @@ DbOption = Annotated[
     str | None, typer.Option("--db", help="SQLAlchemy database URL (else ACUNEURO_DATABASE_URL).")
 ]
 _APP_FACTORY = "acuneuro.asgi:create_app"
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 clinic_app = typer.Typer(help="Clinics (tenants).", no_args_is_help=True)
@@ -74,7 +75,14 @@ def _port(port: int | None) -> int:
 def _serve(host: str, port: int, settings: Settings) -> None:
     # The factory reads Settings() itself: hand it the database chosen here.
     os.environ["ACUNEURO_DATABASE_URL"] = settings.database_url
-    uvicorn.run(_APP_FACTORY, factory=True, host=host, port=port, proxy_headers=False)
+    if settings.public_url is None and host not in _LOOPBACK:
+        typer.echo(f"warning: serving on {host} without ACUNEURO_PUBLIC_URL: cookies are not "
+                   "marked Secure and no HSTS is sent; behind TLS, set "
+                   "ACUNEURO_PUBLIC_URL=https://your.address", err=True)
+    # No "server: uvicorn" banner telling a scanner what to try (ASVS 5.0 13.4.6); forwarded
+    # headers are not trusted.
+    uvicorn.run(_APP_FACTORY, factory=True, host=host, port=port, proxy_headers=False,
+                server_header=False)
 
 
 def serve(
@@ -183,8 +191,21 @@ def user_enable(email: EmailArg, db: DbOption = None) -> None:
 
 
 def user_reset_mfa(email: EmailArg, db: DbOption = None) -> None:
-    """Remove an account's second factor (lost phone); it enrols a new one at next login."""
+    """Remove an account's second factor (lost phone) and print a one-time enrolment link
+    (24 hours) through which it sets up a new one."""
     _user_admin(account_admin.reset_second_factor, email, db)
+
+
+def user_enrol_mfa(email: EmailArg, db: DbOption = None) -> None:
+    """Print a one-time link (valid 24 hours) through which an account without a second
+    factor sets one up; hand it to the person. A newer link replaces it."""
+    _user_admin(account_admin.enrolment_link, email, db)
+
+
+def user_reset_password(email: EmailArg, db: DbOption = None) -> None:
+    """Print a one-time link (valid 24 hours) through which the account sets a new password;
+    every session and token of the account ends when it is used."""
+    _user_admin(account_admin.password_reset_link, email, db)
 
 
 def patients_list(
@@ -217,6 +238,8 @@ def register(app: typer.Typer) -> None:
     user_app.command("disable")(user_disable)
     user_app.command("enable")(user_enable)
     user_app.command("reset-mfa")(user_reset_mfa)
+    user_app.command("enrol-mfa")(user_enrol_mfa)
+    user_app.command("reset-password")(user_reset_password)
     patients_app.command("list")(patients_list)
     app.add_typer(db_app, name="db")
     app.add_typer(clinic_app, name="clinic")

@@ -26,6 +26,13 @@ class Context:
     # Seals TOTP secrets at rest (services._sealed); None: second factors cannot be enrolled
     # or checked, so logins that need one are refused (fail closed).
     mfa_key: bytes | None = None
+    # ``Settings.public_url`` as an origin ("https://host[:port]"), or None when not set.
+    public_url: str | None = None
+
+    @property
+    def https(self) -> bool:
+        """True when the configured public address is https: Secure cookies and HSTS."""
+        return self.public_url is not None and self.public_url.startswith("https://")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Context:
@@ -41,4 +48,5 @@ class Context:
             session_hours=settings.session_hours,
             audit_anchor=anchor,
             mfa_key=settings.mfa_sealing_key(),
+            public_url=settings.public_url,
         )

@@ -43,6 +43,8 @@ class UseCase(StrEnum):
     AUDIT_READ = "audit.read"
     # One's own account (enrolling a second factor).
     OWN_ACCOUNT = "account.own"
+    # Other accounts of one's clinic: one-time enrolment and password-reset links.
+    ACCOUNT_ADMIN = "account.admin"
 
 
 POLICY: dict[UseCase, frozenset[Role]] = {
@@ -61,6 +63,7 @@ POLICY: dict[UseCase, frozenset[Role]] = {
     UseCase.COHORT_ANALYTICS: _ANY,
     UseCase.AUDIT_READ: frozenset({Role.ADMIN}),
     UseCase.OWN_ACCOUNT: _ANY,
+    UseCase.ACCOUNT_ADMIN: frozenset({Role.ADMIN}),
 }
 
 

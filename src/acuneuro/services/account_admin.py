@@ -6,7 +6,8 @@ moving ``User.sessions_valid_after`` to now; ``accounts`` refuses anything issue
 command line, as for creating accounts: whoever runs it can read the database file, and it is
 audited as ``system:cli``. A second-factor reset is how an administrator recovers a clinician
 or researcher who lost their phone and their recovery codes: the account must enrol a new
-factor at its next login (roles in ``mfa.MFA_REQUIRED`` cannot skip it).
+factor through the one-time link the reset issues (``services.account_links``); roles in
+``mfa.MFA_REQUIRED`` cannot log in until they have.
 """
 
 from __future__ import annotations
@@ -17,10 +18,18 @@ from sqlalchemy.orm import Session
 from acuneuro.services._actor import Actor
 from acuneuro.services._context import Context
 from acuneuro.services._errors import NotFound
+from acuneuro.services.account_links import Purpose, issue_link
 from acuneuro.services.audit import Action, record
 from acuneuro.store import Clinic, MfaCredential, User, utcnow
 
-__all__ = ["disable_user", "enable_user", "end_sessions", "reset_second_factor"]
+__all__ = [
+    "disable_user",
+    "enable_user",
+    "end_sessions",
+    "enrolment_link",
+    "password_reset_link",
+    "reset_second_factor",
+]
 
 _CLI = "system:cli"
 
@@ -57,7 +66,8 @@ def enable_user(ctx: Context, email: str) -> dict[str, object]:
 
 
 def reset_second_factor(ctx: Context, email: str) -> dict[str, object]:
-    """Remove an account's second factor and recovery codes and end its sessions."""
+    """Remove an account's second factor and recovery codes, end its sessions, and issue the
+    one-time enrolment link through which it sets up a new one (never by password alone)."""
     with ctx.db.write() as session:
         user = _user(session, email)
         found = session.get(MfaCredential, user.id)
@@ -65,7 +75,20 @@ def reset_second_factor(ctx: Context, email: str) -> dict[str, object]:
             session.delete(found)
         user.sessions_valid_after = utcnow()
         _audit(ctx, session, "mfa-reset")
-        return _shown(session, user) | {"had_second_factor": found is not None}
+        shown = _shown(session, user) | {"had_second_factor": found is not None}
+    link = issue_link(ctx, email, Purpose.MFA_ENROLMENT)
+    return shown | {"enrolment_link": link.shown()}
+
+
+def enrolment_link(ctx: Context, email: str) -> dict[str, object]:
+    """A one-time link through which an account without a second factor enrols one."""
+    return issue_link(ctx, email, Purpose.MFA_ENROLMENT).shown()
+
+
+def password_reset_link(ctx: Context, email: str) -> dict[str, object]:
+    """A one-time link through which the account sets a new password (its sessions end when
+    it is used)."""
+    return issue_link(ctx, email, Purpose.PASSWORD_RESET).shown()
 
 
 def _user(session: Session, email: str) -> User:

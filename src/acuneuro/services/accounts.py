@@ -23,7 +23,12 @@ from acuneuro.services import lockout, mfa
 from acuneuro.services._actor import Actor
 from acuneuro.services._context import Context
 from acuneuro.services._errors import AuthenticationFailed, Conflict, NotFound, ServiceError
-from acuneuro.services._passwords import check_password_policy, hash_password, verify
+from acuneuro.services._passwords import (
+    check_password_policy,
+    context_words,
+    hash_password,
+    verify,
+)
 from acuneuro.services.audit import Action, Outcome, record
 from acuneuro.store import Clinic, Role, User
 
@@ -47,6 +52,7 @@ __all__ = [
     "resolve_pending",
     "resolve_session",
     "resolve_token",
+    "session_id",
 ]
 
 # Salts separate the two kinds of signed value; they are not secrets.
@@ -101,7 +107,7 @@ def add_user(ctx: Context, *, clinic: str, email: str, role: Role, password: str
     email = email.strip().lower()
     if "@" not in email or len(email) > 254 or any(c.isspace() for c in email):
         raise ServiceError(f"not an email address: {email!r}")
-    if (problem := check_password_policy(password)) is not None:
+    if (problem := check_password_policy(password, context_words(email, clinic))) is not None:
         raise ServiceError(problem)
     try:
         with ctx.db.write() as session:
@@ -257,6 +263,13 @@ def _session_payload(ctx: Context, cookie: str) -> dict[str, object] | None:
     if time.time() - payload["a"] > ctx.session_hours * 3600:
         return None
     return payload
+
+
+def session_id(ctx: Context, cookie: str) -> str | None:
+    """The random id of a live session cookie (what its CSRF token is bound to), or None."""
+    payload = _session_payload(ctx, cookie)
+    nonce = payload.get("n") if payload is not None else None
+    return nonce if isinstance(nonce, str) else None
 
 
 def issue_pending(ctx: Context, user_id: int) -> str:

@@ -42,7 +42,7 @@ __all__ = [
 DEMO_CLINIC = "SYNTHETIC DEMO CLINIC"
 DEMO_EMAIL = "demo@demo.acuneuro.invalid"
 # Public on purpose: it opens only the labelled synthetic clinic, never real data.
-DEMO_PASSWORD = "synthetic-demo-only"  # noqa: S105
+DEMO_PASSWORD = "invented-records-only"  # noqa: S105
 
 _GIVEN = ["Ada", "Ben", "Cleo", "Dev", "Edda", "Finn", "Gala", "Hugo", "Iris", "Jonas",
           "Kira", "Luca", "Mira", "Nils", "Olga", "Pavel", "Quinn", "Rosa", "Sami", "Tove"]

@@ -7,6 +7,11 @@ codes are shown once and stored as argon2id hashes, each deleted when used. The 
 stored sealed (AES-256-GCM, ``services._sealed``) under the installation's MFA key, which is
 not in the database; a secret stored plain by an earlier version is sealed at its next use.
 Without the key nothing can be enrolled or checked: such logins are refused.
+
+A password alone never enrols a factor (an attacker with the password would bind their own
+phone): an account without one enrols through a one-time link an administrator issues
+(``services.account_links``), or, for a clinician (for whom the factor is optional), from
+the account page of a session.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ __all__ = [
     "begin_enrolment",
     "check_second_factor",
     "confirm_enrolment",
+    "confirm_in",
+    "discard_pending",
     "has_second_factor",
 ]
 
@@ -61,11 +68,13 @@ def has_second_factor(session: Session, user_id: int) -> bool:
 
 
 def begin_enrolment(ctx: Context, user_id: int) -> Enrolment:
-    """A fresh secret for an account without a confirmed factor (replacing an unconfirmed one)."""
+    """The pending secret of an account without a confirmed factor, made on first call.
+
+    The same secret is shown again until it is confirmed, so a wrong code or a reload never
+    invalidates what the user has already scanned; ``discard_pending`` starts afresh.
+    """
     if ctx.mfa_key is None:
         raise ServiceError("no MFA key is configured: second factors cannot be stored")
-    secret = pyotp.random_base32(32)
-    sealed = seal(ctx.mfa_key, secret, _bound_to(user_id))
     with ctx.db.write() as session:
         user = session.get(User, user_id)
         if user is None:
@@ -73,29 +82,52 @@ def begin_enrolment(ctx: Context, user_id: int) -> Enrolment:
         found = session.get(MfaCredential, user_id)
         if found is not None and found.confirmed_at is not None:
             raise ValueError("this account already has a second factor")
-        if found is None:
-            session.add(MfaCredential(user_id=user_id, secret=sealed, recovery_hashes=[]))
-        else:
-            found.secret, found.last_step = sealed, None
+        secret = None
+        if found is not None:
+            try:
+                secret = _secret_of(found, ctx.mfa_key)
+            except ValueError:
+                secret = None  # Sealed under another key: make a new one.
+        if secret is None:
+            secret = pyotp.random_base32(32)
+            sealed = seal(ctx.mfa_key, secret, _bound_to(user_id))
+            if found is None:
+                session.add(MfaCredential(user_id=user_id, secret=sealed, recovery_hashes=[]))
+            else:
+                found.secret, found.last_step = sealed, None
         email = user.email
     uri = pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=_ISSUER)
     return Enrolment(secret, uri)
 
 
+def discard_pending(session: Session, user_id: int) -> None:
+    """Forget an unconfirmed secret (a new enrolment link starts with a new one)."""
+    found = session.get(MfaCredential, user_id)
+    if found is not None and found.confirmed_at is None:
+        session.delete(found)
+
+
 def confirm_enrolment(ctx: Context, user_id: int, code: str) -> list[str] | None:
     """Confirm the pending secret with a current code; answer the recovery codes (once)."""
+    with ctx.db.write() as session:
+        return confirm_in(session, ctx, user_id, code)
+
+
+def confirm_in(session: Session, ctx: Context, user_id: int, code: str) -> list[str] | None:
+    """``confirm_enrolment`` inside the caller's transaction (None: wrong code, nothing kept
+    but the pending secret)."""
+    found = session.get(MfaCredential, user_id)
+    code = code.strip().replace(" ", "")
+    if (found is None or found.confirmed_at is not None or not _TOTP.match(code)
+            or not _take_totp(found, code, ctx.mfa_key)):
+        return None
     codes = ["-".join("".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(5))
                       for _ in range(2)) for _ in range(_RECOVERY_CODES)]
-    with ctx.db.write() as session:
-        found = session.get(MfaCredential, user_id)
-        if (found is None or found.confirmed_at is not None
-                or not _take_totp(found, code, ctx.mfa_key)):
-            return None
-        found.confirmed_at = utcnow()
-        found.recovery_hashes = [hash_password(c) for c in codes]
-        user = session.get(User, user_id)
-        record(session, ctx.audit_key, actor=None, actor_label=user.email if user else None,
-               action=Action.ADMIN, resource="mfa-enrolment")
+    found.confirmed_at = utcnow()
+    found.recovery_hashes = [hash_password(c) for c in codes]
+    user = session.get(User, user_id)
+    record(session, ctx.audit_key, actor=None, actor_label=user.email if user else None,
+           action=Action.ADMIN, resource="mfa-enrolment")
     return codes
 
 

@@ -14,9 +14,10 @@ from acuneuro.store._course import (
 from acuneuro.store._database import Database, make_engine
 from acuneuro.store._migrate import current_revision, head_revision, upgrade
 from acuneuro.store._patients import ConditionKind, Encounter, Episode, Patient, PatientIdentity
-from acuneuro.store._security import MfaCredential
+from acuneuro.store._security import AccountLink, MfaCredential
 
 __all__ = [
+    "AccountLink",
     "AdverseEventRecord",
     "AuditEvent",
     "Base",

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from acuneuro.store._base import Base, UTCDateTime, utcnow
 
-__all__ = ["MfaCredential"]
+__all__ = ["AccountLink", "MfaCredential"]
 
 
 class MfaCredential(Base):
@@ -30,3 +30,26 @@ class MfaCredential(Base):
     last_step: Mapped[int | None] = mapped_column()
     recovery_hashes: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AccountLink(Base):
+    """A one-time link an administrator issues: enrol a second factor, or set a new password.
+
+    Only the SHA-256 of the link's 256-bit random token is stored (the token is as strong as
+    a key, so a slow hash adds nothing), so a copy of the database opens no link. A link is
+    spent by setting ``used_at``; issuing a new one for the same account and purpose spends
+    the older ones.
+    """
+
+    __tablename__ = "account_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # "mfa-enrolment" or "password-reset" (services.account_links.Purpose).
+    purpose: Mapped[str] = mapped_column(String(32))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Who issued it: an administrator's email or "system:cli".
+    issued_by: Mapped[str] = mapped_column(String(254))

@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException
 
 from acuneuro.services import Context, NotFound, PermissionDenied, ServiceError
 from acuneuro.web.deps import LoginRequired, render, web_actor
-from acuneuro.web.routes import assessment, auth, patients, planning
+from acuneuro.web.routes import account, assessment, auth, patients, planning
 from acuneuro.web.routes import course as course_pages
 from acuneuro.web.routes import dashboard as dashboard_pages
 from acuneuro.web.routes import evidence as evidence_pages
@@ -31,6 +31,7 @@ def install(app: FastAPI, ctx: Context) -> None:
     """
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(auth.router)
+    app.include_router(account.router)
     app.include_router(patients.router)
     app.include_router(planning.router)
     app.include_router(assessment.router)

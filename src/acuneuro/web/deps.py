@@ -1,14 +1,15 @@
 """Typed dependencies of the web pages: the session cookie, CSRF tokens and page rendering.
 
-The session is a signed cookie (HttpOnly, SameSite=Lax, Secure unless the page is served on
-127.0.0.1/localhost, where browsers have no TLS). CSRF uses a second random cookie whose
-value every form repeats in a hidden field (double submit); SameSite=Lax already stops
-cross-site POSTs in current browsers, the token covers the rest (ASVS 4.0.3 4.2.2).
+The session is a signed cookie (HttpOnly, SameSite=Lax, and Secure when the configured
+``ACUNEURO_PUBLIC_URL`` is https: from configuration, never from the Host header a client
+sends). Every form carries a CSRF token bound to this browser's session (``services.csrf``:
+an HMAC of the session's random id, or before login of a random pre-login cookie), so a token
+from another session is refused; SameSite=Lax and the Origin check (``api.SameOrigin``) stop
+cross-site POSTs too (ASVS 4.0.3 4.2.2, ASVS 5.0 3.5.1).
 """
 
 from __future__ import annotations
 
-import hmac
 import secrets
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,6 +20,7 @@ from fastapi.templating import Jinja2Templates
 from acuneuro.clinical.drug_names import drug_vocabulary
 from acuneuro.services import Actor, AuthenticationFailed, Context
 from acuneuro.services.accounts import clinic_of, resolve_session
+from acuneuro.services.csrf import binding_of, csrf_token, csrf_valid
 
 __all__ = [
     "CSRF_COOKIE",
@@ -37,7 +39,6 @@ __all__ = [
 
 SESSION_COOKIE = "acuneuro_session"
 CSRF_COOKIE = "acuneuro_csrf"
-_LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 # The medicine vocabulary for every medicine field's typeahead (templates/_medicine_names.html).
@@ -85,23 +86,31 @@ def set_cookie(request: Request, response: Response, name: str, value: str, max_
         path="/",
         httponly=True,
         samesite="lax",
-        secure=request.url.hostname not in _LOCAL_HOSTS,
+        secure=get_context(request).https,
     )
 
 
+def _binding(request: Request) -> str | None:
+    return binding_of(get_context(request), request.cookies.get(SESSION_COOKIE),
+                      request.cookies.get(CSRF_COOKIE))
+
+
 def _csrf_token(request: Request) -> str:
-    token = request.cookies.get(CSRF_COOKIE, "")
-    if len(token) < 32:
-        token = getattr(request.state, "new_csrf", None) or secrets.token_urlsafe(32)
-        request.state.new_csrf = token
-    return token
+    binding = _binding(request)
+    if binding is None:
+        # No session and no pre-login cookie yet: make the cookie, set with this answer.
+        browser = getattr(request.state, "new_csrf", None) or secrets.token_urlsafe(32)
+        request.state.new_csrf = browser
+        binding = "browser:" + browser
+    return csrf_token(get_context(request), binding)
 
 
 def check_csrf(request: Request, submitted: str) -> None:
-    """Refuse a form whose token does not match this browser's CSRF cookie."""
-    expected = request.cookies.get(CSRF_COOKIE, "")
-    if len(expected) < 32 or not hmac.compare_digest(expected, submitted):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "form expired or forged: reload the page")
+    """Refuse a form whose token is not the one of this browser's session."""
+    if not csrf_valid(get_context(request), _binding(request), submitted):
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            "This form has expired or did not come from this session: "
+                            "reload the page and submit it again.")
 
 
 def render(

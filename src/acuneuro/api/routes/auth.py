@@ -1,4 +1,5 @@
-"""``/api/v1/auth/token``: the OAuth2 password flow, answering a short-lived bearer token."""
+"""``/api/v1/auth/token``: the OAuth2 password flow, answering a short-lived bearer token;
+``/api/v1/auth/password``: change one's own password (every other token and session ends)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.security import OAuth2PasswordRequestForm
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
-from acuneuro.api.deps import ContextDep, client_address
+from acuneuro.api.deps import ActorDep, ContextDep, client_address
 from acuneuro.services.accounts import authenticate, issue_token
+from acuneuro.services.credentials import change_password
 
 __all__ = ["router"]
 
@@ -37,5 +39,25 @@ def token(
     Every refusal is the same 401, second factor missing included.
     """
     actor = authenticate(ctx, form.username, form.password, client_address(request), otp=otp)
+    value, seconds = issue_token(ctx, actor)
+    return Token(access_token=value, expires_in=seconds)
+
+
+class PasswordChange(BaseModel):
+    """The current password and the new one (NIST SP 800-63B 5.1.1.2 rules)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(max_length=1024)
+    new_password: str = Field(max_length=1024)
+
+
+@router.post("/password")
+def password(request: Request, ctx: ContextDep, actor: ActorDep, body: PasswordChange) -> Token:
+    """Change the caller's password: every token and session issued before ends (this one
+    too), and a new token for the caller is answered. A wrong current password, or a new one
+    the rules refuse, is a 400 whose detail says why."""
+    change_password(ctx, actor, body.current_password, body.new_password,
+                    client_address(request))
     value, seconds = issue_token(ctx, actor)
     return Token(access_token=value, expires_in=seconds)

@@ -2,9 +2,10 @@
 
 A right password for an account that needs a second factor gives no session: it gives a
 signed five-minute "pending" cookie that only the second step (``/login/mfa``) accepts. An
-administrator or researcher without a factor enrols one there (the secret is shown once) and
-receives single-use recovery codes, also shown once. Clinicians may enrol from
-``/account/mfa``.
+administrator or researcher without a factor gets neither a session nor a secret: the page
+tells them to ask an administrator for a one-time enrolment link (``web.routes.account``),
+because whoever knows only the password must not be able to bind their own phone.
+Clinicians, for whom the factor is optional, may enrol from ``/account/mfa`` once logged in.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from acuneuro.services.account_admin import end_sessions
 from acuneuro.services.accounts import (
     PENDING_SECONDS,
     SecondFactorRequired,
-    actor_of,
     authenticate,
     complete_login,
     issue_pending,
@@ -40,12 +40,18 @@ from acuneuro.web.deps import (
     set_cookie,
     web_actor,
 )
+from acuneuro.web.routes.account import qr_code
 
 __all__ = ["PENDING_COOKIE", "router"]
 
 router = APIRouter(include_in_schema=False)
 PENDING_COOKIE = "acuneuro_mfa_pending"
 _CODE = Annotated[str, Form(max_length=64)]
+_NEEDS_LINK = ("Your account needs a second factor (an authenticator app) before you can log "
+               "in, and it has none yet. Ask an administrator of your clinic for a one-time "
+               "enrolment link.")
+_WRONG_CODE = ("That code is not the one your app shows now (or it was already used). The "
+               "secret above is unchanged: enter the code the app shows next.")
 
 
 @router.get("/")
@@ -71,6 +77,8 @@ def login(
     try:
         actor = authenticate(ctx, email, password, client_address(request))
     except SecondFactorRequired as due:
+        if not due.enrolled:
+            return _ask_for_link(request, ctx, email)
         response = RedirectResponse("/login/mfa", status.HTTP_303_SEE_OTHER)
         set_cookie(request, response, PENDING_COOKIE, issue_pending(ctx, due.user_id),
                    max_age=PENDING_SECONDS)
@@ -89,11 +97,9 @@ def second_factor_page(request: Request, ctx: ContextDep) -> Response:
         return RedirectResponse("/", status.HTTP_303_SEE_OTHER)
     with ctx.db.read() as session:
         enrolled = mfa_service.has_second_factor(session, user_id)
-    if enrolled:
-        return render(request, "mfa.html", {"error": None}, ctx=ctx)
-    enrolment = mfa_service.begin_enrolment(ctx, user_id)
-    return render(request, "mfa_enrol.html", {"enrolment": enrolment, "error": None,
-                                              "action": "/login/mfa/enrol"}, ctx=ctx)
+    if not enrolled:
+        return _ask_for_link(request, ctx, "")
+    return render(request, "mfa.html", {"error": None}, ctx=ctx)
 
 
 @router.post("/login/mfa")
@@ -113,23 +119,6 @@ def second_factor(
     return _start_session(request, ctx, actor, RedirectResponse("/patients", 303))
 
 
-@router.post("/login/mfa/enrol")
-def enrol_at_login(
-    request: Request, ctx: ContextDep, code: _CODE, csrf: Annotated[str, Form()] = ""
-) -> Response:
-    """Confirm the new factor with a code; show the recovery codes once; start the session."""
-    check_csrf(request, csrf)
-    user_id = _pending(request, ctx)
-    if user_id is None:
-        return RedirectResponse("/", status.HTTP_303_SEE_OTHER)
-    codes = mfa_service.confirm_enrolment(ctx, user_id, code)
-    if codes is None:
-        return RedirectResponse("/login/mfa", status.HTTP_303_SEE_OTHER)
-    actor = actor_of(ctx, user_id, client_address(request))
-    page = render(request, "mfa_recovery.html", {"codes": codes}, ctx=ctx, actor=actor)
-    return _start_session(request, ctx, actor, page)
-
-
 @router.get("/account/mfa")
 def account_mfa_page(request: Request, ctx: ContextDep, actor: WebActorDep) -> Response:
     """Enrol a second factor for the logged-in account (optional for clinicians)."""
@@ -141,6 +130,7 @@ def account_mfa_page(request: Request, ctx: ContextDep, actor: WebActorDep) -> R
                                                   "action": ""}, ctx=ctx, actor=actor)
     enrolment = mfa_service.begin_enrolment(ctx, actor.user_id)
     return render(request, "mfa_enrol.html", {"enrolment": enrolment, "error": None,
+                                              "qr": qr_code(enrolment.uri),
                                               "action": "/account/mfa"}, ctx=ctx, actor=actor)
 
 
@@ -152,6 +142,14 @@ def account_mfa(
     """Confirm the logged-in account's new factor; show its recovery codes once."""
     check_csrf(request, csrf)
     codes = mfa_service.confirm_enrolment(ctx, actor.user_id, code) if actor.user_id else None
+    if codes is None and actor.user_id is not None:
+        with ctx.db.read() as session:
+            enrolled = mfa_service.has_second_factor(session, actor.user_id)
+        if not enrolled:
+            enrolment = mfa_service.begin_enrolment(ctx, actor.user_id)  # the same secret
+            return render(request, "mfa_enrol.html", {
+                "enrolment": enrolment, "qr": qr_code(enrolment.uri), "error": _WRONG_CODE,
+                "action": "/account/mfa"}, ctx=ctx, actor=actor, status_code=400)
     if codes is None:
         return RedirectResponse("/account/mfa", status.HTTP_303_SEE_OTHER)
     return render(request, "mfa_recovery.html", {"codes": codes}, ctx=ctx, actor=actor)
@@ -166,6 +164,14 @@ def logout(request: Request, ctx: ContextDep, csrf: Annotated[str, Form()] = "")
         end_sessions(ctx, web_actor(request, ctx))
     response = RedirectResponse("/", status.HTTP_303_SEE_OTHER)
     response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+def _ask_for_link(request: Request, ctx: Context, email: str) -> Response:
+    """No secret and no session: the account must enrol through an administrator's link."""
+    response = render(request, "login.html", {"error": _NEEDS_LINK, "email": email}, ctx=ctx,
+                      status_code=status.HTTP_403_FORBIDDEN)
+    response.delete_cookie(PENDING_COOKIE, path="/")
     return response
 
 
