@@ -10,6 +10,9 @@ aggregates: small cells are suppressed (a count of 1 to k-1 patients, events or 
 k the ``default_k`` of ``knowledge/privacy.yaml``, 5; Sweeney 2002), and so is every rate, mean
 or interval computed from fewer than k patients or from a suppressed count, since it would give
 the count back. Each view is audited as one aggregate read (``cohort_analytics``, no patient).
+
+The clinic is read in one read-only snapshot (``Database.snapshot``), never under the writer
+lock, and callers are rate limited per account and address (``services.throttle``).
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ from acuneuro.services._actor import Actor
 from acuneuro.services._context import Context
 from acuneuro.services._errors import PermissionDenied
 from acuneuro.services._policy import UseCase, allowed
-from acuneuro.services.audit import Action, Outcome, record, record_alone
+from acuneuro.services.audit import Action, Outcome, record_alone
+from acuneuro.services.throttle import Work, check_work
 from acuneuro.store import Base, Role
 
 __all__ = ["CohortRow", "Dashboard", "clinic_dashboard"]
@@ -133,10 +137,15 @@ def clinic_dashboard(ctx: Context, actor: Actor) -> Dashboard:
         record_alone(ctx, actor=actor, action=Action.READ, resource=_RESOURCE,
                      outcome=Outcome.DENIED)
         raise PermissionDenied(f"the {actor.role.value} role has no access to cohort analytics")
+    check_work(ctx, Work.ANALYTICS, actor)
     query = knowledge_query()
-    with ctx.db.write() as session:
+    # One snapshot of the clinic, read without the writer lock: patient reads and their audit
+    # rows go on while a large clinic is read. The audit row is committed before any figure
+    # is computed or returned, as for every read.
+    with ctx.db.snapshot() as session:
         tables = {name: _clinic_rows(session, name, actor.clinic_id) for name in _COLUMNS}
-        record(session, ctx.audit_key, actor=actor, action=Action.READ, resource=_RESOURCE)
+    record_alone(ctx, actor=actor, action=Action.READ, resource=_RESOURCE,
+                 outcome=Outcome.SUCCESS)
     raw = _report(tables, query)
     deidentified = actor.role is Role.RESEARCHER
     k = privacy_policy().k_anonymity.default_k if deidentified else None

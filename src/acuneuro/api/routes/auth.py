@@ -9,7 +9,8 @@ from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
 from acuneuro.api.deps import ContextDep, client_address
-from acuneuro.services.accounts import authenticate, issue_token
+from acuneuro.services.accounts import issue_token
+from acuneuro.services.login import authenticate_async
 
 __all__ = ["router"]
 
@@ -25,7 +26,7 @@ class Token(BaseModel):
 
 
 @router.post("/token")
-def token(
+async def token(
     request: Request,
     ctx: ContextDep,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
@@ -34,8 +35,10 @@ def token(
     """Exchange an email (as ``username``), password and, where the account has or needs a
     second factor, a current TOTP or recovery code (``otp``) for a bearer token.
 
-    Every refusal is the same 401, second factor missing included.
+    Every refusal is the same 401, second factor missing included; too many failures from the
+    address or for the account from it answer 429 with ``Retry-After`` (``services.lockout``).
     """
-    actor = authenticate(ctx, form.username, form.password, client_address(request), otp=otp)
+    actor = await authenticate_async(ctx, form.username, form.password, client_address(request),
+                                     otp=otp)
     value, seconds = issue_token(ctx, actor)
     return Token(access_token=value, expires_in=seconds)
