@@ -14,6 +14,7 @@ from acuneuro.services import (
     ServiceError,
     Throttled,
 )
+from acuneuro.services.throttle import pause
 
 __all__ = ["install_error_handlers"]
 
@@ -35,6 +36,7 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = {"WWW-Authenticate": "Bearer"} if code == status.HTTP_401_UNAUTHORIZED else None
         if isinstance(exc, Throttled):  # RFC 6585 4: how long to wait, in seconds
             headers = {"Retry-After": str(exc.retry_after)}
+            await pause(exc)
         return JSONResponse({"detail": str(exc)}, status_code=code, headers=headers)
 
     app.add_exception_handler(ServiceError, handle)

@@ -14,6 +14,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
@@ -148,7 +149,7 @@ def authenticate(
         with ctx.db.read() as session:
             found = session.scalar(select(User).where(func.lower(User.email) == email))
             user_id, stored = (found.id, found.password_hash) if found else (None, None)
-        ok, new_hash = verify(stored, password)
+        ok, new_hash = lockout.in_hashing_thread(partial(verify, stored, password))
         if not ok:  # counted inside the slot, so parallel guesses cannot overrun the limits
             lockout.failed(ctx, email, source)
     refusal: AuthenticationFailed = AuthenticationFailed()

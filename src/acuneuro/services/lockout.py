@@ -23,8 +23,9 @@ that does not exist and says nothing about the password. Keys use the email as t
 ``denied`` login; the rest are not, or a flood would queue on the writer lock again.
 
 At most ``HASH_SLOTS`` passwords are hashed at once in the process (argon2id costs 64 MiB and
-most of a core each): :func:`hashing` is that gate, and :func:`slots` is the same number of
-slots for the event loop, so a queued login waits without holding a worker thread. The
+runs its four lanes on four threads: one slot per four cores, at least one): :func:`hashing`
+is that gate, and :func:`slots` is the same number of slots for the event loop, so a queued
+login waits without holding a worker thread. The
 counters are in memory, per ``Database`` and server process (``services.throttle``); a
 restart forgets them.
 """
@@ -32,10 +33,14 @@ restart forgets them.
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 import threading
 import weakref
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
+from typing import TypeVar
 
 import anyio
 from limits import parse, parse_many
@@ -53,7 +58,10 @@ __all__ = [
     "check",
     "failed",
     "hashing",
+    "in_hashing_thread",
     "refusal",
+    "report",
+    "report_due",
     "slots",
     "succeeded",
 ]
@@ -61,8 +69,10 @@ __all__ = [
 ADDRESS_FAILURES = "20 per 15 minutes"
 DELAY_STEPS = "3 per 1 minute; 6 per 15 minutes; 10 per 1 hour"
 ACCOUNT_CEILING = "100 per 1 hour"
-HASH_SLOTS = 2
+# argon2-cffi hashes its 4 lanes (p=4) on 4 threads: one hash at a time per 4 cores.
+HASH_SLOTS = max(1, (os.cpu_count() or 1) // 4)
 
+T = TypeVar("T")
 _ADDRESS = parse(ADDRESS_FAILURES)
 _STEPS = parse_many(DELAY_STEPS)
 _CEILING = parse(ACCOUNT_CEILING)
@@ -72,6 +82,18 @@ _REPORT_ONCE = parse("1 per 1 minute")
 _NO_ADDRESS = "-"
 
 _hash_gate = threading.BoundedSemaphore(HASH_SLOTS)
+_NICE = 10
+
+
+def _lower_priority() -> None:
+    # Linux gives each thread its own nice value, and argon2's lane threads inherit it.
+    if sys.platform == "linux":
+        with suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _NICE)
+
+
+_hashers = ThreadPoolExecutor(max_workers=HASH_SLOTS, thread_name_prefix="acuneuro-argon2",
+                              initializer=_lower_priority)
 _loop_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
     weakref.WeakKeyDictionary())
 
@@ -109,11 +131,21 @@ def check(ctx: Context, email: str, source: str | None) -> None:
     refused = refusal(ctx, email, source)
     if refused is None:
         return
-    account, address = _keys(email, source)
-    if windows(ctx.db).hit(_REPORT_ONCE, "login-reported", account, address):
-        record_alone(ctx, actor=None, action=Action.LOGIN, resource="account",
-                     outcome=Outcome.DENIED, source_address=source, actor_label=account)
+    if report_due(ctx, email, source):
+        report(ctx, email, source)
     raise refused
+
+
+def report_due(ctx: Context, email: str, source: str | None) -> bool:
+    """True for the first refusal of this account and address in a minute (then counted)."""
+    account, address = _keys(email, source)
+    return windows(ctx.db).hit(_REPORT_ONCE, "login-reported", account, address)
+
+
+def report(ctx: Context, email: str, source: str | None) -> None:
+    """Audit a refused attempt as a ``denied`` login (a write: from a worker thread)."""
+    record_alone(ctx, actor=None, action=Action.LOGIN, resource="account",
+                 outcome=Outcome.DENIED, source_address=source, actor_label=_keys(email, source)[0])
 
 
 def failed(ctx: Context, email: str, source: str | None) -> None:
@@ -143,6 +175,13 @@ def hashing() -> Iterator[None]:
     """One of the process's ``HASH_SLOTS`` password-hashing slots, held while hashing."""
     with _hash_gate:
         yield
+
+
+def in_hashing_thread(work: Callable[[], T]) -> T:
+    """Run ``work`` (an argon2 hash) in one of the hashing threads, which run at a lower CPU
+    priority (nice 10): on a busy machine the operating system serves the server's other
+    threads (patient reads) first, and a burst of logins only waits longer."""
+    return _hashers.submit(work).result()
 
 
 def slots() -> anyio.CapacityLimiter:

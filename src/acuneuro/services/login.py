@@ -27,8 +27,11 @@ async def authenticate_async(
     ctx: Context, email: str, password: str, source: str | None, *, otp: str | None = None
 ) -> Actor:
     """``accounts.authenticate`` in one of the hashing slots; ``Throttled`` without waiting."""
-    if lockout.refusal(ctx, email, source) is not None:
-        await anyio.to_thread.run_sync(partial(lockout.check, ctx, email, source))
+    refused = lockout.refusal(ctx, email, source)
+    if refused is not None:
+        if lockout.report_due(ctx, email, source):  # the first refusal a minute is audited
+            await anyio.to_thread.run_sync(partial(lockout.report, ctx, email, source))
+        raise refused
     return await anyio.to_thread.run_sync(
         partial(authenticate, ctx, email, password, source, otp=otp), limiter=lockout.slots())
 

@@ -7,7 +7,9 @@ library, in memory). Over the limit the request is refused with :class:`Throttle
 ``Retry-After``) before it reads anything. A clinic behind one NAT address shares the address
 limit, hence its higher figures. The counters live in the server process (one set per
 ``Database``): they start empty after a restart and are not shared between worker processes,
-so with N workers an address gets up to N times the figures (docs/security.md).
+so with N workers an address gets up to N times the figures (docs/security.md). Each refusal
+is sent after a one-second pause on the event loop (:func:`pause`), so a client that retries at
+once, as floods do, is slowed to one request a second per connection.
 
 A refusal is audited (``denied``) at most once a minute per account and kind of work: auditing
 every refused request would put a flood's requests back on the writer lock.
@@ -15,6 +17,7 @@ every refused request would put a flood's requests back on the writer lock.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import threading
 import time
@@ -33,7 +36,7 @@ from acuneuro.services._errors import Throttled
 from acuneuro.services.audit import Action, Outcome, record_alone
 from acuneuro.store import Database
 
-__all__ = ["LIMITS", "Window", "Work", "check_work", "windows"]
+__all__ = ["LIMITS", "REFUSAL_PAUSE", "Window", "Work", "check_work", "pause", "windows"]
 
 
 class Work(StrEnum):
@@ -61,6 +64,10 @@ LIMITS: dict[Work, tuple[str, str]] = {
     Work.FHIR_EXPORT: ("5 per 10 seconds; 30 per minute", "60 per minute"),
 }
 _REPORT_ONCE = parse("1 per minute")
+# Seconds a refusal waits before it is sent (design choice). A client that retries at once,
+# as a flood does, then sends at most one request per connection per pause: the server's
+# event loop is not kept busy refusing, and the pause holds no worker thread, only a socket.
+REFUSAL_PAUSE = 1.0
 
 
 @dataclass(slots=True)
@@ -129,3 +136,8 @@ def check_work(ctx: Context, work: Work, actor: Actor) -> None:
                      outcome=Outcome.DENIED)
     raise Throttled(f"Too many {_LABEL[work]} requested from this account or address; "
                     f"try again in {wait} seconds.", wait)
+
+
+async def pause(refused: Throttled) -> None:
+    """Wait ``REFUSAL_PAUSE`` (at most ``retry_after``) on the event loop before a 429 is sent."""
+    await asyncio.sleep(min(REFUSAL_PAUSE, refused.retry_after))

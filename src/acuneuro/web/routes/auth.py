@@ -27,6 +27,7 @@ from acuneuro.services.accounts import (
     resolve_pending,
 )
 from acuneuro.services.login import authenticate_async, complete_login_async
+from acuneuro.services.throttle import pause
 from acuneuro.web.deps import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -70,6 +71,7 @@ async def login(
     try:
         actor = await authenticate_async(ctx, email, password, client_address(request))
     except Throttled as wait:
+        await pause(wait)
         return _throttled(request, ctx, wait, "login.html", {"email": email})
     except SecondFactorRequired as due:
         response = RedirectResponse("/login/mfa", status.HTTP_303_SEE_OTHER)
@@ -109,6 +111,7 @@ async def second_factor(
     try:
         actor = await complete_login_async(ctx, user_id, code, client_address(request))
     except Throttled as wait:
+        await pause(wait)
         return _throttled(request, ctx, wait, "mfa.html", {})
     except AuthenticationFailed:
         return render(request, "mfa.html", {"error": "Wrong or already used code."}, ctx=ctx,
