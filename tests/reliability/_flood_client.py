@@ -22,9 +22,8 @@ import httpx
 
 __all__ = ["main"]
 
-import os
-LOGIN_CONNECTIONS = int(os.environ.get("FLOOD_LOGINS", "60"))
-ANALYTICS_CONNECTIONS = int(os.environ.get("FLOOD_BOARDS", "8"))
+LOGIN_CONNECTIONS = 60
+ANALYTICS_CONNECTIONS = 8
 
 
 Send = Callable[[httpx.AsyncClient], Awaitable[httpx.Response]]

@@ -8,7 +8,7 @@ server answers. Meanwhile this process reads one patient as the clinician, one r
 time, and times every answer. An outside test measured 13.9 s median (23.1 s max) for this
 read under the login flood and 4.9 s under the analytics, 14 ms at rest.
 
-Bounded: 12 seconds of flood, loopback only. The p99 bound (500 ms) is the acceptance figure;
+Bounded: 16 seconds of flood, loopback only. The p99 bound (500 ms) is the acceptance figure;
 the figures are printed (``-s``) whatever the outcome. The owner then logs in from a fresh
 address (127.0.0.2) with the right password while 127.0.0.1 is throttled.
 """
@@ -42,7 +42,7 @@ SECRET = "flood-test-signing-key-" + "s" * 32
 AUDIT_KEY = "flood-test-audit-key-" + "a" * 32
 MFA_KEY = "flood-test-mfa-key-" + "m" * 32
 PASSWORD = "the clinician's own passphrase"
-FLOOD_SECONDS = 12.0
+FLOOD_SECONDS = 16.0
 REGISTRY_PATIENTS = 600
 P99_BOUND = 0.5
 _CLIENT = Path(__file__).with_name("_flood_client.py")
@@ -77,13 +77,10 @@ def _percentile(values: list[float], share: float) -> float:
 
 def _reads(client: httpx.Client, path: str, until: float) -> list[float]:
     times = []
-    first = time.perf_counter()
     while time.monotonic() < until:
         started = time.perf_counter()
         answer = client.get(path)
         times.append(time.perf_counter() - started)
-        if os.environ.get("FLOOD_DEBUG"):
-            sys.stdout.write(f"{started - first:.2f} {times[-1] * 1e3:.0f}\n")
         assert answer.status_code == 200, answer.text
         time.sleep(0.02)
     return times
@@ -144,7 +141,8 @@ def test_a_patient_read_stays_fast_while_logins_and_analytics_flood_the_server(
         log.close()
     p50, p99 = statistics.median(under_flood), _percentile(under_flood, 0.99)
     figures = (f"patient read at rest: {len(at_rest)} reads, p50 "
-               f"{statistics.median(at_rest) * 1e3:.1f} ms; under flood: {len(under_flood)} "
+               f"{statistics.median(at_rest) * 1e3:.1f} ms, max {max(at_rest) * 1e3:.1f} ms; "
+               f"under flood: {len(under_flood)} "
                f"reads, p50 {p50 * 1e3:.1f} ms, p99 {p99 * 1e3:.1f} ms, max "
                f"{max(under_flood) * 1e3:.1f} ms; flood answers: {counts}")
     sys.stdout.write(f"\n{figures}\n")

@@ -12,7 +12,15 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from acuneuro.services import Context, Throttled, _passwords, accounts, analytics, lockout
+from acuneuro.services import (
+    AuthenticationFailed,
+    Context,
+    Throttled,
+    _passwords,
+    accounts,
+    analytics,
+    lockout,
+)
 from acuneuro.services import throttle as throttle_service
 
 _TOKEN = "/api/v1/auth/token"
@@ -61,7 +69,7 @@ def hashes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def _fail(ctx: Context, email: str, source: str) -> None:
-    with pytest.raises(accounts.AuthenticationFailed):
+    with pytest.raises(AuthenticationFailed):
         accounts.authenticate(ctx, email, "not the password at all", source)
 
 
@@ -93,7 +101,7 @@ def test_the_owner_logs_in_from_another_address_after_a_stranger_failed_many_tim
             accounts.authenticate(ctx, alice.email, "not the password at all", "203.0.113.66")
         except Throttled:
             refused += 1
-        except accounts.AuthenticationFailed:
+        except AuthenticationFailed:
             pass
     assert refused == 27  # the stranger was slowed down after three guesses
     assert accounts.authenticate(ctx, alice.email, alice.password, "10.0.0.7").email == \
@@ -181,14 +189,14 @@ def test_expensive_requests_answer_429_with_retry_after_over_the_limit(
     allowed: int,
 ) -> None:
     client = api_as("alice")  # the clock stands still: a slow first answer cannot free a slot
-    body = {"content": b"yi,vi\n0.1,0.01\n0.3,0.02\n"} if method == "POST" else {}
-    answers = [client.request(method, path, **body) for _ in range(allowed)]
+    body = b"yi,vi\n0.1,0.01\n0.3,0.02\n" if method == "POST" else None
+    answers = [client.request(method, path, content=body) for _ in range(allowed)]
     assert all(a.status_code != 429 for a in answers), [a.status_code for a in answers]
-    refused = client.request(method, path, **body)
+    refused = client.request(method, path, content=body)
     assert refused.status_code == 429, refused.text
     assert 1 <= int(refused.headers["Retry-After"]) <= 10
     assert "try again in" in refused.json()["detail"]
-    assert api_as("bob").request(method, path, **body).status_code != 429  # per account
+    assert api_as("bob").request(method, path, content=body).status_code != 429  # per account
 
 
 def test_report_pdfs_answer_429_with_retry_after_over_the_limit(
@@ -208,7 +216,7 @@ def test_cohort_analytics_read_and_compute_while_a_write_holds_the_writer_lock(
     registry_clinic("alice")
     alice = accounts.authenticate(ctx, actors["alice"].email, actors["alice"].password, None)
     computed, release = threading.Event(), threading.Event()
-    real_record = analytics.record_alone
+    real_record = analytics.record_alone  # type: ignore[attr-defined]
 
     def record_after_the_figures(*args: Any, **kwargs: Any) -> None:
         computed.set()  # the clinic was read and its figures computed
