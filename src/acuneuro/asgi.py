@@ -7,6 +7,8 @@ factory by name through uvicorn (``acuneuro.asgi:create_app``).
 
 from __future__ import annotations
 
+import sys
+
 from fastapi import FastAPI
 
 from acuneuro import api, web
@@ -23,6 +25,11 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None) 
     configured public address is https); unsafe requests from another origin are refused
     (``api.SameOrigin``).
     """
+    # A thread waiting for the GIL gets it after at most this long (CPython's default: 5 ms).
+    # A patient read gives the GIL up at every database call; behind a thread computing cohort
+    # figures it would wait 5 ms each time, hundreds of milliseconds in all (the convoy
+    # effect). 1 ms keeps short requests short at a small cost to long computations.
+    sys.setswitchinterval(0.001)
     settings = settings or Settings()
     ctx = ctx if ctx is not None else Context.from_settings(settings)
     app = api.create_app(settings, ctx=ctx)

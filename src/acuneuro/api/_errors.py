@@ -12,11 +12,14 @@ from acuneuro.services import (
     NotFound,
     PermissionDenied,
     ServiceError,
+    Throttled,
 )
+from acuneuro.services.throttle import pause
 
 __all__ = ["install_error_handlers"]
 
 _STATUS: list[tuple[type[ServiceError], int]] = [
+    (Throttled, status.HTTP_429_TOO_MANY_REQUESTS),
     (AuthenticationFailed, status.HTTP_401_UNAUTHORIZED),
     (PermissionDenied, status.HTTP_403_FORBIDDEN),
     (NotFound, status.HTTP_404_NOT_FOUND),
@@ -31,6 +34,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def handle(request: Request, exc: Exception) -> JSONResponse:
         code = next(code for kind, code in _STATUS if isinstance(exc, kind))
         headers = {"WWW-Authenticate": "Bearer"} if code == status.HTTP_401_UNAUTHORIZED else None
+        if isinstance(exc, Throttled):  # RFC 6585 4: how long to wait, in seconds
+            headers = {"Retry-After": str(exc.retry_after)}
+            await pause(exc)
         return JSONResponse({"detail": str(exc)}, status_code=code, headers=headers)
 
     app.add_exception_handler(ServiceError, handle)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
@@ -9,8 +10,16 @@ from fastapi.security import OAuth2PasswordBearer
 
 from acuneuro.services import Actor, AuthenticationFailed, Context
 from acuneuro.services.accounts import resolve_token
+from acuneuro.services.throttle import Work, check_work
 
-__all__ = ["ActorDep", "ContextDep", "client_address", "current_actor", "get_context"]
+__all__ = [
+    "ActorDep",
+    "ContextDep",
+    "client_address",
+    "current_actor",
+    "get_context",
+    "rate_limited",
+]
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -21,11 +30,18 @@ def get_context(request: Request) -> Context:
     return ctx
 
 
-ContextDep = Annotated[Context, Depends(get_context)]
+async def _context(request: Request) -> Context:
+    # A coroutine: FastAPI runs a plain function dependency in a worker thread, and that hop
+    # (and the GIL hand-over back) would be paid by every request, a flood's included.
+    return get_context(request)
+
+
+ContextDep = Annotated[Context, Depends(_context)]
 
 
 def client_address(request: Request) -> str | None:
-    """The peer address for the audit trail (behind a proxy, configure uvicorn's forwarding)."""
+    """The peer address for the audit trail and the rate limits (behind a proxy, configure
+    uvicorn's forwarding): the one place to change when trusted proxy headers are added."""
     return request.client.host if request.client else None
 
 
@@ -46,3 +62,13 @@ def current_actor(
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]
+
+
+def rate_limited(work: Work) -> Callable[[Context, Actor], None]:
+    """A route dependency counting one request for ``work`` (429 with ``Retry-After`` when the
+    caller's account or address is over its limit; ``services.throttle``)."""
+
+    def check(ctx: ContextDep, actor: ActorDep) -> None:
+        check_work(ctx, work, actor)
+
+    return check

@@ -12,6 +12,7 @@ from acuneuro.services._errors import (
     NotFound,
     PermissionDenied,
     ServiceError,
+    Throttled,
 )
 from acuneuro.services._patient_models import (
     EpisodeIn,
@@ -34,4 +35,5 @@ __all__ = [
     "PatientView",
     "PermissionDenied",
     "ServiceError",
+    "Throttled",
 ]

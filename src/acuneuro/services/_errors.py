@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-__all__ = ["AuthenticationFailed", "Conflict", "NotFound", "PermissionDenied", "ServiceError"]
+__all__ = [
+    "AuthenticationFailed",
+    "Conflict",
+    "NotFound",
+    "PermissionDenied",
+    "ServiceError",
+    "Throttled",
+]
 
 
 class ServiceError(Exception):
@@ -26,3 +33,15 @@ class NotFound(ServiceError):
 
 class Conflict(ServiceError):
     """The change would break a uniqueness rule (a second clinic with the same name, ...)."""
+
+
+class Throttled(ServiceError):
+    """Too many attempts: refused before any work, with how long to wait (HTTP 429).
+
+    The sentence names what was limited and when to try again; ``retry_after`` is whole
+    seconds (at least 1), the interfaces' ``Retry-After`` header.
+    """
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)

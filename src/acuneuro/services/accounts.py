@@ -14,6 +14,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
@@ -139,21 +140,31 @@ def authenticate(
 ) -> Actor:
     """Check a password (and the second factor); audit success and failure (ASVS 5.0 16.3.1).
 
-    Unknown account, wrong password, disabled or locked account: one answer, and the password
-    is always hashed so the time taken says nothing either (ASVS 5.0 6.3.8). Accounts of the
-    roles in ``mfa.MFA_REQUIRED``, and any account with a confirmed factor, also need ``otp``:
-    without it ``SecondFactorRequired`` (an ``AuthenticationFailed``) is raised.
+    Unknown account, wrong password, disabled account: one answer, and the password is always
+    hashed so the time taken says nothing either (ASVS 5.0 6.3.8). An attempt the throttle
+    refuses (``services.lockout``) raises ``Throttled`` before the account is looked up or
+    anything hashed. The hash is checked in one of the process's hashing slots, outside any
+    transaction; only then does a short write transaction record the outcome, so no argon2
+    runs under the database's writer lock. Accounts of the roles in ``mfa.MFA_REQUIRED``, and
+    any account with a confirmed factor, also need ``otp``: without it
+    ``SecondFactorRequired`` (an ``AuthenticationFailed``) is raised.
     """
     email = email.strip().lower()[:254]
+    with lockout.hashing():
+        lockout.check(ctx, email, source)
+        with ctx.db.read() as session:
+            found = session.scalar(select(User).where(func.lower(User.email) == email))
+            user_id, stored = (found.id, found.password_hash) if found else (None, None)
+        ok, new_hash = lockout.in_hashing_thread(partial(verify, stored, password))
+        if not ok:  # counted inside the slot, so parallel guesses cannot overrun the limits
+            lockout.failed(ctx, email, source)
     refusal: AuthenticationFailed = AuthenticationFailed()
+    actor: Actor | None = None
     with ctx.db.write() as session:
-        user = session.scalar(select(User).where(func.lower(User.email) == email))
-        ok, new_hash = verify(user.password_hash if user else None, password)
+        user = session.get(User, user_id) if user_id is not None else None
         label = user.email if user else "(unknown account)"
-        if lockout.locked(session, user.email if user else None, source):
-            record(session, ctx.audit_key, actor=None, action=Action.LOGIN, resource="account",
-                   outcome=Outcome.DENIED, source_address=source, actor_label=label)
-        elif user is not None and ok and user.active:
+        # A password changed since it was read is not the one just checked.
+        if user is not None and ok and user.active and user.password_hash == stored:
             if new_hash is not None:
                 user.password_hash = new_hash
             enrolled = mfa.has_second_factor(session, user.id)
@@ -163,31 +174,49 @@ def authenticate(
                 actor = Actor.of(user, source)
                 record(session, ctx.audit_key, actor=actor, action=Action.LOGIN,
                        resource="account")
-                return actor
-            refusal = SecondFactorRequired(user.id, enrolled=enrolled)
-            if otp is not None:
-                record(session, ctx.audit_key, actor=None, action=Action.LOGIN,
-                       resource="account", outcome=Outcome.FAILURE, source_address=source,
-                       actor_label=label)
+            else:
+                refusal = SecondFactorRequired(user.id, enrolled=enrolled)
+                if otp is not None:
+                    record(session, ctx.audit_key, actor=None, action=Action.LOGIN,
+                           resource="account", outcome=Outcome.FAILURE, source_address=source,
+                           actor_label=label)
         else:
             record(session, ctx.audit_key, actor=None, action=Action.LOGIN, resource="account",
                    outcome=Outcome.FAILURE, source_address=source, actor_label=label)
+    if actor is not None:
+        lockout.succeeded(ctx, email, source)
+        return actor
+    if ok and not (isinstance(refusal, SecondFactorRequired) and otp is None):
+        lockout.failed(ctx, email, source)  # right password, but disabled or a wrong code
     raise refusal
 
 
 def complete_login(ctx: Context, user_id: int, otp: str, source: str | None) -> Actor:
-    """The second step of a web login: the code of the account whose password was right."""
+    """The second step of a web login: the code of the account whose password was right.
+
+    Throttled like the password (``services.lockout``), decided before the transaction opens.
+    """
+    with ctx.db.read() as session:
+        email = session.scalar(select(User.email).where(User.id == user_id))
+    if email is not None:
+        lockout.check(ctx, email, source)
+    actor: Actor | None = None
     with ctx.db.write() as session:
         user = session.get(User, user_id)
-        if user is not None and user.active and not lockout.locked(session, user.email, source):
+        if user is not None and user.active:
             if mfa.check_second_factor(session, ctx.mfa_key, user.id, otp):
                 actor = Actor.of(user, source)
                 record(session, ctx.audit_key, actor=actor, action=Action.LOGIN,
                        resource="account")
-                return actor
-            record(session, ctx.audit_key, actor=None, action=Action.LOGIN, resource="account",
-                   outcome=Outcome.FAILURE, source_address=source, actor_label=user.email)
-    raise AuthenticationFailed
+            else:
+                record(session, ctx.audit_key, actor=None, action=Action.LOGIN,
+                       resource="account", outcome=Outcome.FAILURE, source_address=source,
+                       actor_label=user.email)
+    if email is not None:
+        (lockout.failed if actor is None else lockout.succeeded)(ctx, email, source)
+    if actor is None:
+        raise AuthenticationFailed
+    return actor
 
 
 def actor_of(ctx: Context, user_id: int, source: str | None) -> Actor:

@@ -10,44 +10,33 @@ aggregates: small cells are suppressed (a count of 1 to k-1 patients, events or 
 k the ``default_k`` of ``knowledge/privacy.yaml``, 5; Sweeney 2002), and so is every rate, mean
 or interval computed from fewer than k patients or from a suppressed count, since it would give
 the count back. Each view is audited as one aggregate read (``cohort_analytics``, no patient).
+
+The clinic is read in one read-only snapshot (``Database.snapshot``), never under the writer
+lock, and the figures are computed in a separate lower-priority process
+(``services._cohort_process``); callers are rate limited per account and address
+(``services.throttle``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-import duckdb
-import pyarrow as pa
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Column, Table, select
 
-from acuneuro.analytics.cohort import CohortQuery, cohort_report, knowledge_query
+from acuneuro.analytics.cohort import knowledge_query
 from acuneuro.knowledge import privacy_policy
 from acuneuro.services._actor import Actor
+from acuneuro.services._cohort_process import compute_in_worker
 from acuneuro.services._context import Context
 from acuneuro.services._errors import PermissionDenied
 from acuneuro.services._policy import UseCase, allowed
-from acuneuro.services.audit import Action, Outcome, record, record_alone
-from acuneuro.store import Base, Role
+from acuneuro.services.audit import Action, Outcome, record_alone
+from acuneuro.services.throttle import Work, check_work
+from acuneuro.store import Role
 
 __all__ = ["CohortRow", "Dashboard", "clinic_dashboard"]
 
 _RESOURCE = "cohort_analytics"
-# What the cohort statement reads of each table, with the Arrow type DuckDB gets.
-_COLUMNS: dict[str, dict[str, pa.DataType]] = {
-    "patients": {"id": pa.int64(), "clinic_id": pa.int64()},
-    "episodes": {"id": pa.int64(), "patient_id": pa.int64(), "condition_kind": pa.string()},
-    "treatment_sessions": {"patient_id": pa.int64(), "occurred_on": pa.date32(),
-                           "attendance": pa.string()},
-    "score_records": {"id": pa.int64(), "patient_id": pa.int64(), "instrument_id": pa.string(),
-                      "taken_on": pa.date32(), "total": pa.float64()},
-    "medication_statements": {"patient_id": pa.int64(), "drug": pa.string(),
-                              "daily_dose": pa.float64(), "unit": pa.string(),
-                              "start_on": pa.date32(), "stop_on": pa.date32()},
-    "adverse_events": {"patient_id": pa.int64()},
-}
 _COUNTS = (
     "patients", "sessions_attended", "sessions_missed", "sessions_cancelled",
     "patients_with_outcome", "baseline_zero_excluded", "responder_denominator",
@@ -133,48 +122,20 @@ def clinic_dashboard(ctx: Context, actor: Actor) -> Dashboard:
         record_alone(ctx, actor=actor, action=Action.READ, resource=_RESOURCE,
                      outcome=Outcome.DENIED)
         raise PermissionDenied(f"the {actor.role.value} role has no access to cohort analytics")
+    check_work(ctx, Work.ANALYTICS, actor)
     query = knowledge_query()
-    with ctx.db.write() as session:
-        tables = {name: _clinic_rows(session, name, actor.clinic_id) for name in _COLUMNS}
-        record(session, ctx.audit_key, actor=actor, action=Action.READ, resource=_RESOURCE)
-    raw = _report(tables, query)
+    # Read from one snapshot and computed in the lower-priority worker process: no writer
+    # lock, and no GIL taken from the patient reads of this server. The audit row is
+    # committed before any figure is returned, as for every read.
+    raw = compute_in_worker(ctx.db, actor.clinic_id)
+    record_alone(ctx, actor=actor, action=Action.READ, resource=_RESOURCE,
+                 outcome=Outcome.SUCCESS)
     deidentified = actor.role is Role.RESEARCHER
     k = privacy_policy().k_anonymity.default_k if deidentified else None
     rows = [_row(r, k) for r in raw if r["clinic_id"] is not None]
     return Dashboard(clinic_id=actor.clinic_id, deidentified=deidentified,
                      small_cell_threshold=k, mme_table=query.mme_version,
                      responder_thresholds=query.responder_thresholds, rows=rows)
-
-
-def _clinic_rows(session: Any, name: str, clinic_id: int) -> pa.Table:
-    table: Table = Base.metadata.tables[name]
-    wanted = _COLUMNS[name]
-    columns: list[Column[Any]] = [table.c[c] for c in wanted]
-    result = session.execute(select(*columns).where(table.c.clinic_id == clinic_id)).all()
-    data = {c: [_plain(row[i]) for row in result] for i, c in enumerate(wanted)}
-    return pa.table({c: pa.array(v, type=wanted[c]) for c, v in data.items()})
-
-
-def _plain(value: Any) -> Any:
-    # Enum columns (condition_kind) arrive as Python enums; DuckDB compares their text.
-    return getattr(value, "value", value)
-
-
-@contextmanager
-def _duck(tables: dict[str, pa.Table]) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = duckdb.connect(":memory:")
-    try:
-        con.execute("SET enable_progress_bar = false")
-        for name, arrow in tables.items():
-            con.register(name, arrow)
-        yield con
-    finally:
-        con.close()
-
-
-def _report(tables: dict[str, pa.Table], query: CohortQuery) -> list[dict[str, Any]]:
-    with _duck(tables) as con:
-        return list(cohort_report(con, query).to_pylist())
 
 
 def _row(raw: dict[str, Any], k: int | None) -> CohortRow:

@@ -40,6 +40,7 @@ from acuneuro.services._policy import UseCase
 from acuneuro.services.audit import Action, record
 from acuneuro.services.medication import statements_of
 from acuneuro.services.outcomes import foot_exams_of, outcome_scores, pgic_of, score_rows
+from acuneuro.services.throttle import Work, check_work
 from acuneuro.store import (
     AdverseEventRecord,
     Clinic,
@@ -208,6 +209,7 @@ def report_source(ctx: Context, actor: Actor, pseudo_id: str, *, today: date) ->
     """The whole course for the reports (``CourseRefused`` when no plan was accepted)."""
     require(ctx, actor, UseCase.PATIENT_RECORD, Action.READ, "report", pseudo_id)
     require(ctx, actor, UseCase.COURSE_READ, Action.READ, "report", pseudo_id)
+    check_work(ctx, Work.REPORT, actor)
     try:
         with ctx.db.write() as session:
             patient = load_patient(session, actor, pseudo_id)

@@ -47,6 +47,7 @@ from acuneuro.services.course import (
 from acuneuro.services.medication import medication_rows, statements_of
 from acuneuro.services.outcomes import outcome_scores, score_rows
 from acuneuro.services.patients import new_pseudo_id
+from acuneuro.services.throttle import Work, check_work
 from acuneuro.store import (
     AdverseEventRecord,
     Episode,
@@ -73,6 +74,7 @@ IMPORTED_VERSION = "imported (FHIR)"
 def export_bundle(ctx: Context, actor: Actor, pseudo_id: str) -> dict[str, Any]:
     """The patient's pseudonymous course Bundle (``collection``), validated."""
     require(ctx, actor, UseCase.COURSE_READ, Action.READ, _RESOURCE, pseudo_id)
+    check_work(ctx, Work.FHIR_EXPORT, actor)
     with ctx.db.write() as session:
         patient = load_patient(session, actor, pseudo_id)
         if patient is not None:

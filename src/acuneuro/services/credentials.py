@@ -10,6 +10,8 @@ the password. The new session or token for the caller is issued by the interface
 
 from __future__ import annotations
 
+from functools import partial
+
 from sqlalchemy.orm import Session
 
 from acuneuro.services import lockout
@@ -22,7 +24,7 @@ from acuneuro.services._passwords import (
     hash_password,
     verify,
 )
-from acuneuro.services.audit import Action, Outcome, record
+from acuneuro.services.audit import Action, Outcome, record, record_alone
 from acuneuro.store import Clinic, User, utcnow
 
 __all__ = ["WrongCurrentPassword", "change_password"]
@@ -40,22 +42,22 @@ def change_password(
 ) -> None:
     """Replace ``actor``'s password; ends every other session and token of the account.
 
-    Refuses with a sentence: a wrong (or locked-out) current password, a new password the
-    rules refuse, or one equal to the current.
+    Refuses with a sentence: a wrong current password (counted like a failed login, and
+    throttled like one: ``Throttled``), a new password the rules refuse, or one equal to the
+    current.
     """
     if actor.user_id is None:
         raise AuthenticationFailed
-    with ctx.db.write() as session:
+    with ctx.db.read() as session:
         user, words = _account(session, actor.user_id)
-        ok, _ = verify(user.password_hash, current)
-        if not ok or lockout.locked(session, user.email, source):
-            record(session, ctx.audit_key, actor=None, action=Action.LOGIN,
-                   resource="password-change", outcome=Outcome.FAILURE,
-                   source_address=source, actor_label=user.email)
-            failed = True
-        else:
-            failed = False
-    if failed:
+        email, stored = user.email, user.password_hash
+    # Throttled before any hashing, and the hash outside any transaction (services/lockout.py).
+    lockout.check(ctx, email, source)
+    ok, _ = lockout.in_hashing_thread(partial(verify, stored, current))
+    if not ok:
+        lockout.failed(ctx, email, source)
+        record_alone(ctx, actor=None, action=Action.LOGIN, resource="password-change",
+                     outcome=Outcome.FAILURE, source_address=source, actor_label=email)
         raise WrongCurrentPassword
     if new == current:
         raise ServiceError("The new password must differ from the current one.")

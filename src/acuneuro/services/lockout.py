@@ -1,46 +1,194 @@
-"""Login throttling: failed logins per account and per address, counted from the audit trail.
+"""Login throttling that a stranger cannot turn into a lock on someone else's account.
 
-Five failures for one account within 15 minutes lock it for the rest of that window (since its
-last successful login); twenty from one address lock the address (a clinic behind one NAT
-address shares it, hence the higher figure). A locked attempt gets the same answer as a wrong
-password and is audited as ``denied``, which does not extend the lock. Both figures are far
-under the ceiling of 100 failures per account per hour (NIST SP 800-63B 5.2.2, ASVS 4.0.3
-2.2.1; ASVS 5.0 6.1.1, 6.3.1). Counting audit rows needs no second table, and the trail is
-written in the same transaction as the attempt.
+Decided in memory before any password is hashed and before any transaction opens, so a
+refused attempt costs microseconds and never queues on the database (ASVS 5.0 6.3.1, 6.1.1):
+
+- **per address**: 20 failed logins in 15 minutes from one address refuse further attempts
+  from it until the oldest leaves the window (a clinic behind one NAT address shares it, hence
+  the figure);
+- **per account and address**: a progressive delay on the account's failures from that
+  address: after 3 failures within a minute, wait out the minute; after 6 within 15 minutes,
+  the rest of those 15; after 10 within an hour, the rest of the hour (the cap). A correct
+  password from that address clears it. Another address is not delayed by these failures, so
+  nobody can lock the owner out by typing wrong passwords elsewhere;
+- **per account**: the ceiling of NIST SP 800-63B 5.2.2 (at most 100 consecutive failures):
+  100 failures within an hour, from any addresses, delay the account everywhere except at
+  addresses where it logged in successfully within 30 days. One address cannot reach it (20
+  per 15 minutes is 80 an hour); a distributed attack delays only strangers' addresses.
+
+A refused attempt raises :class:`Throttled` (HTTP 429 with ``Retry-After``, a sentence saying
+when to try again) without looking the account up, so the answer is the same for an account
+that does not exist and says nothing about the password. Keys use the email as typed
+(normalised), never whether it exists. The first refusal per key and minute is audited as a
+``denied`` login; the rest are not, or a flood would queue on the writer lock again.
+
+At most ``HASH_SLOTS`` passwords are hashed at once in the process (argon2id costs 64 MiB and
+runs its four lanes on four threads: one slot per four cores, at least one): :func:`hashing`
+is that gate, and :func:`slots` is the same number of slots for the event loop, so a queued
+login waits without holding a worker thread. The
+counters are in memory, per ``Database`` and server process (``services.throttle``); a
+restart forgets them.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
+import os
+import sys
+import threading
+import weakref
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
+from typing import TypeVar
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+import anyio
+from limits import parse, parse_many
 
-from acuneuro.store import AuditEvent, utcnow
+from acuneuro.services._context import Context
+from acuneuro.services._errors import Throttled
+from acuneuro.services.audit import Action, Outcome, record_alone
+from acuneuro.services.throttle import windows
 
-__all__ = ["ACCOUNT_FAILURES", "ADDRESS_FAILURES", "WINDOW", "locked"]
+__all__ = [
+    "ACCOUNT_CEILING",
+    "ADDRESS_FAILURES",
+    "DELAY_STEPS",
+    "HASH_SLOTS",
+    "check",
+    "failed",
+    "hashing",
+    "in_hashing_thread",
+    "refusal",
+    "report",
+    "report_due",
+    "slots",
+    "succeeded",
+]
 
-ACCOUNT_FAILURES = 5
-ADDRESS_FAILURES = 20
-WINDOW = timedelta(minutes=15)
+ADDRESS_FAILURES = "20 per 15 minutes"
+DELAY_STEPS = "3 per 1 minute; 6 per 15 minutes; 10 per 1 hour"
+ACCOUNT_CEILING = "100 per 1 hour"
+# argon2-cffi hashes its 4 lanes (p=4) on 4 threads: one hash at a time per 4 cores.
+HASH_SLOTS = max(1, (os.cpu_count() or 1) // 4)
+
+T = TypeVar("T")
+_ADDRESS = parse(ADDRESS_FAILURES)
+_STEPS = parse_many(DELAY_STEPS)
+_CEILING = parse(ACCOUNT_CEILING)
+# A successful login marks its address as the account's for 30 days (test() is then False).
+_KNOWN = parse("1 per 30 days")
+_REPORT_ONCE = parse("1 per 1 minute")
+_NO_ADDRESS = "-"
+
+_hash_gate = threading.BoundedSemaphore(HASH_SLOTS)
+_NICE = 10
 
 
-def locked(session: Session, email: str | None, source: str | None) -> bool:
-    """True when the account (by email) or the address has too many recent failures."""
-    since = utcnow() - WINDOW
-    failures = select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "login", AuditEvent.outcome == "failure", AuditEvent.at >= since)
-    if email is not None:
-        last_success = session.scalar(
-            select(func.max(AuditEvent.id)).where(AuditEvent.action == "login",
-                                                  AuditEvent.outcome == "success",
-                                                  AuditEvent.actor == email)) or 0
-        count = session.scalar(failures.where(AuditEvent.actor == email,
-                                              AuditEvent.id > last_success)) or 0
-        if count >= ACCOUNT_FAILURES:
-            return True
-    if source is not None:
-        count = session.scalar(failures.where(AuditEvent.source_address == source)) or 0
-        if count >= ADDRESS_FAILURES:
-            return True
-    return False
+def _lower_priority() -> None:
+    # Linux gives each thread its own nice value, and argon2's lane threads inherit it.
+    if sys.platform == "linux":
+        with suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _NICE)
+
+
+_hashers = ThreadPoolExecutor(max_workers=HASH_SLOTS, thread_name_prefix="acuneuro-argon2",
+                              initializer=_lower_priority)
+_loop_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+    weakref.WeakKeyDictionary())
+
+
+def _keys(email: str, source: str | None) -> tuple[str, str]:
+    return email.strip().lower()[:254], source or _NO_ADDRESS
+
+
+def refusal(ctx: Context, email: str, source: str | None) -> Throttled | None:
+    """Why an attempt for ``email`` from ``source`` must wait, or None (counts nothing).
+
+    Pure memory: safe to call on the event loop. The account ceiling's exemption for the
+    account's known addresses is part of it.
+    """
+    account, address = _keys(email, source)
+    window = windows(ctx.db)
+    wait = window.wait([(_ADDRESS, ("login-address", address))])
+    if wait:
+        return Throttled("Too many failed logins from this address; "
+                         f"try again in {wait} seconds.", wait)
+    wait = window.wait([(item, ("login-pair", account, address)) for item in _STEPS])
+    if not wait and window.limiter.test(_KNOWN, "login-known", account, address):
+        wait = window.wait([(_CEILING, ("login-account", account))])
+    if wait:
+        return Throttled("Too many failed logins for this account; "
+                         f"try again in {wait} seconds.", wait)
+    return None
+
+
+def check(ctx: Context, email: str, source: str | None) -> None:
+    """Raise ``Throttled`` when the attempt must wait; the first refusal a minute is audited.
+
+    Writes (the audit row) only when refusing: call it from a worker thread, not the loop.
+    """
+    refused = refusal(ctx, email, source)
+    if refused is None:
+        return
+    if report_due(ctx, email, source):
+        report(ctx, email, source)
+    raise refused
+
+
+def report_due(ctx: Context, email: str, source: str | None) -> bool:
+    """True for the first refusal of this account and address in a minute (then counted)."""
+    account, address = _keys(email, source)
+    return windows(ctx.db).hit(_REPORT_ONCE, "login-reported", account, address)
+
+
+def report(ctx: Context, email: str, source: str | None) -> None:
+    """Audit a refused attempt as a ``denied`` login (a write: from a worker thread)."""
+    record_alone(ctx, actor=None, action=Action.LOGIN, resource="account",
+                 outcome=Outcome.DENIED, source_address=source, actor_label=_keys(email, source)[0])
+
+
+def failed(ctx: Context, email: str, source: str | None) -> None:
+    """Count a failed login (wrong password, unknown or disabled account, wrong code)."""
+    account, address = _keys(email, source)
+    window = windows(ctx.db)
+    window.limiter.hit(_ADDRESS, "login-address", address)
+    for item in _STEPS:
+        window.limiter.hit(item, "login-pair", account, address)
+    window.limiter.hit(_CEILING, "login-account", account)
+
+
+def succeeded(ctx: Context, email: str, source: str | None) -> None:
+    """A correct login: the account's delays end (NIST counts consecutive failures) and the
+    address becomes one of the account's known addresses. The address's own count stays."""
+    account, address = _keys(email, source)
+    window = windows(ctx.db)
+    for item in _STEPS:
+        window.clear(item, "login-pair", account, address)
+    window.clear(_CEILING, "login-account", account)
+    window.clear(_KNOWN, "login-known", account, address)
+    window.hit(_KNOWN, "login-known", account, address)
+
+
+@contextmanager
+def hashing() -> Iterator[None]:
+    """One of the process's ``HASH_SLOTS`` password-hashing slots, held while hashing."""
+    with _hash_gate:
+        yield
+
+
+def in_hashing_thread(work: Callable[[], T]) -> T:
+    """Run ``work`` (an argon2 hash) in one of the hashing threads, which run at a lower CPU
+    priority (nice 10): on a busy machine the operating system serves the server's other
+    threads (patient reads) first, and a burst of logins only waits longer."""
+    return _hashers.submit(work).result()
+
+
+def slots() -> anyio.CapacityLimiter:
+    """``HASH_SLOTS`` worker slots for logins on the running event loop (anyio ``limiter``)."""
+    loop = asyncio.get_running_loop()
+    limiter = _loop_slots.get(loop)
+    if limiter is None:
+        limiter = _loop_slots[loop] = anyio.CapacityLimiter(HASH_SLOTS)
+    return limiter
+

@@ -10,6 +10,7 @@ often sleeps long after the lock came free. Write transactions of one ``Database
 queue on an in-process lock first and start when the previous one ends; other processes still
 meet the SQLite lock and its busy timeout. Hooks given to ``after_write`` run after a write
 transaction committed and that lock was released (the audit anchor is written there).
+Long reads take ``snapshot()``: one consistent view, never the writer lock.
 """
 
 from __future__ import annotations
@@ -82,6 +83,13 @@ class Database:
         self._read = sessionmaker(
             self.engine.execution_options(**{_READ_ONLY: True}), expire_on_commit=False
         )
+        # One snapshot for every statement of a long read (PostgreSQL's default, read committed,
+        # takes a new one per statement); SQLite's deferred BEGIN in WAL mode already has one.
+        snapshot = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True} if (
+            self.engine.dialect.name == "postgresql") else {}
+        self._snapshot = sessionmaker(
+            self.engine.execution_options(**{_READ_ONLY: True}, **snapshot),
+            expire_on_commit=False)
         # Reentrant: a nested write in one thread meets SQLite's lock, as it would without it.
         self._writer: AbstractContextManager[object] = (
             threading.RLock() if self.engine.dialect.name == "sqlite" else nullcontext())
@@ -116,6 +124,16 @@ class Database:
     def read(self) -> Iterator[Session]:
         """A transaction that only reads (plain ``BEGIN`` on SQLite, so readers never queue)."""
         with self._read() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Session]:
+        """A read-only transaction whose statements all see one committed state of the database.
+
+        For long reads (cohort analytics): it never takes the writer lock, so writers and the
+        audit rows of other reads go on while it runs, and it never sees half of a write.
+        """
+        with self._snapshot() as session, session.begin():
             yield session
 
     def dispose(self) -> None:

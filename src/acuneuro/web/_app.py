@@ -12,7 +12,8 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from acuneuro.services import Context, NotFound, PermissionDenied, ServiceError
+from acuneuro.services import Context, NotFound, PermissionDenied, ServiceError, Throttled
+from acuneuro.services.throttle import pause
 from acuneuro.web.deps import LoginRequired, render, web_actor
 from acuneuro.web.routes import account, assessment, auth, patients, planning
 from acuneuro.web.routes import course as course_pages
@@ -49,6 +50,11 @@ def install(app: FastAPI, ctx: Context) -> None:
             return await answer if inspect.isawaitable(answer) else answer
         if isinstance(exc, NotFound):
             return _error_page(request, ctx, status.HTTP_404_NOT_FOUND, "Not found.")
+        if isinstance(exc, Throttled):  # RFC 6585 4: 429 and how long to wait
+            page = _error_page(request, ctx, status.HTTP_429_TOO_MANY_REQUESTS, str(exc))
+            page.headers["Retry-After"] = str(exc.retry_after)
+            await pause(exc)
+            return page
         code = status.HTTP_403_FORBIDDEN if isinstance(exc, PermissionDenied) else 400
         return _error_page(request, ctx, code, str(exc))
 

@@ -55,7 +55,13 @@ def get_context(request: Request) -> Context:
     return ctx
 
 
-ContextDep = Annotated[Context, Depends(get_context)]
+async def _context(request: Request) -> Context:
+    # A coroutine: FastAPI runs a plain function dependency in a worker thread, and that hop
+    # (and the GIL hand-over back) would be paid by every request, a flood's included.
+    return get_context(request)
+
+
+ContextDep = Annotated[Context, Depends(_context)]
 
 
 def client_address(request: Request) -> str | None:

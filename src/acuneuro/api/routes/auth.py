@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Form, Request
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Form, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from acuneuro.api.deps import ActorDep, ContextDep, client_address
-from acuneuro.services.accounts import authenticate, issue_token
+from acuneuro.services.accounts import issue_token
 from acuneuro.services.credentials import change_password
+from acuneuro.services.login import authenticate_async
 
 __all__ = ["router"]
 
@@ -27,18 +27,25 @@ class Token(BaseModel):
 
 
 @router.post("/token")
-def token(
+async def token(
     request: Request,
     ctx: ContextDep,
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    username: Annotated[str, Form(max_length=254)],
+    password: Annotated[str, Form(max_length=1024)],
     otp: Annotated[str | None, Form(max_length=64)] = None,
+    grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
+    scope: Annotated[str, Form(max_length=1024)] = "",
 ) -> Token:
     """Exchange an email (as ``username``), password and, where the account has or needs a
     second factor, a current TOTP or recovery code (``otp``) for a bearer token.
 
-    Every refusal is the same 401, second factor missing included.
+    Every refusal is the same 401, second factor missing included; too many failures from the
+    address or for the account from it answer 429 with ``Retry-After`` (``services.lockout``).
     """
-    actor = authenticate(ctx, form.username, form.password, client_address(request), otp=otp)
+    # The fields of OAuth2PasswordRequestForm (RFC 6749 4.3.2), read by the route itself: as
+    # a class dependency that form would be built in a worker thread for every attempt.
+    del grant_type, scope
+    actor = await authenticate_async(ctx, username, password, client_address(request), otp=otp)
     value, seconds = issue_token(ctx, actor)
     return Token(access_token=value, expires_in=seconds)
 

@@ -15,15 +15,16 @@ import json
 import math
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from starlette.datastructures import UploadFile
 
-from acuneuro.api.deps import ActorDep
+from acuneuro.api.deps import ActorDep, rate_limited
 from acuneuro.evidence.bias import egger_test
 from acuneuro.evidence.meta import METHODS, TESTS, meta_analysis
 from acuneuro.evidence.pages import condition_document, conditions, forest_figure
 from acuneuro.evidence.tabular import TableError, read_table
 from acuneuro.knowledge import EVIDENCE_CONDITIONS
+from acuneuro.services.throttle import Work
 
 __all__ = ["MAX_TABLE_BYTES", "meta_json", "router"]
 
@@ -111,7 +112,8 @@ async def _table(request: Request) -> tuple[list[str], list[list[str]], dict[str
     return header, rows, options
 
 
-@router.post("/meta", openapi_extra=_META_BODY)
+@router.post("/meta", openapi_extra=_META_BODY,
+             dependencies=[Depends(rate_limited(Work.META))])
 async def meta(
     request: Request,
     actor: ActorDep,

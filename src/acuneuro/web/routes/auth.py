@@ -16,18 +16,18 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response, status
 from fastapi.responses import RedirectResponse
 
-from acuneuro.services import Actor, AuthenticationFailed, Context
+from acuneuro.services import Actor, AuthenticationFailed, Context, Throttled
 from acuneuro.services import mfa as mfa_service
 from acuneuro.services.account_admin import end_sessions
 from acuneuro.services.accounts import (
     PENDING_SECONDS,
     SecondFactorRequired,
-    authenticate,
-    complete_login,
     issue_pending,
     issue_session,
     resolve_pending,
 )
+from acuneuro.services.login import authenticate_async, complete_login_async
+from acuneuro.services.throttle import pause
 from acuneuro.web.deps import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -65,7 +65,7 @@ def login_page(request: Request, ctx: ContextDep) -> Response:
 
 
 @router.post("/login")
-def login(
+async def login(
     request: Request,
     ctx: ContextDep,
     email: Annotated[str, Form(max_length=254)],
@@ -75,7 +75,10 @@ def login(
     """Check the password; start a session, or ask for the second factor."""
     check_csrf(request, csrf)
     try:
-        actor = authenticate(ctx, email, password, client_address(request))
+        actor = await authenticate_async(ctx, email, password, client_address(request))
+    except Throttled as wait:
+        await pause(wait)
+        return _throttled(request, ctx, wait, "login.html", {"email": email})
     except SecondFactorRequired as due:
         if not due.enrolled:
             return _ask_for_link(request, ctx, email)
@@ -103,7 +106,7 @@ def second_factor_page(request: Request, ctx: ContextDep) -> Response:
 
 
 @router.post("/login/mfa")
-def second_factor(
+async def second_factor(
     request: Request, ctx: ContextDep, code: _CODE, csrf: Annotated[str, Form()] = ""
 ) -> Response:
     """Check the code (or a recovery code) and start the session."""
@@ -112,7 +115,10 @@ def second_factor(
     if user_id is None:
         return RedirectResponse("/", status.HTTP_303_SEE_OTHER)
     try:
-        actor = complete_login(ctx, user_id, code, client_address(request))
+        actor = await complete_login_async(ctx, user_id, code, client_address(request))
+    except Throttled as wait:
+        await pause(wait)
+        return _throttled(request, ctx, wait, "mfa.html", {})
     except AuthenticationFailed:
         return render(request, "mfa.html", {"error": "Wrong or already used code."}, ctx=ctx,
                       status_code=status.HTTP_401_UNAUTHORIZED)
@@ -180,6 +186,16 @@ def _pending(request: Request, ctx: Context) -> int | None:
         return resolve_pending(ctx, request.cookies.get(PENDING_COOKIE, ""))
     except AuthenticationFailed:
         return None
+
+
+def _throttled(
+    request: Request, ctx: Context, wait: Throttled, page: str, values: dict[str, str]
+) -> Response:
+    """The form again with the sentence saying when to try again: 429 and ``Retry-After``."""
+    response = render(request, page, {**values, "error": str(wait)}, ctx=ctx,
+                      status_code=status.HTTP_429_TOO_MANY_REQUESTS)
+    response.headers["Retry-After"] = str(wait.retry_after)
+    return response
 
 
 def _start_session(request: Request, ctx: Context, actor: Actor, response: Response) -> Response:
