@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from html import escape
 from typing import Any
 from urllib.parse import parse_qsl
-
-from html import escape
 
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -43,7 +42,8 @@ class RejectNul:
         if scope["type"] != "http" or scope["path"].startswith(_UNGUARDED):
             await self.app(scope, receive, send)
             return
-        where = ["path"] if "\x00" in scope["path"] else _in_form(scope["query_string"], "query")
+        where: list[str | int] | None = (
+            ["path"] if "\x00" in scope["path"] else _in_form(scope["query_string"], "query"))
         messages: list[Message] = []
         if where is None:
             body = b""
@@ -59,8 +59,8 @@ class RejectNul:
             kind = _content_type(scope)
             if scope["path"].startswith(_JSON_PATHS) and _parsed_as_json(kind) \
                     and json_too_deep(body):
-                message = f"the JSON document nests deeper than {MAX_JSON_DEPTH} levels"
-                await _refusal(scope, ["body"], message)(scope, receive, send)
+                deep = f"the JSON document nests deeper than {MAX_JSON_DEPTH} levels"
+                await _refusal(scope, ["body"], deep)(scope, receive, send)
                 return
             where = _in_body(body, kind, uploads=scope["path"].startswith(_JSON_PATHS))
         if where is not None:

@@ -32,6 +32,7 @@ from acuneuro.clinical.scoring import ScoreResult, UnknownInstrumentError, get_i
 from acuneuro.services._actor import Actor
 from acuneuro.services._context import Context
 from acuneuro.services._errors import NotFound, PermissionDenied, ServiceError
+from acuneuro.services._input_limits import check_input
 from acuneuro.services._policy import UseCase, allowed
 from acuneuro.services.audit import Action, Outcome, record, record_alone
 from acuneuro.store import Episode, Patient, ScoreRecord
@@ -140,6 +141,7 @@ def record_score(
         patient = _load_patient(session, actor, pseudo_id)
         if patient is not None:
             data = request if isinstance(request, ScoreIn) else ScoreIn.model_validate(request)
+            check_input(data)
             result = score(data.instrument, data.answers)
             if not storable(result.instrument):
                 raise NotStorable(

@@ -46,6 +46,7 @@ from acuneuro.services._course_common import (
     refused,
     require,
 )
+from acuneuro.services._input_limits import check_input
 from acuneuro.services._policy import UseCase
 from acuneuro.services.audit import Action, record
 from acuneuro.store import Patient, PlannedSession, PlanRecord, TreatmentSession
@@ -249,6 +250,7 @@ def record_session(ctx: Context, actor: Actor, pseudo_id: str,
             patient = load_patient(session, actor, pseudo_id, lock=True)
             if patient is not None:
                 given = data if isinstance(data, SessionIn) else SessionIn.model_validate(data)
+                check_input(given)
                 row = _record(session, ctx, actor, patient, given)
                 return _view(row, pseudo_id)
     except CourseRefused as exc:
