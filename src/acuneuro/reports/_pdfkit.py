@@ -51,7 +51,7 @@ _WIDTH = A4[0] - 36 * mm
 CELL_CHARS = 300  # a cell holds a few lines; more goes to a note under the table
 MAX_TEXT_CHARS = 20_000  # about eight pages; the record keeps the whole text
 _WORD = 60
-_LONG_WORD = re.compile(r"\S{%d,}" % (_WORD + 1))
+_LONG_WORD = re.compile(rf"\S{{{_WORD + 1},}}")
 
 
 def printable(text: str, limit: int = MAX_TEXT_CHARS) -> str:

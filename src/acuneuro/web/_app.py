@@ -64,7 +64,7 @@ def install(app: FastAPI, ctx: Context) -> None:
             return await request_validation_exception_handler(
                 request, exc)  # type: ignore[arg-type]
         errors = exc.errors()
-        if any(tuple(e.get("loc") or ("",))[0] == "path" for e in errors):
+        if any(next(iter(e.get("loc") or ("",))) == "path" for e in errors):
             return _error_page(request, ctx, status.HTTP_404_NOT_FOUND, "Not found.")
         named = "; ".join(f"{tuple(e.get('loc') or ('form',))[-1]}: {e.get('msg', 'not valid')}"
                           for e in errors[:5])

@@ -97,7 +97,8 @@ def _csrf_token(request: Request) -> str:
 def check_csrf(request: Request, submitted: str) -> None:
     """Refuse a form whose token does not match this browser's CSRF cookie."""
     expected = request.cookies.get(CSRF_COOKIE, "")
-    if len(expected) < 32 or not hmac.compare_digest(expected, submitted):
+    # Compared as bytes: compare_digest raises on non-ASCII text (a 500 before, issue 13).
+    if len(expected) < 32 or not hmac.compare_digest(expected.encode(), submitted.encode()):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "form expired or forged: reload the page")
 
 
