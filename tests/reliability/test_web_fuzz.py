@@ -9,6 +9,7 @@ Unicode digits, repeated fields, and path ids past the column's range (issue 13,
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 import time
@@ -21,11 +22,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
+from tests.security._matrix import RULES, declared_routes
+from tests.security._world import ALICE_PATIENT, make_holding
 
 from acuneuro.services import Context
 from acuneuro.services.accounts import issue_session
-from tests.security._matrix import RULES, declared_routes
-from tests.security._world import ALICE_PATIENT, make_holding
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("backend", ["sqlite"], indirect=True)]
 
@@ -94,6 +95,34 @@ def _template_of(action: str, routes: list[str], ids: dict[str, str]) -> str | N
     return next((t for t in routes if _fill(t, ids) == action), None)
 
 
+def _fuzz_form(client: TestClient, csrf: str, template: str, names: list[str],
+               example: dict[str, str], ids: dict[str, str]) -> tuple[int, list[str]]:
+    """Post ``EXAMPLES`` generated forms to one route; answer (requests, failures)."""
+    made = 0
+    failures: list[str] = []
+
+    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(changes=st.dictionaries(st.sampled_from(names),
+                                   st.lists(_VALUE, min_size=1, max_size=2), max_size=len(names)),
+           keep_example=st.booleans(), odd_id=st.one_of(st.none(), _IDS))
+    def fuzz(changes: dict[str, list[str]], keep_example: bool, odd_id: str | None) -> None:
+        nonlocal made
+        form: dict[str, Any] = dict(example) if keep_example else {}
+        form.update({k: v[0] if len(v) == 1 else v for k, v in changes.items()})
+        form["csrf"] = csrf
+        path_ids = ids if odd_id is None else {**ids, "plan_id": odd_id, "score_id": odd_id}
+        made += 1
+        answer = client.post(_fill(template, path_ids), data=form)
+        if answer.status_code >= 500:
+            failures.append(f"{template} {answer.status_code} with {form!r:.300}")
+        assert answer.status_code < 500
+
+    with contextlib.suppress(AssertionError):  # collected in failures, reported by the caller
+        fuzz()
+    return made, failures
+
+
 @pytest.fixture
 def alice_web(app: FastAPI, ctx: Context, actors: Any) -> Iterator[tuple[TestClient, str]]:
     csrf = "c" * 43
@@ -126,35 +155,11 @@ def test_no_generated_web_form_makes_the_server_fail(
     failures: list[str] = []
     started = time.monotonic()
     for template in routes:
-        names = fields[template]
         rule = RULES.get(f"POST {template}")
         example = {k: str(v) for k, v in (rule.form(ids) if rule and rule.form else {}).items()}
-
-        @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-                  suppress_health_check=list(HealthCheck))
-        @given(changes=st.dictionaries(st.sampled_from(names), st.lists(_VALUE, min_size=1,
-                                                                        max_size=2),
-                                       max_size=len(names)),
-               keep_example=st.booleans(),
-               odd_id=st.one_of(st.none(), _IDS))
-        def fuzz(changes: dict[str, list[str]], keep_example: bool, odd_id: str | None) -> None:
-            nonlocal made
-            form: dict[str, Any] = dict(example) if keep_example else {}
-            form.update({k: v[0] if len(v) == 1 else v for k, v in changes.items()})
-            form["csrf"] = csrf
-            path_ids = dict(ids)
-            if odd_id is not None:
-                path_ids = {**ids, "plan_id": odd_id, "score_id": odd_id}
-            made += 1
-            answer = client.post(_fill(template, path_ids), data=form)
-            if answer.status_code >= 500:
-                failures.append(f"{template} {answer.status_code} with {form!r:.300}")
-            assert answer.status_code < 500
-
-        try:
-            fuzz()
-        except AssertionError:
-            pass  # collected in failures, all reported below
+        count, failed = _fuzz_form(client, csrf, template, fields[template], example, ids)
+        made += count
+        failures += failed
     elapsed = time.monotonic() - started
     sys.stdout.write(f"\nweb-fuzz[sqlite]: {made} requests over {len(routes)} forms in "
                      f"{elapsed:.0f} s, {len(failures)} answers >= 500\n")

@@ -13,6 +13,7 @@ from acuneuro.services._errors import (
     PermissionDenied,
     ServiceError,
 )
+from acuneuro.services._input_limits import FIRST_DAY, LAST_DAY, MAX_TEXT, check_input
 from acuneuro.services._patient_models import (
     EpisodeIn,
     EpisodeView,
@@ -22,6 +23,9 @@ from acuneuro.services._patient_models import (
 )
 
 __all__ = [
+    "FIRST_DAY",
+    "LAST_DAY",
+    "MAX_TEXT",
     "Actor",
     "AuthenticationFailed",
     "Conflict",
@@ -34,4 +38,5 @@ __all__ = [
     "PatientView",
     "PermissionDenied",
     "ServiceError",
+    "check_input",
 ]
