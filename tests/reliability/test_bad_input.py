@@ -118,3 +118,17 @@ def test_values_stored_before_the_limits_still_show_and_print(
         assert report.status_code == 200 and report.content.startswith(b"%PDF")
         assert time.monotonic() - started < 30
     assert len(hundred_kb) > MAX_TEXT_CHARS
+
+
+@SQLITE
+def test_unicode_digits_in_a_web_form_are_refused_not_read_as_numbers(
+    web_as: Callable[[str], TestClient], api_as: Callable[[str], TestClient], pid: str
+) -> None:
+    # float("\u0663") is 3.0 in Python: a score of "three" in Arabic-Indic digits was stored.
+    web = web_as("alice")
+    page = web.get(f"/patients/{pid}/assessments/new?instrument=nrs").text
+    answer = web.post(f"/patients/{pid}/assessments", data={
+        "csrf": _csrf(page), "instrument": "nrs", "mode": "clinician", "item-pain": "\u0663"})
+    assert 400 <= answer.status_code < 500, answer.status_code
+    assert "pain" in answer.text
+    assert api_as("alice").get(f"/api/v1/patients/{pid}/scores").json()["count"] == 0

@@ -197,6 +197,8 @@ def _parse(item: Item, raw: str) -> bool | str | float | None:
         return {"yes": True, "no": False}.get(raw)
     if item.type == "choice":
         return raw
+    if not raw.isascii():
+        return raw  # float() reads "\u0663" as 3: the scorer refuses it, naming the item
     try:
         number = float(raw)
     except ValueError:
