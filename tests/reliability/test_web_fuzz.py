@@ -32,9 +32,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.parametrize("backend", ["sqlite"], i
 
 EXAMPLES = 150  # per form: 12 forms -> 1,800 requests (plus the page reads that find the fields)
 MIN_REQUESTS = 1700
-# Forms left out: the login forms cost an Argon2 hash each and feed the lockout (the API fuzz
-# and tests/security cover them); logout ends the session the other forms need.
-SKIP = {"/login", "/login/mfa", "/login/mfa/enrol", "/logout"}
+# The login forms run last and shorter, as an anonymous caller (each wrong password costs an
+# Argon2 hash and feeds the lockout); logout last of all, since it ends the session.
+LOGIN_FORMS = ("/login", "/login/mfa", "/login/mfa/enrol", "/logout")
+LOGIN_EXAMPLES = {"/login": 6, "/login/mfa": 20, "/login/mfa/enrol": 20, "/logout": 10}
 
 _FORM = re.compile(r'<form[^>]*action="([^"]+)"[^>]*>(.*?)</form>', re.S)
 _NAME = re.compile(r'name="([^"]+)"')
@@ -65,7 +66,7 @@ _IDS = st.sampled_from(["99999999999999999999", "%C2%B2", "0", "-1", "2147483648
 def _post_routes(app: FastAPI) -> list[str]:
     routes = [t for k, t in declared_routes(app)
               if k.startswith("POST ") and not t.startswith(("/api/", "/fhir"))]
-    return [t for t in routes if t not in SKIP]
+    return [t for t in routes if t not in LOGIN_FORMS]
 
 
 def _fill(template: str, ids: dict[str, str]) -> str:
@@ -96,12 +97,13 @@ def _template_of(action: str, routes: list[str], ids: dict[str, str]) -> str | N
 
 
 def _fuzz_form(client: TestClient, csrf: str, template: str, names: list[str],
-               example: dict[str, str], ids: dict[str, str]) -> tuple[int, list[str]]:
-    """Post ``EXAMPLES`` generated forms to one route; answer (requests, failures)."""
+               example: dict[str, str], ids: dict[str, str],
+               examples: int = EXAMPLES) -> tuple[int, list[str]]:
+    """Post ``examples`` generated forms to one route; answer (requests, failures)."""
     made = 0
     failures: list[str] = []
 
-    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
+    @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
               suppress_health_check=list(HealthCheck))
     @given(changes=st.dictionaries(st.sampled_from(names),
                                    st.lists(_VALUE, min_size=1, max_size=2), max_size=len(names)),
@@ -160,8 +162,19 @@ def test_no_generated_web_form_makes_the_server_fail(
         count, failed = _fuzz_form(client, csrf, template, fields[template], example, ids)
         made += count
         failures += failed
+    anonymous = TestClient(app, base_url="http://localhost", follow_redirects=False)
+    anonymous.cookies.set("acuneuro_csrf", csrf)
+    for template in LOGIN_FORMS:
+        names = sorted({"email", "password", "code", "next"})
+        for who in (anonymous, client) if template == "/logout" else (anonymous,):
+            count, failed = _fuzz_form(who, csrf, template, names, {}, ids,
+                                       LOGIN_EXAMPLES[template])
+            made += count
+            failures += failed
+    anonymous.close()
     elapsed = time.monotonic() - started
-    sys.stdout.write(f"\nweb-fuzz[sqlite]: {made} requests over {len(routes)} forms in "
+    sys.stdout.write(f"\nweb-fuzz[sqlite]: {made} requests over "
+                     f"{len(routes) + len(LOGIN_FORMS)} forms in "
                      f"{elapsed:.0f} s, {len(failures)} answers >= 500\n")
     assert failures == [], "\n".join(failures[:20])
     assert made >= MIN_REQUESTS
