@@ -42,6 +42,7 @@ def _max_length(model: BaseModel, name: str) -> int:
 
 
 def _walk(value: Any, loc: Loc, limit: int) -> Iterator[tuple[Loc, str]]:
+    """Problems in ``value`` at ``loc``; ``limit`` applies to ``value`` itself if it is text."""
     if isinstance(value, BaseModel):
         for name in type(value).model_fields:
             yield from _walk(getattr(value, name), (*loc, name), _max_length(value, name))
@@ -54,12 +55,13 @@ def _walk(value: Any, loc: Loc, limit: int) -> Iterator[tuple[Loc, str]]:
             yield loc, (f"the date {day.isoformat()} is outside {FIRST_DAY.isoformat()} .. "
                         f"{LAST_DAY.isoformat()}")
     elif isinstance(value, list | tuple | set | frozenset):
+        # A field's max_length on a list counts items; pydantic checks its items' own limits.
         for index, item in enumerate(value):
-            yield from _walk(item, (*loc, index), limit)
+            yield from _walk(item, (*loc, index), MAX_TEXT)
     elif isinstance(value, dict):
         for key, item in value.items():
             yield from _walk(key, (*loc, str(key)), MAX_TEXT)
-            yield from _walk(item, (*loc, str(key)), limit)
+            yield from _walk(item, (*loc, str(key)), MAX_TEXT)
 
 
 def input_problems(model: BaseModel) -> list[tuple[Loc, str]]:
