@@ -426,7 +426,8 @@ _PARAMS = re.compile(r"\[([^\]]+)\]$")
 
 # Reliability tests print one figure line each (cycles, writes, requests, cuts); under xdist
 # their stdout is hidden, so the summary repeats them where CI's reader will see them.
-_FIGURES = re.compile(r"^(crash\[|schemathesis\[|power-loss).*$", re.MULTILINE)
+_FIGURES = re.compile(r"^(crash\[|schemathesis\[|power-loss|web-fuzz\[|meta memory).*$",
+                      re.MULTILINE)
 _figures: list[str] = []
 
 

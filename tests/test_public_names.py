@@ -358,6 +358,7 @@ PUBLIC: dict[str, list[str]] = {
     ],
     "acuneuro.evidence.plots": ["Format", "forest_plot", "funnel_plot", "studies_plot"],
     "acuneuro.evidence.sensitivity": [
+        "MAX_BATCH_CELLS",
         "SubgroupAnalysis",
         "bootstrap",
         "cumulative",

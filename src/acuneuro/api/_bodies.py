@@ -13,6 +13,8 @@ from fastapi import Body
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
+from acuneuro.services import MAX_TEXT
+
 __all__ = ["RawBody", "body_schema", "unprocessable"]
 
 RawBody = Annotated[dict[str, Any], Body()]
@@ -23,7 +25,11 @@ def _inline(node: Any, defs: dict[str, Any]) -> Any:
         ref = node.get("$ref")
         if isinstance(ref, str) and ref.startswith("#/$defs/"):
             return _inline(defs[ref.removeprefix("#/$defs/")], defs)
-        return {k: _inline(v, defs) for k, v in node.items()}
+        out = {k: _inline(v, defs) for k, v in node.items()}
+        if out.get("type") == "string" and not {"maxLength", "enum", "const", "format"} & set(out):
+            # The services refuse longer text (services.check_input): say so in the schema.
+            out["maxLength"] = MAX_TEXT
+        return out
     if isinstance(node, list):
         return [_inline(v, defs) for v in node]
     return node

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
+from acuneuro.api._limits import BodyLimit
 from acuneuro.api._nul import RejectNul
 from acuneuro.services import (
     AuthenticationFailed,
@@ -42,3 +43,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ServiceError, handle)
     # Text PostgreSQL cannot store is refused up front, naming the field (not a 500 later).
     app.add_middleware(RejectNul)
+    # Added last, so it runs first: an oversized body is refused before RejectNul (or anything
+    # else) reads it, and before the route checks the caller's token.
+    app.add_middleware(BodyLimit)

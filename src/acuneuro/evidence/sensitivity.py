@@ -24,12 +24,26 @@ from acuneuro.evidence._fit import BatchFit, fit_batch
 from acuneuro.evidence.meta import MetaResult, meta_analysis
 
 __all__ = [
+    "MAX_BATCH_CELLS",
     "SubgroupAnalysis",
     "bootstrap",
     "cumulative",
     "leave_one_out",
     "subgroups",
 ]
+
+
+# A batch of n fits of k studies holds a few (n, k) arrays and iterates over them: 4 million
+# cells (32 MB an array) bound one call to well under a minute. Leave-one-out and cumulative
+# fits are k x k, so they stop at 2,000 studies; a bootstrap at replicates x k = 4 million.
+# Design choice (issue 13: no single analysis may stall or exhaust the server).
+MAX_BATCH_CELLS = 4_000_000
+
+
+def _bounded(fits: int, k: int, what: str) -> None:
+    if fits * k > MAX_BATCH_CELLS:
+        raise ValueError(f"{what}: {fits:,} fits of {k:,} studies is over the limit of "
+                         f"{MAX_BATCH_CELLS:,} study-fits for one analysis")
 
 
 def _arrays(yi: ArrayLike, vi: ArrayLike) -> tuple[Arr, Arr]:
@@ -48,6 +62,7 @@ def leave_one_out(
     k = y.size
     if k < 3:
         raise ValueError("leave-one-out needs at least 3 studies")
+    _bounded(k, k, "leave-one-out")
     mask = 1.0 - np.eye(k)
     batch_y = np.broadcast_to(y, (k, k))
     batch_v = np.broadcast_to(v, (k, k))
@@ -65,6 +80,7 @@ def cumulative(
     k = y.size
     if k < 2:
         raise ValueError("a cumulative analysis needs at least 2 studies")
+    _bounded(k - 1, k, "cumulative analysis")
     mask = np.tril(np.ones((k, k)))[1:]
     batch_y = np.broadcast_to(y, (k - 1, k))
     batch_v = np.broadcast_to(v, (k - 1, k))
@@ -86,6 +102,7 @@ def bootstrap(
     """
     y, v = _arrays(yi, vi)
     k = y.size
+    _bounded(replicates, k, "bootstrap")
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, k, size=(replicates, k))
     for _ in range(100):

@@ -22,6 +22,9 @@ from acuneuro.knowledge.course import outcome_knowledge
 __all__ = ["medication_chart", "scores_chart"]
 
 _DPI = 150
+# A chart covers at most ten years before the report: a medicine recorded as started in 1900
+# (or year 1) once meant a point per day for a century. Design choice (issue 13).
+_MAX_DAYS = 3653
 
 
 # matplotlib.dates ships without annotations for these helpers, hence the ignores.
@@ -93,7 +96,11 @@ def scores_chart(
 
 
 def medication_chart(statements: list[MedicationStatement], start: date, end: date) -> bytes:
-    """Daily dose per drug (top) and total daily MME, CDC 2022 (bottom), from start to end."""
+    """Daily dose per drug (top) and total daily MME, CDC 2022 (bottom), from start to end.
+
+    At most the last ``_MAX_DAYS`` days before ``end`` are drawn.
+    """
+    start = max(start, end - timedelta(days=_MAX_DAYS))
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
     fig = Figure(figsize=(7.0, 4.0))
     top = fig.add_subplot(2, 1, 1)

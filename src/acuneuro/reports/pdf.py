@@ -35,7 +35,7 @@ def _write(pdf: bytes, out: Path | None) -> bytes:
     return pdf
 
 
-def _outcome_table(s: ReportSummary) -> Flowable:
+def _outcome_table(s: ReportSummary) -> list[Flowable]:
     rows = []
     for o in s.outcomes:
         latest = f"{number(o.latest.value)} ({o.latest.on.isoformat()})" if o.latest else "none yet"
@@ -67,7 +67,7 @@ def _line(drug: str) -> str:
     return f"{line.line} ({line.strength})" if line else "-"
 
 
-def _medication_table(s: ReportSummary, with_line: bool = False) -> Flowable:
+def _medication_table(s: ReportSummary, with_line: bool = False) -> list[Flowable]:
     rows = []
     for d in s.medication.drugs:
         row = [
@@ -114,7 +114,7 @@ def _foot(s: ReportSummary) -> list[Flowable]:
     if s.foot_timeline:
         rows = [[t.on.isoformat(), lops(t.left), lops(t.right)] for t in s.foot_timeline]
         header = ["Date", "Left foot sensation", "Right foot sensation"]
-        parts.append(table(header, rows, [0.3, 0.35, 0.35]))
+        parts += table(header, rows, [0.3, 0.35, 0.35])
     r = s.foot_risk
     if r is not None:
         if r.category is not None:
@@ -145,7 +145,7 @@ def _mme_gaps(s: ReportSummary) -> list[Flowable]:
     return [small(f"Not counted in MME (no CDC 2022 factor or unknown drug): {', '.join(gaps)}.")]
 
 
-def _adverse_table(data: ReportData) -> Flowable:
+def _adverse_table(data: ReportData) -> list[Flowable]:
     k = adverse_event_knowledge()
     types = {t.id: t.label for t in k.types}
     actions = {a.id: a.label for a in k.actions}
@@ -205,7 +205,7 @@ def progress_report_pdf(data: ReportData, out: Path | None = None) -> bytes:
         *[para(outcome_sentence(o)) for o in s.outcomes],
         *_pgic(data, s),
         space(),
-        _outcome_table(s),
+        *_outcome_table(s),
         space(),
         *_score_chart(data, s, "Grey lines mark the sessions you attended."),
         heading("Your medicines"),
@@ -213,7 +213,7 @@ def progress_report_pdf(data: ReportData, out: Path | None = None) -> bytes:
             "Acupuncture is given alongside your medicines, not instead of them. Please change a "
             "medicine only with your doctor."
         ),
-        _medication_table(s),
+        *_medication_table(s),
         *_mme_gaps(s),
         *_medication_chart(data),
         *_foot(s),
@@ -226,7 +226,7 @@ def progress_report_pdf(data: ReportData, out: Path | None = None) -> bytes:
         else para("No side effects were recorded."),
     ]
     if data.adverse_events:
-        story.append(_adverse_table(data))
+        story += _adverse_table(data)
     story += [space(), small(_method_note(s))]
     return _write(build_pdf(story, "Progress report", data.clinician), out)
 
@@ -276,12 +276,12 @@ def referral_letter_pdf(data: ReportData, out: Path | None = None) -> bytes:
         heading("Sessions delivered"),
         para(_sessions_line(s)),
         heading("Outcomes"),
-        _outcome_table(s),
+        *_outcome_table(s),
         *_pgic(data, s),
         space(),
         *_score_chart(data, s, "Grey lines mark attended sessions; dashed: pain baseline."),
         heading("Medication"),
-        _medication_table(s, with_line=True),
+        *_medication_table(s, with_line=True),
         *_mme_gaps(s),
         *_medication_chart(data),
         para(f"Overall medication change since the first session: {s.medication.overall}."),
@@ -294,7 +294,7 @@ def referral_letter_pdf(data: ReportData, out: Path | None = None) -> bytes:
         per = number(rate.per_1000)
         story += [
             para(f"{rate.events} event(s) in {rate.sessions} sessions ({per} per 1,000 sessions)."),
-            _adverse_table(data),
+            *_adverse_table(data),
         ]
     else:
         story.append(para("No adverse events were recorded."))

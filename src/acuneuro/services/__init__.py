@@ -14,6 +14,7 @@ from acuneuro.services._errors import (
     ServiceError,
     Throttled,
 )
+from acuneuro.services._input_limits import FIRST_DAY, LAST_DAY, MAX_TEXT, check_input
 from acuneuro.services._patient_models import (
     EpisodeIn,
     EpisodeView,
@@ -23,6 +24,9 @@ from acuneuro.services._patient_models import (
 )
 
 __all__ = [
+    "FIRST_DAY",
+    "LAST_DAY",
+    "MAX_TEXT",
     "Actor",
     "AuthenticationFailed",
     "Conflict",
@@ -36,4 +40,5 @@ __all__ = [
     "PermissionDenied",
     "ServiceError",
     "Throttled",
+    "check_input",
 ]

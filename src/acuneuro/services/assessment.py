@@ -40,6 +40,7 @@ from acuneuro.clinical.scoring import (
 from acuneuro.services._actor import Actor
 from acuneuro.services._context import Context
 from acuneuro.services._errors import NotFound, PermissionDenied, ServiceError
+from acuneuro.services._input_limits import check_input
 from acuneuro.services._policy import UseCase, allowed
 from acuneuro.services.audit import Action, Outcome, record, record_alone
 from acuneuro.store import Episode, Patient, ScoreRecord
@@ -162,6 +163,7 @@ def record_score(
             data = request if isinstance(request, ScoreIn) else ScoreIn.model_validate(request)
             if data.completed_by == "patient":
                 _check_self_report(data)
+            check_input(data)
             result = score(data.instrument, data.answers)
             if not storable(result.instrument):
                 raise NotStorable(

@@ -36,6 +36,7 @@ from acuneuro.services._course_common import (
     require,
 )
 from acuneuro.services._errors import NotFound
+from acuneuro.services._input_limits import check_input
 from acuneuro.services._policy import UseCase
 from acuneuro.services.audit import Action, record
 from acuneuro.services.medication import statements_of
@@ -154,6 +155,7 @@ def add_adverse_event(ctx: Context, actor: Actor, pseudo_id: str,
             if patient is not None:
                 event = data if isinstance(data, AdverseEvent) else AdverseEvent.model_validate(
                     data)
+                check_input(event)
                 session_id = None
                 if event.session_number is not None:
                     numbers = session_numbers(session_rows(session, patient))

@@ -41,4 +41,5 @@ def csrf_valid(ctx: Context, binding: str | None, submitted: str) -> bool:
     """True when ``submitted`` is the token of ``binding`` (constant-time comparison)."""
     if binding is None or not submitted:
         return False
-    return hmac.compare_digest(csrf_token(ctx, binding), submitted)
+    # Compared as bytes: compare_digest raises on non-ASCII text (a 500 found by the web fuzzer).
+    return hmac.compare_digest(csrf_token(ctx, binding).encode(), submitted.encode())

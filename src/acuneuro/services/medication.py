@@ -36,6 +36,7 @@ from acuneuro.services._course_common import (
     refused,
     require,
 )
+from acuneuro.services._input_limits import check_input
 from acuneuro.services._policy import UseCase
 from acuneuro.services.audit import Action, record
 from acuneuro.store import MedicationStatementRecord, Patient
@@ -154,6 +155,7 @@ def add_medication(ctx: Context, actor: Actor, pseudo_id: str,
         patient = load_patient(session, actor, pseudo_id)
         if patient is not None:
             given = data if isinstance(data, MedicationIn) else MedicationIn.model_validate(data)
+            check_input(given)
             # The clinical model checks the dates and normalises the name.
             stmt = MedicationStatement(drug=given.drug, daily_dose=given.daily_dose,
                                        unit=given.unit.strip(), start=given.start_on,
@@ -180,6 +182,7 @@ def stop_medication(ctx: Context, actor: Actor, pseudo_id: str,
             if patient is not None:
                 given = (data if isinstance(data, MedicationStop)
                          else MedicationStop.model_validate(data))
+                check_input(given)
                 row = _one(session, patient, given.statement_id)
                 if row is not None:
                     _close(row, given.stop_on)
@@ -211,6 +214,7 @@ def change_dose(ctx: Context, actor: Actor, pseudo_id: str,
             patient = load_patient(session, actor, pseudo_id)
             if patient is not None:
                 given = data if isinstance(data, DoseChange) else DoseChange.model_validate(data)
+                check_input(given)
                 row = _one(session, patient, given.statement_id)
                 if row is not None:
                     new = _reopen(row, given, actor)

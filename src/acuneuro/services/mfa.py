@@ -164,7 +164,8 @@ def _take_totp(
     for step in range(current - _DRIFT, current + _DRIFT + 1):
         if found.last_step is not None and step <= found.last_step:
             continue
-        if hmac.compare_digest(totp.at(step * _STEP), code):
+        # As bytes: compare_digest raises on non-ASCII text (a 500 before, issue 13).
+        if hmac.compare_digest(totp.at(step * _STEP).encode(), code.encode()):
             found.last_step = step
             return True
     return False

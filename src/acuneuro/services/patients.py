@@ -21,6 +21,7 @@ from acuneuro.services._audit_group import record_read
 from acuneuro.services._context import Context
 from acuneuro.services._course_common import episodes_loader
 from acuneuro.services._errors import Conflict, NotFound, PermissionDenied
+from acuneuro.services._input_limits import check_input
 from acuneuro.services._patient_models import (
     EpisodeView,
     PatientCreate,
@@ -54,6 +55,7 @@ def new_pseudo_id() -> str:
 def create_patient(ctx: Context, actor: Actor, data: PatientCreate) -> PatientView:
     """Register a patient in the caller's clinic."""
     _require_role(ctx, actor, Action.CREATE)
+    check_input(data)
     try:
         with ctx.db.write() as session:
             patient = Patient(clinic_id=actor.clinic_id, pseudo_id=new_pseudo_id(), sex=data.sex)
@@ -114,6 +116,7 @@ def update_patient(
 ) -> PatientView:
     """Change the fields given in ``changes`` (an empty change is a no-op, still audited)."""
     _require_role(ctx, actor, Action.UPDATE, pseudo_id)
+    check_input(changes)
     given = changes.model_dump(exclude_unset=True)
     try:
         with ctx.db.write() as session:

@@ -25,6 +25,7 @@ from acuneuro.services._audit_group import record_read
 from acuneuro.services._context import Context
 from acuneuro.services._course_common import episodes_loader
 from acuneuro.services._errors import NotFound, PermissionDenied
+from acuneuro.services._input_limits import check_input
 from acuneuro.services._patient_models import PatientView
 from acuneuro.services._plan_edit import (
     PlanRefused,
@@ -174,6 +175,7 @@ def edit_plan(
                                       "can be changed (propose a new one)")
                 case = ClinicalCase.model_validate(row.case_json, context=STORED_CASE)
                 change = edit if isinstance(edit, PlanEdit) else PlanEdit.model_validate(edit)
+                check_input(change)
                 plan = apply_edit(Plan.model_validate(row.plan_json), case, change)
                 row.plan_json = plan.model_dump(mode="json")
                 row.safety_status = plan.safety.status
@@ -201,6 +203,7 @@ def accept_plan(
             if row is not None:
                 start = start_on if isinstance(start_on, date) else (
                     Acceptance.model_validate(start_on).start_on)
+                check_input(Acceptance(start_on=start))
                 _accept(session, ctx, actor, row, start, pseudo_id)
                 return _view(session, row, pseudo_id)
     except PlanRefused:
@@ -282,7 +285,9 @@ def _case(patient: Patient, document: Mapping[str, Any], today: date) -> Clinica
     for key in ("condition", "assessed_on"):
         if raw.get(key) is None and key in defaults:
             raw[key] = defaults[key]
-    return ClinicalCase.model_validate(raw)
+    case = ClinicalCase.model_validate(raw)
+    check_input(case)
+    return case
 
 
 def _is_date(text: str) -> bool:

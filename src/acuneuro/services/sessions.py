@@ -53,6 +53,7 @@ from acuneuro.services._course_common import (
     require,
 )
 from acuneuro.services._day_facts import FACTS_KEY, day_facts_known, relocated, stored_facts
+from acuneuro.services._input_limits import check_input
 from acuneuro.services._policy import UseCase
 from acuneuro.services.audit import Action, record
 from acuneuro.store import Patient, PlannedSession, PlanRecord, TreatmentSession
@@ -288,6 +289,7 @@ def record_session(ctx: Context, actor: Actor, pseudo_id: str,
             patient = load_patient(session, actor, pseudo_id, lock=True)
             if patient is not None:
                 given = data if isinstance(data, SessionIn) else SessionIn.model_validate(data)
+                check_input(given)
                 row = _record(session, ctx, actor, patient, given)
                 return _view(row, pseudo_id)
     except CourseRefused as exc:

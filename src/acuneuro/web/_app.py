@@ -7,7 +7,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from fastapi import FastAPI, Request, Response, status
-from fastapi.exception_handlers import http_exception_handler
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
@@ -63,7 +64,21 @@ def install(app: FastAPI, ctx: Context) -> None:
             return await http_exception_handler(request, exc)  # type: ignore[arg-type]
         return _error_page(request, ctx, exc.status_code, str(exc.detail))
 
+    async def invalid(request: Request, exc: Exception) -> Response:
+        # A web address or form field FastAPI itself refused (an id out of range, a field
+        # over its length) is a page naming the field, not the API's JSON.
+        if _is_api(request) or not isinstance(exc, RequestValidationError):
+            return await request_validation_exception_handler(
+                request, exc)  # type: ignore[arg-type]
+        errors = exc.errors()
+        if any(next(iter(e.get("loc") or ("",))) == "path" for e in errors):
+            return _error_page(request, ctx, status.HTTP_404_NOT_FOUND, "Not found.")
+        named = "; ".join(f"{tuple(e.get('loc') or ('form',))[-1]}: {e.get('msg', 'not valid')}"
+                          for e in errors[:5])
+        return _error_page(request, ctx, status.HTTP_422_UNPROCESSABLE_CONTENT, named)
+
     app.add_exception_handler(LoginRequired, to_login)
+    app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(ServiceError, refusal)
     app.add_exception_handler(HTTPException, http_error)
 

@@ -83,9 +83,11 @@ def mme_chart(statements: list[MedicationStatement], first: date, last: date) ->
     """Daily MME (CDC 2022) as a step line from ``first`` to ``last``; "" without an opioid."""
     if first >= last:
         return ""
+    # ``stop < last`` before adding a day: a stop stored as 9999-12-31 overflowed ``date`` and
+    # broke the patient page for good (issue 13).
     changes = {first, last} | {s.start for s in statements if first < s.start < last} | {
         s.stop + timedelta(days=1) for s in statements
-        if s.stop is not None and first < s.stop + timedelta(days=1) < last}
+        if s.stop is not None and first <= s.stop < last - timedelta(days=1)}
     steps = [(day, mme_on(statements, day).total) for day in sorted(changes)]
     if not any(total for _, total in steps):
         return ""

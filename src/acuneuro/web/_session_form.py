@@ -46,6 +46,8 @@ def _number(form: Mapping[str, Any], name: str) -> str | float | None:
     text = _text(form, name)
     if text is None:
         return None
+    if not text.isascii():
+        return text  # float() reads "\u0663" as 3: Unicode digits are refused by the model
     try:
         return float(text)
     except ValueError:

@@ -5,6 +5,12 @@ read it and no audit row is written; it still needs a bearer token, like every r
 API except ``/health``, so the service is not an open statistics server and the library is
 read by people the clinic knows. ``POST /meta`` answers the same JSON as ``acuneuro meta``;
 a bad table is 422 with the row and column in the message (``evidence.tabular``).
+
+Limits (docs/security.md, "Resource limits"): the body is at most ``MAX_TABLE_BYTES``
+(refused with 413 by ``api.BodyLimit`` while it streams in, before it is read or the token is
+checked), a table has at most ``MAX_STUDIES`` rows and ``MAX_COLUMNS`` columns (422 naming the
+limit). The engine's memory is linear in the number of studies (``evidence._algebra``), so the
+largest table allowed costs a few tens of MB (``tests/api/test_meta_limits.py``).
 """
 
 from __future__ import annotations
@@ -26,11 +32,15 @@ from acuneuro.evidence.tabular import TableError, read_table
 from acuneuro.knowledge import EVIDENCE_CONDITIONS
 from acuneuro.services.throttle import Work
 
-__all__ = ["MAX_TABLE_BYTES", "meta_json", "router"]
+__all__ = ["MAX_COLUMNS", "MAX_STUDIES", "MAX_TABLE_BYTES", "meta_json", "router"]
 
 router = APIRouter(tags=["evidence"])
 
 MAX_TABLE_BYTES = 1_000_000
+# The largest published meta-analyses pool a few thousand studies; 10,000 leaves room and keeps
+# one request to well under a second and ~50 MB (design choice, measured in the test above).
+MAX_STUDIES = 10_000
+MAX_COLUMNS = 32  # the widest layout has 7 columns; extra ones are allowed but not unbounded
 _MEASURES = ("MD", "SMD", "RR", "OR", "RD", "GEN")
 _OPTIONS = {k: {"type": "string"} for k in ("measure", "method", "test")}
 _META_BODY = {"requestBody": {"required": True, "content": {
@@ -73,11 +83,22 @@ def _rows_from_json(body: Any) -> tuple[list[str], list[list[str]], dict[str, An
         rows = body.get("rows")
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
         raise _invalid(["body", "rows"], "rows: expected a list of objects, one per study")
-    header: list[str] = []
+    _check_size(len(rows), ["body", "rows"])
+    names: dict[str, None] = {}
     for row in rows:
-        header += [str(k) for k in row if str(k) not in header]
+        names.update((str(k), None) for k in row)
+        if len(names) > MAX_COLUMNS:
+            raise _invalid(["body", "rows"],
+                           f"rows: the studies use more than {MAX_COLUMNS} different columns")
+    header = list(names)
     cells = [["" if r.get(h) is None else str(r.get(h)) for h in header] for r in rows]
     return header, cells, options
+
+
+def _check_size(studies: int, where: list[str | int]) -> None:
+    if studies > MAX_STUDIES:
+        raise _invalid(where, f"{where[-1]}: {studies:,} studies; at most {MAX_STUDIES:,} "
+                              "can be pooled in one request")
 
 
 async def _table(request: Request) -> tuple[list[str], list[list[str]], dict[str, Any]]:
@@ -93,7 +114,8 @@ async def _table(request: Request) -> tuple[list[str], list[list[str]], dict[str
         raw = await request.body()
         options = {}
     if len(raw) > MAX_TABLE_BYTES:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, "study table over 1 MB")
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
+                            f"the study table is over {MAX_TABLE_BYTES:,} bytes")
     if kind == "application/json":
         try:
             return _rows_from_json(json.loads(raw))
@@ -109,6 +131,10 @@ async def _table(request: Request) -> tuple[list[str], list[list[str]], dict[str
     except csv.Error as exc:
         raise _invalid(["body"], f"body: not a CSV table: {exc}") from None
     header, rows = (reader[0], reader[1:]) if reader else ([], [])
+    _check_size(len(rows), ["body"])
+    if len(header) > MAX_COLUMNS:
+        raise _invalid(["body"], f"body: the header has {len(header)} columns; at most "
+                                 f"{MAX_COLUMNS} are read")
     return header, rows, options
 
 

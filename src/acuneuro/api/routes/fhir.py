@@ -112,4 +112,5 @@ def read_observation(ctx: ContextDep, actor: ActorDep, observation_id: str) -> F
 def _id(text: str) -> int:
     # FHIR ids are strings; ours are row numbers from 1, so anything else asks for row 0,
     # which the service reports (and audits) as not found.
-    return int(text) if text.isdigit() and len(text) <= 18 else 0
+    # isascii: "²" is a digit to str.isdigit but not to int() (a 500 before, issue 13).
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else 0

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi import APIRouter, HTTPException, Path, Request, Response, status
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from starlette.datastructures import FormData
@@ -35,6 +35,8 @@ from acuneuro.web.sections import Section, add_section
 
 __all__ = ["router"]
 
+# Row ids are PostgreSQL integers: a larger number is no row (a 500 in SQLite before, issue 13).
+ScoreId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 router = APIRouter(prefix="/patients/{patient_id}/assessments", include_in_schema=False)
 
 Mode = Literal["clinician", "tablet"]
@@ -123,7 +125,7 @@ async def submit_assessment(
 
 @router.get("/{score_id}")
 def assessment_result(
-    request: Request, ctx: ContextDep, actor: WebActorDep, patient_id: str, score_id: int
+    request: Request, ctx: ContextDep, actor: WebActorDep, patient_id: str, score_id: ScoreId
 ) -> Response:
     """One stored score: total, cut-off reading, interpretation and the answers given."""
     view = _score_of(ctx, actor, patient_id, score_id)
@@ -135,7 +137,7 @@ def assessment_result(
 
 @router.get("/{score_id}/done")
 def assessment_done(
-    request: Request, ctx: ContextDep, actor: WebActorDep, patient_id: str, score_id: int
+    request: Request, ctx: ContextDep, actor: WebActorDep, patient_id: str, score_id: ScoreId
 ) -> Response:
     """The tablet's last page: thanks, and a link for the clinician to the result."""
     view = _score_of(ctx, actor, patient_id, score_id)
@@ -216,6 +218,8 @@ def _parse(item: Item, raw: str) -> bool | str | float | None:
         return {"yes": True, "no": False}.get(raw)
     if item.type == "choice":
         return raw
+    if not raw.isascii():
+        return raw  # float() reads "\u0663" as 3: the scorer refuses it, naming the item
     try:
         number = float(raw)
     except ValueError:
