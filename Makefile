@@ -31,8 +31,10 @@ typecheck: install
 	$(BIN)/mypy
 	$(BIN)/mypy --explicit-package-bases tests bench
 
+# The load test measures latency, so it runs alone once the parallel suite is done.
 unit: install services
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 2 --dist loadgroup -m "not load"
+	$(BIN)/pytest -n 0 -m load
 
 test: lint typecheck unit
 

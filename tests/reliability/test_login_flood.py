@@ -36,7 +36,8 @@ from acuneuro.store import Clinic, Database, Patient, Role, User, upgrade
 
 from ._processes import free_port, kill, wait_healthy
 
-pytestmark = pytest.mark.slow
+# Timed: it runs on its own after the parallel suite (make test), never beside other tests.
+pytestmark = [pytest.mark.slow, pytest.mark.load]
 
 SECRET = "flood-test-signing-key-" + "s" * 32
 AUDIT_KEY = "flood-test-audit-key-" + "a" * 32
