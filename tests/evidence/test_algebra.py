@@ -51,10 +51,12 @@ def test_the_linear_projection_equals_the_dense_matrix_to_1e_9(
     dense = _dense(y, X, w)
     proj = project(y, X, w)
     scale = float(np.max(np.abs(w))) * (1 + float(np.max(np.abs(y))))
+    # Traces are sums whose terms cancel (exactly, when k = p): 1e-9 of the terms' size.
+    size = {"tr": float(np.sum(w)), "tr_pp": float(np.sum(w * w))}
     for name in ("Py", "diag", "tr", "tr_pp", "beta"):
         got = getattr(proj, name)
-        np.testing.assert_allclose(got, dense[name], rtol=RTOL, atol=ATOL * scale**2,
-                                   err_msg=name)
+        atol = max(ATOL * scale**2, RTOL * size.get(name, 0.0))
+        np.testing.assert_allclose(got, dense[name], rtol=RTOL, atol=atol, err_msg=name)
     np.testing.assert_allclose(proj.apply(proj.Py), dense["PPy"], rtol=RTOL,
                                atol=ATOL * scale**3)
 
@@ -88,3 +90,14 @@ def test_batch_analyses_refuse_more_study_fits_than_the_limit_naming_it() -> Non
         cumulative(y, v)
     with pytest.raises(ValueError, match="bootstrap"):
         bootstrap(y[:100], v[:100], replicates=MAX_BATCH_CELLS // 100 + 1, seed=1)
+
+
+def test_the_intercept_traces_keep_their_digits_when_one_study_holds_the_weight() -> None:
+    # Variances 1 and 1.34e8 (found by the API fuzzer): sum-minus-term formulas gave tr(PP) = 0
+    # and REML divided by it. Exact for two studies: every entry of P is w1 w2 / (w1 + w2).
+    w = np.array([1.0, 1 / 1.34235396e8])
+    proj = project(np.zeros(2), None, w)
+    entry = w[0] * w[1] / w.sum()
+    np.testing.assert_allclose(proj.tr_pp, 4 * entry**2, rtol=1e-12)
+    np.testing.assert_allclose(proj.diag, [entry, entry], rtol=1e-12)
+    np.testing.assert_allclose(proj.tr, 2 * entry, rtol=1e-12)

@@ -98,3 +98,16 @@ def test_finite_numbers_whose_variance_overflows_name_their_row(
     other = ["b", "0.1", "0.2"] if len(header) == 3 else ["b", "10", "1", "1", "10", "2", "1"]
     with pytest.raises(TableError, match="row 1: the effect cannot be computed"):
         read_table(header, [row, other], "MD" if len(header) == 7 else None)
+
+
+@pytest.mark.parametrize(("yi", "vi"), [("0", "6.4e161"), ("0", "1e-300"), ("2e6", "1")])
+def test_it_refuses_numbers_no_trial_has_naming_the_row(yi: str, vi: str) -> None:
+    # Found by the API fuzzer: a variance of 6.4e161 beside 1 overflowed the estimators.
+    with pytest.raises(TableError, match=r"^row 2: effect .* is outside what can be pooled"):
+        read_table(["study", "yi", "vi"], [["a", "0.1", "0.2"], ["b", yi, vi]], "GEN")
+
+
+def test_the_widest_real_numbers_are_still_pooled() -> None:
+    table = read_table(["study", "yi", "vi"], [["a", "-1e6", "1e-12"], ["b", "1e6", "1e12"]],
+                       "GEN")
+    assert table.vi == (1e-12, 1e12)

@@ -65,21 +65,36 @@ class Projection:
         return _apply(self.X, self.w, self.inv, z)
 
 
+def _others(a: Arr) -> Arr:
+    """For each study, the sum of ``a`` over the other studies, without subtracting.
+
+    ``sum(a) - a_i`` loses every digit when one study holds nearly all the weight (variances
+    1 and 1e8); prefix and suffix sums keep each term exact to rounding.
+    """
+    zero = np.zeros_like(a[..., :1])
+    before = np.concatenate([zero, np.cumsum(a, axis=-1)[..., :-1]], axis=-1)
+    after = np.concatenate([np.cumsum(a[..., ::-1], axis=-1)[..., ::-1][..., 1:], zero], axis=-1)
+    return np.asarray(before + after)
+
+
 def _intercept(y: Arr, w: Arr) -> Projection:
+    # P = sw (diag(q) - q q') with q = w / sw; every trace below is a sum of positive terms.
     sw = w.sum(axis=-1)
-    sw2 = np.sum(w * w, axis=-1)
-    sw3 = np.sum(w * w * w, axis=-1)
     mu = quad(w, y) / sw
     Py = w * (y - mu[..., None])
+    q = w / sw[..., None]
+    rest = _others(q)  # 1 - q_i
+    diag = w * rest
+    tr_pp = sw**2 * np.sum(q * q * (rest * rest + _others(q * q)), axis=-1)
     return Projection(
         w=w,
         y=y,
         inv=(1 / sw)[..., None, None],
         beta=mu[..., None],
         Py=Py,
-        diag=w - w * w / sw[..., None],
-        tr=sw - sw2 / sw,
-        tr_pp=sw2 - 2 * sw3 / sw + (sw2 / sw) ** 2,
+        diag=diag,
+        tr=diag.sum(axis=-1),
+        tr_pp=tr_pp,
         X=None,
     )
 

@@ -170,10 +170,13 @@ def _scoring(y: Arr, v: Arr, X: Arr | None, m: Arr, tau2: Arr, reml: bool) -> tu
         w = ma / (va + ta[:, None])
         proj = project(ya, Xa, w)
         ypp = quad(proj.Py, proj.Py)
-        if reml:
-            adj = (ypp - proj.tr) / proj.tr_pp
-        else:
-            adj = (ypp - w.sum(axis=-1)) / np.sum(w * w, axis=-1)
+        # A Fisher information that underflows to zero (variances 1 and 1e161) gives no step:
+        # the row keeps its tau2 (below), so the division's warning says nothing new.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if reml:
+                adj = (ypp - proj.tr) / proj.tr_pp
+            else:
+                adj = (ypp - w.sum(axis=-1)) / np.sum(w * w, axis=-1)
         adj = np.where(np.isfinite(adj), adj, 0.0)
         # metafor halves a step that would leave tau2 < 0 until it does not; at tau2 = 0 the
         # halving only ends in underflow, whose limit is a step of exactly zero.

@@ -23,6 +23,13 @@ from acuneuro.evidence._effects import binary_effects, continuous_effects
 
 __all__ = ["LAYOUTS", "StudyTable", "TableError", "read_table"]
 
+# Beyond these no trial's numbers lie, and the estimators' squares and weights would overflow
+# (a variance of 1e161 next to 1 left REML a Fisher information of zero). Design choice, wide
+# enough for any real effect size or log ratio and any real sampling variance.
+MAX_EFFECT = 1e6
+MIN_VARIANCE = 1e-12
+MAX_VARIANCE = 1e12
+
 LAYOUTS: dict[str, tuple[str, ...]] = {
     "continuous": ("study", "n1", "mean1", "sd1", "n2", "mean2", "sd2"),
     "binary": ("study", "events1", "n1", "events2", "n2"),
@@ -136,6 +143,12 @@ def read_table(
         if not (math.isfinite(y) and math.isfinite(v)) or v <= 0:
             raise TableError(
                 f"row {number}: the effect cannot be computed (check the SDs and group sizes)"
+            )
+        if abs(y) > MAX_EFFECT or not MIN_VARIANCE <= v <= MAX_VARIANCE:
+            raise TableError(
+                f"row {number}: effect {y:.3g} with variance {v:.3g} is outside what can be "
+                f"pooled (|effect| at most {MAX_EFFECT:.0e}, variance between "
+                f"{MIN_VARIANCE:.0e} and {MAX_VARIANCE:.0e}); check the row's numbers"
             )
     return StudyTable(
         measure=chosen,
