@@ -185,13 +185,15 @@ def test_an_enrolment_confirmed_twice_at_once_keeps_one_set_of_codes(
         assert stored is not None and stored.recovery_hashes == first.hashes
 
 
-_READS: dict[str, tuple[Any, str, str, Callable[[Context, Any, str], Any]]] = {
-    "fhir": (course_fhir, "read", "fhir-bundle",
+# The module, the function that does the reading (spied on), and the audit row's action and
+# resource.
+_READS: dict[str, tuple[Any, str, str, str, Callable[[Context, Any, str], Any]]] = {
+    "fhir": (course_fhir, "_bundle", "read", "fhir-bundle",
              lambda ctx, actor, pid: course_fhir.export_bundle(ctx, actor, pid)),
-    "report": (course_service, "read", "report",
+    "report": (course_service, "_source", "read", "report",
                lambda ctx, actor, pid: course_service.report_source(ctx, actor, pid,
                                                                     today=date.today())),
-    "scores": (assessment_service, "list", "score",
+    "scores": (assessment_service, "_load_patient", "list", "score",
                lambda ctx, actor, pid: assessment_service.list_scores(ctx, actor, pid)),
 }
 
@@ -200,17 +202,18 @@ _READS: dict[str, tuple[Any, str, str, Callable[[Context, Any, str], Any]]] = {
 def test_course_exports_read_while_a_write_holds_the_writer_lock_and_wait_for_their_audit(
     ctx: Context, actors: Any, monkeypatch: pytest.MonkeyPatch, kind: str
 ) -> None:
-    module, action, resource, call = _READS[kind]
+    module, reading, action, resource, call = _READS[kind]
     alice = actors["alice"].actor
     pid = accepted_patient(ctx, alice)
     read_done = threading.Event()
-    real_record = module.record_read
+    real_read = getattr(module, reading)
 
-    def spy(*args: Any, **kwargs: Any) -> None:
-        read_done.set()  # everything was read; the audit row (a write) comes next
-        real_record(*args, **kwargs)
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        answer = real_read(*args, **kwargs)
+        read_done.set()
+        return answer
 
-    monkeypatch.setattr(module, "record_read", spy)
+    monkeypatch.setattr(module, reading, spy)
     with _writer_lock_held(ctx):
         reader = _Call(lambda: call(ctx, alice, pid))
         assert read_done.wait(_WAIT), f"the {kind} read waited for the writer lock"
