@@ -169,10 +169,14 @@ def enrolment_of(ctx: Context, token: str) -> tuple[str, mfa.Enrolment]:
 def redeem_enrolment(ctx: Context, token: str, code: str, source: str | None) -> list[str] | None:
     """Confirm the link's pending secret with the first valid code: the recovery codes, and
     the link is spent. A wrong code answers None and changes nothing (same secret, link
-    still valid)."""
+    still valid). The recovery codes are hashed before the write (``mfa.prepare_enrolment``)."""
+    with ctx.db.read() as session:
+        user_id = _open(session, token, Purpose.MFA_ENROLMENT)[1].id
+    prepared = mfa.prepare_enrolment(ctx, user_id, code)
     with ctx.db.write() as session:
         link, user = _open(session, token, Purpose.MFA_ENROLMENT)
-        codes = mfa.confirm_in(session, ctx, user.id, code)
+        codes = (mfa.confirm_in(session, ctx, user.id, code, prepared)
+                 if prepared is not None and user.id == user_id else None)
         if codes is not None:
             link.used_at = utcnow()
             return codes

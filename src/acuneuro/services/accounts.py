@@ -158,6 +158,9 @@ def authenticate(
         ok, new_hash = lockout.in_hashing_thread(partial(verify, stored, password))
         if not ok:  # counted inside the slot, so parallel guesses cannot overrun the limits
             lockout.failed(ctx, email, source)
+    # A recovery code is argon2 too: checked now, outside the write (only after the password).
+    recovered = (mfa.match_recovery(ctx, user_id, otp)
+                 if ok and otp is not None and user_id is not None else None)
     refusal: AuthenticationFailed = AuthenticationFailed()
     actor: Actor | None = None
     with ctx.db.write() as session:
@@ -170,7 +173,8 @@ def authenticate(
             enrolled = mfa.has_second_factor(session, user.id)
             if not (enrolled or user.role in mfa.MFA_REQUIRED) or (
                     otp is not None and enrolled
-                    and mfa.check_second_factor(session, ctx.mfa_key, user.id, otp)):
+                    and mfa.check_second_factor(session, ctx.mfa_key, user.id, otp,
+                                                recovered=recovered)):
                 actor = Actor.of(user, source)
                 record(session, ctx.audit_key, actor=actor, action=Action.LOGIN,
                        resource="account")
@@ -194,17 +198,19 @@ def authenticate(
 def complete_login(ctx: Context, user_id: int, otp: str, source: str | None) -> Actor:
     """The second step of a web login: the code of the account whose password was right.
 
-    Throttled like the password (``services.lockout``), decided before the transaction opens.
+    Throttled like the password (``services.lockout``), decided before the transaction opens;
+    a recovery code is checked against its hashes before the write (``mfa.match_recovery``).
     """
     with ctx.db.read() as session:
         email = session.scalar(select(User.email).where(User.id == user_id))
     if email is not None:
         lockout.check(ctx, email, source)
+    recovered = mfa.match_recovery(ctx, user_id, otp)  # argon2 outside the write
     actor: Actor | None = None
     with ctx.db.write() as session:
         user = session.get(User, user_id)
         if user is not None and user.active:
-            if mfa.check_second_factor(session, ctx.mfa_key, user.id, otp):
+            if mfa.check_second_factor(session, ctx.mfa_key, user.id, otp, recovered=recovered):
                 actor = Actor.of(user, source)
                 record(session, ctx.audit_key, actor=actor, action=Action.LOGIN,
                        resource="account")

@@ -38,6 +38,7 @@ from acuneuro.clinical.scoring import (
     score,
 )
 from acuneuro.services._actor import Actor
+from acuneuro.services._audit_group import record_read
 from acuneuro.services._context import Context
 from acuneuro.services._errors import NotFound, PermissionDenied, ServiceError
 from acuneuro.services._input_limits import check_input
@@ -201,8 +202,11 @@ def list_scores(
 ) -> list[ScoreView]:
     """The patient's scores, newest first (one audit row for the patient read)."""
     _require_role(ctx, actor, Action.LIST, pseudo_id)
-    with ctx.db.write() as session:
+    # A read transaction, not the writer lock (issue 13); the audit row is committed before
+    # the scores are returned (services._audit_group).
+    with ctx.db.read() as session:
         patient = _load_patient(session, actor, pseudo_id)
+        views: list[ScoreView] | None = None
         if patient is not None:
             query = (
                 select(ScoreRecord)
@@ -213,10 +217,10 @@ def list_scores(
             if instrument_id is not None:
                 query = query.where(ScoreRecord.instrument_id == instrument_id)
             views = [_view(row, pseudo_id) for row in session.scalars(query)]
-            record(session, ctx.audit_key, actor=actor, action=Action.LIST,
-                   resource=_RESOURCE, patient=pseudo_id)
-            return views
-    _not_found(ctx, actor, Action.LIST, pseudo_id, "no such patient")
+    if views is None:
+        _not_found(ctx, actor, Action.LIST, pseudo_id, "no such patient")
+    record_read(ctx, actor, Action.LIST, _RESOURCE, [pseudo_id])
+    return views
 
 
 def get_score(ctx: Context, actor: Actor, score_id: int) -> ScoreView:

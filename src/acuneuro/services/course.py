@@ -25,6 +25,7 @@ from acuneuro.clinical.outcomes import Score
 from acuneuro.clinical.planner import Plan
 from acuneuro.clinical.stricta import SessionRecord
 from acuneuro.services._actor import Actor
+from acuneuro.services._audit_group import record_read
 from acuneuro.services._context import Context
 from acuneuro.services._course_common import (
     CourseRefused,
@@ -213,16 +214,17 @@ def report_source(ctx: Context, actor: Actor, pseudo_id: str, *, today: date) ->
     require(ctx, actor, UseCase.COURSE_READ, Action.READ, "report", pseudo_id)
     check_work(ctx, Work.REPORT, actor)
     try:
-        with ctx.db.write() as session:
+        # One consistent snapshot, never the writer lock (issue 13); the course is returned
+        # only once its audit row is committed (services._audit_group).
+        with ctx.db.snapshot() as session:
             patient = load_patient(session, actor, pseudo_id)
-            if patient is not None:
-                found = _source(session, actor, patient, today)
-                record(session, ctx.audit_key, actor=actor, action=Action.READ,
-                       resource="report", patient=pseudo_id)
-                return found
+            found = None if patient is None else _source(session, actor, patient, today)
     except CourseRefused as exc:
         refused(ctx, actor, Action.READ, "report", pseudo_id, str(exc))
-    not_found(ctx, actor, Action.READ, "report", pseudo_id)
+    if found is None:
+        not_found(ctx, actor, Action.READ, "report", pseudo_id)
+    record_read(ctx, actor, Action.READ, "report", [pseudo_id])
+    return found
 
 
 def _source(session: Session, actor: Actor, patient: Patient, today: date) -> ReportSource:

@@ -25,6 +25,7 @@ from acuneuro.clinical.planner import Plan
 from acuneuro.interop.fhir_course import BASE, CourseRecord, course_bundle, parse_course_bundle
 from acuneuro.knowledge.course import outcome_knowledge
 from acuneuro.services._actor import Actor
+from acuneuro.services._audit_group import record_read
 from acuneuro.services._context import Context
 from acuneuro.services._course_common import (
     CourseRefused,
@@ -72,17 +73,21 @@ IMPORTED_VERSION = "imported (FHIR)"
 
 
 def export_bundle(ctx: Context, actor: Actor, pseudo_id: str) -> dict[str, Any]:
-    """The patient's pseudonymous course Bundle (``collection``), validated."""
+    """The patient's pseudonymous course Bundle (``collection``), validated.
+
+    Read in one snapshot (``Database.snapshot``), not under the writer lock (issue 13).
+    """
     require(ctx, actor, UseCase.COURSE_READ, Action.READ, _RESOURCE, pseudo_id)
     check_work(ctx, Work.FHIR_EXPORT, actor)
-    with ctx.db.write() as session:
+    # One consistent snapshot, never the writer lock; the Bundle is returned only once its
+    # audit row is committed (services._audit_group).
+    with ctx.db.snapshot() as session:
         patient = load_patient(session, actor, pseudo_id)
-        if patient is not None:
-            bundle = _bundle(session, patient)
-            record(session, ctx.audit_key, actor=actor, action=Action.READ,
-                   resource=_RESOURCE, patient=pseudo_id)
-            return bundle
-    not_found(ctx, actor, Action.READ, _RESOURCE, pseudo_id)
+        bundle = None if patient is None else _bundle(session, patient)
+    if bundle is None:
+        not_found(ctx, actor, Action.READ, _RESOURCE, pseudo_id)
+    record_read(ctx, actor, Action.READ, _RESOURCE, [pseudo_id])
+    return bundle
 
 
 def _bundle(session: Session, patient: Patient) -> dict[str, Any]:
