@@ -14,7 +14,6 @@ from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
-
 from sqlalchemy import select
 
 from acuneuro.services import Actor, demo
@@ -26,7 +25,7 @@ pytestmark = pytest.mark.browser
 
 WIDTHS = (390, 1366)
 RESEARCHER_EMAIL = "researcher@demo.acuneuro.invalid"
-RESEARCHER_PASSWORD = "violet-harbour-lantern-47"  # noqa: S105 - a synthetic test account
+RESEARCHER_PASSWORD = "violet-harbour-lantern-47"
 # Files and actions, not pages: downloads, figures (checked on their own) and logging out.
 _NOT_PAGES = re.compile(r"(\.pdf|\.svg|\.png|/logout)$")
 
@@ -134,8 +133,6 @@ def _crawl(page: Any, site: Any, width: int) -> list[Visit]:
 
 
 def _report(visits: list[Visit]) -> None:
-    for v in visits:
-        print(f"screens[{v.width}] {v.scroll_width:5d}px {v.url}")
     too_wide = [f"{v.url} is {v.scroll_width}px wide at {v.width}px" for v in visits
                 if v.scroll_width > v.width]
     errors = [f"{v.url} at {v.width}px: {e}" for v in visits for e in v.errors]
