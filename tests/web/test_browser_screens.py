@@ -196,6 +196,8 @@ def test_the_patient_page_prints_as_a_summary_without_navigation_or_forms(
     expect(page.locator("#section-course-outcomes figure figcaption").first).to_be_visible()
     # Action links (record, plan, download) do not print; nothing prints its URL as text.
     assert page.eval_on_selector_all("a[href$='/sessions/new']", visible) == 0
+    assert page.locator("details:has(form)").count() > 0  # "Add a medicine"
+    assert page.eval_on_selector_all("details:has(form)", visible) == 0
     after = page.evaluate("""() => [...document.querySelectorAll('a[href]')]
         .map(a => getComputedStyle(a, '::after').content).filter(c => c.includes('http'))""")
     assert after == []
