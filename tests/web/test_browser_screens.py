@@ -16,6 +16,7 @@ from urllib.parse import urldefrag, urlsplit
 import pytest
 from sqlalchemy import select
 
+from acuneuro.clinical.scoring import get_instrument
 from acuneuro.services import Actor, demo
 from acuneuro.services.accounts import add_user, issue_session
 from acuneuro.store import Role, User
@@ -129,7 +130,19 @@ def _crawl(page: Any, site: Any, width: int) -> list[Visit]:
             if link.rstrip("/") != site.url and kind not in seen:
                 seen.add(kind)
                 queue.append(link)
+        if path_of(url).endswith("/assessments/new") and "?" not in url:
+            # The choice posts a GET form, not a link: each instrument's form, both modes.
+            for value in page.eval_on_selector_all("select#instrument option",
+                                                   "els => els.map(e => e.value)"):
+                # The tablet refuses (422) an instrument without self-report items, rightly.
+                tablet = get_instrument(value).self_report_items()
+                for mode in ("clinician", "tablet") if tablet else ("clinician",):
+                    queue.append(f"{url}?instrument={value}&mode={mode}")
     return visits
+
+
+def path_of(url: str) -> str:
+    return urlsplit(url).path
 
 
 def _report(visits: list[Visit]) -> None:
@@ -150,6 +163,7 @@ def test_every_page_of_one_patients_day_fits_the_screen_without_errors(
     # The crawl really reached the day's pages, not just the list.
     for wanted in ("/plan", "/sessions/new", "/assessments/new", "/evidence", "/dashboard"):
         assert any(p.endswith(wanted) for p in paths), f"the crawl never reached {wanted}"
+    assert any("mode=tablet" in v.url for v in visits)
     assert any(re.fullmatch(r"/evidence/(dpn|phn|cipn)", p) for p in paths)
     _report(visits)
 
