@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 import acuneuro.web
 from acuneuro.api import CSP, SECURITY_HEADERS
+from acuneuro.api._security import IMAGE_CSP
 
 from ._matrix import RULES, declared_routes
 from ._world import Holding, Principal
@@ -25,6 +26,12 @@ def test_the_policy_is_the_strict_one_asked_for() -> None:
     assert CSP == ("default-src 'self'; script-src 'self'; object-src 'none'; "
                    "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
     assert "unsafe-inline" not in CSP and "unsafe-eval" not in CSP
+
+
+def test_an_svg_opened_alone_may_use_inline_styles_and_nothing_else() -> None:
+    """Issue 14: the forest plot opened on its own renders; it still runs no script."""
+    assert IMAGE_CSP == "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+    assert "script-src" not in IMAGE_CSP and "unsafe-eval" not in IMAGE_CSP
 
 
 def test_every_get_route_answers_with_the_security_headers(
@@ -42,7 +49,10 @@ def test_every_get_route_answers_with_the_security_headers(
         for who in (alice, anonymous):
             client = who.web if kind in {"web", "static", "public"} else who.api
             answer = client.get(path)
-            absent = [h for h, v in SECURITY_HEADERS.items() if answer.headers.get(h) != v]
+            wanted = dict(SECURITY_HEADERS)
+            if answer.headers.get("content-type", "").startswith("image/svg+xml"):
+                wanted["Content-Security-Policy"] = IMAGE_CSP
+            absent = [h for h, v in wanted.items() if answer.headers.get(h) != v]
             if absent:
                 missing.append(f"{path} as {who.name} ({answer.status_code}): {absent}")
             if method != "MOUNT" and answer.headers.get("cache-control") != "no-store":

@@ -18,7 +18,7 @@ from __future__ import annotations
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["CSP", "SECURITY_HEADERS", "SecurityHeaders"]
+__all__ = ["CSP", "IMAGE_CSP", "SECURITY_HEADERS", "SecurityHeaders"]
 
 CSP = ("default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; "
        "frame-ancestors 'none'; form-action 'self'")
@@ -29,6 +29,10 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
 }
 _HSTS = "max-age=31536000; includeSubDomains"
+# An SVG opened on its own is a document under its own CSP: matplotlib writes every label's
+# font in a style attribute, which the page policy refuses (the figure then renders unreadable).
+# Images get inline styles and nothing else: no script, no fetch, no frame, no form.
+IMAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 
 
 class SecurityHeaders:
@@ -50,6 +54,8 @@ class SecurityHeaders:
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
                     headers[name] = value
+                if headers.get("content-type", "").startswith("image/svg+xml"):
+                    headers["Content-Security-Policy"] = IMAGE_CSP
                 if self.hsts:
                     headers["Strict-Transport-Security"] = _HSTS
                 if private:

@@ -39,29 +39,28 @@ def _span(bars: list[Bar], floor: float, ceiling: float) -> tuple[float, float]:
     return min([floor, *seen]), max([ceiling, *seen])
 
 
-def _charts(board: Dashboard) -> dict[str, str]:
+def _charts(board: Dashboard) -> list[tuple[str, str]]:
+    """(title, SVG) per chart: the page writes each title as a visible caption, because an
+    SVG ``<title>`` shows only as a tooltip, never on a phone or on paper."""
     r30, r50 = board.responder_thresholds
     change = _bars(board, "change_mean", "change_ci_low", "change_ci_high")
     mme = _bars(board, "mme_change_mean", "mme_change_ci_low", "mme_change_ci_high")
     events = _bars(board, "adverse_events_per_1000_sessions")
-    return {
-        "responders_30": interval_chart(
-            f"Responders (pain reduced by at least {r30:.0f}%), 95% Wilson interval",
-            _bars(board, "responder_30_rate", "responder_30_ci_low", "responder_30_ci_high"),
-            span=(0.0, 1.0), percent=True),
-        "responders_50": interval_chart(
-            f"Responders (pain reduced by at least {r50:.0f}%), 95% Wilson interval",
-            _bars(board, "responder_50_rate", "responder_50_ci_low", "responder_50_ci_high"),
-            span=(0.0, 1.0), percent=True),
-        "change": interval_chart("Mean NRS change (points), 95% t interval", change,
-                                 span=_span(change, -1.0, 1.0)),
-        "adherence": interval_chart("Adherence (attended / planned sessions)",
-                                    _bars(board, "adherence"), span=(0.0, 1.0), percent=True),
-        "events": interval_chart("Adverse events per 1,000 attended sessions", events,
-                                 span=_span(events, 0.0, 1.0)),
-        "mme": interval_chart("Mean MME change (mg/day), patients on opioids at baseline, "
-                              "95% t interval", mme, span=_span(mme, -1.0, 1.0)),
-    }
+    specs: list[tuple[str, list[Bar], tuple[float, float], bool]] = [
+        (f"Responders (pain reduced by at least {r30:.0f}%), 95% Wilson interval",
+         _bars(board, "responder_30_rate", "responder_30_ci_low", "responder_30_ci_high"),
+         (0.0, 1.0), True),
+        (f"Responders (pain reduced by at least {r50:.0f}%), 95% Wilson interval",
+         _bars(board, "responder_50_rate", "responder_50_ci_low", "responder_50_ci_high"),
+         (0.0, 1.0), True),
+        ("Mean NRS change (points), 95% t interval", change, _span(change, -1.0, 1.0), False),
+        ("Adherence (attended / planned sessions)", _bars(board, "adherence"), (0.0, 1.0), True),
+        ("Adverse events per 1,000 attended sessions", events, _span(events, 0.0, 1.0), False),
+        ("Mean MME change (mg/day), patients on opioids at baseline, 95% t interval", mme,
+         _span(mme, -1.0, 1.0), False),
+    ]
+    return [(title, interval_chart(title, bars, span=span, percent=percent))
+            for title, bars, span, percent in specs]
 
 
 @router.get("/dashboard")
