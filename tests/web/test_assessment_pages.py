@@ -10,13 +10,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from tests.web._kiosk import csrf_in, hand_over
 
 from acuneuro.clinical.scoring import get_instrument, list_instruments, score
 from acuneuro.services import Context, PatientCreate
 from acuneuro.services import patients as patient_service
 from acuneuro.services.assessment import storable
 from acuneuro.store import AuditEvent, ScoreRecord
-from tests.web._kiosk import csrf_in, hand_over
 
 Clients = Callable[[str], TestClient]
 DN4 = get_instrument("dn4")

@@ -10,14 +10,14 @@ import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from tests.security._matrix import RULES, declared_routes
+from tests.web._kiosk import csrf_in, hand_over
 
 from acuneuro.services import Context, PatientCreate
 from acuneuro.services import kiosk as kiosk_service
 from acuneuro.services import patients as patient_service
 from acuneuro.store import AuditEvent, ScoreRecord
 from acuneuro.web.deps import KIOSK_COOKIE, SESSION_COOKIE
-from tests.security._matrix import RULES, declared_routes
-from tests.web._kiosk import csrf_in, hand_over
 
 Clients = Callable[[str], TestClient]
 

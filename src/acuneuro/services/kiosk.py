@@ -33,7 +33,7 @@ from acuneuro.services._context import Context
 from acuneuro.services._errors import AuthenticationFailed, NotFound, PermissionDenied
 from acuneuro.services._passwords import verify
 from acuneuro.services._policy import UseCase, allowed
-from acuneuro.services.assessment import NotSelfReport, NotStorable, ScoreView, record_score
+from acuneuro.services.assessment import NotSelfReport, ScoreView, record_score
 from acuneuro.services.audit import Action, Outcome, record, record_alone
 from acuneuro.store import Patient, User
 

@@ -1,5 +1,6 @@
-"""Account pages: one's own account (linked from every page's header), enrolling a second factor through a one-time link, setting a password
-through a reset link, and changing one's own password.
+"""Account pages: one's own account (linked from every page's header: its second factor and
+its password), enrolling a second factor through a one-time link, setting a password through a
+reset link, and changing one's own password.
 
 The links come from an administrator (``services.account_links``). The enrolment page shows
 the same secret (with its QR code) on every visit until it is confirmed: a wrong code says so

@@ -28,9 +28,8 @@ from acuneuro.clinical.scoring import (
     list_instruments,
 )
 from acuneuro.knowledge import Instrument, Item
-from acuneuro.services import Actor, Context, PatientView, patients
+from acuneuro.services import Actor, Context, PatientView, kiosk, patients
 from acuneuro.services import assessment as service
-from acuneuro.services import kiosk
 from acuneuro.web.deps import ContextDep, WebActorDep, check_csrf, render
 from acuneuro.web.sections import Section, add_section
 
