@@ -16,6 +16,7 @@ from tests.web._kiosk import csrf_in, hand_over
 from acuneuro.services import Context, PatientCreate
 from acuneuro.services import kiosk as kiosk_service
 from acuneuro.services import patients as patient_service
+from acuneuro.services.accounts import session_login_time
 from acuneuro.store import AuditEvent, ScoreRecord
 from acuneuro.web.deps import KIOSK_COOKIE, SESSION_COOKIE
 
@@ -151,7 +152,7 @@ def test_the_clinicians_password_unlocks_and_shows_the_result(
     web_as: Clients, ctx: Context, actors: Any
 ) -> None:
     pid = _patient(ctx, actors)
-    client, _ = _locked_tablet(web_as, ctx, pid)
+    client, before = _locked_tablet(web_as, ctx, pid)
     token = csrf_in(client.get("/kiosk").text)
     client.post("/kiosk", data={"csrf": token, "instrument": "nrs", "item-pain": "6"})
     [row] = _stored(ctx)
@@ -161,6 +162,10 @@ def test_the_clinicians_password_unlocks_and_shows_the_result(
     assert answer.status_code == 303
     assert answer.headers["location"] == f"/patients/{pid}/assessments/{row.id}"
     assert KIOSK_COOKIE not in client.cookies and SESSION_COOKIE in client.cookies
+    after = client.cookies[SESSION_COOKIE]
+    # A fresh session (new id), but the login's 12 h absolute limit is not stretched.
+    assert after != before
+    assert session_login_time(ctx, after) == session_login_time(ctx, before) is not None
     result = client.get(answer.headers["location"])
     assert result.status_code == 200 and 'id="score-total">6<' in result.text
     assert _kiosk_events(ctx)[-1] == ("login", "success", pid)

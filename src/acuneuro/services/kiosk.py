@@ -6,8 +6,12 @@ within ``KIOSK_MINUTES``. The web layer deletes the clinician's session cookie f
 at the same moment and refuses every clinician page while a kiosk cookie is present, so the
 patient cannot reach the record by Back, by a typed address or by a link. Getting the tablet
 back needs the clinician's password (:func:`unlock`), throttled and counted like a login
-(``services.lockout``); then a fresh session is issued. The hand-over, the answers and every
-unlock attempt are audited.
+(``services.lockout``); then a fresh session is issued that keeps the original login time, so
+the 12 h absolute limit holds. The password alone suffices, also for an account with a second
+factor: the kiosk cookie is the still-valid secret of a session authenticated in full at most
+``KIOSK_MINUTES`` earlier, and NIST SP 800-63B (2017) 7.2 lets such a session be
+re-authenticated with a memorized secret alone. The hand-over, the answers and every unlock
+attempt are audited.
 
 ``KIOSK_MINUTES`` (30) is a design choice matching the session idle limit (NIST SP 800-63B
 AAL2, 30 minutes; ``accounts.SESSION_IDLE``): long enough for a questionnaire, short enough that
@@ -65,10 +69,15 @@ class Kiosk:
     instrument: str
     score_id: int | None
     issued_ms: int
+    logged_in_at: int
 
 
-def hand_over(ctx: Context, actor: Actor, pseudo_id: str, instrument_id: str) -> str:
+def hand_over(ctx: Context, actor: Actor, pseudo_id: str, instrument_id: str, *,
+              logged_in_at: int | None = None) -> str:
     """Start a kiosk for ``pseudo_id`` and ``instrument_id``; the kiosk cookie's value.
+
+    ``logged_in_at`` is the login time of the session handing over: the session issued at the
+    unlock keeps it, so hand-over and unlock never stretch the 12 h absolute session limit.
 
     Refused like recording a score would be: a role without score writing (``PermissionDenied``),
     another clinic's or no patient (``NotFound``), an instrument a clinician records
@@ -95,8 +104,10 @@ def hand_over(ctx: Context, actor: Actor, pseudo_id: str, instrument_id: str) ->
         record_alone(ctx, actor=actor, action=Action.CREATE, resource=_RESOURCE,
                      outcome=Outcome.NOT_FOUND, patient=pseudo_id[:32])
         raise NotFound("no such patient")
+    now_ms = time.time_ns() // 1_000_000
     return _dumps(ctx, {"u": actor.user_id, "p": pseudo_id, "i": instrument.id,
-                        "n": secrets.token_hex(16), "t": time.time_ns() // 1_000_000})
+                        "n": secrets.token_hex(16), "t": now_ms,
+                        "a": logged_in_at if logged_in_at is not None else now_ms // 1000})
 
 
 def open_kiosk(ctx: Context, value: str, source: str | None) -> Kiosk:
@@ -114,9 +125,9 @@ def open_kiosk(ctx: Context, value: str, source: str | None) -> Kiosk:
                 user.sessions_valid_after.timestamp() * 1000):
             raise KioskOver
         actor = Actor.of(user, source)
-    done = payload.get("d")
+    done, login = payload.get("d"), payload.get("a")
     return Kiosk(actor, payload["p"], payload["i"], done if isinstance(done, int) else None,
-                 payload["t"])
+                 payload["t"], login if isinstance(login, int) else payload["t"] // 1000)
 
 
 def answer(ctx: Context, kiosk: Kiosk, answers: dict[str, Any]) -> tuple[ScoreView, str]:
@@ -132,7 +143,8 @@ def answer(ctx: Context, kiosk: Kiosk, answers: dict[str, Any]) -> tuple[ScoreVi
                          "completed_by": "patient"})
     return view, _dumps(ctx, {"u": kiosk.actor.user_id, "p": kiosk.patient,
                               "i": kiosk.instrument, "d": view.id,
-                              "n": secrets.token_hex(16), "t": kiosk.issued_ms})
+                              "n": secrets.token_hex(16), "t": kiosk.issued_ms,
+                              "a": kiosk.logged_in_at})
 
 
 def unlock(ctx: Context, kiosk: Kiosk, password: str, source: str | None) -> Actor:

@@ -24,7 +24,7 @@ from acuneuro.knowledge import Instrument
 from acuneuro.services import AuthenticationFailed, Throttled
 from acuneuro.services import assessment as scores
 from acuneuro.services import kiosk as service
-from acuneuro.services.accounts import issue_session
+from acuneuro.services.accounts import issue_session, session_login_time
 from acuneuro.web.deps import (
     CSRF_COOKIE,
     KIOSK_COOKIE,
@@ -54,7 +54,9 @@ def hand_over(
 ) -> Response:
     """Lock this browser to one questionnaire for one patient (see the module docstring)."""
     check_csrf(request, csrf)
-    value = service.hand_over(ctx, actor, patient_id, instrument)
+    cookie = request.cookies.get(SESSION_COOKIE, "")
+    value = service.hand_over(ctx, actor, patient_id, instrument,
+                              logged_in_at=session_login_time(ctx, cookie))
     response = RedirectResponse(KIOSK_PAGE, status.HTTP_303_SEE_OTHER)
     set_cookie(request, response, KIOSK_COOKIE, value, max_age=service.KIOSK_MINUTES * 60)
     response.delete_cookie(SESSION_COOKIE, path="/")
@@ -142,7 +144,8 @@ def unlock(
     if kiosk.score_id is not None:
         target += f"/assessments/{kiosk.score_id}"
     response = RedirectResponse(target, status.HTTP_303_SEE_OTHER)
-    set_cookie(request, response, SESSION_COOKIE, issue_session(ctx, actor),
+    set_cookie(request, response, SESSION_COOKIE,
+               issue_session(ctx, actor, logged_in_at=kiosk.logged_in_at),
                max_age=ctx.session_hours * 3600)
     response.delete_cookie(KIOSK_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")
