@@ -9,9 +9,9 @@ back needs the clinician's password (:func:`unlock`), throttled and counted like
 (``services.lockout``); then a fresh session is issued that keeps the original login time, so
 the 12 h absolute limit holds. The password alone suffices, also for an account with a second
 factor: the kiosk cookie is the still-valid secret of a session authenticated in full at most
-``KIOSK_MINUTES`` earlier, and NIST SP 800-63B (2017) 7.2 lets such a session be
-re-authenticated with a memorized secret alone. The hand-over, the answers and every unlock
-attempt are audited.
+``KIOSK_MINUTES`` earlier, and NIST SP 800-63B (June 2017) 4.2.3 lets a session that
+has not reached its time limit be re-authenticated with a memorized secret alone. The
+hand-over, the answers and every unlock attempt are audited.
 
 ``KIOSK_MINUTES`` (30) is a design choice matching the session idle limit (NIST SP 800-63B
 AAL2, 30 minutes; ``accounts.SESSION_IDLE``): long enough for a questionnaire, short enough that
