@@ -113,6 +113,12 @@ RULES: dict[str, Rule] = {
         "new_password": "lantern orchard pebble", "repeated": "lantern orchard pebble"}),
     # One's own password: a wrong current password is a 400 that changes nothing.
     "GET /account/password": _web(UseCase.OWN_ACCOUNT),
+    "GET /account": _web(UseCase.OWN_ACCOUNT),
+    # The tablet kiosk: its own cookie is the credential; without one, the login page.
+    "GET /kiosk": Rule("public"),
+    "POST /kiosk": Rule("public", form=lambda ids: {"instrument": "nrs", "item-pain": "5"}),
+    "GET /kiosk/unlock": Rule("public"),
+    "POST /kiosk/unlock": Rule("public", form=lambda ids: {"password": "wrong" * 4}),
     "POST /account/password": _web(UseCase.OWN_ACCOUNT, form=lambda ids: {
         "current_password": "wrong" * 4, "new_password": "lantern orchard pebble",
         "repeated": "lantern orchard pebble"}),
@@ -229,6 +235,10 @@ RULES: dict[str, Rule] = {
     "POST /patients/{patient_id}/assessments": _web(
         UseCase.SCORE_WRITE, scoped=True,
         form=lambda ids: {"instrument": "nrs", "mode": "clinician", "item-pain": "5"}),
+    # Handing the tablet over deletes this browser's session cookie: called with the last.
+    "POST /patients/{patient_id}/assessments/kiosk": Rule(
+        "web", UseCase.SCORE_WRITE, scoped=True, form=lambda ids: {"instrument": "nrs"},
+        ends_session=True),
     "GET /patients/{patient_id}/assessments/{score_id}": _web(UseCase.SCORE_READ, scoped=True),
     "GET /patients/{patient_id}/assessments/{score_id}/done": _web(UseCase.SCORE_READ,
                                                                    scoped=True),

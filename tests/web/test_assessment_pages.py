@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from tests.web._kiosk import csrf_in, hand_over
 
 from acuneuro.clinical.scoring import get_instrument, list_instruments, score
 from acuneuro.services import Context, PatientCreate
@@ -90,6 +91,8 @@ def test_every_item_of_every_form_has_a_label_and_no_inline_script(
         if not shown:  # a clinician's grading or examination is never handed over
             assert answer.status_code == 422, instrument_id
             continue
+        if mode == "tablet":  # the tablet's form is the kiosk's, after the hand-over
+            answer = hand_over(web_as("alice"), pid, instrument_id)
         page = answer.text
         for item in shown:
             name = f"item-{item.id}"
@@ -160,16 +163,19 @@ def test_the_tablet_mode_shows_nothing_else_about_the_patient(
     web_as: Clients, ctx: Context, actors: Any
 ) -> None:
     pid = _patient(ctx, actors)
-    client = web_as("alice")
-    form = client.get(f"/patients/{pid}/assessments/new?instrument=dn4&mode=tablet").text
+    form = hand_over(web_as("alice"), pid, "dn4").text
     assert 'class="tablet"' in form
-    for private in ("Hopper", "Grace", "1956", "E11.4", "alice@example.org", 'href="/patients"'):
+    for private in ("Hopper", "Grace", "1956", "E11.4", "alice@example.org", 'href="/patients"',
+                    pid):
         assert private not in form, private
-    posted = client.post(f"/patients/{pid}/assessments",
-                         data=_form(client, pid, SLANSS_13, mode="tablet", instrument="s-lanss"))
-    assert posted.status_code == 303 and posted.headers["location"].endswith("/done")
+    client = web_as("alice")
+    page = hand_over(client, pid, "s-lanss").text
+    posted = client.post("/kiosk", data={"csrf": csrf_in(page), "instrument": "s-lanss",
+                                         **{f"item-{k}": v for k, v in SLANSS_13.items()}})
+    assert posted.status_code == 303 and posted.headers["location"] == "/kiosk"
     done = client.get(posted.headers["location"]).text
     assert "Thank you" in done and "Hopper" not in done and "score-total" not in done
+    assert 'href="/kiosk/unlock"' in done and pid not in done
     [row] = _stored(ctx)
     assert row.taken_on == date.today() and row.total == 13
 
@@ -178,7 +184,7 @@ def test_the_tablet_dn4_lists_only_the_patients_own_questions(
     web_as: Clients, ctx: Context, actors: Any
 ) -> None:
     pid = _patient(ctx, actors)
-    page = web_as("alice").get(f"/patients/{pid}/assessments/new?instrument=dn4&mode=tablet").text
+    page = hand_over(web_as("alice"), pid, "dn4").text
     names = set(re.findall(r'name="item-([a-z0-9_]+)"', page))
     assert names == {i.id for i in DN4.items[:7]}
     for examination in ("hypoesthesia_touch", "hypoesthesia_pinprick", "brushing"):
@@ -193,9 +199,10 @@ def test_a_dn4_examination_answer_posted_from_the_tablet_is_refused_and_nothing_
 ) -> None:
     pid = _patient(ctx, actors)
     client = web_as("alice")
-    forged = _form(client, pid, {**{i.id: "no" for i in DN4.items[:7]},
-                                 "hypoesthesia_touch": "yes"}, mode="tablet")
-    answer = client.post(f"/patients/{pid}/assessments", data=forged)
+    page = hand_over(client, pid, "dn4").text
+    forged = {"csrf": csrf_in(page), "instrument": "dn4",
+              **{f"item-{i.id}": "no" for i in DN4.items[:7]}, "item-hypoesthesia_touch": "yes"}
+    answer = client.post("/kiosk", data=forged)
     assert answer.status_code == 422
     assert "Please hand the tablet back to your clinician" in answer.text
     assert _stored(ctx) == []
@@ -211,6 +218,10 @@ def test_a_clinician_grading_cannot_be_opened_or_posted_on_the_tablet(
     assert opened.status_code == 422
     assert "recorded by a clinician" in opened.text and "cannot be handed to the patient" in (
         opened.text)
+    handed = client.post(f"/patients/{pid}/assessments/kiosk", data={
+        "csrf": csrf_of(client, "/patients"), "instrument": "ctcae-sensory-neuropathy"})
+    assert handed.status_code == 400 and "cannot be handed to the patient" in handed.text
+    assert "acuneuro_kiosk" not in handed.headers.get("set-cookie", "")
     forged = _form(client, pid, {"severity": "grade_1"}, mode="tablet",
                    instrument="ctcae-sensory-neuropathy")
     posted = client.post(f"/patients/{pid}/assessments", data=forged)

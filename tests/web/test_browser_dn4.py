@@ -67,6 +67,7 @@ def test_the_patient_tablet_mode_shows_no_patient_data_and_ends_with_thanks(
     page.get_by_label("Instrument").select_option("nrs")
     page.get_by_label("Patient, on a tablet").check()
     page.get_by_role("button", name="Open form").click()
+    page.get_by_role("button", name="Hand over the tablet").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(get_instrument("nrs").name)
     body = page.locator("body")
     for private in ("Tabletov", "Tomas", "1949", patient.id, "alice@example.org"):
@@ -79,4 +80,6 @@ def test_the_patient_tablet_mode_shows_no_patient_data_and_ends_with_thanks(
     expect(page.get_by_role("heading", level=1)).to_have_text("Thank you")
     expect(body).not_to_contain_text("Tabletov")
     page.get_by_role("link", name="Clinician: show the result").click()
+    page.get_by_label("Clinician's password").fill(live_server.accounts["alice"].password)
+    page.get_by_role("button", name="Unlock").click()
     expect(page.locator("#score-total")).to_have_text("6")

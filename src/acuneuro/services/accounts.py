@@ -54,6 +54,7 @@ __all__ = [
     "resolve_session",
     "resolve_token",
     "session_id",
+    "session_login_time",
 ]
 
 # Salts separate the two kinds of signed value; they are not secrets.
@@ -248,14 +249,15 @@ def resolve_token(ctx: Context, token: str, source: str | None) -> Actor:
     return _resolve(ctx, token, _TOKEN_SALT, ctx.token_minutes * 60, source)
 
 
-def issue_session(ctx: Context, actor: Actor) -> str:
+def issue_session(ctx: Context, actor: Actor, *, logged_in_at: int | None = None) -> str:
     """A signed session cookie value; a new random nonce on every login (ASVS 7.2.4).
 
     The payload keeps the login time (``a``) for the absolute lifetime; the signature's own
-    timestamp, renewed by ``refresh_session``, measures idleness.
+    timestamp, renewed by ``refresh_session``, measures idleness. ``logged_in_at`` continues
+    an earlier login's absolute lifetime (the tablet kiosk's unlock, ``services.kiosk``).
     """
-    payload = {"u": actor.user_id, "n": secrets.token_hex(16), "a": int(time.time()),
-               "t": _now_ms()}
+    login = int(time.time()) if logged_in_at is None else logged_in_at
+    payload = {"u": actor.user_id, "n": secrets.token_hex(16), "a": login, "t": _now_ms()}
     return _serializer(ctx, _SESSION_SALT).dumps(payload)
 
 
@@ -298,6 +300,13 @@ def _session_payload(ctx: Context, cookie: str) -> dict[str, object] | None:
     if time.time() - payload["a"] > ctx.session_hours * 3600:
         return None
     return payload
+
+
+def session_login_time(ctx: Context, cookie: str) -> int | None:
+    """When the login of a live session cookie happened (epoch seconds), or None."""
+    payload = _session_payload(ctx, cookie)
+    login = payload.get("a") if payload is not None else None
+    return login if isinstance(login, int) else None
 
 
 def session_id(ctx: Context, cookie: str) -> str | None:

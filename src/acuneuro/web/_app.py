@@ -15,8 +15,8 @@ from starlette.exceptions import HTTPException
 
 from acuneuro.services import Context, NotFound, PermissionDenied, ServiceError, Throttled
 from acuneuro.services.throttle import pause
-from acuneuro.web.deps import LoginRequired, render, web_actor
-from acuneuro.web.routes import account, assessment, auth, patients, planning
+from acuneuro.web.deps import KioskLocked, LoginRequired, render, web_actor
+from acuneuro.web.routes import account, assessment, auth, kiosk, patients, planning
 from acuneuro.web.routes import course as course_pages
 from acuneuro.web.routes import dashboard as dashboard_pages
 from acuneuro.web.routes import evidence as evidence_pages
@@ -37,6 +37,7 @@ def install(app: FastAPI, ctx: Context) -> None:
     app.include_router(patients.router)
     app.include_router(planning.router)
     app.include_router(assessment.router)
+    app.include_router(kiosk.router)
     app.include_router(evidence_pages.router)
     app.include_router(course_pages.router)
     app.include_router(dashboard_pages.router)
@@ -77,7 +78,11 @@ def install(app: FastAPI, ctx: Context) -> None:
                           for e in errors[:5])
         return _error_page(request, ctx, status.HTTP_422_UNPROCESSABLE_CONTENT, named)
 
+    async def to_kiosk(request: Request, exc: Exception) -> Response:
+        return RedirectResponse(kiosk.KIOSK_PAGE, status.HTTP_303_SEE_OTHER)
+
     app.add_exception_handler(LoginRequired, to_login)
+    app.add_exception_handler(KioskLocked, to_kiosk)
     app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(ServiceError, refusal)
     app.add_exception_handler(HTTPException, http_error)

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from acuneuro.services.accounts import refresh_session
-from acuneuro.web.deps import SESSION_COOKIE, get_context, set_cookie
+from acuneuro.web.deps import KIOSK_COOKIE, SESSION_COOKIE, get_context, set_cookie
 
 __all__ = ["SlidingSession"]
 
@@ -32,7 +32,8 @@ class SlidingSession:
             await self.app(scope, receive, send)
             return
         request = Request(scope)
-        cookie = request.cookies.get(SESSION_COOKIE)
+        # In kiosk mode no session is renewed: it is not in use (routes/kiosk.py).
+        cookie = None if request.cookies.get(KIOSK_COOKIE) else request.cookies.get(SESSION_COOKIE)
 
         async def send_renewed(message: Message) -> None:
             if message["type"] == "http.response.start" and cookie:

@@ -24,8 +24,10 @@ from acuneuro.services.csrf import binding_of, csrf_token, csrf_valid
 
 __all__ = [
     "CSRF_COOKIE",
+    "KIOSK_COOKIE",
     "SESSION_COOKIE",
     "ContextDep",
+    "KioskLocked",
     "LoginRequired",
     "WebActorDep",
     "check_csrf",
@@ -39,6 +41,8 @@ __all__ = [
 
 SESSION_COOKIE = "acuneuro_session"
 CSRF_COOKIE = "acuneuro_csrf"
+# Present while the tablet is with a patient (routes/kiosk.py): no clinician page answers.
+KIOSK_COOKIE = "acuneuro_kiosk"
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 # The medicine vocabulary for every medicine field's typeahead (templates/_medicine_names.html).
@@ -47,6 +51,10 @@ templates.env.globals["medicine_names"] = drug_vocabulary
 
 class LoginRequired(Exception):
     """No valid session: the handler sends the browser to the login page."""
+
+
+class KioskLocked(LoginRequired):
+    """The tablet is in kiosk mode: the handler sends the browser to the kiosk page."""
 
 
 def get_context(request: Request) -> Context:
@@ -70,7 +78,12 @@ def client_address(request: Request) -> str | None:
 
 
 def web_actor(request: Request, ctx: ContextDep) -> Actor:
-    """The logged-in user of this browser, or a redirect to the login page."""
+    """The logged-in user of this browser, or a redirect to the login page.
+
+    While a kiosk cookie is present no session counts, whatever cookie the browser holds.
+    """
+    if request.cookies.get(KIOSK_COOKIE):
+        raise KioskLocked
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         raise LoginRequired

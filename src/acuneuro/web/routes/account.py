@@ -1,5 +1,6 @@
-"""Account pages: enrolling a second factor through a one-time link, setting a password
-through a reset link, and changing one's own password.
+"""Account pages: one's own account (linked from every page's header: its second factor and
+its password), enrolling a second factor through a one-time link, setting a password through a
+reset link, and changing one's own password.
 
 The links come from an administrator (``services.account_links``). The enrolment page shows
 the same secret (with its QR code) on every visit until it is confirmed: a wrong code says so
@@ -15,7 +16,7 @@ import segno
 from fastapi import APIRouter, Form, Request, Response, status
 from markupsafe import Markup
 
-from acuneuro.services import ServiceError, account_links
+from acuneuro.services import ServiceError, account_links, mfa
 from acuneuro.services.accounts import issue_session
 from acuneuro.services.credentials import change_password
 from acuneuro.web.deps import (
@@ -112,6 +113,14 @@ def reset(request: Request, ctx: ContextDep, token: str, new_password: _PASSWORD
                                                  "action": f"/reset/{token}"}, ctx=ctx,
                       status_code=status.HTTP_400_BAD_REQUEST)
     return render(request, "password_done.html", {"logged_in": False}, ctx=ctx)
+
+
+@router.get("/account")
+def account_page(request: Request, ctx: ContextDep, actor: WebActorDep) -> Response:
+    """One's own account: the second factor (set up or not) and the password change."""
+    with ctx.db.read() as session:
+        enrolled = actor.user_id is not None and mfa.has_second_factor(session, actor.user_id)
+    return render(request, "account.html", {"enrolled": enrolled}, ctx=ctx, actor=actor)
 
 
 @router.get("/account/password")

@@ -28,7 +28,7 @@ from acuneuro.clinical.scoring import (
     list_instruments,
 )
 from acuneuro.knowledge import Instrument, Item
-from acuneuro.services import Actor, Context, PatientView, patients
+from acuneuro.services import Actor, Context, PatientView, kiosk, patients
 from acuneuro.services import assessment as service
 from acuneuro.web.deps import ContextDep, WebActorDep, check_csrf, render
 from acuneuro.web.sections import Section, add_section
@@ -78,6 +78,11 @@ def new_assessment(
             f"{chosen.name} is recorded by a clinician (examination or grading); it cannot be "
             "handed to the patient on the tablet.",
         )
+    if how == "tablet":
+        # Handing over locks this browser to the questionnaire (routes/kiosk.py): say so first.
+        return render(request, "kiosk_handover.html",
+                      {"patient": patient, "instrument": chosen,
+                       "minutes": kiosk.KIOSK_MINUTES}, ctx=ctx, actor=actor)
     return _form(request, ctx, actor, patient, chosen, how, {}, {})
 
 
@@ -141,7 +146,9 @@ def assessment_done(
 ) -> Response:
     """The tablet's last page: thanks, and a link for the clinician to the result."""
     view = _score_of(ctx, actor, patient_id, score_id)
-    return render(request, "assessment_done.html", {"score": view}, ctx=ctx, actor=actor)
+    return render(request, "assessment_done.html",
+                  {"result_href": f"/patients/{patient_id}/assessments/{view.id}"},
+                  ctx=ctx, actor=actor)
 
 
 def _score_of(ctx: Context, actor: Actor, patient_id: str, score_id: int) -> service.ScoreView:
@@ -166,7 +173,7 @@ def _form(
     # The tablet shows the patient's own questions only; examinations stay with the clinician.
     shown = instrument.self_report_items() if mode == "tablet" else instrument.items
     context = {
-        "patient_id": patient.id,
+        "action": f"/patients/{patient.id}/assessments",
         "patient": patient if mode == "clinician" else None,
         "instrument": instrument,
         "shown": shown,

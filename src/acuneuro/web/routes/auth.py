@@ -32,6 +32,7 @@ from acuneuro.web.deps import (
     CSRF_COOKIE,
     SESSION_COOKIE,
     ContextDep,
+    KioskLocked,
     LoginRequired,
     WebActorDep,
     check_csrf,
@@ -59,6 +60,8 @@ def login_page(request: Request, ctx: ContextDep) -> Response:
     """The login form, or the patient list when already logged in."""
     try:
         web_actor(request, ctx)
+    except KioskLocked:  # the tablet is with a patient: its page, not a login form
+        return RedirectResponse("/kiosk", status.HTTP_303_SEE_OTHER)
     except LoginRequired:
         return render(request, "login.html", {"error": None, "email": ""}, ctx=ctx)
     return RedirectResponse("/patients", status.HTTP_303_SEE_OTHER)
