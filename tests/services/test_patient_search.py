@@ -1,4 +1,4 @@
-"""Finding patients: every search form, accents and case, paging totals, sort orders, clinic scope."""
+"""Finding patients: each search form, accents and case, paging totals, sorting, clinic scope."""
 
 from __future__ import annotations
 

@@ -18,8 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from acuneuro.services._errors import Conflict
 from acuneuro.services._patient_models import PatientView
-from acuneuro.store import Patient, PatientIdentity
-from acuneuro.store._name_key import name_key
+from acuneuro.store import Patient, PatientIdentity, name_key
 
 __all__ = ["ProbableDuplicate", "probable_duplicates", "within_one_edit"]
 

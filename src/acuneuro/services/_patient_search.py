@@ -21,6 +21,7 @@ from enum import StrEnum
 
 from sqlalchemy import (
     ColumnElement,
+    ScalarSelect,
     Select,
     and_,
     exists,
@@ -31,7 +32,7 @@ from sqlalchemy import (
 )
 
 from acuneuro.store import Patient, PatientIdentity, PlannedSession, TreatmentSession
-from acuneuro.store._name_key import fold
+from acuneuro.store import fold_name as fold
 
 __all__ = [
     "SORT_LABELS",
@@ -97,7 +98,7 @@ def criteria(term: str) -> ColumnElement[bool] | None:
     return or_(*matches)
 
 
-def last_visit() -> ColumnElement[date | None]:
+def last_visit() -> ScalarSelect[date]:
     """The day of the patient's most recent attended session (a correlated subquery)."""
     return (
         select(func.max(TreatmentSession.occurred_on))
@@ -108,7 +109,7 @@ def last_visit() -> ColumnElement[date | None]:
     )
 
 
-def next_appointment(today: date) -> ColumnElement[date | None]:
+def next_appointment(today: date) -> ScalarSelect[date]:
     """The earliest planned session due ``today`` or later with no session recorded for it."""
     recorded = exists().where(TreatmentSession.planned_session_id == PlannedSession.id)
     return (

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["fold", "name_key"]
+__all__ = ["fold", "fold_name", "name_key"]
 
 # Latin letters with no canonical decomposition (Unicode 15, NFKD leaves them whole).
 _UNDECOMPOSED = str.maketrans({
@@ -34,3 +34,7 @@ def fold(text: str) -> str:
 def name_key(given_name: str, family_name: str) -> str:
     """The stored search key of a name: folded given name, a space, folded family name."""
     return f"{fold(given_name)} {fold(family_name)}".strip()
+
+
+# The public name (``acuneuro.store.fold_name``): "fold" alone says too little out of context.
+fold_name = fold
