@@ -194,3 +194,16 @@ def test_any_order_casing_and_accenting_of_a_stored_name_finds_it(
     stored_given, stored_family, query = case
     created = service.create_patient(ctx, alice, _new(stored_given, stored_family))
     assert created.id in {p.id for p in service.list_patients(ctx, alice, query, limit=500)}
+
+
+def test_an_erased_patient_is_no_longer_found_by_the_old_name(ctx: Context, actors: Any) -> None:
+    from acuneuro.services.subject_rights import erase_patient
+    from acuneuro.store import PatientIdentity
+
+    alice = actors["alice"].actor
+    created = service.create_patient(ctx, alice, _new("Quinn", "Mäple"))
+    erase_patient(ctx, actors["erin"].actor, created.id, "request 2026-301, Art. 17")
+    assert _found(ctx, alice, "quinn maple") == []
+    with ctx.db.read() as session:
+        keys = list(session.scalars(sa.select(PatientIdentity.name_key)))
+    assert not any("maple" in (k or "") or "quinn" in (k or "") for k in keys)

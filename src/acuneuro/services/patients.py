@@ -147,13 +147,14 @@ def search_patients(
     limit, offset = max(1, min(limit, 500)), max(0, offset)
     today = date.today()
     query = _in_clinic(actor)
-    counted = (
-        select(func.count(Patient.id))
-        .join(PatientIdentity, PatientIdentity.patient_id == Patient.id)
-        .where(Patient.clinic_id == actor.clinic_id, PatientIdentity.clinic_id == actor.clinic_id)
-    )
+    # Unfiltered, the total is read from the clinic's name index alone: the composite foreign
+    # key (clinic_id, patient_id) already ties each identity to a patient of the same clinic.
+    counted = select(func.count(PatientIdentity.id)).where(
+        PatientIdentity.clinic_id == actor.clinic_id)
     if search and (match := criteria(search[:200])) is not None:
-        query, counted = query.where(match), counted.where(match)
+        query = query.where(match)
+        counted = counted.join(Patient, Patient.id == PatientIdentity.patient_id).where(
+            Patient.clinic_id == actor.clinic_id, match)
     with ctx.db.read() as session:
         total = session.scalar(counted) or 0
         patients = list(session.scalars(ordered(query, sort, today).limit(limit).offset(offset)))
