@@ -32,7 +32,9 @@ PATIENT = {"given_name": "Ada", "family_name": "Lovelace", "date_of_birth": "196
 
 
 def _patient(client: TestClient) -> str:
-    return str(client.post("/api/v1/patients", json=PATIENT).json()["id"])
+    # Called once per Hypothesis example: the same person again is intended.
+    body = {**PATIENT, "confirm_duplicate": True}
+    return str(client.post("/api/v1/patients", json=body).json()["id"])
 
 
 def _dn4_response(pid: str, answers: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -83,7 +83,8 @@ def test_the_outsider_cannot_tell_a_foreign_patient_from_a_missing_one(
         assert foreign.status_code in expected, (method, path, foreign.status_code)
     assert charlie.get(f"/api/v1/patients/{patient_id}").status_code == 404
     assert charlie.patch(f"/api/v1/patients/{patient_id}", json={"sex": "male"}).status_code == 404
-    assert charlie.get("/api/v1/patients").json() == {"items": [], "count": 0}
+    listed = charlie.get("/api/v1/patients").json()
+    assert (listed["items"], listed["count"], listed["total"]) == ([], 0, 0)
     assert api_as("bob").get(f"/api/v1/patients/{patient_id}").json()["family_name"] == "Lovelace"
 
 
@@ -145,10 +146,42 @@ def test_a_bad_update_is_422_and_changes_nothing(
 def test_a_duplicate_record_number_is_409(api_as: Callable[[str], TestClient]) -> None:
     alice = api_as("alice")
     assert alice.post("/api/v1/patients", json={**NEW, "record_number": "R1"}).status_code == 201
-    answer = alice.post("/api/v1/patients", json={**NEW, "record_number": "R1"})
+    answer = alice.post("/api/v1/patients",
+                        json={**NEW, "record_number": "R1", "confirm_duplicate": True})
     assert answer.status_code == 409 and "record_number" in answer.json()["detail"]
 
 
 def test_list_paging_is_validated(api_as: Callable[[str], TestClient]) -> None:
     answer = api_as("alice").get("/api/v1/patients", params={"limit": "many"})
     assert answer.status_code == 422 and answer.json()["detail"][0]["loc"] == ["query", "limit"]
+
+
+def test_a_probable_duplicate_is_409_with_the_candidates_ids_and_nothing_written(
+    api_as: Callable[[str], TestClient], ctx: Context
+) -> None:
+    alice = api_as("alice")
+    existing = alice.post("/api/v1/patients", json=NEW).json()["id"]
+    twin = {**NEW, "given_name": "ADA", "family_name": "Lovelacé"}
+    answer = alice.post("/api/v1/patients", json=twin)
+    assert answer.status_code == 409
+    assert answer.json()["candidates"] == [existing]
+    assert "date of birth" in answer.json()["detail"]
+    assert _count(ctx, Patient) == 1
+    confirmed = alice.post("/api/v1/patients", json={**twin, "confirm_duplicate": True})
+    assert confirmed.status_code == 201 and _count(ctx, Patient) == 2
+
+
+def test_the_list_pages_with_a_total_and_the_search_takes_its_terms_in_the_body(
+    api_as: Callable[[str], TestClient]
+) -> None:
+    alice = api_as("alice")
+    for n in range(3):
+        alice.post("/api/v1/patients", json={**NEW, "given_name": f"Ada{n}", "condition": None,
+                                             "confirm_duplicate": True})
+    listed = alice.get("/api/v1/patients", params={"limit": 2, "offset": 2}).json()
+    assert (listed["count"], listed["total"], listed["offset"]) == (1, 3, 2)
+    found = alice.post("/api/v1/patients/search",
+                       json={"q": "Lovelace, ada1", "sort": "last_visit"}).json()
+    assert ([p["given_name"] for p in found["items"]], found["total"]) == (["Ada1"], 1)
+    bad = alice.get("/api/v1/patients", params={"sort": "age"})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "sort"

@@ -41,6 +41,7 @@ def new_patient(ctx: Context, actor: Any, kind: str | None = "cipn", **extra: An
         "family_name": "Planned",
         "date_of_birth": "1968-03-02",
         "sex": "male",
+        "confirm_duplicate": True,  # several patients of one test are the same person on purpose
         **extra,
     }
     if kind is not None:

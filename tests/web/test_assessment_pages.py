@@ -36,7 +36,7 @@ def csrf_of(client: TestClient, path: str) -> str:
 def _patient(ctx: Context, actors: Any) -> str:
     data = PatientCreate.model_validate(
         {"given_name": "Grace", "family_name": "Hopper", "date_of_birth": "1956-12-09",
-         "condition": {"kind": "dpn", "icd10": "E11.4"}})
+         "condition": {"kind": "dpn", "icd10": "E11.4"}, "confirm_duplicate": True})
     return patient_service.create_patient(ctx, actors["alice"].actor, data).id
 
 

@@ -131,6 +131,8 @@ def generate_chunk(
             "phone": _const(None, count, pa.string()),
             "email": _const(None, count, pa.string()),
             "record_number": pa.array([f"SYN-{p:09d}" for p in pid.tolist()]),
+            # store.name_key("Synthetic", "Testpatient-N"), so name search finds them too.
+            "name_key": pa.array([f"synthetic testpatient {p:08d}" for p in pid.tolist()]),
         }
     )
     episode = ids.take("episodes", count)

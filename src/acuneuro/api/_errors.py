@@ -15,6 +15,7 @@ from acuneuro.services import (
     ServiceError,
     Throttled,
 )
+from acuneuro.services.patients import ProbableDuplicate
 from acuneuro.services.throttle import pause
 
 __all__ = ["install_error_handlers"]
@@ -38,7 +39,10 @@ def install_error_handlers(app: FastAPI) -> None:
         if isinstance(exc, Throttled):  # RFC 6585 4: how long to wait, in seconds
             headers = {"Retry-After": str(exc.retry_after)}
             await pause(exc)
-        return JSONResponse({"detail": str(exc)}, status_code=code, headers=headers)
+        body: dict[str, object] = {"detail": str(exc)}
+        if isinstance(exc, ProbableDuplicate):  # the ids to look at before confirming
+            body["candidates"] = [c.id for c in exc.candidates]
+        return JSONResponse(body, status_code=code, headers=headers)
 
     app.add_exception_handler(ServiceError, handle)
     # Text PostgreSQL cannot store is refused up front, naming the field (not a 500 later).

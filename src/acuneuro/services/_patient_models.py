@@ -57,6 +57,8 @@ class PatientCreate(_Request):
     email: Email | None = None
     record_number: RecordNumber | None = None
     condition: EpisodeIn | None = None
+    # Set after the user has seen the probable duplicates and still wants a new patient.
+    confirm_duplicate: bool = False
 
     _birth = field_validator("date_of_birth")(_plausible_birth)
 

@@ -10,9 +10,11 @@ and return only once their audit rows are committed (``services._audit_group``).
 from __future__ import annotations
 
 import secrets
+from datetime import date
 from typing import NoReturn
 
-from sqlalchemy import Select, or_, select
+from pydantic import BaseModel
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -22,11 +24,19 @@ from acuneuro.services._context import Context
 from acuneuro.services._course_common import episodes_loader
 from acuneuro.services._errors import Conflict, NotFound, PermissionDenied
 from acuneuro.services._input_limits import check_input
+from acuneuro.services._patient_duplicates import ProbableDuplicate, probable_duplicates
 from acuneuro.services._patient_models import (
     EpisodeView,
     PatientCreate,
     PatientUpdate,
     PatientView,
+)
+from acuneuro.services._patient_search import (
+    PatientSort,
+    criteria,
+    last_visit,
+    next_appointment,
+    ordered,
 )
 from acuneuro.services._policy import UseCase, roles_for
 from acuneuro.services.audit import Action, Outcome, record, record_alone
@@ -34,10 +44,14 @@ from acuneuro.store import Episode, Patient, PatientIdentity
 
 __all__ = [
     "PATIENT_ROLES",
+    "PatientPage",
+    "PatientSort",
+    "ProbableDuplicate",
     "create_patient",
     "get_patient",
     "list_patients",
     "new_pseudo_id",
+    "search_patients",
     "update_patient",
 ]
 
@@ -52,12 +66,42 @@ def new_pseudo_id() -> str:
     return "P" + "".join(secrets.choice(_PSEUDO_ALPHABET) for _ in range(12))
 
 
+class PatientPage(BaseModel):
+    """One page of the clinic's patients, with how many match in all."""
+
+    items: list[PatientView]
+    total: int
+    offset: int
+    limit: int
+    sort: PatientSort
+    # By patient id; a patient without one is absent.
+    last_visit: dict[str, date] = {}
+    next_appointment: dict[str, date] = {}
+
+
 def create_patient(ctx: Context, actor: Actor, data: PatientCreate) -> PatientView:
-    """Register a patient in the caller's clinic."""
+    """Register a patient in the caller's clinic.
+
+    Raises ``ProbableDuplicate`` (a ``Conflict``) with the existing patients, writing nothing,
+    when one of the clinic's patients has the same birth date and the same or nearly the same
+    name, unless ``data.confirm_duplicate``; the candidates shown are audited as reads.
+    """
     _require_role(ctx, actor, Action.CREATE)
     check_input(data)
     try:
+        return _create(ctx, actor, data)
+    except ProbableDuplicate as refusal:
+        record_read(ctx, actor, Action.READ, _RESOURCE, [v.id for v in refusal.candidates])
+        raise
+
+
+def _create(ctx: Context, actor: Actor, data: PatientCreate) -> PatientView:
+    try:
         with ctx.db.write() as session:
+            if not data.confirm_duplicate and (twins := probable_duplicates(
+                session, actor.clinic_id, data.given_name, data.family_name, data.date_of_birth
+            )):
+                raise ProbableDuplicate([_view(p) for p in twins])
             patient = Patient(clinic_id=actor.clinic_id, pseudo_id=new_pseudo_id(), sex=data.sex)
             patient.identity = PatientIdentity(
                 clinic_id=actor.clinic_id,
@@ -82,21 +126,54 @@ def list_patients(
     ctx: Context, actor: Actor, search: str | None = None, *, limit: int = 100, offset: int = 0
 ) -> list[PatientView]:
     """Patients of the caller's clinic, by family name, optionally matching ``search``."""
+    return search_patients(ctx, actor, search, limit=limit, offset=offset).items
+
+
+def search_patients(
+    ctx: Context,
+    actor: Actor,
+    search: str | None = None,
+    *,
+    sort: PatientSort = PatientSort.NAME,
+    limit: int = 100,
+    offset: int = 0,
+) -> PatientPage:
+    """One page of the caller's clinic's patients matching ``search`` (``_patient_search``).
+
+    The total counts every match in the clinic, so the page can say "101-200 of 1,234".
+    One audit row per patient returned, as for every read.
+    """
     _require_role(ctx, actor, Action.LIST)
-    query = _in_clinic(actor).order_by(
-        PatientIdentity.family_name, PatientIdentity.given_name, Patient.id
-    )
-    if search and (term := search.strip().lower()):
-        query = query.where(
-            or_(*(column.icontains(term, autoescape=True) for column in (
-                PatientIdentity.given_name, PatientIdentity.family_name,
-                PatientIdentity.record_number, Patient.pseudo_id)))
-        )
+    limit, offset = max(1, min(limit, 500)), max(0, offset)
+    today = date.today()
+    query = _in_clinic(actor)
+    # Unfiltered, the total is read from the clinic's name index alone: the composite foreign
+    # key (clinic_id, patient_id) already ties each identity to a patient of the same clinic.
+    counted = select(func.count(PatientIdentity.id)).where(
+        PatientIdentity.clinic_id == actor.clinic_id)
+    if search and (match := criteria(search[:200])) is not None:
+        query = query.where(match)
+        counted = counted.join(Patient, Patient.id == PatientIdentity.patient_id).where(
+            Patient.clinic_id == actor.clinic_id, match)
     with ctx.db.read() as session:
-        patients = session.scalars(query.limit(max(1, min(limit, 500))).offset(max(0, offset)))
+        total = session.scalar(counted) or 0
+        patients = list(session.scalars(ordered(query, sort, today).limit(limit).offset(offset)))
         views = [_view(p) for p in patients]
+        ids = {p.id: p.pseudo_id for p in patients}
+        visits: dict[str, date] = {}
+        appointments: dict[str, date] = {}
+        if ids:
+            for row_id, last, upcoming in session.execute(
+                select(Patient.id, last_visit(), next_appointment(today))
+                .where(Patient.id.in_(ids))
+            ):
+                if last is not None:
+                    visits[ids[row_id]] = last
+                if upcoming is not None:
+                    appointments[ids[row_id]] = upcoming
     record_read(ctx, actor, Action.LIST, _RESOURCE, [v.id for v in views])
-    return views
+    return PatientPage(items=views, total=total, offset=offset, limit=limit, sort=sort,
+                       last_visit=visits, next_appointment=appointments)
 
 
 def get_patient(ctx: Context, actor: Actor, pseudo_id: str) -> PatientView:

@@ -13,6 +13,7 @@ from acuneuro.store._course import (
 )
 from acuneuro.store._database import Database, make_engine
 from acuneuro.store._migrate import current_revision, head_revision, upgrade
+from acuneuro.store._name_key import fold_name, name_key
 from acuneuro.store._patients import ConditionKind, Encounter, Episode, Patient, PatientIdentity
 from acuneuro.store._security import AccountLink, MfaCredential
 
@@ -38,8 +39,10 @@ __all__ = [
     "UTCDateTime",
     "User",
     "current_revision",
+    "fold_name",
     "head_revision",
     "make_engine",
+    "name_key",
     "upgrade",
     "utcnow",
 ]

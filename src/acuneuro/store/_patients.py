@@ -19,11 +19,13 @@ from sqlalchemy import (
     Index,
     String,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from acuneuro.clinical.case import ConditionKind
 from acuneuro.store._base import Base, UTCDateTime, utcnow
+from acuneuro.store._name_key import name_key
 
 __all__ = ["ConditionKind", "Encounter", "Episode", "Patient", "PatientIdentity"]
 
@@ -59,6 +61,10 @@ class PatientIdentity(Base):
         UniqueConstraint("clinic_id", "record_number", name="uq_patient_identities_record"),
         # The patient list reads a clinic in name order: an index scan, not a sort (migration 0004).
         Index("ix_patient_identities_clinic_name", "clinic_id", "family_name", "given_name"),
+        # Search reads only this narrow index of one clinic's folded names (migration 0017);
+        # the duplicate check reads one clinic's patients born on one day.
+        Index("ix_patient_identities_clinic_name_key", "clinic_id", "name_key"),
+        Index("ix_patient_identities_clinic_birth", "clinic_id", "date_of_birth"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -70,8 +76,16 @@ class PatientIdentity(Base):
     phone: Mapped[str | None] = mapped_column(String(50))
     email: Mapped[str | None] = mapped_column(String(254))
     record_number: Mapped[str | None] = mapped_column(String(64))
+    # Folded "given family" (store._name_key): kept in step with the names on every flush.
+    name_key: Mapped[str | None] = mapped_column(String(402))
 
     patient: Mapped[Patient] = relationship(back_populates="identity")
+
+
+@event.listens_for(PatientIdentity, "before_insert")
+@event.listens_for(PatientIdentity, "before_update")
+def _refresh_name_key(_mapper: object, _connection: object, target: PatientIdentity) -> None:
+    target.name_key = name_key(target.given_name, target.family_name)
 
 
 class Episode(Base):

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from acuneuro.api.deps import ActorDep, ContextDep
 from acuneuro.services import PatientCreate, PatientUpdate, PatientView
 from acuneuro.services import patients as service
+from acuneuro.services.patients import PatientPage, PatientSort
 
 __all__ = ["router"]
 
@@ -23,15 +24,30 @@ _MAX_OFFSET = 10**9
 
 
 class PatientList(BaseModel):
-    """One page of patients."""
+    """One page of patients: ``count`` on this page, ``total`` matching in the clinic."""
 
     items: list[PatientView]
     count: int
+    total: int
+    offset: int
+    limit: int
+    sort: PatientSort
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+def _listed(page: PatientPage) -> PatientList:
+    return PatientList(items=page.items, count=len(page.items), total=page.total,
+                       offset=page.offset, limit=page.limit, sort=page.sort)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses={status.HTTP_409_CONFLICT: {
+        "description": "A probable duplicate exists (``candidates`` are their ids); send "
+                       "``confirm_duplicate: true`` to create the patient anyway."}},
+)
 def create_patient(ctx: ContextDep, actor: ActorDep, body: PatientCreate) -> PatientView:
-    """Register a patient in the caller's clinic."""
+    """Register a patient in the caller's clinic (409 with candidates if one looks the same)."""
     return service.create_patient(ctx, actor, body)
 
 
@@ -41,27 +57,28 @@ def list_patients(
     actor: ActorDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=_MAX_OFFSET)] = 0,
+    sort: PatientSort = PatientSort.NAME,
 ) -> PatientList:
-    """Patients of the caller's clinic, by family name (search is a POST: no names in URLs)."""
-    items = service.list_patients(ctx, actor, limit=limit, offset=offset)
-    return PatientList(items=items, count=len(items))
+    """Patients of the caller's clinic, one page (search is a POST: no names in URLs)."""
+    return _listed(service.search_patients(ctx, actor, sort=sort, limit=limit, offset=offset))
 
 
 class Search(BaseModel):
-    """A search by name, record number or pseudonymous id."""
+    """A search by name (either order, "Surname, Name"), birth date or year, record number or id."""
 
     model_config = {"extra": "forbid"}
 
     q: str
     limit: int = Field(default=100, ge=1, le=500)
     offset: int = Field(default=0, ge=0, le=_MAX_OFFSET)
+    sort: PatientSort = PatientSort.NAME
 
 
 @router.post("/search")
 def search_patients(ctx: ContextDep, actor: ActorDep, body: Search) -> PatientList:
     """Search patients of the caller's clinic; the terms travel in the body, not the URL."""
-    items = service.list_patients(ctx, actor, body.q, limit=body.limit, offset=body.offset)
-    return PatientList(items=items, count=len(items))
+    return _listed(service.search_patients(ctx, actor, body.q, sort=body.sort,
+                                           limit=body.limit, offset=body.offset))
 
 
 @router.get("/{patient_id}")

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, Response, status
+from fastapi import APIRouter, Form, Query, Request, Response, status
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
-from acuneuro.services import Conflict, PatientCreate
+from acuneuro.services import Actor, Conflict, Context, PatientCreate
 from acuneuro.services import patients as service
+from acuneuro.services.patients import PatientSort, ProbableDuplicate
 from acuneuro.web.deps import ContextDep, WebActorDep, check_csrf, render
 from acuneuro.web.sections import PATIENT_SECTIONS
 
@@ -25,11 +26,21 @@ _FORM_FIELDS = ("given_name", "family_name", "date_of_birth", "sex", "phone", "e
                 "record_number", "condition_kind", "icd10", "onset")
 
 
+_PAGE = 100
+# Beyond any clinic's size; keeps OFFSET inside the databases' 64-bit range.
+_MAX_OFFSET = 10**9
+
+
 @router.get("")
-def patient_list(request: Request, ctx: ContextDep, actor: WebActorDep) -> Response:
-    """Every patient of the clinic (first 100, by family name)."""
-    found = service.list_patients(ctx, actor)
-    return render(request, "patients.html", {"patients": found, "q": ""}, ctx=ctx, actor=actor)
+def patient_list(
+    request: Request,
+    ctx: ContextDep,
+    actor: WebActorDep,
+    offset: Annotated[int, Query(ge=0, le=_MAX_OFFSET)] = 0,
+    sort: PatientSort = PatientSort.NAME,
+) -> Response:
+    """The clinic's patients, a page of 100 at a time, in the order chosen."""
+    return _list_page(request, ctx, actor, "", sort, offset)
 
 
 @router.post("/search")
@@ -39,11 +50,29 @@ def patient_search(
     actor: WebActorDep,
     csrf: Annotated[str, Form()] = "",
     q: Annotated[str, Form(max_length=200)] = "",
+    sort: Annotated[PatientSort, Form()] = PatientSort.NAME,
+    offset: Annotated[int, Form(ge=0, le=_MAX_OFFSET)] = 0,
 ) -> Response:
-    """The list filtered by name, record number or id (HTMX swaps just the table)."""
+    """The list filtered by name, birth date, record number or id (HTMX swaps the results).
+
+    Paging through a search posts again (the terms stay out of URLs and server logs).
+    """
     check_csrf(request, csrf)
-    found = service.list_patients(ctx, actor, q)
-    return render(request, "patients.html", {"patients": found, "q": q}, ctx=ctx, actor=actor)
+    return _list_page(request, ctx, actor, q, sort, offset)
+
+
+def _list_page(
+    request: Request, ctx: Context, actor: Actor, q: str, sort: PatientSort, offset: int
+) -> Response:
+    page = service.search_patients(ctx, actor, q, sort=sort, limit=_PAGE, offset=offset)
+    shown_to = min(page.offset + len(page.items), page.total)
+    context = {
+        "page": page, "patients": page.items, "q": q, "sort": sort, "sorts": list(PatientSort),
+        "first": page.offset + 1 if page.items else 0, "last": shown_to,
+        "previous": max(0, page.offset - _PAGE) if page.offset > 0 else None,
+        "next": page.offset + _PAGE if page.offset + _PAGE < page.total else None,
+    }
+    return render(request, "patients.html", context, ctx=ctx, actor=actor)
 
 
 @router.get("/new")
@@ -59,9 +88,17 @@ async def create_patient(request: Request, ctx: ContextDep, actor: WebActorDep) 
     check_csrf(request, str(form.get("csrf", "")))
     values = {name: str(form.get(name, "")).strip() for name in _FORM_FIELDS}
     errors: dict[str, str] = {}
+    confirmed = form.get("confirm_duplicate") == "yes"
     try:
-        data = PatientCreate.model_validate(_to_model(values))
+        data = PatientCreate.model_validate(
+            {**_to_model(values), "confirm_duplicate": confirmed})
         patient = service.create_patient(ctx, actor, data)
+    except ProbableDuplicate as exc:
+        # Nothing was written: show who already exists, with the form as typed and a
+        # "create anyway" button that sends it again with the confirmation.
+        return render(request, "patient_new.html",
+                      {"values": values, "errors": {}, "duplicates": exc.candidates},
+                      ctx=ctx, actor=actor, status_code=status.HTTP_409_CONFLICT)
     except ValidationError as exc:
         for error in exc.errors():
             loc = [str(p) for p in error["loc"]]
