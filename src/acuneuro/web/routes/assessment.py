@@ -51,6 +51,22 @@ add_section(Section("scores", "Screening and outcomes", "sections/scores.html", 
                     load=_scores_section))
 
 
+# What a refused score raises; ``refusal_errors`` puts each on its field.
+SCORE_REFUSALS = (AnswerError, service.NotStorable, service.NotSelfReport, ValidationError)
+
+
+def refusal_errors(exc: Exception) -> dict[str, str]:
+    """The form errors of a refused score, by field ("form" when it is no field's)."""
+    if isinstance(exc, ClinicianOnlyError):
+        # Not a question on the tablet's screen: the patient is asked to hand it back.
+        return {"form": exc.problem}
+    if isinstance(exc, AnswerError):
+        return {exc.item: exc.problem}
+    if isinstance(exc, ValidationError):
+        return {str(e["loc"][0]) if e["loc"] else "form": e["msg"] for e in exc.errors()}
+    return {"form": str(exc)}
+
+
 @router.get("/new")
 def new_assessment(
     request: Request,
@@ -108,16 +124,8 @@ async def submit_assessment(
             body["taken_on"] = taken_on
         try:
             view = service.record_score(ctx, actor, patient_id, body)
-        except ClinicianOnlyError as exc:
-            # Not a question on the tablet's screen: the patient is asked to hand it back.
-            errors["form"] = exc.problem
-        except AnswerError as exc:
-            errors[exc.item] = exc.problem
-        except (service.NotStorable, service.NotSelfReport) as exc:
-            errors["form"] = str(exc)
-        except ValidationError as exc:
-            for error in exc.errors():
-                errors[str(error["loc"][0]) if error["loc"] else "form"] = error["msg"]
+        except SCORE_REFUSALS as exc:
+            errors.update(refusal_errors(exc))
     if errors:
         patient = patients.get_patient(ctx, actor, patient_id)
         return _form(request, ctx, actor, patient, instrument, mode, values, errors,

@@ -17,12 +17,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request, Response, status
 from fastapi.responses import RedirectResponse
-from pydantic import ValidationError
 
-from acuneuro.clinical.scoring import AnswerError, ClinicianOnlyError, get_instrument
+from acuneuro.clinical.scoring import get_instrument
 from acuneuro.knowledge import Instrument
 from acuneuro.services import AuthenticationFailed, Throttled
-from acuneuro.services import assessment as scores
 from acuneuro.services import kiosk as service
 from acuneuro.services.accounts import issue_session, session_login_time
 from acuneuro.web.deps import (
@@ -36,7 +34,7 @@ from acuneuro.web.deps import (
     render,
     set_cookie,
 )
-from acuneuro.web.routes.assessment import _FIELD, _answers
+from acuneuro.web.routes.assessment import _FIELD, SCORE_REFUSALS, _answers, refusal_errors
 
 __all__ = ["KIOSK_PAGE", "UNLOCK_PAGE", "router"]
 
@@ -94,15 +92,8 @@ async def kiosk_answer(request: Request, ctx: ContextDep) -> Response:
     if not errors:
         try:
             _, value = service.answer(ctx, kiosk, answers)
-        except ClinicianOnlyError as exc:
-            errors["form"] = exc.problem
-        except AnswerError as exc:
-            errors[exc.item] = exc.problem
-        except (scores.NotStorable, scores.NotSelfReport) as exc:
-            errors["form"] = str(exc)
-        except ValidationError as exc:
-            for error in exc.errors():
-                errors[str(error["loc"][0]) if error["loc"] else "form"] = error["msg"]
+        except SCORE_REFUSALS as exc:
+            errors.update(refusal_errors(exc))
     if errors:
         return _tablet(request, ctx, instrument, values, errors,
                        status.HTTP_422_UNPROCESSABLE_CONTENT)
