@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request, Response, status
 from fastapi.templating import Jinja2Templates
 
+from acuneuro import i18n
 from acuneuro.clinical.drug_names import drug_vocabulary
 from acuneuro.services import Actor, AuthenticationFailed, Context
 from acuneuro.services.accounts import clinic_of, resolve_session
@@ -47,6 +48,14 @@ KIOSK_COOKIE = "acuneuro_kiosk"
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 # The medicine vocabulary for every medicine field's typeahead (templates/_medicine_names.html).
 templates.env.globals["medicine_names"] = drug_vocabulary
+# Every text of a page goes through gettext (``{{ _("...") }}``) so it can be shown in Italian.
+templates.env.add_extension("jinja2.ext.i18n")
+templates.env.install_gettext_callables(  # type: ignore[attr-defined]
+    i18n.gettext, i18n.ngettext, newstyle=True
+)
+templates.env.globals["current_locale"] = i18n.current_locale
+templates.env.filters["format_date"] = i18n.format_date
+templates.env.filters["format_decimal"] = i18n.format_decimal
 
 
 class LoginRequired(Exception):
