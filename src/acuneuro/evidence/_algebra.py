@@ -32,6 +32,8 @@ Arr = NDArray[Any]
 
 def quad(a: Arr, b: Arr) -> Arr:
     """Row-wise inner product over the last axis."""
+    if a.ndim == 1 and b.ndim == 1:
+        return np.asarray(np.dot(a, b))  # one analysis: dot skips einsum's parsing
     return np.asarray(np.einsum("...k,...k->...", a, b))
 
 
@@ -71,9 +73,10 @@ def _others(a: Arr) -> Arr:
     ``sum(a) - a_i`` loses every digit when one study holds nearly all the weight (variances
     1 and 1e8); prefix and suffix sums keep each term exact to rounding.
     """
-    zero = np.zeros_like(a[..., :1])
-    before = np.concatenate([zero, np.cumsum(a, axis=-1)[..., :-1]], axis=-1)
-    after = np.concatenate([np.cumsum(a[..., ::-1], axis=-1)[..., ::-1][..., 1:], zero], axis=-1)
+    before = np.zeros_like(a)
+    after = np.zeros_like(a)
+    np.cumsum(a[..., :-1], axis=-1, out=before[..., 1:])
+    np.cumsum(a[..., :0:-1], axis=-1, out=after[..., -2::-1])
     return np.asarray(before + after)
 
 
@@ -136,5 +139,12 @@ def qe_generalised(tau2: Arr, y: Arr, v: Arr, X: Arr | None, m: Arr) -> tuple[Ar
 
     The derivative is ``-y'P P y`` (d P / d tau2 = -P P for ``W = diag(1/(v + tau2))``).
     """
-    proj = project(y, X, m / (v + tau2[..., None]))
+    w = m / (v + tau2[..., None])
+    if X is None:
+        # Only y'Py and its derivative are needed: the traces of ``_intercept`` (two prefix
+        # sums per call) are skipped, which is most of a Q-profile or Paule-Mandel iteration.
+        mu = quad(w, y) / w.sum(axis=-1)
+        Py = w * (y - mu[..., None])
+        return quad(Py, y), -quad(Py, Py)
+    proj = project(y, X, w)
     return proj.rss, -quad(proj.Py, proj.Py)

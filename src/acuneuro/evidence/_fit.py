@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy import stats
 
 from acuneuro.evidence._algebra import Arr, project
+from acuneuro.evidence._dist import chi2_sf, norm_isf, norm_sf, t_isf, t_sf
 from acuneuro.evidence._estimators import tau2_estimate
 
 __all__ = ["BatchFit", "Test", "critical", "fit_batch"]
@@ -61,8 +61,8 @@ def critical(test: str, df: Arr, level: float) -> Arr:
     """Two-sided critical value: t with ``k - p`` df under Knapp-Hartung, else normal."""
     alpha = 1.0 - level
     if test == "knha":
-        return np.asarray(stats.t.isf(alpha / 2, df), dtype=float)
-    return np.full(np.shape(df), stats.norm.isf(alpha / 2))
+        return np.asarray(t_isf(alpha / 2, df), dtype=float)
+    return np.full(np.shape(df), norm_isf(alpha / 2))
 
 
 def fit_batch(
@@ -112,13 +112,13 @@ def fit_batch(
         stat = beta / se
     crit = critical(test, df, level)[..., None]
     if test == "knha":
-        pval = 2 * stats.t.sf(np.abs(stat), df[..., None])
+        pval = 2 * t_sf(np.abs(stat), df[..., None])
     else:
-        pval = 2 * stats.norm.sf(np.abs(stat))
+        pval = 2 * norm_sf(np.abs(stat))
 
     fe = project(y, X, m / v)
     Q = np.maximum(0.0, fe.rss)
-    Q_p = stats.chi2.sf(Q, df)
+    Q_p = chi2_sf(Q, df)
     vt = df / fe.tr
     if method == "EE":
         # Q can be a denormal number when all effects agree; (Q - df) / Q then overflows to -inf,

@@ -13,9 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
-
 from acuneuro.evidence._algebra import Arr, qe_generalised
+from acuneuro.evidence._dist import chi2_isf, chi2_ppf
 from acuneuro.evidence._estimators import solve_q
 
 __all__ = ["HeterogeneityCI", "q_profile"]
@@ -51,8 +50,8 @@ def q_profile(
     v = np.where(m > 0, np.asarray(v, dtype=float), 1.0)
     df = m.sum(axis=-1) - (1 if X is None else X.shape[-1])
     alpha = 1.0 - level
-    crit_u = stats.chi2.isf(alpha / 2, df)
-    crit_l = stats.chi2.ppf(alpha / 2, df)
+    crit_u = chi2_isf(alpha / 2, df)
+    crit_l = chi2_ppf(alpha / 2, df)
     lo = np.zeros(y.shape[:-1])
     hi = np.maximum(100.0, 10.0 * np.asarray(tau2_hat, dtype=float))
     q_lo, _ = qe_generalised(lo, y, v, X, m)
