@@ -111,10 +111,8 @@ def fit_batch(
     with np.errstate(all="ignore"):
         stat = beta / se
     crit = critical(test, df, level)[..., None]
-    if test == "knha":
-        pval = 2 * t_sf(np.abs(stat), df[..., None])
-    else:
-        pval = 2 * norm_sf(np.abs(stat))
+    z = np.abs(stat)
+    pval = 2 * t_sf(z, df[..., None]) if test == "knha" else 2 * norm_sf(z)
 
     fe = project(y, X, m / v)
     Q = np.maximum(0.0, fe.rss)

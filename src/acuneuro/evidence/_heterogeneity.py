@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
 from acuneuro.evidence._algebra import Arr, qe_generalised
 from acuneuro.evidence._dist import chi2_isf, chi2_ppf
 from acuneuro.evidence._estimators import solve_q

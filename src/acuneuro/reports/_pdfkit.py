@@ -21,7 +21,6 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import (
     Flowable,
-    Image,
     Paragraph,
     SimpleDocTemplate,
     Spacer,
@@ -34,7 +33,6 @@ __all__ = [
     "MAX_TEXT_CHARS",
     "build_pdf",
     "heading",
-    "image",
     "para",
     "printable",
     "small",
@@ -109,15 +107,6 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]],
         )
     )
     return [t, *notes]
-
-
-def image(png: bytes, width_fraction: float = 1.0) -> Image:
-    """A PNG scaled to a fraction of the text width, keeping its aspect ratio."""
-    img = Image(io.BytesIO(png))
-    scale = width_fraction * _WIDTH / img.imageWidth
-    img.drawWidth = img.imageWidth * scale
-    img.drawHeight = img.imageHeight * scale
-    return img
 
 
 def build_pdf(story: list[Flowable], title: str, author: str) -> bytes:

@@ -16,7 +16,7 @@ from acuneuro.clinical.adverse_events import grade_definition
 from acuneuro.clinical.drug_names import match_drug
 from acuneuro.knowledge.course import adverse_event_knowledge, drug_knowledge
 from acuneuro.reports._model import ReportData, ReportSummary, summarise_report
-from acuneuro.reports._pdfkit import build_pdf, heading, image, para, small, space, table
+from acuneuro.reports._pdfkit import build_pdf, heading, para, small, space, table
 from acuneuro.reports._wording import (
     category_words,
     dose_words,
@@ -169,16 +169,16 @@ def _score_chart(data: ReportData, s: ReportSummary, caption: str) -> list[Flowa
     if not data.scores:
         return []
     labels = {o.instrument: o.label for o in s.outcomes}
-    png = scores_chart(data.scores, data.sessions, s.outcomes, labels)
-    return [image(png), small(caption), space()]
+    chart = scores_chart(data.scores, data.sessions, s.outcomes, labels)
+    return [chart, small(caption), space()]
 
 
 def _medication_chart(data: ReportData) -> list[Flowable]:
     if not data.medications:
         return []
     start = min([data.first_session, *(m.start for m in data.medications)])
-    png = medication_chart(data.medications, start, data.report_date)
-    return [space(), image(png, 0.85), small("Daily dose of each medicine, and opioid MME/day.")]
+    chart = medication_chart(data.medications, start, data.report_date)
+    return [space(), chart, small("Daily dose of each medicine, and opioid MME/day.")]
 
 
 def _sessions_line(s: ReportSummary) -> str:
