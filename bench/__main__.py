@@ -17,6 +17,7 @@ BENCHMARKS: list[str] = [
     "meta",  # evidence engine vs R metafor (bench/meta.py)
     "analytics",  # cohort report vs hand DuckDB query vs pandas (bench/analytics.py)
     "api",  # clinician read endpoints vs a minimal endpoint, growth with size (bench/api.py)
+    "reports",  # patient report and referral letter against 200 ms (bench/reports.py)
 ]
 
 

@@ -107,8 +107,14 @@ def negotiate_locale(accept_language: str | None, preferred: str | None = None) 
 
 
 def _babel_locale() -> Locale:
+    return _parsed_locale(current_locale())
+
+
+@cache
+def _parsed_locale(code: str) -> Locale:
+    """Babel's locale data for ``code``, parsed once (a parse costs about 0.2 ms)."""
     try:
-        return Locale.parse(current_locale())
+        return Locale.parse(code)
     except (UnknownLocaleError, ValueError):
         return Locale.parse(DEFAULT_LOCALE)
 
