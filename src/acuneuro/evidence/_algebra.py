@@ -20,6 +20,7 @@ Viechtbauer W. Conducting meta-analyses in R with the metafor package. J Stat So
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -51,8 +52,22 @@ class Projection:
     Py: Arr  # (..., k)
     diag: Arr  # diagonal of P, (..., k)
     tr: Arr  # trace of P
-    tr_pp: Arr  # trace of PP
     X: Arr | None
+    # trace of PP: given for meta-regression; for the intercept-only model worked out when first
+    # asked (only REML needs it, and it costs two more prefix sums).
+    given_tr_pp: Arr | None = None
+    rest: Arr | None = None  # intercept only: 1 - q_i for each study, from prefix sums
+
+    @cached_property
+    def tr_pp(self) -> Arr:
+        """Trace of ``PP``."""
+        if self.given_tr_pp is not None:
+            return self.given_tr_pp
+        assert self.rest is not None  # noqa: S101 - set by ``_intercept`` whenever X is None
+        sw = self.w.sum(axis=-1)
+        q = self.w / sw[..., None]
+        rest = self.rest
+        return np.asarray(sw**2 * np.sum(q * q * (rest * rest + _others(q * q)), axis=-1))
 
     @property
     def rss(self) -> Arr:
@@ -73,10 +88,9 @@ def _others(a: Arr) -> Arr:
     ``sum(a) - a_i`` loses every digit when one study holds nearly all the weight (variances
     1 and 1e8); prefix and suffix sums keep each term exact to rounding.
     """
-    before = np.zeros_like(a)
-    after = np.zeros_like(a)
-    np.cumsum(a[..., :-1], axis=-1, out=before[..., 1:])
-    np.cumsum(a[..., :0:-1], axis=-1, out=after[..., -2::-1])
+    zero = np.zeros_like(a[..., :1])
+    before = np.concatenate([zero, np.cumsum(a, axis=-1)[..., :-1]], axis=-1)
+    after = np.concatenate([np.cumsum(a[..., ::-1], axis=-1)[..., ::-1][..., 1:], zero], axis=-1)
     return np.asarray(before + after)
 
 
@@ -88,7 +102,6 @@ def _intercept(y: Arr, w: Arr) -> Projection:
     q = w / sw[..., None]
     rest = _others(q)  # 1 - q_i
     diag = w * rest
-    tr_pp = sw**2 * np.sum(q * q * (rest * rest + _others(q * q)), axis=-1)
     return Projection(
         w=w,
         y=y,
@@ -97,8 +110,8 @@ def _intercept(y: Arr, w: Arr) -> Projection:
         Py=Py,
         diag=diag,
         tr=diag.sum(axis=-1),
-        tr_pp=tr_pp,
         X=None,
+        rest=rest,
     )
 
 
@@ -128,9 +141,9 @@ def project(y: Arr, X: Arr | None, w: Arr) -> Projection:
         Py=_apply(X, w, inv, y),
         diag=diag,
         tr=diag.sum(axis=-1),
-        tr_pp=(np.sum(w * w, axis=-1) - 2 * np.sum(w**3 * h, axis=-1)
-               + np.trace(ab @ ab, axis1=-2, axis2=-1)),
         X=X,
+        given_tr_pp=(np.sum(w * w, axis=-1) - 2 * np.sum(w**3 * h, axis=-1)
+                     + np.trace(ab @ ab, axis1=-2, axis2=-1)),
     )
 
 

@@ -19,6 +19,7 @@ Viechtbauer W. Conducting meta-analyses in R with the metafor package. J Stat So
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Literal
 
@@ -85,6 +86,8 @@ def _bracketed_root(fn: Callable[[Arr], tuple[Arr, Arr]], lo: Arr, hi: Arr) -> A
     Safeguarded Newton: a step that leaves the current bracket becomes a bisection, so the
     iteration cannot oscillate or diverge.
     """
+    if np.ndim(lo) == 0:
+        return np.asarray(_scalar_root(fn, float(lo), float(hi)))
     a, b = lo.astype(float).copy(), hi.astype(float).copy()
     x = a.copy()
     for _ in range(_MAXITER):
@@ -101,6 +104,29 @@ def _bracketed_root(fn: Callable[[Arr], tuple[Arr, Arr]], lo: Arr, hi: Arr) -> A
         done = np.abs(new - x) <= _TOL * (1.0 + np.abs(x))
         x = new
         if np.all(done):
+            break
+    return x
+
+
+def _scalar_root(fn: Callable[[Arr], tuple[Arr, Arr]], a: float, b: float) -> float:
+    """``_bracketed_root`` for one analysis, step for step, in Python floats.
+
+    A single meta-analysis solves two of these (its Q-profile bounds); on 0-d arrays each of the
+    twenty-odd NumPy calls of a step costs a microsecond or more, which was most of the time.
+    """
+    x = a
+    for _ in range(_MAXITER):
+        f_arr, df_arr = fn(np.asarray(x))
+        f, df = float(f_arr), float(df_arr)
+        if f == 0:
+            return x  # the root itself (see ``_bracketed_root``)
+        a, b = (x, b) if f > 0 else (a, x)
+        new = x - f / df if df != 0 else math.nan
+        if not math.isfinite(new) or new <= a or new >= b:
+            new = 0.5 * (a + b)
+        done = abs(new - x) <= _TOL * (1.0 + abs(x))
+        x = new
+        if done:
             break
     return x
 
@@ -155,15 +181,20 @@ def _score(y: Arr, v: Arr, X: Arr | None, m: Arr, reml: bool) -> Callable[[Arr],
 def _loglik(y: Arr, v: Arr, X: Arr | None, m: Arr, tau2: Arr, reml: bool) -> Arr:
     """(Restricted) log-likelihood at ``tau2``, as metafor's ``ll0check`` computes it."""
     w = m / (v + tau2[..., None])
-    proj = project(y, X, w)
     k, p = _dims(X, m)
-    fitted = proj.beta[..., :1] if X is None else np.einsum("...kp,...p->...k", X, proj.beta)
-    resid = y - fitted
+    if X is None:
+        # Intercept only: X'WX is the sum of the weights, so no projection or determinant.
+        sw = w.sum(axis=-1)
+        resid = y - (quad(w, y) / sw)[..., None]
+        logdet = np.log(sw)
+    else:
+        proj = project(y, X, w)
+        resid = y - np.einsum("...kp,...p->...k", X, proj.beta)
+        _, logdet = np.linalg.slogdet(np.linalg.inv(proj.inv))
     rss = np.sum(w * resid**2, axis=-1)
     logv = np.sum(np.where(m > 0, np.log(v + tau2[..., None]), 0.0), axis=-1)
     if not reml:
         return np.asarray(-0.5 * k * np.log(2 * np.pi) - 0.5 * logv - 0.5 * rss)
-    _, logdet = np.linalg.slogdet(np.linalg.inv(proj.inv))
     return np.asarray(-0.5 * (k - p) * np.log(2 * np.pi) - 0.5 * logv - 0.5 * logdet - 0.5 * rss)
 
 
