@@ -142,7 +142,8 @@ def solve_q(y: Arr, v: Arr, X: Arr | None, m: Arr, target: Arr, lo: Arr, hi: Arr
     # The root is the same; the bracket in ``_bracketed_root`` still guards every step.
     def fn(t: Arr) -> tuple[Arr, Arr]:
         q, dq = qe_generalised(t, y, v, X, m)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        # Q near zero (all effects equal) gives infinities here; the bracket then bisects.
+        with np.errstate(all="ignore"):
             return 1.0 / target - 1.0 / q, dq / (q * q)
 
     return _bracketed_root(fn, lo, hi)
