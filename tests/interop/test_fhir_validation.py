@@ -101,3 +101,13 @@ def test_both_validators_catch_a_broken_bundle(demo_bundles: list[Path], tmp_pat
     path.write_text(json.dumps(broken), "utf-8")
     assert any("status" in e for e in _medplum([path])[str(path)]["errors"])
     assert any("bdl-7" in e for e in invariants.check(broken).errors)
+
+
+def test_the_shipped_structure_definitions_validate() -> None:
+    folder = ROOT / "src" / "acuneuro" / "interop" / "definitions"
+    files = sorted(folder.glob("*.json"))
+    assert files
+    assert {f: r["errors"] for f, r in _medplum(files).items() if r["errors"]} == {}
+    for path in files:
+        report = invariants.check(json.loads(path.read_text("utf-8")))
+        assert (report.errors, report.not_evaluated) == ([], set()), path.name

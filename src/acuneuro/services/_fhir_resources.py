@@ -20,6 +20,7 @@ from acuneuro.interop.fhir_course import (
     medication_statement_resource,
     procedure_resource,
 )
+from acuneuro.interop.fhir_definitions import EXT_PLAN
 from acuneuro.interop.fhir_ids import BASE, logical_id, meta, reference, row_status
 from acuneuro.interop.fhir_scores import score_resources
 from acuneuro.knowledge import fhir_codes
@@ -50,7 +51,6 @@ Profile = Literal["pseudonymous", "identified"]
 PSEUDO_SYSTEM = "urn:acuneuro:pseudo-id"
 # The clinic's record number: a system of the clinic's own (one per clinic, by its row id).
 RECORD_SYSTEM = f"{BASE}/sid/record-number"
-EXT_PLAN = f"{BASE}/StructureDefinition/accepted-plan"
 CONDITION_CS = f"{BASE}/CodeSystem/condition-kind"
 _CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 _VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
