@@ -49,7 +49,9 @@ def resources(c: Course) -> list[dict[str, Any]]:
 
 
 def parsed(rs: list[dict[str, Any]]) -> Course:
-    of = lambda kind: [r for r in rs if r["resourceType"] == kind]  # noqa: E731
+    def of(kind: str) -> list[dict[str, Any]]:
+        return [r for r in rs if r["resourceType"] == kind]
+
     return Course(sessions=[parse_session(r) for r in of("Procedure")],
                   medications=[parse_medication(r) for r in of("MedicationStatement")],
                   adverse_events=[parse_adverse_event(r) for r in of("AdverseEvent")])
@@ -185,8 +187,8 @@ def test_the_stricta_record_is_structured_not_a_json_string() -> None:
     assert {"session_number", "attendance", "points", "practitioner"} <= names
     point = next(x for x in stricta["extension"] if x["url"] == "points")
     assert {"url": "code", "valueString": "ST36"} in point["extension"]
-    assert proc["performer"][0]["actor"]["display"].startswith(course().sessions[0]
-                                                               .practitioner.name)
+    who = course().sessions[0].practitioner
+    assert who is not None and proc["performer"][0]["actor"]["display"].startswith(who.name)
 
 
 def resource(rs: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:

@@ -52,7 +52,7 @@ def transaction_bundle(resources: Iterable[Mapping[str, Any]],
 def searchset_bundle(resources: Iterable[Mapping[str, Any]], *, self_url: str | None = None,
                      match: str | None = None) -> dict[str, Any]:
     """A ``searchset`` with ``total``; entries of type ``match`` match, the others are included."""
-    entries = [{"fullUrl": _url(r), "resource": dict(r),
+    entries: list[dict[str, Any]] = [{"fullUrl": _url(r), "resource": dict(r),
                 "search": {"mode": "match" if match is None or r["resourceType"] == match
                            else "include"}}
                for r in resources]

@@ -105,7 +105,7 @@ def procedure_resource(session: SessionRecord, patient_ref: str, resource_id: st
     """A Procedure for one session; ``not-done`` when it did not take place."""
     done = session.attendance == "attended"
     concept = fhir_codes().acupuncture_procedure
-    coding = [{"system": PROCEDURE_CS, "code": "acupuncture-session",
+    coding: list[dict[str, Any]] = [{"system": PROCEDURE_CS, "code": "acupuncture-session",
                "display": "Acupuncture session"}]
     if concept.snomed:
         coding.insert(0, {"system": fhir_codes().systems["snomed"], "code": concept.snomed,

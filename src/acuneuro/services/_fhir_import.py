@@ -10,7 +10,7 @@ transaction.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -88,9 +88,10 @@ def read_bundle(bundle: Mapping[str, Any]) -> BundleContent:
     """The Bundle's content; ``problems`` names every resource that could not be read."""
     content = BundleContent()
     resources = [e.get("resource") for e in bundle.get("entry", []) if isinstance(e, Mapping)]
-    readers = {"Procedure": (content.sessions, parse_session),
-               "MedicationStatement": (content.medications, parse_medication),
-               "AdverseEvent": (content.adverse_events, parse_adverse_event)}
+    readers: dict[str, tuple[list[Any], Callable[[Mapping[str, Any]], Any]]] = {
+        "Procedure": (content.sessions, parse_session),
+        "MedicationStatement": (content.medications, parse_medication),
+        "AdverseEvent": (content.adverse_events, parse_adverse_event)}
     for r in resources:
         if not isinstance(r, Mapping):
             content.problems.append("Bundle.entry: an entry without a resource")
@@ -107,7 +108,7 @@ def read_bundle(bundle: Mapping[str, Any]) -> BundleContent:
                 content.plan = r
             elif kind in readers:
                 target, parse = readers[str(kind)]
-                target.append(parse(r))  # type: ignore[operator]
+                target.append(parse(r))
         except (ValueError, KeyError, IndexError, TypeError, StopIteration) as exc:
             content.problems.append(f"{where}: {exc}")
     content.scores, problems = parse_scores([r for r in resources if isinstance(r, Mapping)])

@@ -141,10 +141,10 @@ def import_bundle(ctx: Context, actor: Actor, bundle: Mapping[str, Any], *,
     patient: Patient | None = None
     try:
         with ctx.db.write() as session:
-            if content.person is not None and into is None:
-                patient = store_patient(session, actor, pseudo, content.person)
-            else:
+            if into is not None:
                 patient = load_patient(session, actor, into, lock=True)
+            elif content.person is not None:
+                patient = store_patient(session, actor, pseudo, content.person)
             if patient is not None:
                 store_content(session, actor, patient, content)
                 record(session, ctx.audit_key, actor=actor, action=Action.CREATE,
