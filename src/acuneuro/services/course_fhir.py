@@ -99,7 +99,13 @@ def patient_resources(ctx: Context, actor: Actor, pseudo_id: str, *,
                       national_id: str | None = None) -> list[dict[str, Any]]:
     """Every FHIR resource of the patient, each with its stable logical id (audited read)."""
     return _read(ctx, actor, pseudo_id,
-                 lambda s, p: resources_of(s, p, profile, national_id))
+                 lambda s, p: _resources(s, p, profile, national_id))
+
+
+def _resources(session: Session, patient: Patient, profile: Profile,
+               national_id: str | None) -> list[dict[str, Any]]:
+    """The read itself (inside the snapshot); a seam the writer-lock test spies on."""
+    return resources_of(session, patient, profile, national_id)
 
 
 def export_bundle(ctx: Context, actor: Actor, pseudo_id: str, *,
