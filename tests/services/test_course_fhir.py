@@ -113,6 +113,11 @@ def test_ids_are_stable_and_unique_even_for_equal_scores_on_one_day(
            and e["resource"]["effectiveDateTime"] == TODAY.isoformat()]
     assert len(nrs) == 2 and nrs[0]["id"] != nrs[1]["id"]
     assert course_fhir.export_bundle(ctx, alice, pid) == first
+    for entry in first["entry"]:
+        kind, rid = entry["resource"]["resourceType"], entry["resource"]["id"]
+        assert course_fhir.read_resource(ctx, alice, kind, rid) == entry["resource"]
+    with pytest.raises(NotFound):
+        course_fhir.read_resource(ctx, actors["charlie"].actor, "Observation", nrs[0]["id"])
     everything = course_fhir.everything(ctx, alice, pid)
     assert everything["type"] == "searchset"
     assert ({e["resource"]["id"] for e in everything["entry"]}

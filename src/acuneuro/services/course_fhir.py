@@ -1,7 +1,8 @@
 """A patient's record as FHIR R4: every resource, Bundles a server takes, and import.
 
 ``patient_resources`` gives every resource of one patient with its stable logical id
-(``interop.fhir_ids``: clinic + table + primary key, so the REST face serves the same id);
+(``interop.fhir_ids``: clinic + table + primary key, so the REST face serves the same id) and
+``read_resource`` one of them by type and id;
 ``export_bundle`` wraps them in a ``transaction`` Bundle that PUTs each at ``Type/id`` (or a
 ``collection``), ``everything`` in the ``searchset`` of ``Patient/$everything``. The default
 profile is pseudonymous (pseudonymous id, sex, birth YEAR: no name, contact data or record
@@ -21,10 +22,11 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from acuneuro.interop.fhir_bundle import collection_bundle, searchset_bundle, transaction_bundle
-from acuneuro.interop.fhir_ids import NAMESPACE
+from acuneuro.interop.fhir_ids import NAMESPACE, logical_id
 from acuneuro.services._actor import Actor
 from acuneuro.services._audit_group import record_read
 from acuneuro.services._context import Context
@@ -52,7 +54,15 @@ from acuneuro.services._policy import UseCase
 from acuneuro.services.audit import Action, record
 from acuneuro.services.patients import new_pseudo_id
 from acuneuro.services.throttle import Work, check_work
-from acuneuro.store import Patient
+from acuneuro.store import (
+    AdverseEventRecord,
+    Episode,
+    MedicationStatementRecord,
+    Patient,
+    PlanRecord,
+    ScoreRecord,
+    TreatmentSession,
+)
 
 __all__ = [
     "EXT_PLAN",
@@ -65,6 +75,7 @@ __all__ = [
     "export_bundle",
     "import_bundle",
     "patient_resources",
+    "read_resource",
 ]
 
 _RESOURCE = "fhir-bundle"
@@ -80,9 +91,10 @@ class BundleRefused(ValueError):
 
 
 def _read(ctx: Context, actor: Actor, pseudo_id: str,
-          build: Callable[[Session, Patient], T]) -> T:
+          build: Callable[[Session, Patient], T], *, export: bool = True) -> T:
     require(ctx, actor, UseCase.COURSE_READ, Action.READ, _RESOURCE, pseudo_id)
-    check_work(ctx, Work.FHIR_EXPORT, actor)
+    if export:
+        check_work(ctx, Work.FHIR_EXPORT, actor)
     # One consistent snapshot, never the writer lock; the result is returned only once its
     # audit row is committed (services._audit_group).
     with ctx.db.snapshot() as session:
@@ -95,11 +107,15 @@ def _read(ctx: Context, actor: Actor, pseudo_id: str,
 
 
 def patient_resources(ctx: Context, actor: Actor, pseudo_id: str, *,
-                      profile: Profile = "pseudonymous",
-                      national_id: str | None = None) -> list[dict[str, Any]]:
-    """Every FHIR resource of the patient, each with its stable logical id (audited read)."""
+                      profile: Profile = "pseudonymous", national_id: str | None = None,
+                      export: bool = True) -> list[dict[str, Any]]:
+    """Every FHIR resource of the patient, each with its stable logical id (audited read).
+
+    ``export`` counts the read against the FHIR-export limit (services.throttle); a REST read
+    of one resource passes False and is limited like any other API read.
+    """
     return _read(ctx, actor, pseudo_id,
-                 lambda s, p: _resources(s, p, profile, national_id))
+                 lambda s, p: _resources(s, p, profile, national_id), export=export)
 
 
 def _resources(session: Session, patient: Patient, profile: Profile,
@@ -119,6 +135,42 @@ def export_bundle(ctx: Context, actor: Actor, pseudo_id: str, *,
     if kind == "collection":
         return collection_bundle(resources, bundle_id)
     return transaction_bundle(resources, bundle_id)
+
+
+_TABLES: dict[str, Any] = {
+    "Condition": Episode, "CarePlan": PlanRecord, "Observation": ScoreRecord,
+    "QuestionnaireResponse": ScoreRecord, "Procedure": TreatmentSession,
+    "MedicationStatement": MedicationStatementRecord, "AdverseEvent": AdverseEventRecord,
+}
+
+
+def read_resource(ctx: Context, actor: Actor, resource_type: str, resource_id: str
+                  ) -> dict[str, Any]:
+    """One resource by its logical id, exactly as it is in the patient's Bundles.
+
+    The id is a one-way hash, so the clinic's rows of that table are hashed to find it;
+    ``NotFound`` for an unknown type or id, or one of another clinic (audited like any miss).
+    """
+    require(ctx, actor, UseCase.COURSE_READ, Action.READ, _RESOURCE, None)
+    pseudo: str | None = resource_id if resource_type == "Patient" else None
+    model = _TABLES.get(resource_type)
+    if model is not None:
+        part = "response" if resource_type == "QuestionnaireResponse" else ""
+        with ctx.db.snapshot() as session:
+            rows = session.execute(select(model.id, model.patient_id)
+                                   .where(model.clinic_id == actor.clinic_id)).all()
+            owner = next((patient for pk, patient in rows if logical_id(
+                actor.clinic_id, model.__tablename__, pk, part) == resource_id), None)
+            if owner is not None:
+                pseudo = session.scalar(select(Patient.pseudo_id).where(
+                    Patient.clinic_id == actor.clinic_id, Patient.id == owner))
+    if pseudo is None:
+        not_found(ctx, actor, Action.READ, _RESOURCE, resource_id, "resource")
+    found = next((r for r in patient_resources(ctx, actor, pseudo, export=False)
+                  if (r["resourceType"], r["id"]) == (resource_type, resource_id)), None)
+    if found is None:
+        not_found(ctx, actor, Action.READ, _RESOURCE, resource_id, "resource")
+    return found
 
 
 def everything(ctx: Context, actor: Actor, pseudo_id: str, *,
