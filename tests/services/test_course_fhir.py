@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from fhir.resources.R4B.bundle import Bundle
 
+from acuneuro.interop.fhir_questionnaire import questionnaire_response
 from acuneuro.services import (
     Context,
     NotFound,
@@ -140,6 +141,23 @@ def test_a_standard_loinc_nrs_observation_imports_into_a_patient(
     scores = assessment.list_scores(ctx, alice, pid)
     assert [(s.instrument, s.total, s.taken_on) for s in scores] == [
         ("nrs", 7.0, date(2026, 11, 20))]
+
+
+def test_a_dn4_questionnaire_response_imports_scored_by_the_engine(
+    ctx: Context, actors: Any
+) -> None:
+    alice = actors["alice"].actor
+    pid = accepted_patient(ctx, alice)
+    answers = {item: n < 5 for n, item in enumerate(
+        ["burning", "painful_cold", "electric_shocks", "tingling", "pins_and_needles",
+         "numbness", "itching", "hypoesthesia_touch", "hypoesthesia_pinprick", "brushing"])}
+    response = {**questionnaire_response("dn4", answers, subject="Patient/elsewhere",
+                                         authored="2026-11-18"), "id": "dn4-1"}
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": response}]}
+    course_fhir.import_bundle(ctx, alice, bundle, into=pid)
+    [stored] = assessment.list_scores(ctx, alice, pid)
+    assert (stored.instrument, stored.total, stored.positive) == ("dn4", 5.0, True)
+    assert stored.answers == answers
 
 
 def test_unknown_codes_are_reported_per_resource_and_nothing_is_written(
