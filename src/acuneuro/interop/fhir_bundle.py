@@ -14,7 +14,6 @@ http.html#transaction.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -29,8 +28,10 @@ def _checked(raw: dict[str, Any]) -> dict[str, Any]:
     urls = [e["fullUrl"] for e in raw.get("entry", []) if "fullUrl" in e]
     if len(urls) != len(set(urls)):
         raise ValueError("Bundle: the same fullUrl twice (bdl-7)")
-    out: dict[str, Any] = json.loads(Bundle.model_validate(raw).model_dump_json(exclude_none=True))
-    return out
+    # Validated, not re-serialised: the entries were built and validated one by one, and
+    # fhir.resources' JSON dump costs more than everything else in an export.
+    Bundle.model_validate(raw)
+    return raw
 
 
 def _url(r: Mapping[str, Any]) -> str:

@@ -17,7 +17,6 @@ Procedure, MedicationStatement, AdverseEvent, Extension (complex extensions).
 
 from __future__ import annotations
 
-import json
 import types
 import typing
 from collections.abc import Mapping
@@ -87,9 +86,10 @@ def _list_fields(model: type[BaseModel]) -> frozenset[str]:
 _SESSION_LISTS = _list_fields(SessionRecord)
 
 
-def _dump(resource: Any) -> dict[str, Any]:
-    out: dict[str, Any] = json.loads(resource.model_dump_json(exclude_none=True))
-    return out
+def _valid(model: Any, raw: dict[str, Any]) -> dict[str, Any]:
+    """``raw`` once the R4B class accepts it (returned as built: re-dumping costs the most)."""
+    model.model_validate(raw)
+    return raw
 
 
 def _head(kind: str, resource_id: str, meta: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -140,7 +140,7 @@ def procedure_resource(session: SessionRecord, patient_ref: str, resource_id: st
     notes += [f"Rationale: {session.rationale}"] if session.rationale else []
     if notes:
         raw["note"] = [{"text": n} for n in notes]
-    return _dump(Procedure.model_validate(raw))
+    return _valid(Procedure, raw)
 
 
 def _ucum(value: float, unit: str) -> dict[str, Any]:
@@ -176,7 +176,7 @@ def medication_statement_resource(stmt: MedicationStatement, patient_ref: str, r
             "doseAndRate": [{"doseQuantity": _ucum(stmt.daily_dose, stmt.unit)}],
         }],
     }
-    return _dump(FhirMedicationStatement.model_validate(raw))
+    return _valid(FhirMedicationStatement, raw)
 
 
 def adverse_event_resource(event: AdverseEvent, patient_ref: str, resource_id: str, *,
@@ -209,7 +209,7 @@ def adverse_event_resource(event: AdverseEvent, patient_ref: str, resource_id: s
                 "coding": [{"system": RELATEDNESS_CS, "code": event.relatedness}]}}],
         }],
     }
-    return _dump(FhirAdverseEvent.model_validate(raw))
+    return _valid(FhirAdverseEvent, raw)
 
 
 # --- parsing back ----------------------------------------------------------------------------
