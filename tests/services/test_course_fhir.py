@@ -170,14 +170,16 @@ def test_unknown_codes_are_reported_per_resource_and_nothing_is_written(
             "effectiveDateTime": "2026-11-20", "valueQuantity": {"value": 3}}
     odd = {**good, "id": "odd", "code": {"coding": [{"system": "http://loinc.org",
                                                       "code": "8867-4"}]}}
-    other = {"resourceType": "Immunization", "id": "imm"}
+    other = {"resourceType": "Immunization", "id": "imm", "subject": {"reference": "Patient/b"}}
+    good["subject"] = {"reference": "Patient/a"}
     bundle = {"resourceType": "Bundle", "type": "collection",
               "entry": [{"resource": r} for r in (good, odd, other)]}
     with pytest.raises(course_fhir.BundleRefused) as refused:
         course_fhir.import_bundle(ctx, alice, bundle, into=pid)
     assert refused.value.problems == [
         "Immunization/imm: acuneuro does not keep Immunization resources",
-        "Observation/odd: code http://loinc.org|8867-4 is not an instrument acuneuro knows"]
+        "Observation/odd: code http://loinc.org|8867-4 is not an instrument acuneuro knows",
+        "Bundle: resources of more than one patient (Patient/a, Patient/b)"]
     assert assessment.list_scores(ctx, alice, pid) == []
 
 

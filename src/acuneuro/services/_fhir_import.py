@@ -113,6 +113,11 @@ def read_bundle(bundle: Mapping[str, Any]) -> BundleContent:
             content.problems.append(f"{where}: {exc}")
     content.scores, problems = parse_scores([r for r in resources if isinstance(r, Mapping)])
     content.problems += problems
+    subjects = sorted({str(r["subject"].get("reference")) for r in resources
+                       if isinstance(r, Mapping) and isinstance(r.get("subject"), Mapping)})
+    if len(subjects) > 1:
+        content.problems.append(
+            f"Bundle: resources of more than one patient ({', '.join(subjects)})")
     return content
 
 
