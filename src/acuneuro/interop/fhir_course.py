@@ -31,6 +31,7 @@ from pydantic import BaseModel
 from acuneuro.clinical.adverse_events import AdverseEvent
 from acuneuro.clinical.medication import MedicationStatement
 from acuneuro.clinical.stricta import SessionRecord
+from acuneuro.i18n import gettext as _
 from acuneuro.interop._fhir_ext import from_extension, to_extension
 from acuneuro.interop.fhir_ids import BASE
 from acuneuro.knowledge import drug_names, fhir_codes
@@ -238,7 +239,8 @@ def parse_session(r: Mapping[str, Any]) -> SessionRecord:
     """The STRICTA record of a Procedure written by :func:`procedure_resource`."""
     extension = _ext(r, EXT_STRICTA)
     if not isinstance(extension, Mapping):
-        raise ValueError(f"Procedure {r.get('id')}: no STRICTA session extension")
+        raise ValueError(_("Procedure %(id)s: no STRICTA session extension")
+                         % {"id": r.get("id")})
     return SessionRecord.model_validate(from_extension(extension, _SESSION_LISTS))
 
 

@@ -23,6 +23,7 @@ from acuneuro.clinical.scoring import (
     list_instruments,
     score,
 )
+from acuneuro.i18n import gettext as _
 from acuneuro.interop.fhir_ids import reference
 from acuneuro.interop.fhir_questionnaire import (
     FhirMappingError,
@@ -116,10 +117,12 @@ def _observation(r: Mapping[str, Any], responses: Mapping[str, Mapping[str, Any]
     if found is None:
         codes = ", ".join(f"{c.get('system')}|{c.get('code')}"
                           for c in r.get("code", {}).get("coding", []))
-        raise FhirMappingError(f"code {codes or '(none)'} is not an instrument acuneuro knows")
+        raise FhirMappingError(_("code %(codes)s is not an instrument acuneuro knows")
+                               % {"codes": codes or "(none)"})
     instrument, score_id = found
     if score_id != (instrument.total or "total"):
-        raise FhirMappingError(f"code names the {score_id} subscale, not the instrument's total")
+        raise FhirMappingError(_("code names the %(score)s subscale, not the instrument's "
+                                 "total") % {"score": score_id})
     subscales: dict[str, float | None] = {}
     for component in r.get("component", []):
         part = _instrument_of(component.get("code", {}))
@@ -134,7 +137,7 @@ def _observation(r: Mapping[str, Any], responses: Mapping[str, Mapping[str, Any]
             answers = answers_from_response(source)[1]
     when = r.get("effectiveDateTime")
     if not isinstance(when, str):
-        raise FhirMappingError("effectiveDateTime is needed (the day the score was taken)")
+        raise FhirMappingError(_("effectiveDateTime is needed (the day the score was taken)"))
     return ImportedScore(instrument=instrument.id, taken_on=date.fromisoformat(when[:10]),
                          total=_number(r), subscales=subscales, positive=positive,
                          answers=answers)
@@ -145,7 +148,8 @@ def _response(r: Mapping[str, Any]) -> ImportedScore:
     result = score(instrument_id, answers)
     when = r.get("authored")
     if not isinstance(when, str):
-        raise FhirMappingError("authored is needed (the day the questionnaire was answered)")
+        raise FhirMappingError(_("authored is needed (the day the questionnaire was "
+                                 "answered)"))
     return ImportedScore(instrument=instrument_id, taken_on=date.fromisoformat(when[:10]),
                          total=result.total, subscales=dict(result.subscales),
                          positive=result.positive, answers=answers)

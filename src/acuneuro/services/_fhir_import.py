@@ -23,6 +23,7 @@ from acuneuro.clinical.medication import MedicationStatement
 from acuneuro.clinical.planner import Plan
 from acuneuro.clinical.scoring import get_instrument, score
 from acuneuro.clinical.stricta import SessionRecord
+from acuneuro.i18n import gettext as _
 from acuneuro.interop.fhir_course import parse_adverse_event, parse_medication, parse_session
 from acuneuro.interop.fhir_scores import ImportedScore, parse_scores
 from acuneuro.knowledge import fhir_codes
@@ -78,8 +79,8 @@ def _condition(c: Mapping[str, Any]) -> tuple[ConditionKind, str | None, date | 
         kind = next((k for k, v in codes.conditions.items() if snomed and v.snomed == snomed),
                     None)
     if kind not in {k.value for k in ConditionKind}:
-        raise ValueError("code: no condition acuneuro knows (its own code or a verified "
-                         "SNOMED CT code)")
+        raise ValueError(_("code: no condition acuneuro knows (its own code or a verified "
+                           "SNOMED CT code)"))
     return (ConditionKind(kind), found.get(codes.systems["icd10"]),
             _day(c.get("onsetDateTime")), _day(c.get("abatementDateTime")))
 
@@ -94,12 +95,12 @@ def read_bundle(bundle: Mapping[str, Any]) -> BundleContent:
         "AdverseEvent": (content.adverse_events, parse_adverse_event)}
     for r in resources:
         if not isinstance(r, Mapping):
-            content.problems.append("Bundle.entry: an entry without a resource")
+            content.problems.append(_("Bundle.entry: an entry without a resource"))
             continue
         kind, where = r.get("resourceType"), f"{r.get('resourceType')}/{r.get('id')}"
         try:
             if kind not in _KEPT:
-                raise ValueError(f"acuneuro does not keep {kind} resources")
+                raise ValueError(_("acuneuro does not keep %(kind)s resources") % {"kind": kind})
             if kind == "Patient":
                 content.person = r
             elif kind == "Condition":
@@ -116,8 +117,8 @@ def read_bundle(bundle: Mapping[str, Any]) -> BundleContent:
     subjects = sorted({str(r["subject"].get("reference")) for r in resources
                        if isinstance(r, Mapping) and isinstance(r.get("subject"), Mapping)})
     if len(subjects) > 1:
-        content.problems.append(
-            f"Bundle: resources of more than one patient ({', '.join(subjects)})")
+        content.problems.append(_("Bundle: resources of more than one patient (%(ids)s)")
+                                % {"ids": ", ".join(subjects)})
     return content
 
 
@@ -126,7 +127,7 @@ def store_patient(session: Session, actor: Actor, pseudo: str, person: Mapping[s
     """A new patient of the caller's clinic from a Patient resource (the birth year is needed)."""
     born = str(person.get("birthDate", ""))[:4]
     if not born.isdigit():
-        raise ValueError("Patient.birthDate: the birth year is needed")
+        raise ValueError(_("Patient.birthDate: the birth year is needed"))
     clinic = actor.clinic_id
     patient = Patient(clinic_id=clinic, pseudo_id=pseudo, sex=person.get("gender"))
     patient.identity = PatientIdentity(clinic_id=clinic, given_name="Imported",
@@ -142,7 +143,7 @@ def _store_plan(session: Session, actor: Actor, patient: Patient, plan_resource:
     raw = next((e.get("valueString") for e in plan_resource.get("extension", [])
                 if e.get("url") == EXT_PLAN), None)
     if raw is None:
-        raise ValueError("CarePlan: no acuneuro plan extension")
+        raise ValueError(_("CarePlan: no acuneuro plan extension"))
     documents = json.loads(raw)
     plan = Plan.model_validate(documents["plan"])
     start = date.fromisoformat(plan_resource["period"]["start"][:10])

@@ -25,6 +25,7 @@ from typing import Any, Literal, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from acuneuro.i18n import gettext as _
 from acuneuro.interop.fhir_bundle import collection_bundle, searchset_bundle, transaction_bundle
 from acuneuro.interop.fhir_ids import NAMESPACE, logical_id
 from acuneuro.services._actor import Actor
@@ -189,10 +190,11 @@ def import_bundle(ctx: Context, actor: Actor, bundle: Mapping[str, Any], *,
     """
     require(ctx, actor, UseCase.PATIENT_RECORD, Action.CREATE, _RESOURCE, into)
     if not isinstance(bundle, Mapping) or bundle.get("resourceType") != "Bundle":
-        raise BundleRefused(["resourceType: not a FHIR Bundle"])
+        raise BundleRefused([_("resourceType: not a FHIR Bundle")])
     content = read_bundle(bundle)
     if into is None and content.person is None:
-        content.problems.insert(0, "Bundle: no Patient entry (or name the patient to import into)")
+        content.problems.insert(0, _("Bundle: no Patient entry (or name the patient to import "
+                                     "into)"))
     if content.problems:
         raise BundleRefused(content.problems)
     pseudo = into or new_pseudo_id()
