@@ -21,6 +21,7 @@ class StandardConcept(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    label: str | None = None
     snomed: str | None = Field(default=None, pattern=r"^[0-9]{6,18}$")
     display: str | None = None
     sources: list[str] = Field(default_factory=list)

@@ -104,10 +104,11 @@ def condition_resources(patient: Patient, ref: str) -> list[dict[str, Any]]:
             if e.icd10 in codes.icd10:
                 icd["display"] = codes.icd10[e.icd10].display
             coding.append(icd)
-        coding.append({"system": CONDITION_CS, "code": e.condition_kind.value})
+        label = (concept.label if concept is not None else None) or e.condition_kind.value
+        coding.append({"system": CONDITION_CS, "code": e.condition_kind.value, "display": label})
         condition: dict[str, Any] = {
             "resourceType": "Condition", "id": logical_id(e.clinic_id, Episode.__tablename__, e.id),
-            "meta": meta(e), "code": {"coding": coding, "text": e.condition_kind.value},
+            "meta": meta(e), "code": {"coding": coding, "text": label},
             "subject": {"reference": ref},
         }
         if row_status(e) == "entered-in-error":
