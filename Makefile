@@ -21,6 +21,7 @@ demo: install
 services:
 	bash scripts/ensure-postgres.sh
 	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-fhir-validator.sh
 
 lint: install
 	$(BIN)/ruff check src tests scripts $(wildcard bench)

@@ -105,7 +105,9 @@ def test_the_fhir_bundle_validates_and_is_scoped(
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("application/fhir+json")
     bundle = Bundle.model_validate(answer.json())
+    assert bundle.type == "searchset"
     assert {e.resource.get_resource_type() for e in bundle.entry or []
             if e.resource is not None} >= {"Patient", "Procedure"}
+    assert answer.json()["total"] == 1  # the Patient matches; everything else is included
     assert api_as("charlie").get(f"/fhir/Patient/{pid}/$everything").status_code == 404
     assert api_as("dana").get(f"/fhir/Patient/{pid}/$everything").status_code == 403

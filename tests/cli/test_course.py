@@ -138,6 +138,22 @@ def test_export_and_import_carry_the_course_into_an_empty_database(
         target.db.dispose()
 
 
+def test_the_identified_export_carries_the_national_id_and_only_when_asked(
+    demo_db: str, tmp_path: Path
+) -> None:
+    pid, _ = _patient_with_pain_change(demo_db)
+    refused = runner.invoke(app, ["export", "fhir", "--patient", pid, "--national-id",
+                                  "RSSMRA80A01H501U", "--db", demo_db])
+    assert refused.exit_code == 2 and "--national-id" in refused.stderr
+    done = runner.invoke(app, ["export", "fhir", "--patient", pid, "--identified",
+                               "--national-id", "RSSMRA80A01H501U", "--db", demo_db])
+    assert done.exit_code == 0, done.output
+    person = json.loads(done.stdout)["entry"][0]["resource"]
+    assert {"system": "http://hl7.it/sid/codiceFiscale", "value": "RSSMRA80A01H501U",
+            "use": "official"} in person["identifier"]
+    assert person["name"]
+
+
 def test_import_refuses_a_broken_bundle_naming_it(tmp_path: Path) -> None:
     empty = f"sqlite:///{tmp_path / 'empty.db'}"
     runner.invoke(app, ["clinic", "add", "Receiving", "--db", empty])

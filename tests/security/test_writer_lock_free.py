@@ -188,7 +188,7 @@ def test_an_enrolment_confirmed_twice_at_once_keeps_one_set_of_codes(
 # The module, the function that does the reading (spied on), and the audit row's action and
 # resource.
 _READS: dict[str, tuple[Any, str, str, str, Callable[[Context, Any, str], Any]]] = {
-    "fhir": (course_fhir, "_bundle", "read", "fhir-bundle",
+    "fhir": (course_fhir, "_resources", "read", "fhir-bundle",
              lambda ctx, actor, pid: course_fhir.export_bundle(ctx, actor, pid)),
     "report": (course_service, "_source", "read", "report",
                lambda ctx, actor, pid: course_service.report_source(ctx, actor, pid,

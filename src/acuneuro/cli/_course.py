@@ -125,17 +125,29 @@ def export_fhir(
     patient: PatientOption,
     out: Annotated[Path | None, typer.Option("--out", help="File (else standard output).")]
     = None,
+    identified: Annotated[bool, typer.Option(
+        "--identified", help="Identified exchange: name, birth date, record number and the "
+        "national identifier, for matching in a hospital record (else pseudonymous).")] = False,
+    national_id: Annotated[str | None, typer.Option(
+        "--national-id", help="Italian codice fiscale for --identified.")] = None,
+    collection: Annotated[bool, typer.Option(
+        "--collection", help="A collection Bundle instead of a transaction.")] = False,
     clinic: ClinicOption = None,
     as_email: AsOption = None,
     db: DbOption = None,
 ) -> None:
-    """Write a patient's pseudonymous course as a FHIR R4 Bundle (JSON)."""
+    """Write a patient's record as a FHIR R4 transaction Bundle (JSON; pseudonymous by default)."""
     if out is not None:
         _writable(out, "--out")
+    if national_id is not None and not identified:
+        fail("--national-id: only with --identified")
     with _context(db) as ctx:
         actor = _actor(ctx, clinic, as_email)
         try:
-            bundle = course_fhir.export_bundle(ctx, actor, patient)
+            bundle = course_fhir.export_bundle(
+                ctx, actor, patient, kind="collection" if collection else "transaction",
+                profile="identified" if identified else "pseudonymous",
+                national_id=national_id)
         except NotFound:
             fail(f"--patient: no patient {patient!r} in this clinic")
         except ServiceError as exc:
@@ -148,18 +160,22 @@ def export_fhir(
 
 def import_fhir(
     file: Annotated[str, typer.Argument(help="Bundle JSON file, or - for standard input.")],
+    into: Annotated[str | None, typer.Option(
+        "--into", help="Add to this patient (pseudonymous id) instead of a new one.")] = None,
     clinic: ClinicOption = None,
     as_email: AsOption = None,
     db: DbOption = None,
 ) -> None:
-    """Import a course Bundle as a NEW patient of the clinic (prints the new pseudonymous id)."""
+    """Import a FHIR Bundle as a NEW patient of the clinic, or --into one (prints the id)."""
     bundle = read_json(file, "bundle")
     if not isinstance(bundle, dict):
         fail("bundle: not a JSON object")
     with _context(db) as ctx:
         actor = _actor(ctx, clinic, as_email)
         try:
-            new_id = course_fhir.import_bundle(ctx, actor, bundle)
+            new_id = course_fhir.import_bundle(ctx, actor, bundle, into=into)
+        except NotFound:
+            fail(f"--into: no patient {into!r} in this clinic")
         except ValidationError as exc:
             fail(f"bundle: {validation_message(exc)}")
         except (ValueError, ServiceError) as exc:

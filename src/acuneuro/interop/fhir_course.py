@@ -1,54 +1,55 @@
-"""FHIR R4 resources for a treatment course, and the way back.
+"""FHIR R4 Procedure, MedicationStatement and AdverseEvent of a treatment course, and back.
 
-Builds Observation (scores), Procedure (sessions), MedicationStatement and AdverseEvent resources
-and a ``collection`` Bundle of them, each validated with ``fhir.resources`` (its R4B classes:
-the installed release ships R4B and R5, and R4B keeps the R4 shape of these four resources).
-``parse_course_bundle`` reads such a Bundle back into the clinical models, so a patient's course
-can be re-imported with the same clinical content.
+Each builder takes the resource's logical id (``interop.fhir_ids``) and its ``meta``, so the same
+row has the same id in every Bundle and at its REST URL. Standard elements carry what FHIR has
+words for: the session's needled points as ``bodySite``, its practitioner as ``performer``, its
+deviation as ``note``; medicines with their WHO ATC code and UCUM dose units; the HL7 adverse-event
+outcome and severity, and ``suspectEntity`` referencing the session's Procedure. The complete
+STRICTA record is the complex extension ``stricta-session`` (one sub-extension per STRICTA field,
+declared in a shipped StructureDefinition), which is also what the parser reads back, so nothing
+STRICTA asks for is lost. Every resource is validated with the R4B classes of ``fhir.resources``.
 
-Standard elements carry what FHIR has words for (LOINC 72514-3 for the pain NRS, the HL7
-adverse-event outcome codes, periods and doses). What FHIR has no element for is carried in
-acuneuro extensions: the full STRICTA session record (as canonical JSON, which is also what the
-parser reads, so nothing STRICTA asks for is lost), the CTCAE v5.0 grade, the action taken and
-the session number. Resource ids are name-based UUIDs, so the same course gives the same Bundle.
+References
+----------
+MacPherson H, et al. STRICTA revised. PLoS Med 2010;7(6):e1000261. HL7 FHIR R4 (4.0.1):
+Procedure, MedicationStatement, AdverseEvent, Extension (complex extensions).
 """
 
 from __future__ import annotations
 
-import json
-import uuid
+import types
+import typing
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
 from fhir.resources.R4B.adverseevent import AdverseEvent as FhirAdverseEvent
-from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.medicationstatement import MedicationStatement as FhirMedicationStatement
-from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.procedure import Procedure
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
 from acuneuro.clinical.adverse_events import AdverseEvent
 from acuneuro.clinical.medication import MedicationStatement
-from acuneuro.clinical.outcomes import Score
 from acuneuro.clinical.stricta import SessionRecord
-from acuneuro.knowledge.course import adverse_event_knowledge, outcome_knowledge
+from acuneuro.i18n import gettext as _
+from acuneuro.interop._fhir_ext import from_extension, to_extension
+from acuneuro.interop.fhir_ids import BASE
+from acuneuro.knowledge import drug_names, fhir_codes
+from acuneuro.knowledge.course import adverse_event_knowledge
 
 __all__ = [
-    "BASE",
-    "CourseRecord",
+    "EXT_AE_ACTION",
+    "EXT_CTCAE",
+    "EXT_SESSION",
+    "EXT_STRICTA",
     "adverse_event_resource",
-    "course_bundle",
     "medication_statement_resource",
-    "observation_resource",
-    "parse_course_bundle",
+    "parse_adverse_event",
+    "parse_medication",
+    "parse_session",
     "procedure_resource",
 ]
 
-BASE = "https://acuneuro.org/fhir"
-LOINC = "http://loinc.org"
-UCUM = "http://unitsofmeasure.org"
-INSTRUMENT_CS = f"{BASE}/CodeSystem/instrument"
 ACUPOINT_CS = f"{BASE}/CodeSystem/acupoint"
 PROCEDURE_CS = f"{BASE}/CodeSystem/procedure"
 ATTENDANCE_CS = f"{BASE}/CodeSystem/attendance"
@@ -61,74 +62,64 @@ EXT_STRICTA = f"{BASE}/StructureDefinition/stricta-session"
 EXT_CTCAE = f"{BASE}/StructureDefinition/ctcae-v5-grade"
 EXT_AE_ACTION = f"{BASE}/StructureDefinition/adverse-event-action"
 EXT_SESSION = f"{BASE}/StructureDefinition/session-number"
-_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, BASE)
 # HL7 severity has three levels; the CTCAE grade in the extension is the authoritative value.
 _SEVERITY = {1: "mild", 2: "moderate", 3: "severe", 4: "severe", 5: "severe"}
 
 
-class CourseRecord(BaseModel):
-    """The clinical content of one patient's course, as the clinical core models it."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    scores: list[Score] = Field(default_factory=list)
-    sessions: list[SessionRecord] = Field(default_factory=list)
-    medications: list[MedicationStatement] = Field(default_factory=list)
-    adverse_events: list[AdverseEvent] = Field(default_factory=list)
-
-
-def _id(patient_ref: str, *parts: object) -> str:
-    return str(uuid.uuid5(_NAMESPACE, "|".join([patient_ref, *map(str, parts)])))
-
-
-def _dump(resource: Any) -> dict[str, Any]:
-    out: dict[str, Any] = json.loads(resource.model_dump_json(exclude_none=True))
-    return out
+def _list_fields(model: type[BaseModel]) -> frozenset[str]:
+    """Names of the list fields of ``model`` and of the records nested in it."""
+    found: set[str] = set()
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        args = typing.get_args(annotation)
+        if typing.get_origin(annotation) is list:
+            found.add(name)
+        for arg in (annotation, *args, *(a for x in args for a in typing.get_args(x))):
+            if isinstance(arg, type) and issubclass(arg, BaseModel):
+                found |= _list_fields(arg)
+            elif isinstance(arg, types.UnionType):
+                for inner in typing.get_args(arg):
+                    if isinstance(inner, type) and issubclass(inner, BaseModel):
+                        found |= _list_fields(inner)
+    return frozenset(found)
 
 
-def observation_resource(score: Score, patient_ref: str) -> dict[str, Any]:
-    """An Observation for one score (LOINC coded where the knowledge file holds a code)."""
-    spec = outcome_knowledge().instrument(score.instrument)
-    coding = [{"system": INSTRUMENT_CS, "code": spec.id, "display": spec.label}]
-    if spec.loinc:
-        coding.insert(0, {"system": LOINC, "code": spec.loinc})
-    raw = {
-        "resourceType": "Observation",
-        "id": _id(patient_ref, "score", score.instrument, score.on, score.value),
-        "status": "final",
-        "category": [
-            {
-                "coding": [
-                    {
-                        "system": "http://terminology.hl7.org/CodeSystem/observation-category",
-                        "code": "survey",
-                    }
-                ]
-            }
-        ],
-        "code": {"coding": coding, "text": spec.label},
-        "subject": {"reference": patient_ref},
-        "effectiveDateTime": score.on.isoformat(),
-        "valueQuantity": {"value": score.value, "system": UCUM, "code": "{score}", "unit": "score"},
-    }
-    return _dump(Observation.model_validate(raw))
+_SESSION_LISTS = _list_fields(SessionRecord)
 
 
-def procedure_resource(session: SessionRecord, patient_ref: str) -> dict[str, Any]:
+def _valid(model: Any, raw: dict[str, Any]) -> dict[str, Any]:
+    """``raw`` once the R4B class accepts it (returned as built: re-dumping costs the most)."""
+    model.model_validate(raw)
+    return raw
+
+
+def _head(kind: str, resource_id: str, meta: Mapping[str, Any] | None) -> dict[str, Any]:
+    head: dict[str, Any] = {"resourceType": kind, "id": resource_id}
+    if meta:
+        head["meta"] = dict(meta)
+    return head
+
+
+def procedure_resource(session: SessionRecord, patient_ref: str, resource_id: str, *,
+                       meta: Mapping[str, Any] | None = None,
+                       entered_in_error: bool = False) -> dict[str, Any]:
     """A Procedure for one session; ``not-done`` when it did not take place."""
     done = session.attendance == "attended"
+    concept = fhir_codes().acupuncture_procedure
+    coding: list[dict[str, Any]] = [{"system": PROCEDURE_CS, "code": "acupuncture-session",
+               "display": "Acupuncture session"}]
+    if concept.snomed:
+        coding.insert(0, {"system": fhir_codes().systems["snomed"], "code": concept.snomed,
+                          "display": concept.display})
+    status = "completed" if done else "not-done"
     raw: dict[str, Any] = {
-        "resourceType": "Procedure",
-        "id": _id(patient_ref, "session", session.session_number, session.on),
+        **_head("Procedure", resource_id, meta),
         "extension": [
             {"url": EXT_SESSION, "valueInteger": session.session_number},
-            {"url": EXT_STRICTA, "valueString": session.model_dump_json()},
+            to_extension(EXT_STRICTA, session.model_dump(mode="json"), _SESSION_LISTS),
         ],
-        "status": "completed" if done else "not-done",
-        "code": {
-            "coding": [{"system": PROCEDURE_CS, "code": "acupuncture-session"}],
-            "text": "Acupuncture session",
-        },
+        "status": "entered-in-error" if entered_in_error else status,
+        "code": {"coding": coding, "text": "Acupuncture session"},
         "subject": {"reference": patient_ref},
         "performedDateTime": session.on.isoformat(),
         "bodySite": [
@@ -136,49 +127,63 @@ def procedure_resource(session: SessionRecord, patient_ref: str) -> dict[str, An
             for p in session.points
         ],
     }
+    if not raw["bodySite"]:
+        del raw["bodySite"]
     if not done:
         raw["statusReason"] = {
             "coding": [{"system": ATTENDANCE_CS, "code": session.attendance}],
-            "text": session.reason_not_attended,
+            "text": session.reason_not_attended or session.attendance,
         }
     if session.practitioner is not None:
         who = f"{session.practitioner.name} ({session.practitioner.qualification})"
         raw["performer"] = [{"actor": {"display": who}}]
-    if session.deviation:
-        raw["note"] = [{"text": f"Deviation from plan: {session.deviation}"}]
-    return _dump(Procedure.model_validate(raw))
+    notes = [f"Deviation from plan: {session.deviation}"] if session.deviation else []
+    notes += [f"Rationale: {session.rationale}"] if session.rationale else []
+    if notes:
+        raw["note"] = [{"text": n} for n in notes]
+    return _valid(Procedure, raw)
 
 
-def medication_statement_resource(stmt: MedicationStatement, patient_ref: str) -> dict[str, Any]:
-    """A MedicationStatement; the dose is the total daily dose (once per day in ``timing``)."""
+def _ucum(value: float, unit: str) -> dict[str, Any]:
+    quantity: dict[str, Any] = {"value": value, "unit": unit}
+    code = fhir_codes().ucum.get(unit)
+    if code is not None:
+        quantity |= {"system": fhir_codes().systems["ucum"], "code": code}
+    return quantity
+
+
+def medication_statement_resource(stmt: MedicationStatement, patient_ref: str, resource_id: str,
+                                  *, meta: Mapping[str, Any] | None = None,
+                                  entered_in_error: bool = False) -> dict[str, Any]:
+    """A MedicationStatement (ATC coded); the dose is the total daily dose, once a day."""
     period: dict[str, str] = {"start": stmt.start.isoformat()}
     if stmt.stop is not None:
         period["end"] = stmt.stop.isoformat()
+    coding = [{"system": DRUG_CS, "code": stmt.drug, "display": stmt.drug}]
+    entry = drug_names().entry(stmt.drug)
+    if entry is not None:
+        coding.insert(0, {"system": fhir_codes().systems["atc"], "code": entry.atc,
+                          "display": entry.inn})
+    status = "active" if stmt.stop is None else "completed"
     raw = {
-        "resourceType": "MedicationStatement",
-        "id": _id(patient_ref, "medication", stmt.drug, stmt.unit, stmt.start, stmt.daily_dose),
-        "status": "active" if stmt.stop is None else "completed",
-        "medicationCodeableConcept": {
-            "coding": [{"system": DRUG_CS, "code": stmt.drug}],
-            "text": stmt.drug,
-        },
+        **_head("MedicationStatement", resource_id, meta),
+        "status": "entered-in-error" if entered_in_error else status,
+        "medicationCodeableConcept": {"coding": coding, "text": stmt.drug},
         "subject": {"reference": patient_ref},
         "effectivePeriod": period,
-        "dosage": [
-            {
-                "text": f"{stmt.daily_dose:g} {stmt.unit} per day (total daily dose)",
-                "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
-                "doseAndRate": [{"doseQuantity": {"value": stmt.daily_dose, "unit": stmt.unit}}],
-            }
-        ],
+        "dosage": [{
+            "text": f"{stmt.daily_dose:g} {stmt.unit} per day (total daily dose)",
+            "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
+            "doseAndRate": [{"doseQuantity": _ucum(stmt.daily_dose, stmt.unit)}],
+        }],
     }
-    return _dump(FhirMedicationStatement.model_validate(raw))
+    return _valid(FhirMedicationStatement, raw)
 
 
-def adverse_event_resource(
-    event: AdverseEvent, patient_ref: str, session_urls: Mapping[int, str] | None = None
-) -> dict[str, Any]:
-    """An AdverseEvent with the CTCAE grade, attribution and action; linked to its session."""
+def adverse_event_resource(event: AdverseEvent, patient_ref: str, resource_id: str, *,
+                           procedure_ref: str | None = None,
+                           meta: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """An AdverseEvent with the CTCAE grade, attribution and action; suspect: its Procedure."""
     k = adverse_event_knowledge()
     label = next(t.label for t in k.types if t.id == event.type)
     extension: list[dict[str, Any]] = [
@@ -187,59 +192,25 @@ def adverse_event_resource(
     ]
     if event.session_number is not None:
         extension.append({"url": EXT_SESSION, "valueInteger": event.session_number})
-    instance: dict[str, str] = {"display": "acupuncture"}
-    if event.session_number is not None and session_urls and event.session_number in session_urls:
-        instance = {"reference": session_urls[event.session_number]}
+    instance = ({"reference": procedure_ref, "display": "Acupuncture session"}
+                if procedure_ref else {"display": "Acupuncture (session not recorded)"})
     raw = {
-        "resourceType": "AdverseEvent",
-        "id": _id(patient_ref, "adverse-event", event.on, event.type, event.session_number),
+        **_head("AdverseEvent", resource_id, meta),
         "extension": extension,
         "actuality": "actual",
-        "event": {
-            "coding": [{"system": AE_TYPE_CS, "code": event.type, "display": label}],
-            "text": event.description or label,
-        },
+        "event": {"coding": [{"system": AE_TYPE_CS, "code": event.type, "display": label}],
+                  "text": event.description or label},
         "subject": {"reference": patient_ref},
         "date": event.on.isoformat(),
         "severity": {"coding": [{"system": AE_SEVERITY_CS, "code": _SEVERITY[event.grade]}]},
         "outcome": {"coding": [{"system": AE_OUTCOME_CS, "code": event.outcome}]},
-        "suspectEntity": [
-            {
-                "instance": instance,
-                "causality": [
-                    {
-                        "assessment": {
-                            "coding": [{"system": RELATEDNESS_CS, "code": event.relatedness}]
-                        }
-                    }
-                ],
-            }
-        ],
+        "suspectEntity": [{
+            "instance": instance,
+            "causality": [{"assessment": {
+                "coding": [{"system": RELATEDNESS_CS, "code": event.relatedness}]}}],
+        }],
     }
-    return _dump(FhirAdverseEvent.model_validate(raw))
-
-
-def course_bundle(record: CourseRecord, patient_ref: str) -> dict[str, Any]:
-    """A validated ``collection`` Bundle of the whole course for ``patient_ref``."""
-    resources: list[dict[str, Any]] = []
-    resources += [observation_resource(s, patient_ref) for s in record.scores]
-    procedures = [procedure_resource(s, patient_ref) for s in record.sessions]
-    session_urls = {
-        s.session_number: f"urn:uuid:{p['id']}"
-        for s, p in zip(record.sessions, procedures, strict=True)
-    }
-    resources += procedures
-    resources += [medication_statement_resource(m, patient_ref) for m in record.medications]
-    resources += [
-        adverse_event_resource(e, patient_ref, session_urls) for e in record.adverse_events
-    ]
-    raw = {
-        "resourceType": "Bundle",
-        "id": _id(patient_ref, "course-bundle"),
-        "type": "collection",
-        "entry": [{"fullUrl": f"urn:uuid:{r['id']}", "resource": r} for r in resources],
-    }
-    return _dump(Bundle.model_validate(raw))
+    return _valid(FhirAdverseEvent, raw)
 
 
 # --- parsing back ----------------------------------------------------------------------------
@@ -256,7 +227,7 @@ def _code(concept: Mapping[str, Any] | None, system: str) -> str | None:
 def _ext(resource: Mapping[str, Any], url: str) -> Any:
     for e in resource.get("extension", []):
         if e.get("url") == url:
-            return next(v for k, v in e.items() if k.startswith("value"))
+            return next((v for k, v in e.items() if k.startswith("value")), e)
     return None
 
 
@@ -264,32 +235,26 @@ def _day(text: str) -> date:
     return date.fromisoformat(text[:10])
 
 
-def _parse_score(r: Mapping[str, Any]) -> Score:
-    instrument = _code(r.get("code"), INSTRUMENT_CS)
-    if instrument is None:
-        raise ValueError(f"Observation {r.get('id')}: no acuneuro instrument code")
-    return Score(
-        instrument=instrument,
-        value=float(r["valueQuantity"]["value"]),
-        on=_day(r["effectiveDateTime"]),
-    )
+def parse_session(r: Mapping[str, Any]) -> SessionRecord:
+    """The STRICTA record of a Procedure written by :func:`procedure_resource`."""
+    extension = _ext(r, EXT_STRICTA)
+    if not isinstance(extension, Mapping):
+        raise ValueError(_("Procedure %(id)s: no STRICTA session extension")
+                         % {"id": r.get("id")})
+    return SessionRecord.model_validate(from_extension(extension, _SESSION_LISTS))
 
 
-def _parse_session(r: Mapping[str, Any]) -> SessionRecord:
-    payload = _ext(r, EXT_STRICTA)
-    if payload is None:
-        raise ValueError(f"Procedure {r.get('id')}: no STRICTA session extension")
-    return SessionRecord.model_validate_json(payload)
-
-
-def _parse_medication(r: Mapping[str, Any]) -> MedicationStatement:
+def parse_medication(r: Mapping[str, Any]) -> MedicationStatement:
+    """The medication statement of a MedicationStatement (local INN code, else ATC, else text)."""
     dose = r["dosage"][0]["doseAndRate"][0]["doseQuantity"]
     period = r["effectivePeriod"]
-    drug = (
-        _code(r.get("medicationCodeableConcept"), DRUG_CS) or r["medicationCodeableConcept"]["text"]
-    )
+    concept = r.get("medicationCodeableConcept")
+    drug = _code(concept, DRUG_CS)
+    atc = _code(concept, fhir_codes().systems["atc"])
+    if drug is None and atc is not None:
+        drug = next((d.inn for d in drug_names().drugs if d.atc == atc), None)
     return MedicationStatement(
-        drug=drug,
+        drug=drug or r["medicationCodeableConcept"]["text"],
         daily_dose=float(dose["value"]),
         unit=dose["unit"],
         start=_day(period["start"]),
@@ -297,7 +262,8 @@ def _parse_medication(r: Mapping[str, Any]) -> MedicationStatement:
     )
 
 
-def _parse_adverse_event(r: Mapping[str, Any]) -> AdverseEvent:
+def parse_adverse_event(r: Mapping[str, Any]) -> AdverseEvent:
+    """The adverse event of an AdverseEvent written by :func:`adverse_event_resource`."""
     ae_type = _code(r.get("event"), AE_TYPE_CS)
     labels = {t.id: t.label for t in adverse_event_knowledge().types}
     text = r.get("event", {}).get("text")
@@ -312,37 +278,3 @@ def _parse_adverse_event(r: Mapping[str, Any]) -> AdverseEvent:
         action=_ext(r, EXT_AE_ACTION) or "",
         outcome=_code(r.get("outcome"), AE_OUTCOME_CS) or "unknown",
     )
-
-
-def parse_course_bundle(bundle: Mapping[str, Any]) -> tuple[str | None, CourseRecord]:
-    """The patient reference and the course content of a Bundle made by ``course_bundle``.
-
-    The Bundle is validated with ``fhir.resources`` first; every entry must concern one patient.
-    An empty Bundle names no patient (None).
-    """
-    checked = _dump(Bundle.model_validate(dict(bundle)))
-    parsers = {
-        "Observation": ("scores", _parse_score),
-        "Procedure": ("sessions", _parse_session),
-        "MedicationStatement": ("medications", _parse_medication),
-        "AdverseEvent": ("adverse_events", _parse_adverse_event),
-    }
-    found: dict[str, list[Any]] = {name: [] for name, _ in parsers.values()}
-    patients: set[str] = set()
-    for entry in checked.get("entry", []):
-        resource = entry["resource"]
-        kind = resource["resourceType"]
-        if kind not in parsers:
-            raise ValueError(f"Bundle entry {entry.get('fullUrl')}: unexpected {kind}")
-        name, parse = parsers[kind]
-        try:
-            patients.add(resource["subject"]["reference"])
-            found[name].append(parse(resource))
-        except (KeyError, IndexError, TypeError, StopIteration) as exc:
-            # A resource that validates as FHIR can still lack what acuneuro wrote into it.
-            raise ValueError(
-                f"Bundle entry {entry.get('fullUrl')} ({kind}): missing or malformed {exc}"
-            ) from None
-    if len(patients) > 1:
-        raise ValueError(f"Bundle mixes patients: {', '.join(sorted(patients))}")
-    return (patients.pop() if patients else None), CourseRecord.model_validate(found)

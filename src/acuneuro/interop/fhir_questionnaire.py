@@ -104,6 +104,10 @@ def questionnaire(instrument_id: str) -> dict[str, Any]:
         "title": instrument.name,
         "status": "active",
         "copyright": f"{instrument.licence.holder}. {instrument.licence.note}",
+        # Questionnaire.code: the instrument's standard code(s) where its data names one.
+        **({"code": [{"system": c.system, "code": c.code, "display": c.display}
+                     for c in instrument.codes if c.score == (instrument.total or "total")]}
+           if any(c.score == (instrument.total or "total") for c in instrument.codes) else {}),
         "item": [_question(instrument, item) for item in instrument.items],
     }
     return _validated(Questionnaire, resource)

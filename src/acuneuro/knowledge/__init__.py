@@ -55,6 +55,7 @@ from acuneuro.knowledge._evidence import (
     trials,
 )
 from acuneuro.knowledge._fact_windows import FactWindow, fact_windows
+from acuneuro.knowledge._fhir_codes import FhirCodes, StandardConcept, fhir_codes
 from acuneuro.knowledge._instruments import (
     Band,
     Code,
@@ -154,6 +155,7 @@ __all__ = [
     "EventsData",
     "ExaminationSigns",
     "FactWindow",
+    "FhirCodes",
     "FlagRule",
     "Guideline",
     "Innervation",
@@ -196,6 +198,7 @@ __all__ = [
     "Segmental",
     "SkinRule",
     "Source",
+    "StandardConcept",
     "SurrogatePolicy",
     "TechniqueLimit",
     "Trial",
@@ -210,6 +213,7 @@ __all__ = [
     "dermatomes",
     "drug_names",
     "fact_windows",
+    "fhir_codes",
     "guidelines",
     "innervation",
     "instrument_ids",

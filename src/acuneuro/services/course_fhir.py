@@ -1,52 +1,58 @@
-"""A patient's course as a pseudonymous FHIR R4 Bundle, and its re-import into another database.
+"""A patient's record as FHIR R4: every resource, Bundles a server takes, and import.
 
-The Bundle holds a Patient (the pseudonymous id, sex and birth YEAR only: no name, no contact
-data, no record number), one Condition per episode, the accepted plan as a CarePlan (its case
-and plan documents in an acuneuro extension, so the schedule can be rebuilt), and the course
-resources of ``interop.fhir_course``: Observation (followed scores), Procedure (sessions with
-their STRICTA record), MedicationStatement and AdverseEvent. It is validated with
-``fhir.resources`` before it leaves. ``import_bundle`` creates a NEW patient in the caller's
-clinic (a new pseudonymous id: ids are not carried between installations) with the same
-clinical content; a Bundle that does not validate or parse writes nothing.
+``patient_resources`` gives every resource of one patient with its stable logical id
+(``interop.fhir_ids``: clinic + table + primary key, so the REST face serves the same id) and
+``read_resource`` one of them by type and id;
+``export_bundle`` wraps them in a ``transaction`` Bundle that PUTs each at ``Type/id`` (or a
+``collection``), ``everything`` in the ``searchset`` of ``Patient/$everything``. The default
+profile is pseudonymous (pseudonymous id, sex, birth YEAR: no name, contact data or record
+number); the ``identified`` profile, when the clinic chooses it, adds the name, birth date, the
+record number and a national identifier for matching in a hospital record. Reads are one
+snapshot (never the writer lock) and audited like every patient read.
+
+``import_bundle`` reads a Bundle (acuneuro's own, or standard resources from another system: a
+LOINC-coded NRS Observation, a QuestionnaireResponse to an acuneuro Questionnaire) into a NEW
+patient of the caller's clinic, or into an existing one (``into``). Every resource is checked
+first; any it cannot take is named in :class:`BundleRefused` and nothing is written.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
-from datetime import date
-from typing import Any
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, TypeVar
 
-from fhir.resources.R4B.bundle import Bundle
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from acuneuro.clinical.case import ConditionKind
-from acuneuro.clinical.planner import Plan
-from acuneuro.interop.fhir_course import BASE, CourseRecord, course_bundle, parse_course_bundle
-from acuneuro.knowledge.course import outcome_knowledge
+from acuneuro.i18n import gettext as _
+from acuneuro.interop.fhir_bundle import collection_bundle, searchset_bundle, transaction_bundle
+from acuneuro.interop.fhir_ids import NAMESPACE, logical_id
 from acuneuro.services._actor import Actor
 from acuneuro.services._audit_group import record_read
 from acuneuro.services._context import Context
 from acuneuro.services._course_common import (
     CourseRefused,
-    accepted_plan,
     load_patient,
     not_found,
     refused,
     require,
 )
-from acuneuro.services._plan_edit import PlanRefused, schedule_visits
+from acuneuro.services._fhir_import import (
+    IMPORTED_VERSION,
+    read_bundle,
+    store_content,
+    store_patient,
+)
+from acuneuro.services._fhir_resources import (
+    EXT_PLAN,
+    PSEUDO_SYSTEM,
+    RECORD_SYSTEM,
+    Profile,
+    resources_of,
+)
 from acuneuro.services._policy import UseCase
 from acuneuro.services.audit import Action, record
-from acuneuro.services.course import (
-    adverse_events_of,
-    event_rows,
-    session_numbers,
-    session_records_of,
-    session_rows,
-)
-from acuneuro.services.medication import medication_rows, statements_of
-from acuneuro.services.outcomes import outcome_scores, score_rows
 from acuneuro.services.patients import new_pseudo_id
 from acuneuro.services.throttle import Work, check_work
 from acuneuro.store import (
@@ -54,214 +60,157 @@ from acuneuro.store import (
     Episode,
     MedicationStatementRecord,
     Patient,
-    PatientIdentity,
-    PlannedSession,
     PlanRecord,
     ScoreRecord,
     TreatmentSession,
 )
 
-__all__ = ["EXT_PLAN", "PSEUDO_SYSTEM", "export_bundle", "import_bundle"]
+__all__ = [
+    "EXT_PLAN",
+    "IMPORTED_VERSION",
+    "PSEUDO_SYSTEM",
+    "RECORD_SYSTEM",
+    "BundleRefused",
+    "Profile",
+    "everything",
+    "export_bundle",
+    "import_bundle",
+    "patient_resources",
+    "read_resource",
+]
 
-PSEUDO_SYSTEM = "urn:acuneuro:pseudo-id"
-EXT_PLAN = f"{BASE}/StructureDefinition/accepted-plan"
-CONDITION_CS = f"{BASE}/CodeSystem/condition-kind"
-ICD10 = "http://hl7.org/fhir/sid/icd-10"
 _RESOURCE = "fhir-bundle"
-# Stored as the instrument version of a score that came in through FHIR (its answers did not).
-IMPORTED_VERSION = "imported (FHIR)"
+T = TypeVar("T")
 
 
-def export_bundle(ctx: Context, actor: Actor, pseudo_id: str) -> dict[str, Any]:
-    """The patient's pseudonymous course Bundle (``collection``), validated.
+class BundleRefused(ValueError):
+    """A Bundle acuneuro cannot take whole; ``problems`` has one sentence per resource."""
 
-    Read in one snapshot (``Database.snapshot``), not under the writer lock (issue 13).
-    """
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+def _read(ctx: Context, actor: Actor, pseudo_id: str,
+          build: Callable[[Session, Patient], T], *, export: bool = True) -> T:
     require(ctx, actor, UseCase.COURSE_READ, Action.READ, _RESOURCE, pseudo_id)
-    check_work(ctx, Work.FHIR_EXPORT, actor)
-    # One consistent snapshot, never the writer lock; the Bundle is returned only once its
+    if export:
+        check_work(ctx, Work.FHIR_EXPORT, actor)
+    # One consistent snapshot, never the writer lock; the result is returned only once its
     # audit row is committed (services._audit_group).
     with ctx.db.snapshot() as session:
         patient = load_patient(session, actor, pseudo_id)
-        bundle = None if patient is None else _bundle(session, patient)
-    if bundle is None:
+        result = None if patient is None else build(session, patient)
+    if result is None:
         not_found(ctx, actor, Action.READ, _RESOURCE, pseudo_id)
     record_read(ctx, actor, Action.READ, _RESOURCE, [pseudo_id])
-    return bundle
+    return result
 
 
-def _bundle(session: Session, patient: Patient) -> dict[str, Any]:
-    ref = f"Patient/{patient.pseudo_id}"
-    sessions = session_rows(session, patient)
-    course = CourseRecord(
-        scores=outcome_scores(score_rows(session, patient)),
-        sessions=session_records_of(sessions),
-        medications=statements_of(medication_rows(session, patient)),
-        adverse_events=adverse_events_of(event_rows(session, patient), session_numbers(sessions)),
-    )
-    extra: list[dict[str, Any]] = [_patient(patient)]
-    for n, e in enumerate(patient.episodes, start=1):
-        coding = [{"system": CONDITION_CS, "code": e.condition_kind.value}]
-        if e.icd10:
-            coding.append({"system": ICD10, "code": e.icd10})
-        condition: dict[str, Any] = {
-            "resourceType": "Condition", "id": f"{patient.pseudo_id}-condition-{n}",
-            "code": {"coding": coding, "text": e.condition_kind.value},
-            "subject": {"reference": ref},
-        }
-        if e.onset:
-            condition["onsetDateTime"] = e.onset.isoformat()
-        if e.closed_on:
-            condition["abatementDateTime"] = e.closed_on.isoformat()
-        extra.append(condition)
-    plan = accepted_plan(session, patient)
-    if plan is not None and plan.start_on is not None:
-        extra.append({
-            "resourceType": "CarePlan", "id": f"{patient.pseudo_id}-plan",
-            "extension": [{"url": EXT_PLAN, "valueString": json.dumps(
-                {"case": plan.case_json, "plan": plan.plan_json}, sort_keys=True)}],
-            "status": "active", "intent": "plan", "subject": {"reference": ref},
-            "period": {"start": plan.start_on.isoformat()},
-            "title": f"Acupuncture plan ({plan.plan_json.get('protocol', '')})",
-        })
-    inner = course_bundle(course, ref)
-    entries = [{"fullUrl": f"urn:acuneuro:{r['resourceType']}:{r['id']}", "resource": r}
-               for r in extra] + inner.get("entry", [])
-    raw = {"resourceType": "Bundle", "id": inner["id"], "type": "collection", "entry": entries}
-    checked: dict[str, Any] = json.loads(
-        Bundle.model_validate(raw).model_dump_json(exclude_none=True))
-    return checked
+def patient_resources(ctx: Context, actor: Actor, pseudo_id: str, *,
+                      profile: Profile = "pseudonymous", national_id: str | None = None,
+                      export: bool = True) -> list[dict[str, Any]]:
+    """Every FHIR resource of the patient, each with its stable logical id (audited read).
 
-
-def _patient(patient: Patient) -> dict[str, Any]:
-    resource: dict[str, Any] = {
-        "resourceType": "Patient", "id": patient.pseudo_id,
-        "identifier": [{"system": PSEUDO_SYSTEM, "value": patient.pseudo_id}],
-        # The year alone: age-dependent rules need it, and it is a Safe Harbor-level fact.
-        "birthDate": str(patient.identity.date_of_birth.year),
-    }
-    if patient.sex in {"female", "male", "other", "unknown"}:
-        resource["gender"] = patient.sex
-    return resource
-
-
-def import_bundle(ctx: Context, actor: Actor, bundle: Mapping[str, Any]) -> str:
-    """Create a new patient in the caller's clinic from a course Bundle; its new pseudonymous id.
-
-    ``ValueError`` (naming the entry) for a Bundle that does not validate or parse; nothing is
-    written then. The person's name is unknown to the Bundle and is recorded as "Imported".
+    ``export`` counts the read against the FHIR-export limit (services.throttle); a REST read
+    of one resource passes False and is limited like any other API read.
     """
-    require(ctx, actor, UseCase.PATIENT_RECORD, Action.CREATE, _RESOURCE, None)
-    entries = list(bundle.get("entry", [])) if isinstance(bundle, Mapping) else []
+    return _read(ctx, actor, pseudo_id,
+                 lambda s, p: _resources(s, p, profile, national_id), export=export)
+
+
+def _resources(session: Session, patient: Patient, profile: Profile,
+               national_id: str | None) -> list[dict[str, Any]]:
+    """The read itself (inside the snapshot); a seam the writer-lock test spies on."""
+    return resources_of(session, patient, profile, national_id)
+
+
+def export_bundle(ctx: Context, actor: Actor, pseudo_id: str, *,
+                  kind: Literal["transaction", "collection"] = "transaction",
+                  profile: Profile = "pseudonymous",
+                  national_id: str | None = None) -> dict[str, Any]:
+    """The patient's record as a validated ``transaction`` (default) or ``collection`` Bundle."""
+    resources = patient_resources(ctx, actor, pseudo_id, profile=profile,
+                                  national_id=national_id)
+    bundle_id = str(uuid.uuid5(NAMESPACE, f"bundle|{actor.clinic_id}|{pseudo_id}|{profile}"))
+    if kind == "collection":
+        return collection_bundle(resources, bundle_id)
+    return transaction_bundle(resources, bundle_id)
+
+
+_TABLES: dict[str, Any] = {
+    "Condition": Episode, "CarePlan": PlanRecord, "Observation": ScoreRecord,
+    "QuestionnaireResponse": ScoreRecord, "Procedure": TreatmentSession,
+    "MedicationStatement": MedicationStatementRecord, "AdverseEvent": AdverseEventRecord,
+}
+
+
+def read_resource(ctx: Context, actor: Actor, resource_type: str, resource_id: str
+                  ) -> dict[str, Any]:
+    """One resource by its logical id, exactly as it is in the patient's Bundles.
+
+    The id is a one-way hash, so the clinic's rows of that table are hashed to find it;
+    ``NotFound`` for an unknown type or id, or one of another clinic (audited like any miss).
+    """
+    require(ctx, actor, UseCase.COURSE_READ, Action.READ, _RESOURCE, None)
+    pseudo: str | None = resource_id if resource_type == "Patient" else None
+    model = _TABLES.get(resource_type)
+    if model is not None:
+        part = "response" if resource_type == "QuestionnaireResponse" else ""
+        with ctx.db.snapshot() as session:
+            rows = session.execute(select(model.id, model.patient_id)
+                                   .where(model.clinic_id == actor.clinic_id)).all()
+            owner = next((patient for pk, patient in rows if logical_id(
+                actor.clinic_id, model.__tablename__, pk, part) == resource_id), None)
+            if owner is not None:
+                pseudo = session.scalar(select(Patient.pseudo_id).where(
+                    Patient.clinic_id == actor.clinic_id, Patient.id == owner))
+    if pseudo is None:
+        not_found(ctx, actor, Action.READ, _RESOURCE, resource_id, "resource")
+    found = next((r for r in patient_resources(ctx, actor, pseudo, export=False)
+                  if (r["resourceType"], r["id"]) == (resource_type, resource_id)), None)
+    if found is None:
+        not_found(ctx, actor, Action.READ, _RESOURCE, resource_id, "resource")
+    return found
+
+
+def everything(ctx: Context, actor: Actor, pseudo_id: str, *,
+               self_url: str | None = None) -> dict[str, Any]:
+    """``Patient/$everything``: a ``searchset`` of every resource of the patient."""
+    resources = patient_resources(ctx, actor, pseudo_id)
+    return searchset_bundle(resources, self_url=self_url, match="Patient")
+
+
+def import_bundle(ctx: Context, actor: Actor, bundle: Mapping[str, Any], *,
+                  into: str | None = None) -> str:
+    """Import a Bundle as a new patient (or into patient ``into``); the patient's pseudonymous id.
+
+    :class:`BundleRefused` (a ``ValueError``) names every resource that cannot be taken, and
+    nothing is written then; ``NotFound`` when ``into`` is not a patient of the caller's clinic.
+    """
+    require(ctx, actor, UseCase.PATIENT_RECORD, Action.CREATE, _RESOURCE, into)
     if not isinstance(bundle, Mapping) or bundle.get("resourceType") != "Bundle":
-        raise ValueError("resourceType: not a FHIR Bundle")
-    kept = [e for e in entries if _kind(e) not in ("Patient", "Condition", "CarePlan")]
-    _, course = parse_course_bundle({**bundle, "entry": kept})
-    person = next((e["resource"] for e in entries if _kind(e) == "Patient"), None)
-    if person is None:
-        raise ValueError("Bundle: no Patient entry")
-    conditions = [e["resource"] for e in entries if _kind(e) == "Condition"]
-    plans = [e["resource"] for e in entries if _kind(e) == "CarePlan"]
-    pseudo = new_pseudo_id()
+        raise BundleRefused([_("resourceType: not a FHIR Bundle")])
+    content = read_bundle(bundle)
+    if into is None and content.person is None:
+        content.problems.insert(0, _("Bundle: no Patient entry (or name the patient to import "
+                                     "into)"))
+    if content.problems:
+        raise BundleRefused(content.problems)
+    pseudo = into or new_pseudo_id()
+    patient: Patient | None = None
     try:
         with ctx.db.write() as session:
-            _store(session, actor, pseudo, person, conditions, plans, course)
-            record(session, ctx.audit_key, actor=actor, action=Action.CREATE,
-                   resource=_RESOURCE, patient=pseudo)
+            if into is not None:
+                patient = load_patient(session, actor, into, lock=True)
+            elif content.person is not None:
+                patient = store_patient(session, actor, pseudo, content.person)
+            if patient is not None:
+                store_content(session, actor, patient, content)
+                record(session, ctx.audit_key, actor=actor, action=Action.CREATE,
+                       resource=_RESOURCE, patient=pseudo)
     except CourseRefused as exc:
         refused(ctx, actor, Action.CREATE, _RESOURCE, pseudo, str(exc))
+    if patient is None:
+        not_found(ctx, actor, Action.CREATE, _RESOURCE, pseudo)
     return pseudo
-
-
-def _kind(entry: Any) -> str | None:
-    resource = entry.get("resource") if isinstance(entry, Mapping) else None
-    return resource.get("resourceType") if isinstance(resource, Mapping) else None
-
-
-def _store(session: Session, actor: Actor, pseudo: str, person: Mapping[str, Any],
-           conditions: list[Mapping[str, Any]], plans: list[Mapping[str, Any]],
-           course: CourseRecord) -> None:
-    clinic = actor.clinic_id
-    born = str(person.get("birthDate", ""))[:4]
-    if not born.isdigit():
-        raise ValueError("Patient.birthDate: the birth year is needed")
-    patient = Patient(clinic_id=clinic, pseudo_id=pseudo, sex=person.get("gender"))
-    patient.identity = PatientIdentity(clinic_id=clinic, given_name="Imported",
-                                       family_name=f"Patient {pseudo}",
-                                       date_of_birth=date(int(born), 1, 1))
-    for c in conditions:
-        codes = {x.get("system"): x.get("code") for x in c.get("code", {}).get("coding", [])}
-        kind = codes.get(CONDITION_CS)
-        if kind not in {k.value for k in ConditionKind}:
-            raise ValueError(f"Condition {c.get('id')}: no acuneuro condition kind")
-        onset, closed = c.get("onsetDateTime"), c.get("abatementDateTime")
-        patient.episodes.append(Episode(
-            clinic_id=clinic, condition_kind=ConditionKind(kind), icd10=codes.get(ICD10),
-            onset=date.fromisoformat(onset[:10]) if onset else None,
-            closed_on=date.fromisoformat(closed[:10]) if closed else None))
-    session.add(patient)
-    session.flush()
-    plan_id = _store_plan(session, actor, patient, plans)
-    _store_course(session, actor, patient, plan_id, course)
-
-
-def _store_plan(session: Session, actor: Actor, patient: Patient,
-                plans: list[Mapping[str, Any]]) -> int | None:
-    if not plans:
-        return None
-    raw = next((e.get("valueString") for e in plans[-1].get("extension", [])
-                if e.get("url") == EXT_PLAN), None)
-    if raw is None:
-        raise ValueError("CarePlan: no acuneuro plan extension")
-    documents = json.loads(raw)
-    plan = Plan.model_validate(documents["plan"])
-    start = date.fromisoformat(plans[-1]["period"]["start"][:10])
-    row = PlanRecord(clinic_id=patient.clinic_id, patient_id=patient.id, status="accepted",
-                     condition_kind=plan.condition.value, safety_status=plan.safety.status,
-                     case_json=documents["case"], plan_json=documents["plan"], start_on=start,
-                     created_by=actor.user_id, accepted_by=actor.user_id)
-    session.add(row)
-    session.flush()
-    try:
-        visits = schedule_visits(plan.course, start)
-    except PlanRefused as exc:
-        raise CourseRefused(str(exc)) from None
-    session.add_all(PlannedSession(clinic_id=row.clinic_id, patient_id=patient.id,
-                                   plan_id=row.id, number=v.number, due_on=v.due_on,
-                                   reassessment=v.reassessment,
-                                   instruments_due=v.instruments_due) for v in visits)
-    return row.id
-
-
-def _store_course(session: Session, actor: Actor, patient: Patient, plan_id: int | None,
-                  course: CourseRecord) -> None:
-    clinic, pid = patient.clinic_id, patient.id
-    for s in course.scores:
-        spec = outcome_knowledge().instrument(s.instrument)
-        total = s.value if spec.score == "total" else None
-        subscales = {} if spec.score == "total" else {spec.score: s.value}
-        session.add(ScoreRecord(clinic_id=clinic, patient_id=pid, instrument_id=spec.instrument,
-                                instrument_version=IMPORTED_VERSION, taken_on=s.on,
-                                answers_json={}, total=total, subscales_json=subscales,
-                                created_by=actor.user_id))
-    ids: dict[int, int] = {}
-    for rec in course.sessions:
-        row = TreatmentSession(clinic_id=clinic, patient_id=pid, plan_id=plan_id,
-                               occurred_on=rec.on, attendance=rec.attendance,
-                               record_json=rec.model_dump(mode="json"), deviation=rec.deviation,
-                               acknowledged_rules=[], practitioner_id=None)
-        session.add(row)
-        session.flush()
-        ids[rec.session_number] = row.id
-    for m in course.medications:
-        session.add(MedicationStatementRecord(clinic_id=clinic, patient_id=pid, drug=m.drug,
-                                              daily_dose=m.daily_dose, unit=m.unit,
-                                              start_on=m.start, stop_on=m.stop,
-                                              created_by=actor.user_id))
-    for e in course.adverse_events:
-        session.add(AdverseEventRecord(
-            clinic_id=clinic, patient_id=pid, occurred_on=e.on, kind=e.type, grade=e.grade,
-            session_id=ids.get(e.session_number) if e.session_number else None,
-            relatedness=e.relatedness, action=e.action, outcome=e.outcome, note=e.description,
-            created_by=actor.user_id))
-    session.flush()

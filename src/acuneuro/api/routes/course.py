@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
@@ -135,7 +135,8 @@ def read_outcomes(ctx: ContextDep, actor: ActorDep, patient_id: str) -> Outcomes
 
 
 @fhir_router.get("/Patient/{patient_id}/$everything", response_class=FhirResponse)
-def patient_everything(ctx: ContextDep, actor: ActorDep, patient_id: str) -> JSONResponse:
-    """The patient's pseudonymous course as a FHIR R4 ``collection`` Bundle."""
-    bundle = course_fhir.export_bundle(ctx, actor, patient_id)
+def patient_everything(request: Request, ctx: ContextDep, actor: ActorDep, patient_id: str
+                       ) -> JSONResponse:
+    """Every resource of the patient (pseudonymous) as a FHIR R4 ``searchset`` Bundle."""
+    bundle = course_fhir.everything(ctx, actor, patient_id, self_url=str(request.url))
     return JSONResponse(bundle, media_type="application/fhir+json")
