@@ -110,7 +110,8 @@ SEARCH_PARAMETERS: dict[str, tuple[SearchParameter, ...]] = {
 }
 # Result parameters every type takes.
 CONTROL = ("_count", "_offset")
-_IGNORED = frozenset({"_format"})
+# Taken and needing nothing: the format is always JSON, the total always counted exactly.
+_IGNORED = frozenset({"_format", "_total", "_totalMethod"})
 _DATE = re.compile(r"^(eq|ne|gt|lt|ge|le|sa|eb|ap)?(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:T.*)?$")
 
 

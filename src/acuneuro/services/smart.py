@@ -94,14 +94,23 @@ def _scope_problem(scope: str) -> str | None:
     return None
 
 
+def _pem_key(text: str) -> Any:
+    for kind in ("RSA", "EC"):
+        try:
+            return JWKRegistry.import_key(text, kind)
+        except (JoseError, ValueError, TypeError):
+            continue
+    raise ValueError(_("not an RSA or EC public key in PEM form"))
+
+
 def public_jwks(keys: Mapping[str, Any] | str) -> dict[str, Any]:
     """A public JWKS from a JWKS document or one PEM public key; refuses private keys."""
     try:
         if isinstance(keys, str):
-            key = JWKRegistry.import_key(keys)
+            key = _pem_key(keys)
             if key.is_private:
                 raise ServiceError(_("Give the client's PUBLIC key; never its private key."))
-            members = [key.as_dict(private=False)]
+            members = [{"kid": key.thumbprint(), **key.as_dict(private=False)}]
         else:
             members = list(keys.get("keys", [])) if isinstance(keys.get("keys"), list) else []
             if any("d" in m for m in members if isinstance(m, Mapping)):
