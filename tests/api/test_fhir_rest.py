@@ -1,4 +1,4 @@
-"""The FHIR REST face: it serves what the export builds, searches it, refuses in OperationOutcomes."""
+"""The FHIR REST face serves what the export builds, searches it, refuses in OperationOutcomes."""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ import threading
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import delete, select
 
@@ -62,8 +62,13 @@ def _owner(caller: FhirCaller) -> str:
 
 
 def start_export(ctx: Context, caller: FhirCaller, params: list[tuple[str, str]],
-                 request_url: str) -> str:
-    """Check the kick-off parameters, record the job and start it; its id."""
+                 request_url: str, *, header_problem: str | None = None) -> str:
+    """Check the caller, then the kick-off (``header_problem``: what is wrong with its
+    headers, found by the interface), record the job and start it; its id."""
+    if not any(caller.may_read(kind) for kind in RESOURCE_TYPES):
+        _deny(ctx, caller, list(RESOURCE_TYPES))
+    if header_problem:
+        raise ServiceError(header_problem)
     types: list[str] = []
     for name, value in params:
         if name not in _SUPPORTED:
@@ -84,10 +89,7 @@ def start_export(ctx: Context, caller: FhirCaller, params: list[tuple[str, str]]
         types = [t for t in RESOURCE_TYPES if caller.may_read(t)]
         refused = [] if types else list(RESOURCE_TYPES)
     if refused:
-        record_alone(ctx, actor=caller.actor, action=Action.READ, resource=_RESOURCE,
-                     outcome=Outcome.DENIED)
-        raise PermissionDenied(_("Your access does not include exporting %(types)s.") % {
-            "types": ", ".join(refused)})
+        _deny(ctx, caller, refused)
     job_id = str(uuid.uuid4())
     with ctx.db.write() as session:
         old = select(FhirExportJob.id).where(FhirExportJob.created_at < utcnow() - KEEP)
@@ -101,6 +103,13 @@ def start_export(ctx: Context, caller: FhirCaller, params: list[tuple[str, str]]
     threading.Thread(target=_run, args=(ctx, caller, job_id, list(dict.fromkeys(types))),
                      name=f"fhir-export-{job_id}", daemon=True).start()
     return job_id
+
+
+def _deny(ctx: Context, caller: FhirCaller, types: list[str]) -> NoReturn:
+    record_alone(ctx, actor=caller.actor, action=Action.READ, resource=_RESOURCE,
+                 outcome=Outcome.DENIED)
+    raise PermissionDenied(_("Your access does not include exporting %(types)s.") % {
+        "types": ", ".join(types)})
 
 
 def _run(ctx: Context, caller: FhirCaller, job_id: str, types: list[str]) -> None:
@@ -134,6 +143,10 @@ def _run(ctx: Context, caller: FhirCaller, job_id: str, types: list[str]) -> Non
 
 
 def _job(ctx: Context, caller: FhirCaller, job_id: str) -> FhirExportJob:
+    if not any(caller.may_read(kind) for kind in RESOURCE_TYPES):
+        record_alone(ctx, actor=caller.actor, action=Action.READ, resource=_RESOURCE,
+                     outcome=Outcome.DENIED)
+        raise PermissionDenied(_("Your access does not include exports."))
     with ctx.db.read() as session:
         job = session.scalar(select(FhirExportJob).where(
             FhirExportJob.id == job_id, FhirExportJob.clinic_id == caller.actor.clinic_id,

@@ -1,7 +1,7 @@
 """The FHIR REST face: read and search the resources the export builds, scoped and audited.
 
 Every resource served is the one the patient's export puts in its Bundle
-(:func:`resources_of`, one source per resource type over ``course_fhir``'s builders), so the
+(:func:`built_resources`, the export's builders; :func:`resources_of_type` per type), so the
 REST face and the Bundles never disagree: the id at ``/fhir/{type}/{id}`` is the builder's
 ``resource["id"]``, never a row number of ours. A caller is a staff member (the role policy
 applies) or a SMART backend client (its ``system/`` scopes apply too); either way the clinic is
@@ -46,9 +46,10 @@ __all__ = [
     "FhirCaller",
     "FhirSearchError",
     "SearchPage",
+    "built_resources",
     "clinic_resources",
     "read_resource",
-    "resources_of",
+    "resources_of_type",
     "search_resources",
 ]
 
@@ -94,12 +95,16 @@ class SearchPage:
 # ---------------------------------------------------------------- the sources
 
 
-def _exported(session: Session, patient: Patient) -> dict[str, list[dict[str, Any]]]:
-    # The export's own builder: whatever it puts in the Bundle is what the REST face serves.
+def built_resources(session: Session, patient: Patient) -> list[dict[str, Any]]:
+    """Every resource of the patient exactly as the export builds it: the one seam between
+    the REST face and the builders (whatever they put in ``resource["id"]`` is served)."""
     bundle = course_fhir._bundle(session, patient)
+    return [entry["resource"] for entry in bundle.get("entry", []) if entry.get("resource")]
+
+
+def _exported(session: Session, patient: Patient) -> dict[str, list[dict[str, Any]]]:
     grouped: dict[str, list[dict[str, Any]]] = {}
-    for entry in bundle.get("entry", []):
-        resource = entry.get("resource") or {}
+    for resource in built_resources(session, patient):
         grouped.setdefault(str(resource.get("resourceType")), []).append(resource)
     return grouped
 
@@ -110,8 +115,8 @@ def _questionnaire_responses(session: Session, patient: Patient) -> list[dict[st
             for row in score_rows(session, patient)]
 
 
-def resources_of(session: Session, patient: Patient, resource_type: str
-                 ) -> list[dict[str, Any]]:
+def resources_of_type(session: Session, patient: Patient, resource_type: str
+                      ) -> list[dict[str, Any]]:
     """The patient's resources of one type, exactly as the export builds them."""
     exported = _exported(session, patient)
     if resource_type == "QuestionnaireResponse" and resource_type not in exported:

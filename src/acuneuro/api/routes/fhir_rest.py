@@ -57,16 +57,13 @@ def metadata(request: Request) -> FhirResponse:
 
 
 def _kick_off(request: Request, ctx: ContextDep, caller: FhirCallerDep) -> Response:
+    problem = None
     if request.headers.get("prefer", "").strip().lower() != "respond-async":
-        return operation_outcome(status.HTTP_400_BAD_REQUEST,
-                                 _("Ask for an export with the header Prefer: respond-async."))
-    accept = request.headers.get("accept", FHIR_JSON)
-    if accept not in {FHIR_JSON, "*/*", "application/json"}:
-        return operation_outcome(status.HTTP_400_BAD_REQUEST,
-                                 _("Ask for an export with the header Accept: %(type)s.") % {
-                                     "type": FHIR_JSON})
+        problem = _("Ask for an export with the header Prefer: respond-async.")
+    elif request.headers.get("accept", FHIR_JSON) not in {FHIR_JSON, "*/*", "application/json"}:
+        problem = _("Ask for an export with the header Accept: %(type)s.") % {"type": FHIR_JSON}
     job = fhir_bulk.start_export(ctx, caller, list(request.query_params.multi_items()),
-                                 str(request.url))
+                                 str(request.url), header_problem=problem)
     return Response(status_code=status.HTTP_202_ACCEPTED,
                     headers={"Content-Location": f"{_origin(request)}{EXPORT_STATUS}/{job}"})
 
