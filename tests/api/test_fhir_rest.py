@@ -98,7 +98,7 @@ def test_date_and_code_filters_keep_exactly_the_matching_resources(
     days = sorted({o["effectiveDateTime"][:10] for o in observations})
     middle = days[len(days) // 2]
     coding = observations[0]["code"]["coding"][0]
-    cases = {
+    cases: dict[str, Callable[[dict[str, Any]], bool]] = {
         f"date=ge{middle}": lambda o: o["effectiveDateTime"][:10] >= middle,
         f"date=lt{middle}": lambda o: o["effectiveDateTime"][:10] < middle,
         f"date={middle}": lambda o: o["effectiveDateTime"][:10] == middle,

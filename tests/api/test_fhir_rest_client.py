@@ -19,6 +19,12 @@ from ..conftest import LiveServer
 from ._fhir_world import TODAY, exported
 
 
+def _plain(resource: Any) -> dict[str, Any]:
+    """A fhirpy resource as plain JSON."""
+    out: dict[str, Any] = resource.serialize()
+    return out
+
+
 @pytest.fixture(scope="module")
 def fhir_client(live_server: LiveServer) -> tuple[SyncFHIRClient, list[str]]:
     """fhirpy on the live server, authorised as a SMART backend client of the demo clinic."""
@@ -51,10 +57,10 @@ def test_fhirpy_reads_every_patients_observations_as_the_export_has_them(
     for pid in pids:
         observations = client.resources("Observation").search(patient=pid).limit(2).fetch_all()
         expected = exported(live_server.ctx, pid)["Observation"]
-        assert [o.serialize() for o in observations] == expected
+        assert [_plain(o) for o in observations] == expected
         assert client.resources("Observation").search(patient=pid).count() == len(expected)
         one = client.reference("Observation", expected[0]["id"]).to_resource()
-        assert one.serialize() == expected[0]
+        assert _plain(one) == expected[0]
         patient = client.resources("Patient").search(_id=pid).get()
         assert patient["id"] == pid
 
@@ -71,7 +77,7 @@ def test_fhirpy_searches_by_date_and_code(fhir_client: tuple[SyncFHIRClient, lis
     wanted = [o for o in expected if o["effectiveDateTime"][:10] >= day and
               any(c.get("system") == coding["system"] and c["code"] == coding["code"]
                   for c in o["code"]["coding"])]
-    assert [o.serialize() for o in found] == wanted and wanted
+    assert [_plain(o) for o in found] == wanted and wanted
 
 
 def test_fhirpy_gets_not_found_for_an_unknown_id(
