@@ -33,6 +33,7 @@ from acuneuro.services._context import Context
 from acuneuro.services._errors import NotFound, PermissionDenied, ServiceError
 from acuneuro.services.audit import Action, Outcome, record, record_alone
 from acuneuro.services.fhir_rest import RESOURCE_TYPES, FhirCaller, clinic_resources
+from acuneuro.services.throttle import Work, check_work
 from acuneuro.store import FhirExportFile, FhirExportJob, utcnow
 
 __all__ = ["OUTPUT_FORMATS", "ExportStatus", "cancel_export", "export_file", "export_status",
@@ -69,6 +70,8 @@ def start_export(ctx: Context, caller: FhirCaller, params: list[tuple[str, str]]
         _deny(ctx, caller, list(RESOURCE_TYPES))
     if header_problem:
         raise ServiceError(header_problem)
+    # An export builds every patient of the clinic: counted like the other costly requests.
+    check_work(ctx, Work.FHIR_EXPORT, caller.actor)
     types: list[str] = []
     for name, value in params:
         if name not in _SUPPORTED:
