@@ -26,21 +26,23 @@ __all__ = ["FhirErrors"]
 _KEPT_HEADERS = ("www-authenticate", "retry-after", "allow")
 
 
+# Starlette's own phrases ("Not Found") are replaced by sentences; a service's are kept.
+_BARE = frozenset({"Not Found", "Method Not Allowed", "Too Many Requests"})
+
+
 def _sentence(code: int, body: bytes) -> str:
+    try:
+        detail = json.loads(body).get("detail")
+    except (ValueError, AttributeError):
+        detail = None
+    if isinstance(detail, str) and detail and detail not in _BARE:
+        return detail
     words = {
         404: _("There is nothing at this FHIR address."),
         405: _("This FHIR address does not take this kind of request."),
         429: _("Too many requests: wait a moment and try again."),
     }
-    if code in words:
-        return words[code]
-    try:
-        detail = json.loads(body).get("detail")
-    except (ValueError, AttributeError):
-        detail = None
-    if isinstance(detail, str) and detail:
-        return detail
-    return _("The request could not be completed.")
+    return words.get(code, _("The request could not be completed."))
 
 
 class FhirErrors:
