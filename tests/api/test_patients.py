@@ -24,7 +24,8 @@ def _count(ctx: Context, table: Any) -> int:
 
 def _api_routes(app: FastAPI) -> list[tuple[str, str]]:
     """Every operation the API publishes (from its OpenAPI schema), but the open ones."""
-    open_paths = {"/api/v1/health", "/api/v1/auth/token"}
+    open_paths = {"/api/v1/health", "/api/v1/auth/token", "/oauth/token", "/fhir/metadata",
+                  "/fhir/.well-known/smart-configuration"}
     return sorted(
         (method.upper(), path)
         for path, operations in app.openapi()["paths"].items()

@@ -212,8 +212,21 @@ RULES: dict[str, Rule] = {
     "GET /fhir/Questionnaire/{instrument_id}": _api(_TOOLS),
     "POST /fhir/QuestionnaireResponse": _api(UseCase.SCORE_WRITE, scoped=True,
                                              fhir=_questionnaire_response),
-    "GET /fhir/QuestionnaireResponse/{response_id}": _api(UseCase.SCORE_READ, scoped=True),
-    "GET /fhir/Observation/{observation_id}": _api(UseCase.SCORE_READ, scoped=True),
+    # The FHIR REST face: read and search of the course records, Bulk Data, SMART.
+    "GET /fhir/metadata": Rule("public"),
+    "GET /fhir/.well-known/smart-configuration": Rule("public"),
+    "POST /oauth/token": Rule("public"),
+    "GET /fhir/{resource_type}": _api(UseCase.COURSE_READ),
+    "GET /fhir/{resource_type}/{resource_id}": _api(UseCase.COURSE_READ, scoped=True),
+    # Without "Prefer: respond-async" a kick-off is refused (400); the job ids are made up.
+    "GET /fhir/$export": Rule("api", UseCase.COURSE_READ, owner_ok=frozenset({400})),
+    "GET /fhir/Patient/$export": Rule("api", UseCase.COURSE_READ, owner_ok=frozenset({400})),
+    "GET /fhir/$export-status/{job_id}": Rule("api", UseCase.COURSE_READ, True,
+                                               owner_ok=frozenset({404})),
+    "DELETE /fhir/$export-status/{job_id}": Rule("api", UseCase.COURSE_READ, True,
+                                                  owner_ok=frozenset({404})),
+    "GET /fhir/$export-file/{job_id}/{file_id}": Rule("api", UseCase.COURSE_READ, True,
+                                                       owner_ok=frozenset({404})),
     # Evidence: published trials and pooled effects, no patient data.
     "GET /api/v1/evidence": _api(_TOOLS),
     "GET /api/v1/evidence/{condition}": _api(_TOOLS),

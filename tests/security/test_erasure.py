@@ -157,7 +157,7 @@ def _patient_routes() -> list[tuple[str, str]]:
     for key, rule in RULES.items():
         method, path = key.split(" ", 1)
         if (method == "GET" and "{patient_id}" in path) or "{response_id}" in path or (
-                method == "GET" and "{observation_id}" in path):
+                method == "GET" and ("{observation_id}" in path or "{resource_id}" in path)):
             found.append((rule.kind, path))
     return sorted(found)
 
@@ -189,7 +189,8 @@ def test_every_demo_patient_erased_then_every_route_answers_without_error(
             ids = {"patient_id": pid, "plan_id": str(plans[0].id if plans else 1),
                    "response_id": str(scores[0].id if scores else 1),
                    "observation_id": str(scores[0].id if scores else 1),
-                   "score_id": str(scores[0].id if scores else 1)}
+                   "score_id": str(scores[0].id if scores else 1),
+                   "resource_type": "Patient", "resource_id": pid}
             for kind, path in _patient_routes():
                 url = path.format(**ids)
                 answer = (web if kind == "web" else api).get(url)

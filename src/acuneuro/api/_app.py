@@ -7,9 +7,20 @@ from importlib.metadata import version
 from fastapi import APIRouter, FastAPI
 
 from acuneuro.api._errors import install_error_handlers
+from acuneuro.api._fhir_errors import FhirErrors
 from acuneuro.api.routes import accounts as account_routes
 from acuneuro.api.routes import analytics as analytics_routes
-from acuneuro.api.routes import assessment, auth, fhir, health, instruments, patients, planning
+from acuneuro.api.routes import (
+    assessment,
+    auth,
+    fhir,
+    fhir_rest,
+    health,
+    instruments,
+    patients,
+    planning,
+    smart,
+)
 from acuneuro.api.routes import course as course_routes
 from acuneuro.api.routes import evidence as evidence_routes
 from acuneuro.services import Context
@@ -46,5 +57,10 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None) 
     app.include_router(api)
     app.include_router(fhir.router)
     app.include_router(course_routes.fhir_router)
+    app.include_router(smart.router)
+    app.include_router(smart.well_known)
+    # Last: its ``/fhir/{type}`` and ``/fhir/{type}/{id}`` would shadow the routes above.
+    app.include_router(fhir_rest.router)
     install_error_handlers(app)
+    app.add_middleware(FhirErrors)
     return app

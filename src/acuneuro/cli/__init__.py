@@ -14,6 +14,7 @@ from acuneuro.cli import (
     _audit,
     _core,
     _course,
+    _fhir,
     _meta,
     _plan,
     _privacy,
@@ -34,6 +35,7 @@ app = typer.Typer(
 for _module in (_core, _audit, _schema, _assess, _plan, _meta, _trust, _analytics, _privacy):
     _module.register(app)
 _course.register(app)
+_fhir.register(app)
 
 
 def main() -> None:

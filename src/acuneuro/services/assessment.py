@@ -56,6 +56,7 @@ __all__ = [
     "get_score",
     "list_scores",
     "record_score",
+    "score_view",
     "storable",
 ]
 
@@ -309,6 +310,11 @@ def _rederived(row: ScoreRecord, answers: dict[str, Any]) -> tuple[ScoreResult |
         return None, ("the definition changed since this was scored; the stored total and "
                       "reading are shown, without re-interpretation")
     return result, None
+
+
+def score_view(row: ScoreRecord, pseudo_id: str) -> ScoreView:
+    """A stored score row as the interfaces show it (the caller scoped and audited the read)."""
+    return _view(row, pseudo_id)
 
 
 def _view(row: ScoreRecord, pseudo_id: str, fresh: ScoreResult | None = None) -> ScoreView:

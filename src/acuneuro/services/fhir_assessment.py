@@ -52,6 +52,7 @@ from acuneuro.services.assessment import (
 __all__ = [
     "FhirInputError",
     "observation_of",
+    "questionnaire_response_of",
     "read_observation",
     "read_questionnaire_response",
     "record_questionnaire_response",
@@ -116,7 +117,11 @@ def record_questionnaire_response(
 
 def read_questionnaire_response(ctx: Context, actor: Actor, score_id: int) -> dict[str, Any]:
     """The stored response as posted; a score entered on a form is given as FHIR too."""
-    view = get_score(ctx, actor, score_id)
+    return questionnaire_response_of(get_score(ctx, actor, score_id))
+
+
+def questionnaire_response_of(view: ScoreView) -> dict[str, Any]:
+    """The QuestionnaireResponse of a stored score: as posted, or built from its answers."""
     if view.fhir_resource is not None:
         return _with_id(view.fhir_resource, view.id)
     built = questionnaire_response(view.instrument, view.answers,

@@ -12,6 +12,7 @@ from acuneuro.store._course import (
     TreatmentSession,
 )
 from acuneuro.store._database import Database, make_engine
+from acuneuro.store._fhir_access import FhirAssertion, FhirClient, FhirExportFile, FhirExportJob
 from acuneuro.store._migrate import current_revision, head_revision, upgrade
 from acuneuro.store._name_key import fold_name, name_key
 from acuneuro.store._patients import ConditionKind, Encounter, Episode, Patient, PatientIdentity
@@ -27,6 +28,10 @@ __all__ = [
     "Database",
     "Encounter",
     "Episode",
+    "FhirAssertion",
+    "FhirClient",
+    "FhirExportFile",
+    "FhirExportJob",
     "MedicationStatementRecord",
     "MfaCredential",
     "Patient",

@@ -1,7 +1,8 @@
 """FHIR R4 endpoints of the assessments, mounted at ``/fhir``.
 
-``Questionnaire`` (one, or all as a searchset Bundle), ``QuestionnaireResponse`` (create and
-read) and ``Observation`` (read). Every endpoint needs the bearer token of the JSON API;
+``Questionnaire`` (one, or all as a searchset Bundle) and ``QuestionnaireResponse`` (create);
+reading and searching every other resource is the REST face's (``routes.fhir_rest``).
+Every endpoint needs the bearer token of the JSON API;
 responses are ``application/fhir+json`` and refusals are OperationOutcome resources
 (:mod:`acuneuro.api._fhir`). Patient scope and audit are the services'.
 """
@@ -93,24 +94,3 @@ async def create_questionnaire_response(
     }
     return FhirResponse(bundle, status_code=status.HTTP_201_CREATED,
                         headers={"Location": location})
-
-
-@router.get("/QuestionnaireResponse/{response_id}")
-def read_questionnaire_response(
-    ctx: ContextDep, actor: ActorDep, response_id: str
-) -> FhirResponse:
-    """A stored response exactly as it was posted (404 outside the caller's clinic)."""
-    return FhirResponse(service.read_questionnaire_response(ctx, actor, _id(response_id)))
-
-
-@router.get("/Observation/{observation_id}")
-def read_observation(ctx: ContextDep, actor: ActorDep, observation_id: str) -> FhirResponse:
-    """A stored score as an Observation (404 outside the caller's clinic)."""
-    return FhirResponse(service.read_observation(ctx, actor, _id(observation_id)))
-
-
-def _id(text: str) -> int:
-    # FHIR ids are strings; ours are row numbers from 1, so anything else asks for row 0,
-    # which the service reports (and audits) as not found.
-    # isascii: "²" is a digit to str.isdigit but not to int() (a 500 before, issue 13).
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else 0
