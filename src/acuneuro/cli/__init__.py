@@ -17,6 +17,7 @@ from acuneuro.cli import (
     _meta,
     _plan,
     _privacy,
+    _reminders,
     _schema,
     _trust,
 )
@@ -31,7 +32,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for _module in (_core, _audit, _schema, _assess, _plan, _meta, _trust, _analytics, _privacy):
+for _module in (_core, _audit, _schema, _assess, _plan, _meta, _trust, _analytics, _privacy,
+                _reminders):
     _module.register(app)
 _course.register(app)
 

@@ -25,6 +25,7 @@ from acuneuro.knowledge._bibliography import (
     check_cited,
     knowledge_text,
 )
+from acuneuro.knowledge._calendar import CalendarDefaults, OpeningSpanData, calendar_defaults
 from acuneuro.knowledge._danger import (
     DangerZone,
     TechniqueLimit,
@@ -136,6 +137,7 @@ __all__ = [
     "AnticoagulantRule",
     "AtlasPoint",
     "Band",
+    "CalendarDefaults",
     "ChangeCategory",
     "ChemotherapyCountRule",
     "Code",
@@ -169,6 +171,7 @@ __all__ = [
     "LocalRule",
     "LymphoedemaRule",
     "Manual",
+    "OpeningSpanData",
     "Option",
     "Outcome",
     "PainTypeRule",
@@ -203,6 +206,7 @@ __all__ = [
     "atlas",
     "atlas_point",
     "bibliography",
+    "calendar_defaults",
     "check_cited",
     "danger_zone",
     "danger_zones",

@@ -42,12 +42,14 @@ from acuneuro.services._policy import UseCase
 from acuneuro.services.audit import Action, record
 from acuneuro.services.medication import statements_of
 from acuneuro.services.outcomes import foot_exams_of, outcome_scores, pgic_of, score_rows
+from acuneuro.services.practitioners import signature
 from acuneuro.services.throttle import Work, check_work
 from acuneuro.store import (
     AdverseEventRecord,
     Clinic,
     MedicationStatementRecord,
     Patient,
+    Practitioner,
     TreatmentSession,
     User,
 )
@@ -247,7 +249,7 @@ def _source(session: Session, actor: Actor, patient: Patient, today: date) -> Re
     identity = patient.identity
     points = ", ".join(f"{p.code} ({p.side})" for p in plan.points)
     return ReportSource(
-        report_date=today, clinic=clinic.name if clinic else "", clinician=actor.email,
+        report_date=today, clinic=clinic.name if clinic else "", clinician=_signed(session, actor),
         patient=ReportPerson(name=f"{identity.given_name} {identity.family_name}",
                              age=_age(identity.date_of_birth, today), sex=patient.sex,
                              identifier=patient.pseudo_id),
@@ -259,6 +261,13 @@ def _source(session: Session, actor: Actor, patient: Patient, today: date) -> Re
         adverse_events=adverse_events_of(event_rows(session, patient), session_numbers(sessions)),
         pgic=pgic_of(scores)[0], foot_exams=foot_exams_of(scores)[0],
     )  # fmt: skip
+
+
+def _signed(session: Session, actor: Actor) -> str:
+    """The practitioner profile's signature, or the login e-mail of an account without one."""
+    row = session.scalar(select(Practitioner).where(Practitioner.user_id == actor.user_id))
+    return actor.email if row is None else signature(
+        row.display_name, row.qualification, row.registration_number)
 
 
 def actor_by_email(ctx: Context, email: str, source: str = "local") -> Actor:
