@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     smtp_starttls: bool = True
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
+    # A CA bundle for a relay whose certificate a private clinic CA signed (else the system's).
+    smtp_ca_file: Path | None = None
 
     @field_validator("database_url")
     @classmethod

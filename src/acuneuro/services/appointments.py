@@ -9,7 +9,8 @@ with whom and when: no diagnosis, no note.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -26,7 +27,7 @@ from acuneuro.services._context import Context
 from acuneuro.services._course_common import accepted_plan, load_patient, require
 from acuneuro.services._errors import NotFound
 from acuneuro.services._policy import UseCase, allowed
-from acuneuro.services.audit import Action, record
+from acuneuro.services.audit import Action, Outcome, record, record_alone
 from acuneuro.services.clinic_calendar import calendar_in
 from acuneuro.services.practitioners import FieldRefused, practitioner_of
 from acuneuro.store import (
@@ -77,6 +78,22 @@ class AppointmentView(BaseModel):
     @property
     def ends(self) -> time:
         return (datetime.combine(self.on_day, self.starts) + timedelta(minutes=self.minutes)).time()
+
+
+@contextmanager
+def _audited_refusals(ctx: Context, actor: Actor, action: Action,
+                      pseudo_id: str | None = None) -> Iterator[None]:
+    """A refusal (the write rolled back) gets its own audit row, as the course services do."""
+    try:
+        yield
+    except FieldRefused:
+        record_alone(ctx, actor=actor, action=action, resource=_RESOURCE,
+                     outcome=Outcome.FAILURE, patient=(pseudo_id or "")[:32] or None)
+        raise
+    except NotFound:
+        record_alone(ctx, actor=actor, action=action, resource=_RESOURCE,
+                     outcome=Outcome.NOT_FOUND, patient=(pseudo_id or "")[:32] or None)
+        raise
 
 
 def sees_appointments(actor: Actor) -> bool:
@@ -150,6 +167,11 @@ def _view(session: Session, row: Appointment) -> AppointmentView:
 def book(ctx: Context, actor: Actor, form: Mapping[str, Any]) -> AppointmentView:
     """Book ``form`` (patient, practitioner_id, on_day, starts, minutes) after every check."""
     require(ctx, actor, UseCase.APPOINTMENT_WRITE, Action.CREATE, _RESOURCE, None)
+    with _audited_refusals(ctx, actor, Action.CREATE, str(form.get("patient") or "")):
+        return _book(ctx, actor, form)
+
+
+def _book(ctx: Context, actor: Actor, form: Mapping[str, Any]) -> AppointmentView:
     day, starts = parse_when(form.get("on_day"), form.get("starts"))
     with ctx.db.write() as session:
         patient = load_patient(session, actor, str(form.get("patient") or ""), lock=True)
@@ -194,6 +216,12 @@ def move(ctx: Context, actor: Actor, appointment_id: int, form: Mapping[str, Any
          ) -> AppointmentView:
     """Move an appointment (and a proposed one becomes booked); same checks as booking."""
     require(ctx, actor, UseCase.APPOINTMENT_WRITE, Action.UPDATE, _RESOURCE, None)
+    with _audited_refusals(ctx, actor, Action.UPDATE):
+        return _move(ctx, actor, appointment_id, form)
+
+
+def _move(ctx: Context, actor: Actor, appointment_id: int, form: Mapping[str, Any]
+          ) -> AppointmentView:
     day, starts = parse_when(form.get("on_day"), form.get("starts"))
     with ctx.db.write() as session:
         row = _own(session, actor, appointment_id)
@@ -219,7 +247,7 @@ def move(ctx: Context, actor: Actor, appointment_id: int, form: Mapping[str, Any
 def _set_status(ctx: Context, actor: Actor, appointment_id: int, status: str,
                 allowed_from: tuple[str, ...]) -> AppointmentView:
     require(ctx, actor, UseCase.APPOINTMENT_WRITE, Action.UPDATE, _RESOURCE, None)
-    with ctx.db.write() as session:
+    with _audited_refusals(ctx, actor, Action.UPDATE), ctx.db.write() as session:
         row = _own(session, actor, appointment_id)
         if row.status not in allowed_from:
             raise FieldRefused("status", _("This appointment is already %(status)s.") % {
@@ -274,7 +302,7 @@ def appointments_between(ctx: Context, actor: Actor, first: date, last: date,
 def appointment(ctx: Context, actor: Actor, appointment_id: int) -> AppointmentView:
     """One appointment of the clinic (``NotFound`` otherwise); audited."""
     require(ctx, actor, UseCase.APPOINTMENT_READ, Action.READ, _RESOURCE, None)
-    with ctx.db.read() as session:
+    with _audited_refusals(ctx, actor, Action.READ), ctx.db.read() as session:
         row = session.get(Appointment, appointment_id)
         if row is None or row.clinic_id != actor.clinic_id:
             raise NotFound(_("no such appointment"))
@@ -308,7 +336,7 @@ def propose_course(ctx: Context, actor: Actor, pseudo_id: str, practitioner_id: 
     then confirms or moves each.
     """
     require(ctx, actor, UseCase.APPOINTMENT_WRITE, Action.CREATE, _RESOURCE, pseudo_id)
-    with ctx.db.write() as session:
+    with _audited_refusals(ctx, actor, Action.CREATE, pseudo_id), ctx.db.write() as session:
         patient = load_patient(session, actor, pseudo_id, lock=True)
         if patient is None:
             raise NotFound(_("no such patient"))

@@ -169,10 +169,12 @@ def revoke_feed_token(ctx: Context, actor: Actor, practitioner_id: int) -> None:
 
 
 def _set_feed(ctx: Context, actor: Actor, practitioner_id: int, digest: str | None) -> None:
+    with ctx.db.read() as session:
+        own = practitioner_of(session, actor, practitioner_id).user_id == actor.user_id
+    if not own:  # checked (and a refusal audited) before the write transaction opens
+        require(ctx, actor, UseCase.CLINIC_SETTINGS, Action.UPDATE, "calendar-feed", None)
     with ctx.db.write() as session:
         row = practitioner_of(session, actor, practitioner_id)
-        if row.user_id != actor.user_id:
-            require(ctx, actor, UseCase.CLINIC_SETTINGS, Action.UPDATE, "calendar-feed", None)
         row.feed_token_hash = digest
         row.updated_at = utcnow()
         record(session, ctx.audit_key, actor=actor, action=Action.UPDATE,

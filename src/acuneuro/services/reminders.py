@@ -9,6 +9,8 @@ Configuration (``acuneuro.settings.Settings``, environment variables):
   (RFC 3207) before anything else is said; ``false`` only for a relay on the same machine
 - ``ACUNEURO_SMTP_USERNAME`` / ``ACUNEURO_SMTP_PASSWORD``: optional login, sent only after
   STARTTLS (never in clear text: without STARTTLS a login is refused)
+- ``ACUNEURO_SMTP_CA_FILE``: a CA bundle to verify the relay's certificate with, for a relay
+  signed by the clinic's own CA (default: the system's trusted CAs; never unverified)
 
 The message says the clinic, the day, the time and the practitioner, nothing else: no
 condition, no treatment, no score (an e-mail crosses servers the clinic does not control).
@@ -50,6 +52,7 @@ class SmtpConfig:
     starttls: bool = True
     username: str | None = None
     password: str | None = None
+    ca_file: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SmtpConfig:
@@ -62,7 +65,8 @@ class SmtpConfig:
                                  "before sending reminders."))
         password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
         return cls(settings.smtp_host, settings.smtp_port, settings.smtp_from,
-                   settings.smtp_starttls, settings.smtp_username, password)
+                   settings.smtp_starttls, settings.smtp_username, password,
+                   str(settings.smtp_ca_file) if settings.smtp_ca_file else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +101,7 @@ def send_reminders(ctx: Context, config: SmtpConfig, on: date) -> ReminderReport
         return ReminderReport(0, already, 0)
     with smtplib.SMTP(config.host, config.port, timeout=30) as smtp:
         if config.starttls:
-            smtp.starttls(context=ssl.create_default_context())
+            smtp.starttls(context=ssl.create_default_context(cafile=config.ca_file))
         if config.username:
             smtp.login(config.username, config.password or "")
         for appointment_id in pending:

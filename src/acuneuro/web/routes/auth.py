@@ -19,7 +19,6 @@ from fastapi.responses import RedirectResponse
 from acuneuro.services import Actor, AuthenticationFailed, Context, Throttled
 from acuneuro.services import mfa as mfa_service
 from acuneuro.services.account_admin import end_sessions
-from acuneuro.services.appointments import sees_appointments
 from acuneuro.services.accounts import (
     PENDING_SECONDS,
     SecondFactorRequired,
@@ -27,6 +26,7 @@ from acuneuro.services.accounts import (
     issue_session,
     resolve_pending,
 )
+from acuneuro.services.appointments import sees_appointments
 from acuneuro.services.login import authenticate_async, complete_login_async
 from acuneuro.services.throttle import pause
 from acuneuro.web.deps import (
