@@ -94,8 +94,10 @@ def _back(appointment: AppointmentView, code: str) -> Response:
 
 @router.get("/appointments/new")
 def new_appointment(request: Request, ctx: ContextDep, actor: WebActorDep,
-                    patient: Annotated[str, Query(max_length=64)]) -> Response:
-    """The booking form for one patient."""
+                    patient: Annotated[str, Query(max_length=64)] = "") -> Response:
+    """The booking form for one patient (without one: where to choose the patient)."""
+    if not patient:
+        return render(request, "appointment_choose.html", {}, ctx=ctx, actor=actor)
     own = profile_of(ctx, actor)
     values = {"patient": patient, "practitioner_id": str(own.id) if own else "",
               "on_day": date.today().isoformat(), "starts": "", "minutes": ""}
