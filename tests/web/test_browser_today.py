@@ -20,7 +20,7 @@ from ..services._course import accepted_patient, session
 
 pytestmark = pytest.mark.browser
 
-_PASSWORD = "a long passphrase for the today list test"  # noqa: S105 - a test account
+_PASSWORD = "a long passphrase for the today list test"
 
 
 def _clinic_with_a_day(live_server: Any) -> tuple[str, str]:
