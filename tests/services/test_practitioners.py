@@ -106,3 +106,25 @@ def test_a_new_feed_secret_ends_the_old_one_and_revoking_ends_both(ctx: Context,
 def test_initials_take_the_given_name_and_the_last_part_of_the_family_name() -> None:
     assert initials("quinn", "Synthetic-Maple") == "Q. M."
     assert initials("Ada", "") == "A."
+
+
+def test_a_session_recorded_without_a_practitioner_is_signed_by_the_profile(
+    ctx: Context, actors: Any
+) -> None:
+    from acuneuro.services import sessions
+
+    from ._course import START, session
+
+    alice = actors["alice"].actor
+    pid = accepted_patient(ctx, alice)
+    profiles(ctx, actors)
+    body = session(START)
+    del body["practitioner"]
+    recorded = sessions.record_session(ctx, alice, pid, body)
+    assert recorded.record.practitioner is not None
+    assert (recorded.record.practitioner.name, recorded.record.practitioner.qualification) == (
+        "Dr Alice Able", "MD")
+    # Given in the form, the form's words stand.
+    given = sessions.record_session(ctx, alice, pid, session(START + timedelta(days=3)))
+    assert given.record.practitioner is not None
+    assert given.record.practitioner.name == "A. Clinician"

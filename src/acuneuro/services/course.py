@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from acuneuro.clinical.adverse_events import AdverseEvent
+from acuneuro.clinical.calendar import ClinicCalendar
 from acuneuro.clinical.course import CourseDefinition, from_weekly_plan
 from acuneuro.clinical.foot import FootExam
 from acuneuro.clinical.medication import MedicationStatement
@@ -40,6 +41,7 @@ from acuneuro.services._errors import NotFound
 from acuneuro.services._input_limits import check_input
 from acuneuro.services._policy import UseCase
 from acuneuro.services.audit import Action, record
+from acuneuro.services.clinic_calendar import calendar_in
 from acuneuro.services.medication import statements_of
 from acuneuro.services.outcomes import foot_exams_of, outcome_scores, pgic_of, score_rows
 from acuneuro.services.practitioners import signature
@@ -111,6 +113,7 @@ class ReportSource(BaseModel):
     adverse_events: list[AdverseEvent] = Field(default_factory=list)
     pgic: str | None = None
     foot_exams: list[FootExam] = Field(default_factory=list)
+    calendar: ClinicCalendar | None = None
 
 
 def adverse_events_of(rows: list[AdverseEventRecord], numbers: Mapping[int, int]
@@ -260,6 +263,7 @@ def _source(session: Session, actor: Actor, patient: Patient, today: date) -> Re
         medications=statements_of(list(meds)),
         adverse_events=adverse_events_of(event_rows(session, patient), session_numbers(sessions)),
         pgic=pgic_of(scores)[0], foot_exams=foot_exams_of(scores)[0],
+        calendar=calendar_in(session, patient.clinic_id),
     )  # fmt: skip
 
 

@@ -37,6 +37,7 @@ __all__ = [
     "revoke_feed_token",
     "save_profile",
     "signature",
+    "stricta_practitioner",
 ]
 
 _RESOURCE = "practitioner"
@@ -105,6 +106,14 @@ def profile_of(ctx: Context, actor: Actor) -> PractitionerView | None:
         row = session.scalar(select(Practitioner).where(
             Practitioner.user_id == actor.user_id, Practitioner.clinic_id == actor.clinic_id))
         return None if row is None else _view(row, actor.email)
+
+
+def stricta_practitioner(session: Session, user_id: int | None) -> dict[str, str] | None:
+    """STRICTA item 5 (name and qualification) from the account's profile, or None."""
+    row = session.scalar(select(Practitioner).where(Practitioner.user_id == user_id))
+    if row is None or not row.qualification:
+        return None
+    return {"name": row.display_name, "qualification": row.qualification}
 
 
 def list_practitioners(ctx: Context, actor: Actor) -> list[PractitionerView]:
