@@ -175,8 +175,8 @@ def _book(ctx: Context, actor: Actor, form: Mapping[str, Any]) -> AppointmentVie
     day, starts = parse_when(form.get("on_day"), form.get("starts"))
     with ctx.db.write() as session:
         patient = load_patient(session, actor, str(form.get("patient") or ""), lock=True)
-        if patient is None:
-            raise FieldRefused("patient", _("Choose a patient of this clinic."))
+        if patient is None:  # another clinic's patient is "not found", like one never made
+            raise NotFound(_("no such patient"))
         practitioner = _practitioner(session, actor, form.get("practitioner_id"))
         calendar = calendar_in(session, actor.clinic_id)
         minutes = _minutes(form.get("minutes"), calendar)

@@ -178,6 +178,7 @@ def revoke_feed_token(ctx: Context, actor: Actor, practitioner_id: int) -> None:
 
 
 def _set_feed(ctx: Context, actor: Actor, practitioner_id: int, digest: str | None) -> None:
+    require(ctx, actor, UseCase.APPOINTMENT_READ, Action.UPDATE, "calendar-feed", None)
     with ctx.db.read() as session:
         own = practitioner_of(session, actor, practitioner_id).user_id == actor.user_id
     if not own:  # checked (and a refusal audited) before the write transaction opens

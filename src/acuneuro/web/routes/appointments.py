@@ -96,6 +96,7 @@ def _back(appointment: AppointmentView, code: str) -> Response:
 def new_appointment(request: Request, ctx: ContextDep, actor: WebActorDep,
                     patient: Annotated[str, Query(max_length=64)] = "") -> Response:
     """The booking form for one patient (without one: where to choose the patient)."""
+    list_practitioners(ctx, actor)  # the role check, before any page
     if not patient:
         return render(request, "appointment_choose.html", {}, ctx=ctx, actor=actor)
     own = profile_of(ctx, actor)

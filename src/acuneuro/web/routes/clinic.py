@@ -139,6 +139,7 @@ def post_practitioner(request: Request, ctx: ContextDep, actor: WebActorDep,
                       registration_number: _Text = "") -> Response:
     """Save a profile, or the form again with the sentence on the field."""
     check_csrf(request, csrf)
+    calendar_service.require_settings(ctx, actor)
     values = {"email": email, "display_name": display_name, "qualification": qualification,
               "registration_number": registration_number}
     errors: dict[str, str] = {}
