@@ -42,7 +42,8 @@ def test_the_list_says_who_comes_when_and_what_is_due(ctx: Context, actors: Any)
                                ("10:00", "Dr Alice Able")]
     no_plan, first_day, later = rows
     assert not no_plan.has_plan and no_plan.instruments_due == []
-    assert first_day.next_number == 1 and "nrs" in first_day.instruments_due
+    assert first_day.next_number == 1
+    assert "Pain intensity numerical rating scale (0-10)" in first_day.instruments_due
     assert later.has_plan and later.next_number == 1
     assert any("latelet" in fact for fact in later.to_check)
     only_bob = todays_list(ctx, alice, today, ids["bob"])

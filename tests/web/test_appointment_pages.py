@@ -154,6 +154,10 @@ def test_the_patient_page_proposes_the_course_visits(ctx: Context, actors: Any,
     client = web_as("alice")
     page = client.get(f"/patients/{pid}")
     assert "Propose visits" in page.text and "No coming appointments." in page.text
+    wrong = client.post(f"/patients/{pid}/appointments/propose",
+                        data={"csrf": _csrf(page.text), "practitioner_id": "x"})
+    assert wrong.status_code == 422 and "Choose a practitioner of this clinic." in wrong.text
+    assert _count(ctx, Appointment) == 0
     answer = client.post(f"/patients/{pid}/appointments/propose",
                          data={"csrf": _csrf(page.text), "practitioner_id": str(ids["bob"])})
     assert answer.status_code == 303 and "saved=proposed" in answer.headers["location"]

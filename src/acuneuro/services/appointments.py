@@ -327,7 +327,7 @@ def appointments_of(ctx: Context, actor: Actor, pseudo_id: str, first: date
     return views
 
 
-def propose_course(ctx: Context, actor: Actor, pseudo_id: str, practitioner_id: int, *,
+def propose_course(ctx: Context, actor: Actor, pseudo_id: str, practitioner_id: int | str, *,
                    today: date) -> list[AppointmentView]:
     """Propose an appointment for every coming visit of the accepted plan that has none.
 

@@ -13,6 +13,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from acuneuro.clinical.scoring import UnknownInstrumentError, get_instrument
 from acuneuro.services import sessions as session_service
 from acuneuro.services._actor import Actor
 from acuneuro.services._context import Context
@@ -30,6 +31,7 @@ class TodayRow(BaseModel):
     appointment: AppointmentView
     has_plan: bool
     next_number: int | None = None
+    # The names of the instruments to take before needling (not their ids).
     instruments_due: list[str] = Field(default_factory=list)
     to_check: list[str] = Field(default_factory=list)
     cautions: list[str] = Field(default_factory=list)
@@ -44,13 +46,22 @@ def todays_list(ctx: Context, actor: Actor, today: date,
     return rows
 
 
+def _instrument_name(instrument_id: str) -> str:
+    """The instrument's name as the pages show it (never its id)."""
+    try:
+        return get_instrument(instrument_id).name
+    except UnknownInstrumentError:
+        return instrument_id
+
+
 def _due(ctx: Context, actor: Actor, appointment: AppointmentView, today: date) -> TodayRow:
     if appointment.status in {"cancelled", "no-show"}:
         return TodayRow(appointment=appointment, has_plan=False)
     course = session_service.course_overview(ctx, actor, appointment.patient, today=today)
     if course.plan_id is None:
         return TodayRow(appointment=appointment, has_plan=False)
-    instruments = list(dict.fromkeys(i for v in course.due_today for i in v.instruments_due))
+    instruments = [_instrument_name(i) for i in dict.fromkeys(
+        i for v in course.due_today for i in v.instruments_due)]
     try:
         screen = session_service.day_screen(ctx, actor, appointment.patient, {}, today)
     except CourseRefused:

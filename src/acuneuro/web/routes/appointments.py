@@ -183,11 +183,11 @@ def post_propose(request: Request, ctx: ContextDep, actor: WebActorDep, patient_
     """Propose the course's coming visits as appointments with the chosen practitioner."""
     check_csrf(request, csrf)
     try:
-        made = service.propose_course(ctx, actor, patient_id, int(practitioner_id or 0),
-                                      today=date.today())
-    except (FieldRefused, ValueError):
-        return RedirectResponse(f"/patients/{patient_id}?appointments=refused#section-"
-                                "appointments", status.HTTP_303_SEE_OTHER)
+        made = service.propose_course(ctx, actor, patient_id, practitioner_id, today=date.today())
+    except FieldRefused as exc:
+        return render(request, "appointment_refused.html", {
+            "message": str(exc), "patient_id": patient_id}, ctx=ctx, actor=actor,
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
     if not made:
         return RedirectResponse(f"/patients/{patient_id}#section-appointments",
                                 status.HTTP_303_SEE_OTHER)
