@@ -406,7 +406,8 @@ def logged_in_page(page: Any, live_server: LiveServer) -> Any:
     page.get_by_label("Email").fill(alice.email)
     page.get_by_label("Password").fill(alice.password)
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(live_server.url + "/patients")
+    page.wait_for_url(live_server.url + "/today")  # the home page after login
+    page.goto(live_server.url + "/patients")
     return page
 
 

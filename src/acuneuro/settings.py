@@ -46,6 +46,17 @@ class Settings(BaseSettings):
     # are not Secure, no HSTS is sent and forms must come from the Host they were sent to.
     # Never guessed from a request's Host header, which the client chooses.
     public_url: str | None = None
+    # Appointment reminders by e-mail (services.reminders): the SMTP relay, its port, the
+    # sender address, STARTTLS (RFC 3207) before any credentials, and optional login. Unset
+    # host: ``acuneuro reminders send`` refuses with a sentence instead of guessing a server.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_from: str | None = None
+    smtp_starttls: bool = True
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    # A CA bundle for a relay whose certificate a private clinic CA signed (else the system's).
+    smtp_ca_file: Path | None = None
 
     @field_validator("database_url")
     @classmethod

@@ -1,19 +1,24 @@
 import itertools
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from acuneuro.clinical.calendar import ClinicCalendar, OpeningSpan
 from acuneuro.clinical.course import CourseDefinition, Reassessment, due_on, schedule
 
 START = date(2026, 11, 30)  # a Monday
+# The weekly pattern itself, before any closed day moves a session (tests/clinical/
+# test_calendar.py covers the placement inside a clinic's calendar).
+ALWAYS_OPEN = ClinicCalendar(hours=[OpeningSpan(weekday=d, opens=time(0), closes=time(23, 59))
+                                    for d in range(7)])
 
 
 def test_it_spreads_two_weekly_sessions_over_the_week() -> None:
     course = CourseDefinition(sessions_per_week=2, weeks=8)
-    planned = schedule(course, START)
+    planned = schedule(course, START, ALWAYS_OPEN)
     assert len(planned) == 16
     assert [s.on for s in planned[:4]] == [
         START,
@@ -33,7 +38,7 @@ def test_it_marks_reassessment_visits_with_the_instruments_due() -> None:
             Reassessment(session=10, instruments=["nrs", "pgic"]),
         ],
     )
-    planned = schedule(course, START)
+    planned = schedule(course, START, ALWAYS_OPEN)
     assert planned[0].reassessment and planned[0].instruments_due == ["nrs", "dn4"]
     assert not planned[4].reassessment and planned[4].instruments_due == []
     assert planned[9].instruments_due == ["nrs", "pgic"]
@@ -43,7 +48,7 @@ def test_it_answers_what_is_due_on_a_date() -> None:
     course = CourseDefinition(
         sessions_per_week=1, weeks=4, reassessments=[Reassessment(session=3, instruments=["x"])]
     )
-    planned = schedule(course, START)
+    planned = schedule(course, START, ALWAYS_OPEN)
     due = due_on(planned, START + timedelta(days=14))
     assert [(s.number, s.instruments_due) for s in due] == [(3, ["x"])]
     assert due_on(planned, START + timedelta(days=1)) == []
@@ -51,7 +56,7 @@ def test_it_answers_what_is_due_on_a_date() -> None:
 
 def test_it_uses_given_day_offsets() -> None:
     course = CourseDefinition(sessions_per_week=2, weeks=2, day_offsets=[1, 4])
-    assert [s.on - START for s in schedule(course, START)] == [
+    assert [s.on - START for s in schedule(course, START, ALWAYS_OPEN)] == [
         timedelta(days=d) for d in (0, 3, 7, 10)
     ]
 
@@ -78,7 +83,8 @@ def test_it_needs_weeks_or_sessions() -> None:
 def test_sessions_are_strictly_increasing_and_weekly_counts_hold(
     per_week: int, total: int, start: date
 ) -> None:
-    planned = schedule(CourseDefinition(sessions_per_week=per_week, total_sessions=total), start)
+    planned = schedule(CourseDefinition(sessions_per_week=per_week, total_sessions=total), start,
+                       ALWAYS_OPEN)
     assert len(planned) == total
     assert planned[0].on == start
     assert all(a.on < b.on for a, b in itertools.pairwise(planned))
@@ -121,11 +127,11 @@ def test_it_builds_a_course_from_a_protocol_timed_in_weeks() -> None:
             (12, ["nrs"]),
         ],
     )
-    planned = schedule(course, START)
+    planned = schedule(course, START, ALWAYS_OPEN)
     due = {s.number: s.instruments_due for s in planned if s.reassessment}
     # Week 4 is read before needling at session 9, after 8 sessions (4 weeks) of treatment.
     assert due == {1: ["nrs", "dn4"], 9: ["nrs"], 16: ["nrs", "pgic"]}
-    (visit,) = follow_up_visits(course, START)
+    (visit,) = follow_up_visits(course, START, ALWAYS_OPEN)
     assert (visit.week, visit.on, visit.instruments_due) == (
         12,
         START + timedelta(days=84),
@@ -174,7 +180,7 @@ def test_every_scheduled_protocol_in_the_knowledge_base_becomes_a_course() -> No
                 from_weekly_plan(c.sessions_per_week, c.weeks, c.sessions, weekly)
             continue
         course = from_weekly_plan(c.sessions_per_week, c.weeks, c.sessions, weekly)
-        planned = schedule(course, START)
+        planned = schedule(course, START, ALWAYS_OPEN)
         assert planned[0].reassessment, name  # week 0: before the first needling
         due = {i for s in planned for i in s.instruments_due} | {
             i for f in course.follow_ups for i in f.instruments

@@ -23,6 +23,8 @@ from acuneuro.interop.fhir_questionnaire import questionnaire_response
 from acuneuro.services._policy import UseCase, roles_for
 from acuneuro.store import Role
 
+from ._world import next_open_day
+
 __all__ = ["RULES", "Rule", "declared_routes", "uncovered"]
 
 Kind = Literal["public", "api", "web", "static"]
@@ -88,6 +90,7 @@ def _questionnaire_response(ids: dict[str, str]) -> dict[str, Any]:
 
 _PATIENTS = UseCase.PATIENT_RECORD
 _TOOLS = UseCase.CLINICAL_TOOLS
+_BOOK = UseCase.APPOINTMENT_READ
 
 RULES: dict[str, Rule] = {
     # Public: no login, no patient data.
@@ -275,6 +278,35 @@ RULES: dict[str, Rule] = {
     "GET /patients/new": _web(_TOOLS),
     "POST /patients/new": _web(_PATIENTS, form=_new_patient),
     "GET /patients/{patient_id}": _web(_PATIENTS, scoped=True),
+    # Appointments (web/routes/appointments.py): names and times, no clinical content.
+    "GET /today": _web(_BOOK),
+    "GET /calendar": _web(_BOOK),
+    "GET /appointments/new": _web(_BOOK),
+    "POST /appointments/new": _web(UseCase.APPOINTMENT_WRITE, scoped=True, form=lambda ids: {
+        "patient": ids["patient_id"], "practitioner_id": ids["practitioner_id"],
+        "on_day": next_open_day(date.today()).isoformat(), "starts": "10:00"}),
+    "GET /appointments/{appointment_id}/move": _web(_BOOK, scoped=True),
+    "POST /appointments/{appointment_id}/move": _web(
+        UseCase.APPOINTMENT_WRITE, scoped=True, form=lambda ids: {
+            "on_day": next_open_day(date.today()).isoformat(), "starts": "11:00"}),
+    # A confirm of a booked appointment is refused with a sentence (400), which is allowed.
+    "POST /appointments/{appointment_id}/{action}": _web(UseCase.APPOINTMENT_WRITE,
+                                                         scoped=True),
+    "POST /patients/{patient_id}/appointments/propose": _web(
+        UseCase.APPOINTMENT_WRITE, scoped=True,
+        form=lambda ids: {"practitioner_id": ids["practitioner_id"]}),
+    # Clinic settings (web/routes/clinic.py): administrators only.
+    "GET /clinic/hours": _web(UseCase.CLINIC_SETTINGS),
+    "POST /clinic/hours": _web(UseCase.CLINIC_SETTINGS, form=lambda ids: {
+        "opens_0_1": "09:00", "closes_0_1": "17:00", "appointment_minutes": "45",
+        "timezone": "Europe/Rome"}),
+    "GET /clinic/practitioners": _web(UseCase.CLINIC_SETTINGS),
+    "POST /clinic/practitioners": _web(UseCase.CLINIC_SETTINGS, form=lambda ids: {
+        "email": "bob@example.org", "display_name": "Dr Bob"}),
+    # A practitioner's own feed address, or any of the clinic's for an administrator.
+    "POST /clinic/practitioners/{practitioner_id}/feed": _web(_BOOK, scoped=True),
+    # The feed itself: its secret address is the credential (services/calendar_feed.py).
+    "GET /feeds/{token}.ics": Rule("public"),
 }
 
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from acuneuro.clinical.calendar import default_calendar
 from acuneuro.clinical.case import RiskFactors
-from acuneuro.services import Context, PatientCreate, assessment, planning
+from acuneuro.services import Context, PatientCreate, appointments, assessment, planning
 from acuneuro.services import patients as patient_service
 from acuneuro.services.assessment import ScoreIn
+from acuneuro.store import Practitioner
 
 # Identifying values that must never reach anyone outside the patient's clinic, nor a researcher.
 ALICE_PATIENT = {
@@ -49,6 +51,8 @@ class Holding:
     score_id: int
     plan_id: int
     identity: dict[str, str]
+    practitioner_id: int = 0
+    appointment_id: int = 0
 
     def ids(self) -> dict[str, str]:
         """Path parameters by name, for filling route templates."""
@@ -57,7 +61,9 @@ class Holding:
                 "score_id": str(self.score_id), "instrument_id": "nrs",
                 "condition": "dpn", "protocol_id": "dpn", "token": "no-such-link",
                 "resource_type": "Patient", "resource_id": self.patient_id,
-                "job_id": "no-such-export", "file_id": "1"}
+                "job_id": "no-such-export", "file_id": "1",
+                "practitioner_id": str(self.practitioner_id),
+                "appointment_id": str(self.appointment_id), "action": "confirm"}
 
 
 def make_holding(ctx: Context, actor: Any, identity: dict[str, str]) -> Holding:
@@ -70,7 +76,23 @@ def make_holding(ctx: Context, actor: Any, identity: dict[str, str]) -> Holding:
         ctx, actor, patient.id, ScoreIn(instrument="nrs", answers={"pain": 6}, taken_on=today)
     )
     plan = planning.propose_plan(ctx, actor, patient.id, planning_case(today), today=today)
-    return Holding(patient.id, score.id, plan.id, identity)
+    # The clinician's practitioner profile (written directly: clinic B has no administrator)
+    # and an appointment on a day the default calendar opens.
+    with ctx.db.write() as session:
+        practitioner = Practitioner(clinic_id=actor.clinic_id, user_id=actor.user_id,
+                                    display_name=f"Dr {identity['family_name'][:3]}.")
+        session.add(practitioner)
+        session.flush()
+        practitioner_id = practitioner.id
+    booked = appointments.book(ctx, actor, {
+        "patient": patient.id, "practitioner_id": practitioner_id,
+        "on_day": next_open_day(today).isoformat(), "starts": "09:00"})
+    return Holding(patient.id, score.id, plan.id, identity, practitioner_id, booked.id)
+
+
+def next_open_day(today: date) -> date:
+    """A coming day the default calendar opens (09:00-12:30 is open on every open day)."""
+    return default_calendar().next_open_day(today + timedelta(days=1))
 
 
 @dataclass

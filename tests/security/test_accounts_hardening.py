@@ -150,7 +150,7 @@ def test_the_web_login_asks_an_enrolled_clinician_for_the_code(
         wrong = client.post("/login/mfa", data={"code": "12345x", "csrf": csrf})
         assert wrong.status_code == 401
         ok = client.post("/login/mfa", data={"code": totp.at(time.time() + 30), "csrf": csrf})
-        assert ok.status_code == 303 and ok.headers["location"] == "/patients"
+        assert ok.status_code == 303 and ok.headers["location"] == "/today"
         assert client.get("/patients").status_code == 200
 
 

@@ -126,7 +126,7 @@ def test_with_a_public_address_only_that_origin_may_post(ctx: Context, actors: A
         assert client.post("/login", data=login, headers={"Origin": "http://localhost"}
                            ).status_code == 403
         ok = client.post("/login", data=login, headers={"Origin": PUBLIC})
-        assert ok.status_code == 303 and ok.headers["location"] == "/patients"
+        assert ok.status_code == 303 and ok.headers["location"] == "/today"
 
 
 def test_a_served_answer_has_no_server_banner(tmp_path: Path) -> None:

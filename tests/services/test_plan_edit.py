@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from itertools import pairwise
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from acuneuro.clinical.calendar import ClinicCalendar, OpeningSpan, default_calendar
 from acuneuro.clinical.planner import Course, Reassessment
 from acuneuro.knowledge import protocol
 from acuneuro.services._plan_edit import PlanRefused, schedule_visits
 
 START = date(2026, 12, 1)
+# The weekly pattern before closed days move anything; the default calendar is tested below.
+ALWAYS_OPEN = ClinicCalendar(hours=[OpeningSpan(weekday=d, opens=time(0), closes=time(23, 59))
+                                    for d in range(7)])
 
 
 def _course(spw: int, weeks: int, reassess: list[int]) -> Course:
@@ -33,7 +37,7 @@ def _course(spw: int, weeks: int, reassess: list[int]) -> Course:
 def test_every_session_and_every_reassessment_is_scheduled_once_in_order(
     spw: int, weeks: int, reassess: list[int], start: date
 ) -> None:
-    visits = schedule_visits(_course(spw, weeks, reassess), start)
+    visits = schedule_visits(_course(spw, weeks, reassess), start, ALWAYS_OPEN)
     sessions = [v for v in visits if v.kind == "session"]
     assert [v.number for v in visits] == list(range(1, len(visits) + 1))
     assert len(sessions) == spw * weeks and sessions[0].due_on == start
@@ -52,6 +56,23 @@ def test_every_session_and_every_reassessment_is_scheduled_once_in_order(
             assert visit.number == spw * weeks
         else:
             assert visit.kind == "follow-up" and visit.due_on == start + timedelta(weeks=week)
+
+
+@given(
+    spw=st.integers(1, 7),
+    weeks=st.integers(1, 20),
+    reassess=st.lists(st.integers(0, 30), unique=True, max_size=6),
+    start=st.dates(date(2020, 1, 1), date(2035, 1, 1)),
+)
+def test_no_visit_of_an_accepted_plan_falls_on_a_day_the_clinic_is_closed(
+    spw: int, weeks: int, reassess: list[int], start: date
+) -> None:
+    calendar = default_calendar()
+    visits = schedule_visits(_course(spw, weeks, reassess), start)
+    assert all(calendar.is_open_on(v.due_on) for v in visits)
+    assert all(a.due_on < b.due_on for a, b in pairwise(visits))
+    assert visits[0].due_on == calendar.next_open_day(start)
+    assert len([v for v in visits if v.kind == "session"]) == spw * weeks
 
 
 @pytest.mark.parametrize("condition", ["dpn", "phn", "cipn", "sci"])

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from pydantic import ValidationError
 
+from acuneuro.clinical.calendar import default_calendar, place_visits
 from acuneuro.clinical.case import RiskFactors
 from acuneuro.services import Context, NotFound, PatientCreate, PermissionDenied
 from acuneuro.services import patients as patients_service
@@ -230,9 +231,12 @@ def test_accepting_schedules_the_course_and_supersedes_the_earlier_plan(
     sessions = [v for v in accepted.schedule if v.kind == "session"]
     assert [v.number for v in sessions] == list(range(1, 17))
     assert sessions[0].due_on == TODAY and sessions[-1].due_on < TODAY + timedelta(weeks=8)
-    assert {d.due_on for d in sessions} == {
-        TODAY + timedelta(days=7 * (n // 2) + 3 * (n % 2)) for n in range(16)
-    }
+    # Twice a week (days 0 and 3), each moved past the days the clinic is closed: no
+    # session on 25 December or 1 January (issue 14).
+    assert [d.due_on for d in sessions] == place_visits(
+        [TODAY + timedelta(days=7 * (n // 2) + 3 * (n % 2)) for n in range(16)],
+        default_calendar())
+    assert not {date(2026, 12, 25), date(2027, 1, 1)} & {d.due_on for d in sessions}
     due = {v.number: v.instruments_due for v in accepted.schedule if v.reassessment}
     week0 = next(r for r in course.reassessment if r.week == 0)
     assert due[1] == week0.instruments and due[9] == ["nrs"]  # week 4: after 8 sessions

@@ -47,7 +47,7 @@ def test_a_researcher_enrols_through_a_link_in_a_real_browser(
     page.get_by_label("Code from your authenticator app, or a recovery code").fill(
         totp.at(time.time() + 30))
     page.get_by_role("button", name="Continue").click(no_wait_after=True)
-    page.wait_for_url(live_server.url + "/patients", timeout=60_000)
+    page.wait_for_url(live_server.url + "/dashboard", timeout=60_000)
 
 
 def test_a_form_posted_from_another_origin_is_refused(page: Any, live_server: Any) -> None:

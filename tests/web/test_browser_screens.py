@@ -58,7 +58,7 @@ def _open(browser: Any, site: Any, width: int, email: str, password: str) -> Any
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(site.url + "/patients")
+    page.wait_for_url(site.url + "/today")
     return page
 
 

@@ -44,7 +44,7 @@ def test_login_sets_an_httponly_lax_session_cookie(
         token = _csrf(client, "/")
         answer = client.post("/login", data={"email": "alice@example.org",
                                              "password": actors["alice"].password, "csrf": token})
-    assert answer.status_code == 303 and answer.headers["location"] == "/patients"
+    assert answer.status_code == 303 and answer.headers["location"] == "/today"
     session = next(c for c in answer.headers.get_list("set-cookie") if "acuneuro_session" in c)
     assert "HttpOnly" in session and "SameSite=lax" in session and "Secure" not in session
 

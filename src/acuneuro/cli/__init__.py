@@ -18,6 +18,7 @@ from acuneuro.cli import (
     _meta,
     _plan,
     _privacy,
+    _reminders,
     _schema,
     _trust,
 )
@@ -32,7 +33,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for _module in (_core, _audit, _schema, _assess, _plan, _meta, _trust, _analytics, _privacy):
+for _module in (_core, _audit, _schema, _assess, _plan, _meta, _trust, _analytics, _privacy,
+                _reminders):
     _module.register(app)
 _course.register(app)
 _fhir.register(app)

@@ -12,6 +12,8 @@ from datetime import date, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from acuneuro.clinical.calendar import ClinicCalendar, default_calendar, place_visits
+
 __all__ = [
     "CourseDefinition",
     "FollowUp",
@@ -104,15 +106,23 @@ class PlannedSession(_Frozen):
     instruments_due: list[str] = Field(default_factory=list)
 
 
-def schedule(course: CourseDefinition, start: date) -> list[PlannedSession]:
-    """Dated sessions of ``course`` starting on ``start`` (session 1 is on ``start``)."""
+def schedule(course: CourseDefinition, start: date,
+             calendar: ClinicCalendar | None = None) -> list[PlannedSession]:
+    """Dated sessions of ``course`` from ``start``, every one on a day the clinic is open.
+
+    Session 1 is on ``start`` (or the next open day); the weekly pattern is then moved day by
+    day past closed days (``clinical.calendar.place_visits``), so a Sunday or a closed
+    holiday never carries a session. ``calendar`` defaults to ``default_calendar()``.
+    """
     due = {r.session: r.instruments for r in course.reassessments}
     offsets = course.offsets()
     base = offsets[0]
+    raw = [start + timedelta(days=7 * week + offsets[slot] - base)
+           for week, slot in (divmod(k, course.sessions_per_week)
+                              for k in range(course.planned_sessions))]
+    days = place_visits(raw, calendar or default_calendar())
     sessions: list[PlannedSession] = []
-    for k in range(course.planned_sessions):
-        week, slot = divmod(k, course.sessions_per_week)
-        on = start + timedelta(days=7 * week + offsets[slot] - base)
+    for k, on in enumerate(days):
         number = k + 1
         sessions.append(
             PlannedSession(
@@ -136,14 +146,15 @@ class FollowUpVisit(_Frozen):
     instruments_due: list[str]
 
 
-def follow_up_visits(course: CourseDefinition, start: date) -> list[FollowUpVisit]:
-    """Dated follow-up visits after the course (week ``w`` is ``start`` + 7w days)."""
-    return [
-        FollowUpVisit(
-            week=f.week, on=start + timedelta(days=7 * f.week), instruments_due=f.instruments
-        )
-        for f in sorted(course.follow_ups, key=lambda f: f.week)
-    ]
+def follow_up_visits(course: CourseDefinition, start: date,
+                     calendar: ClinicCalendar | None = None) -> list[FollowUpVisit]:
+    """Dated follow-up visits after the course (week ``w`` is ``start`` + 7w days, or the next
+    day the clinic is open)."""
+    ups = sorted(course.follow_ups, key=lambda f: f.week)
+    days = place_visits([start + timedelta(days=7 * f.week) for f in ups],
+                        calendar or default_calendar())
+    return [FollowUpVisit(week=f.week, on=on, instruments_due=f.instruments)
+            for f, on in zip(ups, days, strict=True)]
 
 
 def from_weekly_plan(

@@ -25,6 +25,7 @@ from acuneuro.knowledge._bibliography import (
     check_cited,
     knowledge_text,
 )
+from acuneuro.knowledge._calendar import CalendarDefaults, OpeningSpanData, calendar_defaults
 from acuneuro.knowledge._danger import (
     DangerZone,
     TechniqueLimit,
@@ -137,6 +138,7 @@ __all__ = [
     "AnticoagulantRule",
     "AtlasPoint",
     "Band",
+    "CalendarDefaults",
     "ChangeCategory",
     "ChemotherapyCountRule",
     "Code",
@@ -171,6 +173,7 @@ __all__ = [
     "LocalRule",
     "LymphoedemaRule",
     "Manual",
+    "OpeningSpanData",
     "Option",
     "Outcome",
     "PainTypeRule",
@@ -206,6 +209,7 @@ __all__ = [
     "atlas",
     "atlas_point",
     "bibliography",
+    "calendar_defaults",
     "check_cited",
     "danger_zone",
     "danger_zones",

@@ -13,6 +13,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field
 
 from acuneuro.clinical.adverse_events import AdverseEvent, EventRate, rate_per_1000
+from acuneuro.clinical.calendar import ClinicCalendar
 from acuneuro.clinical.course import CourseDefinition, PlannedSession, schedule
 from acuneuro.clinical.foot import (
     FootExam,
@@ -76,6 +77,9 @@ class ReportData(_Frozen):
     # Diabetic feet: sensation exams over time and the other IWGDF facts (lops is read from exams).
     foot_exams: list[FootExam] = Field(default_factory=list)
     foot_facts: FootFacts | None = None
+    # The clinic's calendar, so the planned dates are the ones the clinic scheduled (None:
+    # the default calendar, as ``clinical.course.schedule`` takes it).
+    calendar: ClinicCalendar | None = None
 
 
 class ReportSummary(_Frozen):
@@ -93,7 +97,7 @@ class ReportSummary(_Frozen):
 
 def summarise_report(data: ReportData) -> ReportSummary:
     """Every number the reports print, computed from ``data`` by the clinical core."""
-    planned = schedule(data.course, data.first_session)
+    planned = schedule(data.course, data.first_session, data.calendar)
     upto = [s for s in data.sessions if s.on <= data.report_date]
     instruments = list(dict.fromkeys(s.instrument for s in data.scores))
     outcomes = [

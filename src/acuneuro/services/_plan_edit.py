@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from acuneuro.clinical.anatomy import danger_zones_of, limit_findings, refusal
+from acuneuro.clinical.calendar import ClinicCalendar, default_calendar, place_visits
 from acuneuro.clinical.case import ClinicalCase
 from acuneuro.clinical.course import CourseDefinition
 from acuneuro.clinical.course import Reassessment as SessionReassessment
@@ -216,8 +217,10 @@ def _unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def schedule_visits(course: Course | None, start: date) -> list[ScheduledVisit]:
-    """Dated sessions and re-assessment visits of ``course`` from ``start`` (session 1)."""
+def schedule_visits(course: Course | None, start: date,
+                    calendar: ClinicCalendar | None = None) -> list[ScheduledVisit]:
+    """Dated sessions and re-assessment visits of ``course`` from ``start`` (session 1), each
+    on a day the clinic is open (``calendar``; the default calendar when None)."""
     if course is None or course.sessions_per_week is None or (
         course.weeks is None and course.sessions is None
     ):
@@ -243,10 +246,13 @@ def schedule_visits(course: Course | None, start: date) -> list[ScheduledVisit]:
     visits = [
         ScheduledVisit(number=s.number, due_on=s.on, kind="session",
                        reassessment=s.reassessment, instruments_due=list(s.instruments_due))
-        for s in dated_sessions(definition, start)
+        for s in dated_sessions(definition, start, calendar)
     ]
-    for offset, (week, instruments) in enumerate(sorted(follow_up.items()), start=1):
-        visits.append(ScheduledVisit(number=total + offset, due_on=start + timedelta(weeks=week),
-                                     kind="follow-up", reassessment=True,
-                                     instruments_due=instruments))
+    later = sorted(follow_up.items())
+    days = place_visits([max(start + timedelta(weeks=week),
+                             visits[-1].due_on + timedelta(days=1))
+                         for week, _ in later], calendar or default_calendar())
+    for offset, ((_, instruments), on) in enumerate(zip(later, days, strict=True), start=1):
+        visits.append(ScheduledVisit(number=total + offset, due_on=on, kind="follow-up",
+                                     reassessment=True, instruments_due=instruments))
     return visits

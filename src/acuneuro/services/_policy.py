@@ -45,6 +45,11 @@ class UseCase(StrEnum):
     OWN_ACCOUNT = "account.own"
     # Other accounts of one's clinic: one-time enrolment and password-reset links.
     ACCOUNT_ADMIN = "account.admin"
+    # The appointment book: who comes when (names, no clinical content), booking and moving.
+    APPOINTMENT_READ = "appointment.read"
+    APPOINTMENT_WRITE = "appointment.write"
+    # The clinic's settings: opening hours, closed days, practitioner profiles and feeds.
+    CLINIC_SETTINGS = "clinic.settings"
 
 
 POLICY: dict[UseCase, frozenset[Role]] = {
@@ -64,6 +69,10 @@ POLICY: dict[UseCase, frozenset[Role]] = {
     UseCase.AUDIT_READ: frozenset({Role.ADMIN}),
     UseCase.OWN_ACCOUNT: _ANY,
     UseCase.ACCOUNT_ADMIN: frozenset({Role.ADMIN}),
+    UseCase.APPOINTMENT_READ: _CLINICAL,
+    # Booking is front-desk work as much as clinical: the administrator books too.
+    UseCase.APPOINTMENT_WRITE: _CLINICAL,
+    UseCase.CLINIC_SETTINGS: frozenset({Role.ADMIN}),
 }
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from acuneuro.clinical.adverse_events import AdverseEvent
+from acuneuro.clinical.calendar import ClinicCalendar
 from acuneuro.clinical.course import CourseDefinition, from_weekly_plan
 from acuneuro.clinical.foot import FootExam
 from acuneuro.clinical.medication import MedicationStatement
@@ -40,14 +41,17 @@ from acuneuro.services._errors import NotFound
 from acuneuro.services._input_limits import check_input
 from acuneuro.services._policy import UseCase
 from acuneuro.services.audit import Action, record
+from acuneuro.services.clinic_calendar import calendar_in
 from acuneuro.services.medication import statements_of
 from acuneuro.services.outcomes import foot_exams_of, outcome_scores, pgic_of, score_rows
+from acuneuro.services.practitioners import signature
 from acuneuro.services.throttle import Work, check_work
 from acuneuro.store import (
     AdverseEventRecord,
     Clinic,
     MedicationStatementRecord,
     Patient,
+    Practitioner,
     TreatmentSession,
     User,
 )
@@ -109,6 +113,7 @@ class ReportSource(BaseModel):
     adverse_events: list[AdverseEvent] = Field(default_factory=list)
     pgic: str | None = None
     foot_exams: list[FootExam] = Field(default_factory=list)
+    calendar: ClinicCalendar | None = None
 
 
 def adverse_events_of(rows: list[AdverseEventRecord], numbers: Mapping[int, int]
@@ -247,7 +252,7 @@ def _source(session: Session, actor: Actor, patient: Patient, today: date) -> Re
     identity = patient.identity
     points = ", ".join(f"{p.code} ({p.side})" for p in plan.points)
     return ReportSource(
-        report_date=today, clinic=clinic.name if clinic else "", clinician=actor.email,
+        report_date=today, clinic=clinic.name if clinic else "", clinician=_signed(session, actor),
         patient=ReportPerson(name=f"{identity.given_name} {identity.family_name}",
                              age=_age(identity.date_of_birth, today), sex=patient.sex,
                              identifier=patient.pseudo_id),
@@ -258,7 +263,15 @@ def _source(session: Session, actor: Actor, patient: Patient, today: date) -> Re
         medications=statements_of(list(meds)),
         adverse_events=adverse_events_of(event_rows(session, patient), session_numbers(sessions)),
         pgic=pgic_of(scores)[0], foot_exams=foot_exams_of(scores)[0],
+        calendar=calendar_in(session, patient.clinic_id),
     )  # fmt: skip
+
+
+def _signed(session: Session, actor: Actor) -> str:
+    """The practitioner profile's signature, or the login e-mail of an account without one."""
+    row = session.scalar(select(Practitioner).where(Practitioner.user_id == actor.user_id))
+    return actor.email if row is None else signature(
+        row.display_name, row.qualification, row.registration_number)
 
 
 def actor_by_email(ctx: Context, email: str, source: str = "local") -> Actor:

@@ -9,7 +9,9 @@ polyneuropathy), codes as in WHO ICD-10 2019.
 
 Each patient also gets a baseline DN4 and three NRS pain ratings four weeks apart, drawn from
 their own random stream (so the patients themselves do not depend on it) and scored by the
-one engine, like any response: invented answers, real scoring.
+one engine, like any response: invented answers, real scoring. Two practitioners with
+profiles, the clinic calendar and a week of appointments (today's list included) come from
+``services._demo_appointments``.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from sqlalchemy import select
 from acuneuro.clinical.case import ConditionKind
 from acuneuro.clinical.scoring import get_instrument, score
 from acuneuro.services._context import Context
+from acuneuro.services._demo_appointments import add_demo_appointments
 from acuneuro.services._demo_course import add_demo_course
 from acuneuro.services._demo_plans import add_demo_plan
 from acuneuro.services.accounts import add_clinic, add_user
@@ -33,6 +36,7 @@ from acuneuro.store import Clinic, Episode, Patient, PatientIdentity, Role, Scor
 
 __all__ = [
     "DEMO_CLINIC",
+    "DEMO_COLLEAGUE",
     "DEMO_EMAIL",
     "DEMO_PASSWORD",
     "DemoResult",
@@ -41,6 +45,8 @@ __all__ = [
 
 DEMO_CLINIC = "SYNTHETIC DEMO CLINIC"
 DEMO_EMAIL = "demo@demo.acuneuro.invalid"
+# A second practitioner, so the calendars and today's list show more than one person.
+DEMO_COLLEAGUE = "colleague@demo.acuneuro.invalid"
 # Public on purpose: it opens only the labelled synthetic clinic, never real data.
 DEMO_PASSWORD = "invented-records-only"  # noqa: S105
 
@@ -89,6 +95,8 @@ def seed_demo(
         clinic_id = add_clinic(ctx, DEMO_CLINIC, is_demo=True).id
         add_user(ctx, clinic=DEMO_CLINIC, email=DEMO_EMAIL, role=Role.CLINICIAN,
                  password=DEMO_PASSWORD)
+        add_user(ctx, clinic=DEMO_CLINIC, email=DEMO_COLLEAGUE, role=Role.CLINICIAN,
+                 password=DEMO_PASSWORD)
     else:
         clinic_id = clinic.id
     if has_patients:
@@ -118,6 +126,8 @@ def seed_demo(
                    source_address="local")
             if progress is not None:
                 progress(number)
+        add_demo_appointments(session, ctx.audit_key, clinic_id, today,
+                              random.Random(f"{seed}-appointments"))  # noqa: S311
     return DemoResult(DEMO_CLINIC, created, patients, DEMO_EMAIL, DEMO_PASSWORD)
 
 

@@ -46,6 +46,7 @@ from acuneuro.services._plan_models import (
 )
 from acuneuro.services._policy import UseCase, roles_for
 from acuneuro.services.audit import Action, Outcome, record, record_alone
+from acuneuro.services.clinic_calendar import calendar_in
 from acuneuro.store import Patient, PlannedSession, PlanRecord, Role, User, utcnow
 
 __all__ = [
@@ -221,7 +222,7 @@ def _accept(
     refuse_stop(plan, "accept")
     if not plan.points:
         raise PlanRefused("accept: the plan has no points")
-    visits = schedule_visits(plan.course, start_on)
+    visits = schedule_visits(plan.course, start_on, calendar_in(session, row.clinic_id))
     session.execute(
         update(PlanRecord)
         .where(PlanRecord.clinic_id == actor.clinic_id, PlanRecord.patient_id == row.patient_id,

@@ -56,6 +56,7 @@ from acuneuro.services._day_facts import FACTS_KEY, day_facts_known, relocated, 
 from acuneuro.services._input_limits import check_input
 from acuneuro.services._policy import UseCase
 from acuneuro.services.audit import Action, record
+from acuneuro.services.practitioners import stricta_practitioner
 from acuneuro.store import Patient, PlannedSession, PlanRecord, TreatmentSession
 
 __all__ = [
@@ -315,6 +316,8 @@ def _record(session: Session, ctx: Context, actor: Actor, patient: Patient, give
         raise CourseRefused(f"session {number} of this plan is already recorded")
     fields = given.model_dump(exclude={"number", "day", "acknowledged"}, exclude_unset=True)
     fields["on"], fields["attendance"] = given.on, given.attendance
+    if given.attendance == "attended" and "practitioner" not in fields:  # signed by the profile
+        fields["practitioner"] = stricta_practitioner(session, actor.user_id)
     rec = SessionRecord.model_validate({**fields, "session_number": number})
     screen_json: dict[str, Any] | None = None
     if rec.attendance == "attended":

@@ -1,6 +1,12 @@
 """Persistence: the only code that talks SQL. SQLAlchemy 2 models, Alembic migrations."""
 
 from acuneuro.store._accounts import Clinic, Role, User
+from acuneuro.store._appointments import (
+    Appointment,
+    AppointmentStatus,
+    ClinicCalendarRecord,
+    Practitioner,
+)
 from acuneuro.store._audit import AuditEvent
 from acuneuro.store._base import Base, UTCDateTime, utcnow
 from acuneuro.store._course import (
@@ -21,9 +27,12 @@ from acuneuro.store._security import AccountLink, MfaCredential
 __all__ = [
     "AccountLink",
     "AdverseEventRecord",
+    "Appointment",
+    "AppointmentStatus",
     "AuditEvent",
     "Base",
     "Clinic",
+    "ClinicCalendarRecord",
     "ConditionKind",
     "Database",
     "Encounter",
@@ -38,6 +47,7 @@ __all__ = [
     "PatientIdentity",
     "PlanRecord",
     "PlannedSession",
+    "Practitioner",
     "Role",
     "ScoreRecord",
     "TreatmentSession",

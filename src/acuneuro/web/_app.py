@@ -16,7 +16,16 @@ from starlette.exceptions import HTTPException
 from acuneuro.services import Context, NotFound, PermissionDenied, ServiceError, Throttled
 from acuneuro.services.throttle import pause
 from acuneuro.web.deps import KioskLocked, LoginRequired, render, web_actor
-from acuneuro.web.routes import account, assessment, auth, kiosk, patients, planning
+from acuneuro.web.routes import (
+    account,
+    appointments,
+    assessment,
+    auth,
+    clinic,
+    kiosk,
+    patients,
+    planning,
+)
 from acuneuro.web.routes import course as course_pages
 from acuneuro.web.routes import dashboard as dashboard_pages
 from acuneuro.web.routes import evidence as evidence_pages
@@ -41,6 +50,8 @@ def install(app: FastAPI, ctx: Context) -> None:
     app.include_router(evidence_pages.router)
     app.include_router(course_pages.router)
     app.include_router(dashboard_pages.router)
+    app.include_router(appointments.router)
+    app.include_router(clinic.router)
     api_refusal = app.exception_handlers.get(ServiceError)
 
     async def to_login(request: Request, exc: Exception) -> Response:

@@ -26,6 +26,7 @@ from acuneuro.services.accounts import (
     issue_session,
     resolve_pending,
 )
+from acuneuro.services.appointments import sees_appointments
 from acuneuro.services.login import authenticate_async, complete_login_async
 from acuneuro.services.throttle import pause
 from acuneuro.web.deps import (
@@ -55,16 +56,21 @@ _WRONG_CODE = ("That code is not the one your app shows now (or it was already u
                "secret above is unchanged: enter the code the app shows next.")
 
 
+def _home(actor: Actor) -> str:
+    """Where a login lands: today's list for those who see patients, else the dashboard."""
+    return "/today" if sees_appointments(actor) else "/dashboard"
+
+
 @router.get("/")
 def login_page(request: Request, ctx: ContextDep) -> Response:
-    """The login form, or the patient list when already logged in."""
+    """The login form, or today's list when already logged in."""
     try:
-        web_actor(request, ctx)
+        actor = web_actor(request, ctx)
     except KioskLocked:  # the tablet is with a patient: its page, not a login form
         return RedirectResponse("/kiosk", status.HTTP_303_SEE_OTHER)
     except LoginRequired:
         return render(request, "login.html", {"error": None, "email": ""}, ctx=ctx)
-    return RedirectResponse("/patients", status.HTTP_303_SEE_OTHER)
+    return RedirectResponse(_home(actor), status.HTTP_303_SEE_OTHER)
 
 
 @router.post("/login")
@@ -92,7 +98,7 @@ async def login(
     except AuthenticationFailed:
         return render(request, "login.html", {"error": "Wrong email or password.", "email": email},
                       ctx=ctx, status_code=status.HTTP_401_UNAUTHORIZED)
-    return _start_session(request, ctx, actor, RedirectResponse("/patients", 303))
+    return _start_session(request, ctx, actor, RedirectResponse(_home(actor), 303))
 
 
 @router.get("/login/mfa")
@@ -125,7 +131,7 @@ async def second_factor(
     except AuthenticationFailed:
         return render(request, "mfa.html", {"error": "Wrong or already used code."}, ctx=ctx,
                       status_code=status.HTTP_401_UNAUTHORIZED)
-    return _start_session(request, ctx, actor, RedirectResponse("/patients", 303))
+    return _start_session(request, ctx, actor, RedirectResponse(_home(actor), 303))
 
 
 @router.get("/account/mfa")

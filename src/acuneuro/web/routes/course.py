@@ -28,6 +28,7 @@ from acuneuro.services import medication as medication_service
 from acuneuro.services import outcomes as outcome_service
 from acuneuro.services import patients as patients_service
 from acuneuro.services import sessions as session_service
+from acuneuro.services.practitioners import profile_of
 from acuneuro.services.sessions import CourseRefused
 from acuneuro.web._course_chart import mme_chart, scores_chart
 from acuneuro.web._session_form import (
@@ -129,7 +130,11 @@ def new_session(request: Request, ctx: ContextDep, actor: WebActorDep, patient_i
         return _message(request, ctx, actor, patient, "No accepted plan yet: accept a plan on "
                         "the plan page before recording a session.")
     screen = session_service.day_screen(ctx, actor, patient_id, {}, date.today())
-    values = default_values(screen.points, course.next_number, date.today(), actor.email)
+    profile = profile_of(ctx, actor)  # records are signed by the profile, not a login e-mail
+    values = default_values(screen.points, course.next_number, date.today(),
+                            profile.display_name if profile else actor.email)
+    if profile is not None and profile.qualification:
+        values["practitioner_qualification"] = profile.qualification
     return _session_page(request, ctx, actor, patient_id, values, {})
 
 

@@ -1,0 +1,58 @@
+"""Today's list: the day's appointments per practitioner with what is due at each."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from acuneuro.services import Context
+from acuneuro.services import appointments as appointment_service
+from acuneuro.services.today import todays_list
+
+from ._appointments import open_every_day, profiles
+from ._course import accepted_patient
+from .test_planning import new_patient
+
+
+def _book(ctx: Context, actor: Any, pid: str, practitioner: int, at: str,
+          on: date | None = None) -> int:
+    return appointment_service.book(ctx, actor, {
+        "patient": pid, "practitioner_id": practitioner,
+        "on_day": (on or date.today()).isoformat(), "starts": at}).id
+
+
+def test_the_list_says_who_comes_when_and_what_is_due(ctx: Context, actors: Any) -> None:
+    ids = profiles(ctx, actors)
+    open_every_day(ctx, actors)
+    alice = actors["alice"].actor
+    today = date.today()
+    # Started 50 days ago with a blood count then: the count is past its window today.
+    treated = accepted_patient(ctx, alice, start=today - timedelta(days=50))
+    starting = accepted_patient(ctx, alice, start=today)
+    unplanned = new_patient(ctx, alice, given_name="Cleo")
+    _book(ctx, alice, starting, ids["bob"], "09:00")
+    _book(ctx, alice, treated, ids["alice"], "10:00")
+    _book(ctx, alice, unplanned, ids["alice"], "08:00")
+    _book(ctx, alice, unplanned, ids["alice"], "08:00", today + timedelta(days=1))
+    cancelled = _book(ctx, alice, unplanned, ids["alice"], "11:00")
+    appointment_service.cancel(ctx, alice, cancelled)
+    rows = todays_list(ctx, alice, today)
+    assert [(r.appointment.starts.isoformat("minutes"), r.appointment.practitioner_name)
+            for r in rows] == [("08:00", "Dr Alice Able"), ("09:00", "Dr Bob Baker"),
+                               ("10:00", "Dr Alice Able")]
+    no_plan, first_day, later = rows
+    assert not no_plan.has_plan and no_plan.instruments_due == []
+    assert first_day.next_number == 1
+    assert "Pain intensity numerical rating scale (0-10)" in first_day.instruments_due
+    assert later.has_plan and later.next_number == 1
+    assert any("latelet" in fact for fact in later.to_check)
+    only_bob = todays_list(ctx, alice, today, ids["bob"])
+    assert [r.appointment.patient for r in only_bob] == [starting]
+
+
+def test_another_clinic_has_an_empty_day(ctx: Context, actors: Any) -> None:
+    ids = profiles(ctx, actors)
+    open_every_day(ctx, actors)
+    alice = actors["alice"].actor
+    _book(ctx, alice, new_patient(ctx, alice), ids["alice"], "09:00")
+    assert todays_list(ctx, actors["charlie"].actor, date.today()) == []
