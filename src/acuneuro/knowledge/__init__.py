@@ -5,6 +5,16 @@ treatment-course knowledge from :mod:`acuneuro.knowledge.course`, whose ``Band``
 thing than an instrument's); the ``_`` loader modules behind them may change shape.
 """
 
+from acuneuro.knowledge._appraisal import (
+    ComparatorClass,
+    GradeRules,
+    RobDomain,
+    RobRecord,
+    comparator_classes,
+    comparator_label,
+    grade_rules,
+    rob2_records,
+)
 from acuneuro.knowledge._atlas import (
     MERIDIAN_COUNTS,
     REGIONS,
@@ -139,6 +149,7 @@ __all__ = [
     "ChangeCategory",
     "ChemotherapyCountRule",
     "Code",
+    "ComparatorClass",
     "ContinuousData",
     "Course",
     "Cutoff",
@@ -155,6 +166,7 @@ __all__ = [
     "ExaminationSigns",
     "FactWindow",
     "FlagRule",
+    "GradeRules",
     "Guideline",
     "Innervation",
     "InsensateElectroRule",
@@ -187,6 +199,8 @@ __all__ = [
     "Review",
     "RiskFactorsRule",
     "RiskItem",
+    "RobDomain",
+    "RobRecord",
     "SafeHarborIdentifier",
     "SafeHarborPolicy",
     "SafetyRule",
@@ -204,12 +218,15 @@ __all__ = [
     "atlas_point",
     "bibliography",
     "check_cited",
+    "comparator_classes",
+    "comparator_label",
     "danger_zone",
     "danger_zones",
     "dermatome",
     "dermatomes",
     "drug_names",
     "fact_windows",
+    "grade_rules",
     "guidelines",
     "innervation",
     "instrument_ids",
@@ -227,6 +244,7 @@ __all__ = [
     "protocols",
     "reachable_range",
     "reviews",
+    "rob2_records",
     "safety_rules",
     "trials",
 ]

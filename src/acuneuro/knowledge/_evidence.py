@@ -61,6 +61,8 @@ class EffectData(_Frozen):
     estimate: float
     ci_lower: float
     ci_upper: float
+    n1: int | None = Field(default=None, gt=0)
+    n2: int | None = Field(default=None, gt=0)
 
     @model_validator(mode="after")
     def _ordered(self) -> EffectData:

@@ -8,6 +8,8 @@ as SVG files shown with ``<img>``, so the pages carry no inline script or style.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, HTTPException, Request, Response, status
 
 from acuneuro.evidence.pages import (
@@ -15,10 +17,12 @@ from acuneuro.evidence.pages import (
     conditions,
     evidence_links,
     forest_figure,
+    funnel_figure,
     patient_information,
     responder_figure,
     sources_of,
 )
+from acuneuro.i18n import gettext as _
 from acuneuro.knowledge import EVIDENCE_CONDITIONS, protocols
 from acuneuro.web.deps import ContextDep, WebActorDep, render
 
@@ -68,18 +72,56 @@ def evidence_page(
                   ctx=ctx, actor=actor)
 
 
+_MEDIA = {"svg": "image/svg+xml", "png": "image/png"}
+
+
 @router.get("/{condition}/forest.svg")
 def forest_svg(ctx: ContextDep, actor: WebActorDep, condition: str) -> Response:
-    """The pain forest plot (SVG)."""
+    """The forest plot of the condition's first comparison (SVG)."""
     return Response(forest_figure(_known(condition), "svg"), media_type="image/svg+xml",
                     headers=_SVG_HEADERS)
 
 
 @router.get("/{condition}/forest.png")
 def forest_png(ctx: ContextDep, actor: WebActorDep, condition: str) -> Response:
-    """The pain forest plot (PNG, 150 dpi), for slides and letters."""
+    """The forest plot of the condition's first comparison (PNG, 150 dpi)."""
     return Response(forest_figure(_known(condition), "png"), media_type="image/png",
                     headers=_SVG_HEADERS)
+
+
+def _figure_format(ext: str) -> Literal["svg", "png"]:
+    if ext == "svg":
+        return "svg"
+    if ext == "png":
+        return "png"
+    raise HTTPException(status.HTTP_404_NOT_FOUND, _("Figures are available as SVG or PNG."))
+
+
+@router.get("/{condition}/forest/{comparison}.{ext}")
+def comparison_forest(
+    ctx: ContextDep, actor: WebActorDep, condition: str, comparison: str, ext: str
+) -> Response:
+    """Forest plot of one comparison (comparator class, or ``mixed`` sensitivity analysis)."""
+    fmt = _figure_format(ext)
+    try:
+        figure = forest_figure(_known(condition), fmt, comparison=comparison)
+    except KeyError:
+        raise HTTPException(status.HTTP_404_NOT_FOUND,
+                            _("No such comparison for this condition.")) from None
+    return Response(figure, media_type=_MEDIA[fmt], headers=_SVG_HEADERS)
+
+
+@router.get("/{condition}/funnel/{comparison}.{ext}")
+def comparison_funnel(
+    ctx: ContextDep, actor: WebActorDep, condition: str, comparison: str, ext: str
+) -> Response:
+    """Funnel plot of one pooled comparison, with Egger's test or why it is not shown."""
+    fmt = _figure_format(ext)
+    figure = funnel_figure(_known(condition), fmt, comparison=comparison)
+    if figure is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND,
+                            _("This comparison has no pooled estimate to draw a funnel for."))
+    return Response(figure, media_type=_MEDIA[fmt], headers=_SVG_HEADERS)
 
 
 @router.get("/{condition}/responders.svg")
