@@ -56,9 +56,12 @@ def class_of(comparator: str) -> ComparatorClass:
 
 def study_label(trial: Trial) -> str:
     """Author-year label ("Garrow 2014"): first author of the first source, year of the id."""
-    citation = bibliography()[trial.sources[0]].citation
-    surname = re.split(r"[ ,]", citation.strip(), maxsplit=1)[0]
+    known = bibliography()
     year = re.search(r"(19|20)\d\d", trial.id)
+    if trial.sources and trial.sources[0] in known:
+        surname = re.split(r"[ ,]", known[trial.sources[0]].citation.strip(), maxsplit=1)[0]
+    else:  # a trial entered by a researcher: its id names the first author
+        surname = re.sub(r"[^a-z].*$", "", trial.id).capitalize() or trial.id
     return f"{surname} {year.group(0)}" if year else surname
 
 

@@ -45,6 +45,9 @@ class UseCase(StrEnum):
     OWN_ACCOUNT = "account.own"
     # Other accounts of one's clinic: one-time enrolment and password-reset links.
     ACCOUNT_ADMIN = "account.admin"
+    # The clinic's trial library: entering or correcting a trial's numbers, and verifying
+    # another person's entry (published data, no patient record).
+    EVIDENCE_CURATE = "evidence.curate"
 
 
 POLICY: dict[UseCase, frozenset[Role]] = {
@@ -64,6 +67,9 @@ POLICY: dict[UseCase, frozenset[Role]] = {
     UseCase.AUDIT_READ: frozenset({Role.ADMIN}),
     UseCase.OWN_ACCOUNT: _ANY,
     UseCase.ACCOUNT_ADMIN: frozenset({Role.ADMIN}),
+    # Design choice awaiting sign-off: researchers and clinicians read trials; administrators
+    # manage accounts, not evidence.
+    UseCase.EVIDENCE_CURATE: frozenset({Role.RESEARCHER, Role.CLINICIAN}),
 }
 
 

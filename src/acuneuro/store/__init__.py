@@ -12,6 +12,7 @@ from acuneuro.store._course import (
     TreatmentSession,
 )
 from acuneuro.store._database import Database, make_engine
+from acuneuro.store._evidence import CuratedTrialEntry
 from acuneuro.store._migrate import current_revision, head_revision, upgrade
 from acuneuro.store._name_key import fold_name, name_key
 from acuneuro.store._patients import ConditionKind, Encounter, Episode, Patient, PatientIdentity
@@ -24,6 +25,7 @@ __all__ = [
     "Base",
     "Clinic",
     "ConditionKind",
+    "CuratedTrialEntry",
     "Database",
     "Encounter",
     "Episode",
