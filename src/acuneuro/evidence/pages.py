@@ -231,11 +231,11 @@ def condition_document(
     }
 
 
-def conditions() -> list[dict[str, Any]]:
+def conditions(*, library: Sequence[Trial] | None = None) -> list[dict[str, Any]]:
     """Each condition with its title, number of trials and number in the pain plot."""
     out = []
     for condition in EVIDENCE_CONDITIONS:
-        ev = condition_evidence(condition)
+        ev = condition_evidence(condition, library=library)
         out.append({"condition": condition, "title": ev.title, "trials": len(ev.trials),
                     "plotted": len(ev.pooled_ids)})
     return out
