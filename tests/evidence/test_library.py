@@ -6,14 +6,14 @@ import math
 
 import pytest
 
+from acuneuro.evidence.comparisons import class_of
+from acuneuro.evidence.figures import forest_figure
 from acuneuro.evidence.library import (
     condition_evidence,
     pooled_across_conditions,
     trial_effect,
     trials_for_protocol,
 )
-from acuneuro.evidence.comparisons import class_of
-from acuneuro.evidence.figures import forest_figure
 from acuneuro.evidence.meta import meta_analysis
 from acuneuro.knowledge import EVIDENCE_CONDITIONS, Trial, trials
 

@@ -7,9 +7,9 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from acuneuro.evidence.comparisons import study_label
 from acuneuro.evidence.library import trials_for_protocol
 from acuneuro.evidence.meta import meta_analysis
-from acuneuro.evidence.comparisons import study_label
 from acuneuro.evidence.pages import (
     MIN_TRIALS,
     condition_document,

@@ -10,9 +10,8 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from acuneuro.evidence.library import trials_for_protocol
 from acuneuro.evidence.comparisons import study_label
-from acuneuro.evidence.library import condition_evidence
+from acuneuro.evidence.library import condition_evidence, trials_for_protocol
 from acuneuro.knowledge import (
     EVIDENCE_CONDITIONS,
     bibliography,

@@ -111,18 +111,18 @@ def meta(
         emit_json(out)
         return
     values = forest_values(res, res.labels, res.yi, res.vi, level=res.level)
-    rows = [{"study": r["label"], "estimate": r["estimate"], "ci_lb": r["ci_lb"],
+    out_rows = [{"study": r["label"], "estimate": r["estimate"], "ci_lb": r["ci_lb"],
              "ci_ub": r["ci_ub"], "weight_pct": r["weight"]} for r in values["rows"]]
     pooled = values["pooled"]
-    rows.append({"study": f"Pooled ({res.method}, {res.test})", "estimate": pooled["estimate"],
+    out_rows.append({"study": f"Pooled ({res.method}, {res.test})", "estimate": pooled["estimate"],
                  "ci_lb": pooled["ci_lb"], "ci_ub": pooled["ci_ub"], "weight_pct": 100.0})
-    rows.append({"study": "Prediction interval", "ci_lb": pooled["pi_lb"],
+    out_rows.append({"study": "Prediction interval", "ci_lb": pooled["pi_lb"],
                  "ci_ub": pooled["pi_ub"]})
     columns = ("study", "estimate", "ci_lb", "ci_ub", "weight_pct")
     if out_format == "csv":
-        typer.echo(to_csv(columns, rows), nl=False)
+        typer.echo(to_csv(columns, out_rows), nl=False)
         return
-    typer.echo(_table(columns, rows))
+    typer.echo(_table(columns, out_rows))
     typer.echo(f"tau2 = {res.tau2:.4g}; I2 = {res.I2:.1f}%; Q = {res.Q:.3f} "
                f"(df = {res.Q_df}, p = {res.Q_p:.4g}); measure {res.measure}"
                + (" (log scale)" if res.ratio else ""))

@@ -37,6 +37,7 @@ __all__ = [
     "rate_indirectness",
     "rate_publication_bias",
     "rate_risk_of_bias",
+    "single_trial_ci",
 ]
 
 CERTAINTY = ("very_low", "low", "moderate", "high")

@@ -1,10 +1,11 @@
-"""Write ``metafor_plot_values.json``: what metafor's ``forest()`` and ``funnel()`` draw for dat.bcg.
+"""Write ``metafor_plot_values.json``: what metafor's ``forest()`` and ``funnel()`` draw (dat.bcg).
 
 R is not reachable from the build machine, so the values are assembled from metafor's own stored
 output in ``metafor_reference.json`` (``escalc`` yi/vi, ``rma`` tau², ``predict`` CI/PI,
 ``regtest``) with the formulas metafor's plotting code applies, each cited below. When R is
-available, ``generate_metafor.R`` prints the same values directly (block "plot values"); the
-test reads whichever file is present. Run: ``python tests/evidence/reference/derive_plot_values.py``.
+available, the values can be printed by metafor itself with the calls listed in the file
+(``weights(res)``, ``predict(res)``, ``summary(dat)`` for the study CIs, ``regtest(res)``).
+Run: ``python tests/evidence/reference/derive_plot_values.py``.
 """
 
 from __future__ import annotations

@@ -12,16 +12,6 @@ from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
 
-from acuneuro.evidence.pages import (
-    condition_document,
-    conditions,
-    evidence_links,
-    forest_figure,
-    funnel_figure,
-    patient_information,
-    responder_figure,
-    sources_of,
-)
 from acuneuro.evidence.export import (
     REVMAN_COLUMNS,
     STUDY_COLUMNS,
@@ -32,6 +22,16 @@ from acuneuro.evidence.export import (
     to_xlsx,
 )
 from acuneuro.evidence.library import condition_evidence
+from acuneuro.evidence.pages import (
+    condition_document,
+    conditions,
+    evidence_links,
+    forest_figure,
+    funnel_figure,
+    patient_information,
+    responder_figure,
+    sources_of,
+)
 from acuneuro.i18n import gettext as _
 from acuneuro.knowledge import EVIDENCE_CONDITIONS, Trial, protocols
 from acuneuro.services.evidence_library import library
@@ -90,15 +90,15 @@ _MEDIA = {"svg": "image/svg+xml", "png": "image/png"}
 @router.get("/{condition}/forest.svg")
 def forest_svg(ctx: ContextDep, actor: WebActorDep, condition: str) -> Response:
     """The forest plot of the condition's first comparison (SVG)."""
-    return Response(forest_figure(_known(condition), "svg", library=library(ctx, actor)), media_type="image/svg+xml",
-                    headers=_SVG_HEADERS)
+    figure = forest_figure(_known(condition), "svg", library=library(ctx, actor))
+    return Response(figure, media_type="image/svg+xml", headers=_SVG_HEADERS)
 
 
 @router.get("/{condition}/forest.png")
 def forest_png(ctx: ContextDep, actor: WebActorDep, condition: str) -> Response:
     """The forest plot of the condition's first comparison (PNG, 150 dpi)."""
-    return Response(forest_figure(_known(condition), "png", library=library(ctx, actor)), media_type="image/png",
-                    headers=_SVG_HEADERS)
+    figure = forest_figure(_known(condition), "png", library=library(ctx, actor))
+    return Response(figure, media_type="image/png", headers=_SVG_HEADERS)
 
 
 def _figure_format(ext: str) -> Literal["svg", "png"]:
