@@ -60,6 +60,7 @@ def study_label(trial: Trial) -> str:
     year = re.search(r"(19|20)\d\d", trial.id)
     if trial.sources and trial.sources[0] in known:
         surname = re.split(r"[ ,]", known[trial.sources[0]].citation.strip(), maxsplit=1)[0]
+        surname = surname.rstrip(".;:")
     else:  # a trial entered by a researcher: its id names the first author
         surname = re.sub(r"[^a-z].*$", "", trial.id).capitalize() or trial.id
     return f"{surname} {year.group(0)}" if year else surname

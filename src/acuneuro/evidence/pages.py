@@ -156,6 +156,7 @@ def _trial(trial: Trial, pooled: bool, excluded: str | None) -> dict[str, Any]:
         "effect": _effect(trial),
         "in_pain_plot": pooled,
         "excluded_because": excluded,
+        "to_read": trial.to_read if trial.data is None else None,
         "note": trial.note,
         "sources": sources_of(list(trial.sources)),
     }

@@ -31,7 +31,9 @@ _DONE = {"added": "The entry was saved. It waits for a second person to verify i
 def _page(request: Request, ctx: ContextDep, actor: WebActorDep, *, form: dict[str, str],
           errors: dict[str, str], general: list[str], done: str | None,
           status_code: int = 200) -> Response:
+    to_read = [t for t in lib.library(ctx, actor) if t.data is None and t.to_read]
     context = {"pending": lib.pending(ctx, actor), "columns": COLUMNS, "form": form,
+               "to_read": to_read,
                "errors": errors, "general": general,
                "done": _(_DONE[done]) if done in _DONE else None}
     return render(request, "evidence_library.html", context, ctx=ctx, actor=actor,
