@@ -19,6 +19,7 @@ from scipy import stats
 from acuneuro.evidence._figure import Format, measure_label, render
 from acuneuro.evidence.forest import forest_chart, forest_values, funnel_chart, funnel_values
 from acuneuro.evidence.meta import MetaResult
+from acuneuro.i18n import gettext as _
 
 __all__ = ["Format", "forest_plot", "funnel_plot", "studies_plot"]
 
@@ -36,7 +37,8 @@ def forest_plot(
     the line of no effect (for pain scores a negative difference favours the experimental arm).
     """
     values = forest_values(res, res.labels, res.yi, res.vi, level=res.level)
-    return forest_chart(values, title=title, favours=favours, arms=("Arm 1", "Arm 2"), fmt=fmt)
+    return forest_chart(values, title=title, favours=favours, arms=(_("Arm 1"), _("Arm 2")),
+                        fmt=fmt)
 
 
 def funnel_plot(res: MetaResult, *, title: str = "", fmt: Format = "svg") -> str | bytes:

@@ -13,8 +13,8 @@ from fastapi.responses import RedirectResponse
 
 from acuneuro.evidence.curation import COLUMNS, CurationError
 from acuneuro.i18n import gettext as _
-from acuneuro.services import evidence_library as lib
 from acuneuro.services import ServiceError
+from acuneuro.services import evidence_library as lib
 from acuneuro.web.deps import ContextDep, WebActorDep, check_csrf, render
 
 __all__ = ["router"]
