@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from acuneuro.evidence.curation import CurationError
@@ -106,3 +108,34 @@ def test_a_good_csv_is_imported_as_pending_entries(
 def test_an_administrator_may_not_curate(ctx: Context, actors: dict[str, Account]) -> None:
     with pytest.raises(PermissionDenied):
         lib.propose(ctx, actors["erin"].actor, IRAVANI)
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    mean1=st.floats(min_value=-10, max_value=10, allow_nan=False),
+    sd1=st.floats(min_value=0.1, max_value=5),
+    n1=st.integers(min_value=2, max_value=500),
+    trial_id=st.sampled_from(["chao2019", "dietzel2023", "garrow2014", "lu2020"]),
+)
+def test_a_pending_entry_never_changes_any_pooled_estimate(
+    ctx: Context, actors: dict[str, Account], mean1: float, sd1: float, n1: int, trial_id: str
+) -> None:
+    alice = actors["alice"]
+
+    def pooled() -> list[tuple[str, float | None]]:
+        found = []
+        for condition in ("dpn", "cipn"):
+            ev = condition_evidence(condition, library=lib.library(ctx, alice.actor))
+            found += [(c.class_id, c.result.estimate if c.result else None)
+                      for c in ev.comparisons]
+            found.append(("mixed", ev.sensitivity.result.estimate
+                          if ev.sensitivity and ev.sensitivity.result else None))
+        return found
+
+    before = pooled()
+    lib.propose(ctx, actors["dana"].actor, {
+        "trial_id": trial_id, "data_kind": "continuous", "n1": str(n1), "mean1": repr(mean1),
+        "sd1": repr(sd1), "n2": str(n1), "mean2": "0", "sd2": "1", "source": "s",
+        "location": "Table 9"})
+    assert pooled() == before
