@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from acuneuro.api.routes.evidence import meta_json
 from acuneuro.cli import app as cli_app
+from acuneuro.evidence.library import condition_evidence
 from acuneuro.evidence.meta import METHODS, meta_analysis
 from acuneuro.evidence.tabular import LAYOUTS
 from acuneuro.knowledge import (
@@ -73,7 +74,9 @@ def test_the_condition_lists_every_trial_with_its_cited_sources(api_as: Clients)
         assert doc["plotted"] == [t.id for t in expected if t.poolable]
 
 
-def test_the_pooled_cipn_estimate_is_the_engine_on_the_stored_arm_data(api_as: Clients) -> None:
+def test_the_cipn_sensitivity_pool_is_the_engine_on_the_stored_arm_data(
+    api_as: Clients,
+) -> None:
     doc = api_as("alice").get("/api/v1/evidence/cipn").json()
     yi, vi = [], []
     for trial in trials():
@@ -88,12 +91,17 @@ def test_the_pooled_cipn_estimate_is_the_engine_on_the_stored_arm_data(api_as: C
             yi.append(data.estimate * scale)
             vi.append(((data.ci_upper - data.ci_lower) / (2 * 1.959964) * scale) ** 2)
     expected = meta_analysis(yi, vi, method="REML", test="knha", measure="MD")
-    pooled = doc["pooled"]
+    # CIPN's two trials have different comparator classes: no class is pooled, the mixed
+    # pool exists only as the labelled sensitivity analysis.
+    assert all(c["pooled"] is None for c in doc["comparisons"])
+    pooled = doc["sensitivity"]["pooled"]
+    assert doc["sensitivity"]["sensitivity"] is True
     assert pooled["k"] == len(yi) >= 2
     assert math.isclose(pooled["estimate"], expected.estimate, rel_tol=1e-9)
     assert pooled["ci"] == pytest.approx(list(expected.ci))
     assert pooled["pi"] == pytest.approx(list(expected.pi))
     assert any("confidence interval" in line for line in pooled["reading"])
+    assert "Sensitivity analysis" in pooled["reading"][-1]
 
 
 def test_guidelines_carry_their_grade_meaning_and_the_nccn_correction(api_as: Clients) -> None:
@@ -125,9 +133,9 @@ def test_the_forest_plot_comes_as_svg_naming_the_plotted_trials_and_as_png(
     client = api_as("bob")
     svg = client.get("/api/v1/evidence/cipn/forest.svg")
     assert svg.headers["content-type"].startswith("image/svg+xml")
-    for trial in trials():
-        if trial.condition == "cipn":
-            assert (f"{trial.id} (" in svg.text) == trial.poolable
+    first = condition_evidence("cipn").comparisons[0]
+    for label in first.labels:
+        assert f">{label}</text>" in svg.text
     png = client.get("/api/v1/evidence/cipn/forest.png")
     assert png.headers["content-type"] == "image/png"
     assert png.content.startswith(b"\x89PNG\r\n\x1a\n")

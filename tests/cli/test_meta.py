@@ -130,3 +130,45 @@ def test_an_unknown_method_exits_2(tmp_path: Path) -> None:
     result = _run(_dataset_csv(tmp_path, "bcg_rr"), "--method", "XYZ")
     assert result.exit_code == 2
     assert "--method" in result.output
+
+
+def test_meta_writes_forest_and_funnel_plots_and_prints_csv(tmp_path: Path) -> None:
+    path = _dataset_csv(tmp_path, "bcg_rr")
+    forest, funnel = tmp_path / "forest.svg", tmp_path / "funnel.png"
+    result = runner.invoke(app, ["meta", path, "--format", "csv", "--plot", str(forest),
+                                 "--funnel", str(funnel)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(result.stdout.splitlines()))
+    fit = _ref("bcg_rr", "REML", "z")
+    labels = reference()["datasets"]["bcg_rr"]["labels"]
+    assert [r["study"] for r in rows[: len(labels)]] == labels
+    pooled = rows[len(labels)]
+    close([float(pooled["estimate"]), float(pooled["ci_lb"]), float(pooled["ci_ub"])],
+          [fit["estimate"], *fit["ci"]], "pooled row")
+    close(sum(float(r["weight_pct"]) for r in rows[: len(labels)]), 100.0, "weights")
+    assert forest.read_text("utf-8").lstrip().startswith("<?xml")
+    assert funnel.read_bytes().startswith(b"\x89PNG")
+
+
+def test_meta_prints_an_aligned_table(tmp_path: Path) -> None:
+    path = _dataset_csv(tmp_path, "bcg_rr")
+    result = runner.invoke(app, ["meta", path, "--format", "table"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["study", "estimate", "ci_lb", "ci_ub", "weight_pct"]
+    assert any(line.startswith("Pooled (REML, z)") for line in lines)
+    assert "tau2 = " in lines[-1] and "I2 = " in lines[-1]
+
+
+@pytest.mark.parametrize(("option", "value", "words"), [
+    ("--format", "xml", "--format: xml is not one of json|csv|table"),
+    ("--plot", "forest.gif", "must end in .svg or .png"),
+    ("--funnel", "funnel.pdf", "must end in .svg or .png"),
+])
+def test_meta_refuses_an_unknown_format_or_figure_type(
+    tmp_path: Path, option: str, value: str, words: str
+) -> None:
+    path = _dataset_csv(tmp_path, "bcg_rr")
+    result = runner.invoke(app, ["meta", path, option, value])
+    assert result.exit_code == 2
+    assert words in result.output

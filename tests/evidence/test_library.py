@@ -6,9 +6,10 @@ import math
 
 import pytest
 
+from acuneuro.evidence.comparisons import class_of
+from acuneuro.evidence.figures import forest_figure
 from acuneuro.evidence.library import (
     condition_evidence,
-    forest_svg,
     pooled_across_conditions,
     trial_effect,
     trials_for_protocol,
@@ -44,26 +45,39 @@ def test_each_condition_says_plainly_why_it_is_or_is_not_pooled(condition: str) 
     assert ev.trials
     for trial_id in ev.excluded:
         assert trial_id not in ev.pooled_ids
-    if len(ev.pooled_ids) < 2:
-        assert ev.result is None
-        assert ev.not_pooled_because and "at least 2" in ev.not_pooled_because
+    for cmp in ev.comparisons:
+        if cmp.k < 2:
+            assert cmp.result is None
+            assert cmp.not_pooled_because and "at least 2" in cmp.not_pooled_because
 
 
-def test_the_cross_condition_analysis_is_the_engine_on_the_library_data() -> None:
+def test_the_cross_condition_analysis_is_a_labelled_sensitivity_analysis() -> None:
     ev = pooled_across_conditions()
-    assert ev.result is not None and len(ev.pooled_ids) >= 3
-    again = meta_analysis(ev.yi, ev.vi, method="REML", test="knha")
-    assert ev.result.estimate == pytest.approx(again.estimate)
-    assert ev.result.test == "knha"
+    mixed = ev.sensitivity
+    assert mixed is not None and mixed.sensitivity and mixed.result is not None
+    assert "sensitivity" in mixed.label
+    again = meta_analysis(mixed.yi, mixed.vi, method="REML", test="knha")
+    assert mixed.result.estimate == pytest.approx(again.estimate)
+    assert mixed.result.test == "knha"
 
 
-@pytest.mark.parametrize("condition", [*EVIDENCE_CONDITIONS, "all"])
-def test_forest_svg_names_each_trial_with_readable_data(condition: str) -> None:
-    svg = forest_svg(condition)
-    assert svg.lstrip().startswith("<?xml")
-    ev = pooled_across_conditions() if condition == "all" else condition_evidence(condition)
-    for trial_id in ev.pooled_ids:
-        assert trial_id in svg
+@pytest.mark.parametrize("condition", EVIDENCE_CONDITIONS)
+def test_each_comparison_holds_one_comparator_class(condition: str) -> None:
+    ev = condition_evidence(condition)
+    for cmp in ev.comparisons:
+        assert {class_of(t.comparator).id for t in cmp.trials} == {cmp.class_id}
+        assert not cmp.sensitivity
+    assert sum(cmp.k for cmp in ev.comparisons) == len(ev.pooled_ids)
+
+
+@pytest.mark.parametrize("condition", EVIDENCE_CONDITIONS)
+def test_forest_svg_names_each_trial_by_author_and_year(condition: str) -> None:
+    ev = condition_evidence(condition)
+    for cmp in ev.comparisons:
+        svg = forest_figure(condition, "svg", comparison=cmp.class_id)
+        assert isinstance(svg, str) and svg.lstrip().startswith("<?xml")
+        for label in cmp.labels:
+            assert label in svg
 
 
 def test_protocol_trials_put_the_cited_trials_first() -> None:
@@ -101,24 +115,34 @@ def test_a_published_difference_keeps_its_estimate_and_its_ci_width(
     assert trial.sources and trial.note
 
 
-def test_three_dpn_trials_are_pooled_and_the_estimate_is_the_engine_on_their_effects() -> None:
+def _dpn_usual_care() -> tuple[list[str], list[float], list[float]]:
+    ids = ["dietzel2023", "chao2019"]
+    effects = [trial_effect(_trial(t)) for t in ids]
+    return ids, [e[0] for e in effects], [e[1] for e in effects]
+
+
+def test_dpn_pools_only_wait_list_and_usual_care_together() -> None:
     ev = condition_evidence("dpn")
     assert set(ev.pooled_ids) == {"dietzel2023", "garrow2014", "chao2019"}
-    effects = [trial_effect(_trial(t)) for t in ev.pooled_ids]
-    again = meta_analysis([e[0] for e in effects], [e[1] for e in effects],
-                          method="REML", test="knha")
-    assert ev.result is not None and ev.result.k == 3
-    assert ev.result.estimate == pytest.approx(again.estimate)
-    assert ev.result.ci == pytest.approx(again.ci)
-    assert min(ev.yi) < ev.result.estimate < max(ev.yi)
+    by_class = {cmp.class_id: cmp for cmp in ev.comparisons}
+    assert by_class["sham_placebo"].result is None  # Garrow 2014 alone
+    cmp = by_class["usual_care_waitlist"]
+    ids, y, v = _dpn_usual_care()
+    assert [t.id for t in cmp.trials] == ids
+    again = meta_analysis(y, v, method="REML", test="knha")
+    assert cmp.result is not None and cmp.result.k == 2
+    assert cmp.result.estimate == pytest.approx(again.estimate)
+    assert cmp.result.ci == pytest.approx(again.ci)
+    assert ev.sensitivity is not None and ev.sensitivity.k == 3
 
 
 def test_the_dpn_dersimonian_laird_estimate_matches_the_closed_form() -> None:
     # DerSimonian & Laird 1986, written out here independently of the engine.
     ev = condition_evidence("dpn", method="DL", test="z")
-    assert ev.result is not None
-    y = [trial_effect(_trial(t))[0] for t in ev.pooled_ids]
-    v = [trial_effect(_trial(t))[1] for t in ev.pooled_ids]
+    mixed = ev.sensitivity
+    assert mixed is not None and mixed.result is not None
+    y = [trial_effect(t)[0] for t in mixed.trials]
+    v = [trial_effect(t)[1] for t in mixed.trials]
     w = [1 / vi for vi in v]
     fixed = sum(wi * yi for wi, yi in zip(w, y, strict=True)) / sum(w)
     q = sum(wi * (yi - fixed) ** 2 for wi, yi in zip(w, y, strict=True))
@@ -126,6 +150,6 @@ def test_the_dpn_dersimonian_laird_estimate_matches_the_closed_form() -> None:
     tau2 = max(0.0, (q - (len(y) - 1)) / c)
     ws = [1 / (vi + tau2) for vi in v]
     pooled = sum(wi * yi for wi, yi in zip(ws, y, strict=True)) / sum(ws)
-    assert ev.result.tau2 == pytest.approx(tau2)
-    assert ev.result.estimate == pytest.approx(pooled)
-    assert ev.result.se == pytest.approx(math.sqrt(1 / sum(ws)))
+    assert mixed.result.tau2 == pytest.approx(tau2)
+    assert mixed.result.estimate == pytest.approx(pooled)
+    assert mixed.result.se == pytest.approx(math.sqrt(1 / sum(ws)))

@@ -7,6 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from acuneuro.evidence.comparisons import study_label
 from acuneuro.evidence.library import trials_for_protocol
 from acuneuro.evidence.meta import meta_analysis
 from acuneuro.evidence.pages import (
@@ -81,7 +82,9 @@ def test_responders_are_drawn_only_where_a_trial_reports_them() -> None:
             assert figure is None
             continue
         assert isinstance(figure, str)
-        assert sorted(re.findall(r"([a-z]+[0-9]{4}) \(", figure)) == sorted(counted)
+        labels = {t.id: study_label(t) for t in trials()}
+        assert sorted(re.findall(r">([A-Z][a-z]+ [0-9]{4}) \(", figure)) == sorted(
+            labels[c] for c in counted)
 
 
 def test_patient_information_is_structured_with_resolved_citations() -> None:
@@ -102,40 +105,45 @@ def test_report_statements_are_cited_and_carry_the_nccn_correction() -> None:
     for condition in EVIDENCE_CONDITIONS:
         items = evidence_statements(condition)
         doc = condition_document(condition)
-        assert len(items) == 1 + len(doc["plotted"]) + len(doc["guidelines"])
+        assert len(items) == len(doc["sof"]) + len(doc["guidelines"])
         assert all(item["statement"] and item["citation"] for item in items)
     cipn = " ".join(item["statement"] for item in evidence_statements("cipn"))
     assert "Category 2A" in cipn and "LOWER-LEVEL" in cipn and "Correction:" in cipn
 
 
-def test_mixed_comparators_are_named_in_the_reading_and_on_the_figure() -> None:
+def test_comparisons_never_mix_comparator_classes_and_the_mixed_pool_is_labelled() -> None:
     for condition in EVIDENCE_CONDITIONS:
         doc = condition_document(condition)
-        plotted = [t for t in doc["trials"] if t["in_pain_plot"]]
-        kinds = {t["comparator"] for t in plotted}
-        assert set(doc["comparators"]) == kinds
-        assert sorted(i for ids in doc["comparators"].values() for i in ids) == sorted(
-            t["id"] for t in plotted)
-        figure = forest_figure(condition)
-        assert isinstance(figure, str)
+        classes = {t["id"]: t["comparator_class"] for t in doc["trials"]}
+        for cmp in doc["comparisons"]:
+            assert len({classes[t] for t in cmp["trials"]}) == 1
+            assert not cmp["sensitivity"]
+        kinds = {classes[t] for t in doc["plotted"]}
         if len(kinds) > 1:
-            note = doc["comparator_note"]
-            assert note and all(t["id"] in note for t in plotted)
-            assert "not an effect against sham" in note
-            if doc["pooled"] is not None:
-                assert doc["pooled"]["reading"][-1] == note
-            assert "Comparators differ" in figure
+            mixed = doc["sensitivity"]
+            assert mixed is not None and mixed["sensitivity"]
+            assert "sensitivity analysis" in mixed["label"]
+            if mixed["pooled"] is not None:
+                assert "Sensitivity analysis" in mixed["pooled"]["reading"][-1]
+            figure = forest_figure(condition, comparison="mixed")
+            assert isinstance(figure, str) and "Sensitivity analysis" in figure
         else:
-            assert doc["comparator_note"] is None
-            assert "Comparators differ" not in figure
+            assert doc["sensitivity"] is None
 
 
-def test_the_forest_figure_has_one_row_per_plotted_trial() -> None:
+def test_trial_rows_name_the_comparator_in_words() -> None:
+    for condition in EVIDENCE_CONDITIONS:
+        for t in condition_document(condition)["trials"]:
+            assert "_" not in t["comparator_label"]
+            # Author and year, or the registry number of a trial known by its record only.
+            assert re.fullmatch(r"[A-Z][\w'-]+ (19|20)\d\d|NCT\d{8}", t["label"])
+
+
+def test_the_forest_figure_has_one_row_per_trial_of_its_comparison() -> None:
     for condition in EVIDENCE_CONDITIONS:
         doc = condition_document(condition)
-        figure = forest_figure(condition)
-        assert isinstance(figure, str)
-        rows = re.findall(r">([a-z][a-z0-9_.-]*) \((\w+)\)</text>", figure)
-        assert [r[0] for r in rows] == doc["plotted"]
-        by_id = {t["id"]: t["comparator"] for t in doc["trials"]}
-        assert all(by_id[trial_id] == comparator for trial_id, comparator in rows)
+        for cmp in doc["comparisons"]:
+            figure = forest_figure(condition, comparison=cmp["key"])
+            assert isinstance(figure, str)
+            for label in cmp["labels"]:
+                assert figure.count(f">{label}</text>") == 1

@@ -28,7 +28,7 @@ WIDTHS = (390, 1366)
 RESEARCHER_EMAIL = "researcher@demo.acuneuro.invalid"
 RESEARCHER_PASSWORD = "violet-harbour-lantern-47"
 # Files and actions, not pages: downloads, figures (checked on their own) and logging out.
-_NOT_PAGES = re.compile(r"(\.pdf|\.svg|\.png|/logout)$")
+_NOT_PAGES = re.compile(r"(\.pdf|\.svg|\.png|\.csv|\.xlsx|/logout)$")
 
 
 @dataclass

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from acuneuro.evidence.library import trials_for_protocol
+from acuneuro.evidence.comparisons import study_label
+from acuneuro.evidence.library import condition_evidence, trials_for_protocol
 from acuneuro.knowledge import (
     EVIDENCE_CONDITIONS,
     bibliography,
@@ -67,7 +68,9 @@ def test_each_condition_page_shows_the_plot_every_trial_and_its_sources(web_as: 
         page = client.get(f"/evidence/{condition}")
         assert page.status_code == 200
         text = html.unescape(page.text)
-        assert f'<img src="/evidence/{condition}/forest.svg" id="forest"' in text
+        ev = condition_evidence(condition)
+        for cmp in ev.comparisons:
+            assert f'<img src="/evidence/{condition}/forest/{cmp.class_id}.svg"' in text
         listed = [t for t in trials() if t.condition == condition]
         assert _trial_rows(text) == [t.id for t in listed]
         rows = dict(zip(_trial_rows(text), text.split('<tr id="trial-')[1:], strict=True))
@@ -80,12 +83,15 @@ def test_each_condition_page_shows_the_plot_every_trial_and_its_sources(web_as: 
         assert 'class="doi"' in text
         plotted = sum(t.poolable for t in listed)
         assert ('id="plotted-note"' in text) == (plotted < 3)
-        svg = client.get(f"/evidence/{condition}/forest.svg")
-        assert svg.headers["content-type"].startswith("image/svg+xml")
-        assert sum(f"{t.id} (" in svg.text for t in listed) == plotted
-        png = client.get(f"/evidence/{condition}/forest.png")
-        assert png.content.startswith(b"\x89PNG")
-        assert f'href="/evidence/{condition}/forest.png"' in text
+        shown = 0
+        for cmp in ev.comparisons:
+            svg = client.get(f"/evidence/{condition}/forest/{cmp.class_id}.svg")
+            assert svg.headers["content-type"].startswith("image/svg+xml")
+            shown += sum(f">{study_label(t)}</text>" in svg.text for t in listed)
+            png = client.get(f"/evidence/{condition}/forest/{cmp.class_id}.png")
+            assert png.content.startswith(b"\x89PNG")
+            assert f'href="/evidence/{condition}/forest/{cmp.class_id}.png"' in text
+        assert shown == plotted
 
 
 def test_guidelines_show_the_grade_its_meaning_and_the_correction(web_as: Clients) -> None:
@@ -102,16 +108,18 @@ def test_the_pooled_estimate_is_read_in_words_or_its_absence_explained(web_as: C
     client = web_as("alice")
     pooled_seen = unpooled_seen = False
     for condition in EVIDENCE_CONDITIONS:
-        plotted = sum(t.poolable for t in trials() if t.condition == condition)
         text = html.unescape(client.get(f"/evidence/{condition}").text)
-        if plotted >= 2:
-            pooled_seen = True
-            assert "95% CI" in text and "prediction interval" in text and "I²" in text
-            assert "tau²" in text and f"Across {plotted} trials" in text
-            assert "No pooled estimate" not in text
-        else:
-            unpooled_seen = True
-            assert "No pooled estimate" in text and "at least 2" in text
+        for cmp in condition_evidence(condition).comparisons:
+            block = text[text.index(f'id="comparison-{cmp.class_id}"'):]
+            block = block[:block.index("</section>")]
+            if cmp.k >= 2:
+                pooled_seen = True
+                assert "95% CI" in block and "prediction interval" in block and "I²" in block
+                assert "tau²" in block and f"Across {cmp.k} trials" in block
+                assert "No pooled estimate" not in block
+            else:
+                unpooled_seen = True
+                assert "No pooled estimate" in block and "at least 2" in block
     assert pooled_seen and unpooled_seen  # both branches are exercised by the library
     dpn = html.unescape(client.get("/evidence/dpn").text)
     assert '<img src="/evidence/dpn/responders.svg"' in dpn
@@ -174,14 +182,27 @@ def test_a_proposed_and_an_accepted_plan_link_to_the_trials_behind_them(
     assert link in page[page.index('id="section-plan"'):]
 
 
-def test_a_pooled_plot_of_mixed_comparators_says_so_on_the_page(web_as: Clients) -> None:
+def test_mixed_comparators_appear_only_as_a_labelled_sensitivity_analysis(
+    web_as: Clients,
+) -> None:
     client = web_as("bob")
     for condition in EVIDENCE_CONDITIONS:
-        plotted = [t for t in trials() if t.condition == condition and t.poolable]
+        ev = condition_evidence(condition)
         text = html.unescape(client.get(f"/evidence/{condition}").text)
-        mixed = len({t.comparator for t in plotted}) > 1
-        assert ("use different comparators" in text) == (mixed and len(plotted) >= 2)
-        svg = client.get(f"/evidence/{condition}/forest.svg").text
-        assert ("Comparators differ" in svg) == mixed
-        rows = re.findall(r">([a-z][a-z0-9_.-]*) \((\w+)\)</text>", svg)
-        assert [(t.id, t.comparator) for t in plotted] == rows
+        assert ("Sensitivity analysis: all comparators mixed" in text) == (
+            ev.sensitivity is not None)
+        visible = re.sub(r"<[^>]+>", " ", text)
+        assert "usual_care" not in visible and "waitlist" not in visible
+        if ev.sensitivity is not None:
+            svg = client.get(f"/evidence/{condition}/forest/mixed.svg").text
+            assert "Sensitivity analysis" in svg
+    assert client.get("/evidence/dpn/forest/nonsense.svg").status_code == 404
+    assert client.get("/evidence/dpn/forest/mixed.gif").status_code == 404
+
+
+def test_a_pooled_comparison_has_a_funnel_plot_that_explains_egger(web_as: Clients) -> None:
+    client = web_as("bob")
+    funnel = client.get("/evidence/dpn/funnel/usual_care_waitlist.svg")
+    assert funnel.status_code == 200
+    assert "Egger's test is not shown: 2 trials" in html.unescape(funnel.text)
+    assert client.get("/evidence/dpn/funnel/sham_placebo.svg").status_code == 404

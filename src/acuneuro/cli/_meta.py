@@ -1,8 +1,9 @@
-"""``acuneuro meta``: a meta-analysis of a CSV study table, printed as JSON.
+"""``acuneuro meta``: a meta-analysis of a CSV study table, as JSON, CSV or a text table.
 
 Thin shell over :mod:`acuneuro.evidence`: the CSV layouts and their checks live in
 ``evidence.tabular``; the statistics are metafor's (``rma.uni``, ``predict``, ``confint``).
 Defaults: REML and the z test (metafor's defaults); SMD for continuous arms, RR for events.
+``--plot forest.svg`` / ``--funnel funnel.png`` write the figures (format from the suffix).
 """
 
 from __future__ import annotations
@@ -17,12 +18,16 @@ import typer
 
 from acuneuro.cli._common import emit_json, fail
 from acuneuro.evidence.bias import egger_test
+from acuneuro.evidence.export import to_csv
+from acuneuro.evidence.forest import forest_values
 from acuneuro.evidence.meta import METHODS, TESTS, meta_analysis
+from acuneuro.evidence.plots import Format, forest_plot, funnel_plot
 from acuneuro.evidence.tabular import TableError, read_table
 
 __all__ = ["register"]
 
 _MEASURES = ("MD", "SMD", "RR", "OR", "RD", "GEN")
+_FORMATS = ("json", "csv", "table")
 
 
 def meta(
@@ -40,8 +45,18 @@ def meta(
     test: Annotated[
         str, typer.Option("--test", help="z, or knha (Knapp-Hartung, t with k-1 df).")
     ] = "z",
+    out_format: Annotated[
+        str, typer.Option("--format", help="json (default), csv (one row per study and the "
+                                            "pooled row) or table (aligned text).")
+    ] = "json",
+    plot: Annotated[
+        str | None, typer.Option("--plot", help="Write the forest plot to this .svg or .png.")
+    ] = None,
+    funnel: Annotated[
+        str | None, typer.Option("--funnel", help="Write the funnel plot to this .svg or .png.")
+    ] = None,
 ) -> None:
-    """Pool the studies of FILE.csv and print the estimate, CI, PI and heterogeneity as JSON.
+    """Pool the studies of FILE.csv and print the estimate, CI, PI and heterogeneity.
 
     Headers: study,n1,mean1,sd1,n2,mean2,sd2 | study,events1,n1,events2,n2 |
     study,yi,vi | study,yi,sei. Arm 1 is the experimental arm; ratios are on the log scale
@@ -56,6 +71,11 @@ def meta(
     test = test.lower()
     if test not in TESTS:
         fail(f"--test: {test} is not one of {'|'.join(TESTS)}")
+    out_format = out_format.lower()
+    if out_format not in _FORMATS:
+        fail(f"--format: {out_format} is not one of {'|'.join(_FORMATS)}")
+    plot_fmt = _figure_format("--plot", plot)
+    funnel_fmt = _figure_format("--funnel", funnel)
     try:
         text = sys.stdin.read() if file == "-" else Path(file).read_text("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
@@ -83,7 +103,70 @@ def meta(
     if res.k >= 3:
         egger = egger_test(res.yi, res.vi, method=method_u, test=test)
         out["egger"] = {"stat": egger.stat, "p": egger.p, "underpowered": egger.underpowered}
-    emit_json(out)
+    if plot is not None and plot_fmt is not None:
+        _write_figure(plot, forest_plot(res, title=Path(file).name, fmt=plot_fmt))
+    if funnel is not None and funnel_fmt is not None:
+        _write_figure(funnel, funnel_plot(res, title=Path(file).name, fmt=funnel_fmt))
+    if out_format == "json":
+        emit_json(out)
+        return
+    values = forest_values(res, res.labels, res.yi, res.vi, level=res.level)
+    out_rows = [{"study": r["label"], "estimate": r["estimate"], "ci_lb": r["ci_lb"],
+             "ci_ub": r["ci_ub"], "weight_pct": r["weight"]} for r in values["rows"]]
+    pooled = values["pooled"]
+    out_rows.append({"study": f"Pooled ({res.method}, {res.test})", "estimate": pooled["estimate"],
+                 "ci_lb": pooled["ci_lb"], "ci_ub": pooled["ci_ub"], "weight_pct": 100.0})
+    out_rows.append({"study": "Prediction interval", "ci_lb": pooled["pi_lb"],
+                 "ci_ub": pooled["pi_ub"]})
+    columns = ("study", "estimate", "ci_lb", "ci_ub", "weight_pct")
+    if out_format == "csv":
+        typer.echo(to_csv(columns, out_rows), nl=False)
+        return
+    typer.echo(_table(columns, out_rows))
+    typer.echo(f"tau2 = {res.tau2:.4g}; I2 = {res.I2:.1f}%; Q = {res.Q:.3f} "
+               f"(df = {res.Q_df}, p = {res.Q_p:.4g}); measure {res.measure}"
+               + (" (log scale)" if res.ratio else ""))
+
+
+def _figure_format(option: str, path: str | None) -> Format | None:
+    if path is None:
+        return None
+    suffix = Path(path).suffix.lower()
+    if suffix == ".svg":
+        return "svg"
+    if suffix == ".png":
+        return "png"
+    fail(f"{option}: {path} must end in .svg or .png")
+
+
+def _write_figure(path: str, figure: str | bytes) -> None:
+    try:
+        if isinstance(figure, str):
+            Path(path).write_text(figure, "utf-8")
+        else:
+            Path(path).write_bytes(figure)
+    except OSError as exc:
+        fail(f"{path}: cannot write the figure: {exc.strerror}")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    return str(value)
+
+
+def _table(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> str:
+    cells = [list(columns)] + [[_cell(r.get(c)) for c in columns] for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
+    lines = []
+    for n, row in enumerate(cells):
+        lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                               for i, (c, w) in enumerate(zip(row, widths, strict=True))))
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
 
 
 def register(app: typer.Typer) -> None:

@@ -4,8 +4,9 @@ Pure functions over ``knowledge/evidence``. The pain outcome is pooled as a mean
 0-10 scale (acupuncture minus control; negative favours acupuncture): arm data give
 ``mean1 - mean2`` with ``sd1²/n1 + sd2²/n2``, published differences give their estimate with the
 standard error recovered from the 95% CI; 0-100 mm scales are divided by 10. Only trials whose
-numbers were read ("verified" or "secondary") and that report continuous pain data are pooled;
-every other trial is listed with the reason it is left out. The default test is Knapp-Hartung,
+numbers were read ("verified" or "secondary") and that report continuous pain data are pooled,
+and only with trials of the same comparator class (``comparisons``); every other trial is
+listed with the reason it is left out. The default test is Knapp-Hartung,
 the safer choice with few small trials (IntHout 2014).
 
 References
@@ -18,12 +19,13 @@ IntHout J, Ioannidis JPA, Borm GF. BMC Med Res Methodol 2014;14:25.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from scipy import stats
 
-from acuneuro.evidence.meta import MetaResult, meta_analysis
-from acuneuro.evidence.plots import forest_plot, studies_plot
+from acuneuro.evidence.comparisons import Comparison, class_of, pool
+from acuneuro.i18n import gettext as _
 from acuneuro.knowledge import (
     EVIDENCE_CONDITIONS,
     ContinuousData,
@@ -31,6 +33,7 @@ from acuneuro.knowledge import (
     Guideline,
     Review,
     Trial,
+    comparator_classes,
     guidelines,
     protocol,
     reviews,
@@ -40,7 +43,6 @@ from acuneuro.knowledge import (
 __all__ = [
     "ConditionEvidence",
     "condition_evidence",
-    "forest_svg",
     "pooled_across_conditions",
     "trial_effect",
     "trials_for_protocol",
@@ -70,107 +72,95 @@ def trial_effect(trial: Trial) -> tuple[float, float]:
 
 @dataclass(frozen=True)
 class ConditionEvidence:
-    """Everything the evidence page shows for one condition."""
+    """Everything the evidence page shows for one condition.
+
+    ``comparisons`` holds one entry per comparator class (never mixed); ``sensitivity`` is the
+    pool of every class together, present only when at least two classes have data.
+    """
 
     condition: str
     title: str
     trials: tuple[Trial, ...]
     pooled_ids: tuple[str, ...]
     excluded: dict[str, str]
-    result: MetaResult | None
-    not_pooled_because: str | None
+    comparisons: tuple[Comparison, ...]
+    sensitivity: Comparison | None
     reviews: tuple[Review, ...]
     guidelines: tuple[Guideline, ...]
-    labels: tuple[str, ...] = field(default=())
-    yi: tuple[float, ...] = field(default=())
-    vi: tuple[float, ...] = field(default=())
-
-
-def _label(trial: Trial) -> str:
-    return f"{trial.id} ({trial.comparator})"
 
 
 def _exclusion(trial: Trial) -> str:
     if trial.excluded_because:
         return trial.excluded_because
     if trial.data is not None and trial.data.kind == "events":
-        return "Responder counts only (a different measure from the pooled pain difference)."
-    return "Not poolable."
+        return _("Responder counts only (a different measure from the pooled pain difference).")
+    return _("Not poolable.")
+
+
+def _comparisons(
+    pooled: Sequence[Trial], method: str, test: str
+) -> tuple[tuple[Comparison, ...], Comparison | None]:
+    by_class: dict[str, list[Trial]] = {}
+    for trial in pooled:
+        by_class.setdefault(class_of(trial.comparator).id, []).append(trial)
+    order = [c.id for c in comparator_classes()]
+    found = tuple(
+        pool(by_class[cid], [trial_effect(t) for t in by_class[cid]], method=method, test=test)
+        for cid in order if cid in by_class
+    )
+    sensitivity = None
+    if len(by_class) > 1:
+        sensitivity = pool(pooled, [trial_effect(t) for t in pooled], method=method, test=test,
+                           mixed=True)
+    return found, sensitivity
 
 
 def _evidence(
     condition: str, title: str, selected: tuple[Trial, ...], method: str, test: str
 ) -> ConditionEvidence:
     pooled = tuple(t for t in selected if t.poolable)
-    effects = [trial_effect(t) for t in pooled]
-    labels = tuple(_label(t) for t in pooled)
-    yi = tuple(e[0] for e in effects)
-    vi = tuple(e[1] for e in effects)
-    result = None
-    why = None
-    if len(pooled) >= 2:
-        result = meta_analysis(
-            yi, vi, method=method, test=test, measure="MD", labels=labels
-        )
-    else:
-        why = (
-            f"{len(pooled)} trial(s) with readable pain data; a pooled estimate needs at least 2."
-        )
+    found, sensitivity = _comparisons(pooled, method, test)
     return ConditionEvidence(
         condition=condition,
         title=title,
         trials=selected,
         pooled_ids=tuple(t.id for t in pooled),
         excluded={t.id: _exclusion(t) for t in selected if not t.poolable},
-        result=result,
-        not_pooled_because=why,
+        comparisons=found,
+        sensitivity=sensitivity,
         reviews=tuple(r for r in reviews() if r.group == condition),
         guidelines=tuple(g for g in guidelines() if condition in g.conditions),
-        labels=labels,
-        yi=yi,
-        vi=vi,
     )
 
 
 def condition_evidence(
-    condition: str, *, method: str = "REML", test: str = "knha"
+    condition: str,
+    *,
+    method: str = "REML",
+    test: str = "knha",
+    library: Sequence[Trial] | None = None,
 ) -> ConditionEvidence:
-    """Trials, pooled pain difference (when at least two trials allow it), reviews, guidelines."""
+    """Trials, pooled pain difference per comparator class, reviews, guidelines.
+
+    ``library`` replaces the hand-kept trials (the curated library: seed plus verified entries).
+    """
     if condition not in EVIDENCE_CONDITIONS:
         raise ValueError(f"unknown condition {condition!r}; use {', '.join(EVIDENCE_CONDITIONS)}")
-    selected = tuple(t for t in trials() if t.condition == condition)
-    return _evidence(condition, _TITLES[condition], selected, method, test)
+    source = trials() if library is None else tuple(library)
+    selected = tuple(t for t in source if t.condition == condition)
+    return _evidence(condition, _(_TITLES[condition]), selected, method, test)
 
 
-def pooled_across_conditions(*, method: str = "REML", test: str = "knha") -> ConditionEvidence:
-    """All neuropathic-pain trials with readable data, any comparator, as one analysis.
+def pooled_across_conditions(
+    *, method: str = "REML", test: str = "knha", library: Sequence[Trial] | None = None
+) -> ConditionEvidence:
+    """All neuropathic-pain trials with readable data, as a sensitivity analysis.
 
-    Conditions and comparators differ (wait-list, active drugs), so the pooled value answers
-    only "is there any signal across the library"; read it with its prediction interval.
+    Conditions and comparators differ, so the mixed pool (``sensitivity``) answers only "is
+    there any signal across the library"; read it with its prediction interval.
     """
-    return _evidence("all", "Neuropathic pain, all conditions", trials(), method, test)
-
-
-def forest_svg(condition: str, *, method: str = "REML", test: str = "knha") -> str:
-    """Forest plot (SVG) of a condition's trials, with the pooled diamond when there is one."""
-    ev = (
-        pooled_across_conditions(method=method, test=test)
-        if condition == "all"
-        else condition_evidence(condition, method=method, test=test)
-    )
-    title = f"{ev.title}: pain, mean difference on a 0-10 scale"
-    if ev.result is not None:
-        svg = forest_plot(ev.result, title=title)
-    elif ev.yi:
-        svg = studies_plot(
-            list(ev.labels), list(ev.yi), list(ev.vi), title=title,
-            note=ev.not_pooled_because or "",
-        )
-    else:
-        svg = studies_plot([], [], [], title=title, note="No trial with readable pain data.")
-    if not isinstance(svg, str):  # fmt="svg" always returns text
-        raise TypeError("forest plot did not render as SVG text")
-    return svg
+    source = trials() if library is None else tuple(library)
+    return _evidence("all", _("Neuropathic pain, all conditions"), source, method, test)
 
 
 def trials_for_protocol(protocol_id: str) -> tuple[Trial, ...]:

@@ -18,11 +18,15 @@ Riley RD, Higgins JPT, Deeks JJ. Interpretation of random effects meta-analyses.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from scipy import stats
 
 from acuneuro.evidence._effects import binary_effects
+from acuneuro.evidence._figure import Format
+from acuneuro.evidence.comparisons import Comparison, class_of, study_label
+from acuneuro.evidence.figures import forest_figure, funnel_figure
 from acuneuro.evidence.library import (
     ConditionEvidence,
     condition_evidence,
@@ -30,13 +34,16 @@ from acuneuro.evidence.library import (
     trials_for_protocol,
 )
 from acuneuro.evidence.meta import MetaResult
-from acuneuro.evidence.plots import Format, forest_plot, studies_plot
+from acuneuro.evidence.plots import studies_plot
+from acuneuro.evidence.sof import rob_table, summary_of_findings
+from acuneuro.i18n import gettext as _
 from acuneuro.knowledge import (
     EVIDENCE_CONDITIONS,
     EventsData,
     Guideline,
     Trial,
     bibliography,
+    comparator_label,
     patient_info,
 )
 
@@ -47,6 +54,7 @@ __all__ = [
     "evidence_links",
     "evidence_statements",
     "forest_figure",
+    "funnel_figure",
     "patient_information",
     "plain_reading",
     "responder_figure",
@@ -134,8 +142,11 @@ def _effect(trial: Trial) -> dict[str, Any] | None:
 def _trial(trial: Trial, pooled: bool, excluded: str | None) -> dict[str, Any]:
     return {
         "id": trial.id,
+        "label": study_label(trial),
         "design": trial.design,
         "comparator": trial.comparator,
+        "comparator_label": _(comparator_label(trial.comparator)),
+        "comparator_class": _(class_of(trial.comparator).label),
         "n_randomised": trial.n_randomised,
         "intervention": trial.intervention,
         "points": list(trial.points),
@@ -145,6 +156,7 @@ def _trial(trial: Trial, pooled: bool, excluded: str | None) -> dict[str, Any]:
         "effect": _effect(trial),
         "in_pain_plot": pooled,
         "excluded_because": excluded,
+        "to_read": trial.to_read if trial.data is None else None,
         "note": trial.note,
         "sources": sources_of(list(trial.sources)),
     }
@@ -158,61 +170,57 @@ def _guideline(g: Guideline) -> dict[str, Any]:
     }
 
 
-_COMPARATOR_WORDS = {"sham": "sham", "placebo": "placebo pill", "waitlist": "wait-list",
-                     "usual_care": "usual care", "drug": "drug", "other": "other"}
-
-
-def _comparators(ev: ConditionEvidence) -> dict[str, list[str]]:
-    """The plotted trials grouped by comparator (sham, placebo, wait-list, usual care, drug)."""
-    groups: dict[str, list[str]] = {}
-    for trial in ev.trials:
-        if trial.id in ev.pooled_ids:
-            groups.setdefault(trial.comparator, []).append(trial.id)
-    return groups
-
-
-def _comparator_note(ev: ConditionEvidence) -> str | None:
-    groups = _comparators(ev)
-    if len(groups) < 2:
-        return None
-    parts = "; ".join(f"{_COMPARATOR_WORDS[c]}: {', '.join(ids)}" for c, ids in groups.items())
-    return (
-        f"The plotted trials use different comparators ({parts}). A pooled value mixes them: "
-        "it is not an effect against sham, and each row must be read with its comparator."
-    )
+def _comparison(condition: str, cmp: Comparison) -> dict[str, Any]:
+    pooled = None
+    if cmp.result is not None:
+        reading = plain_reading(cmp.result)
+        if cmp.sensitivity:
+            reading.append(_("Sensitivity analysis: this pool mixes comparator classes, so it "
+                             "is not an effect against any one kind of control."))
+        pooled = {**cmp.result.summary(), "reading": reading}
+    return {
+        "key": cmp.class_id, "label": cmp.label, "sensitivity": cmp.sensitivity, "k": cmp.k,
+        "trials": [t.id for t in cmp.trials], "labels": list(cmp.labels), "pooled": pooled,
+        "not_pooled_because": cmp.not_pooled_because,
+        "forest": f"/evidence/{condition}/forest/{cmp.class_id}",
+        "funnel": f"/evidence/{condition}/funnel/{cmp.class_id}" if pooled else None,
+    }
 
 
 def _plotted_note(ev: ConditionEvidence) -> str | None:
     plotted = len(ev.pooled_ids)
     if plotted >= MIN_TRIALS:
         return None
-    return (
-        f"Only {plotted} trial(s) report pain data we could read and use for this plot "
-        f"(fewer than {MIN_TRIALS}); the other trials are listed with the reason they are "
+    return _(
+        "Only %(n)d trial(s) report pain data we could read and use for this plot "
+        "(fewer than %(min)d); the other trials are listed with the reason they are "
         "left out. Do not read this plot as a body of evidence."
-    )
+    ) % {"n": plotted, "min": MIN_TRIALS}
 
 
 def condition_document(
-    condition: str, *, method: str = "REML", test: str = "knha"
+    condition: str,
+    *,
+    method: str = "REML",
+    test: str = "knha",
+    library: Sequence[Trial] | None = None,
 ) -> dict[str, Any]:
-    """Trials (with sources), the pooled pain difference and its reading, reviews, guidelines."""
-    ev = condition_evidence(condition, method=method, test=test)
-    pooled: dict[str, Any] | None = None
-    mixed = _comparator_note(ev)
-    if ev.result is not None:
-        reading = plain_reading(ev.result) + ([mixed] if mixed else [])
-        pooled = {**ev.result.summary(), "reading": reading}
+    """Trials, one pooled pain difference per comparator class, GRADE, RoB 2, guidelines.
+
+    ``comparisons`` never mix comparator classes; ``sensitivity`` (or None) is the mixed pool,
+    labelled as a sensitivity analysis.
+    """
+    ev = condition_evidence(condition, method=method, test=test, library=library)
     return {
         "condition": ev.condition,
         "title": ev.title,
-        "outcome": "Pain, mean difference on a 0-10 scale (acupuncture minus control)",
+        "outcome": _("Pain, mean difference on a 0-10 scale (acupuncture minus control)"),
         "plotted": list(ev.pooled_ids),
         "plotted_note": _plotted_note(ev),
-        "comparators": _comparators(ev),
-        "comparator_note": mixed,
-        "pooled": pooled,
-        "not_pooled_because": ev.not_pooled_because,
+        "comparisons": [_comparison(condition, c) for c in ev.comparisons],
+        "sensitivity": _comparison(condition, ev.sensitivity) if ev.sensitivity else None,
+        "sof": summary_of_findings(ev),
+        "rob": rob_table(ev),
         "trials": [
             _trial(t, t.id in ev.pooled_ids, ev.excluded.get(t.id)) for t in ev.trials
         ],
@@ -224,31 +232,14 @@ def condition_document(
     }
 
 
-def conditions() -> list[dict[str, Any]]:
+def conditions(*, library: Sequence[Trial] | None = None) -> list[dict[str, Any]]:
     """Each condition with its title, number of trials and number in the pain plot."""
     out = []
     for condition in EVIDENCE_CONDITIONS:
-        ev = condition_evidence(condition)
+        ev = condition_evidence(condition, library=library)
         out.append({"condition": condition, "title": ev.title, "trials": len(ev.trials),
                     "plotted": len(ev.pooled_ids)})
     return out
-
-
-def forest_figure(
-    condition: str, fmt: Format = "svg", *, method: str = "REML", test: str = "knha"
-) -> str | bytes:
-    """The pain forest plot of a condition (pooled diamond from two trials up)."""
-    ev = condition_evidence(condition, method=method, test=test)
-    title = f"{ev.title}: pain, mean difference on a 0-10 scale"
-    groups = _comparators(ev)
-    if len(groups) > 1:
-        kinds = ", ".join(_COMPARATOR_WORDS[c] for c in groups)
-        title += f"\nComparators differ ({kinds}): read each row with its comparator"
-    if ev.result is not None:
-        return forest_plot(ev.result, title=title, fmt=fmt)
-    note = _plotted_note(ev) or ""
-    return studies_plot(list(ev.labels), list(ev.yi), list(ev.vi), title=title,
-                        note=ev.not_pooled_because or note, fmt=fmt)
 
 
 def _responders(condition: str) -> list[Trial]:
@@ -267,7 +258,7 @@ def responder_figure(condition: str, fmt: Format = "svg") -> str | bytes | None:
         if not isinstance(data, EventsData):  # narrowed above; keeps mypy honest
             continue
         eff = binary_effects("RR", data.events1, data.n1, data.events2, data.n2)
-        labels.append(f"{t.id} ({t.comparator})")
+        labels.append(f"{study_label(t)} ({_(comparator_label(t.comparator)).lower()})")
         yi.append(float(eff.yi[0]))
         vi.append(float(eff.vi[0]))
     return studies_plot(
@@ -326,24 +317,21 @@ def evidence_statements(condition: str) -> list[dict[str, str]]:
     first source of a trial or guideline is its citation.
     """
     doc = condition_document(condition)
-    plotted = [t for t in doc["trials"] if t["in_pain_plot"]]
     out: list[dict[str, str]] = []
-    if doc["pooled"] is not None:
-        cited = "; ".join(t["sources"][0]["citation"] for t in plotted)
-        out.append({"statement": " ".join(doc["pooled"]["reading"][:2]),
-                    "citation": f"Pooled by acuneuro (REML, Knapp-Hartung) from: {cited}"})
-    elif doc["plotted_note"]:
-        out.append({"statement": doc["plotted_note"],
-                    "citation": "acuneuro evidence library"})
-    for t in plotted:
-        lo, hi = t["effect"]["ci"]
+    for row in doc["sof"]:
         out.append({
-            "statement": (f"{t['design']} (vs {t['comparator'].replace('_', ' ')}, n = "
-                          f"{t['n_randomised']}): {t['outcome']['name']}, difference "
-                          f"{t['effect']['estimate']:.2f} (95% CI {lo:.2f} to {hi:.2f}) "
-                          "on a 0-10 scale."),
-            "citation": t["sources"][0]["citation"],
+            "statement": _("%(statement)s Certainty of the evidence: %(certainty)s (GRADE); "
+                           "%(k)d trial(s), %(n)d participants; difference %(est)s (95%% CI "
+                           "%(lo)s to %(hi)s) on a 0-10 scale.") % {
+                "statement": row["statement"], "certainty": row["certainty_label"].lower(),
+                "k": row["k"], "n": row["participants"], "est": f"{row['estimate']:.2f}",
+                "lo": f"{row['ci'][0]:.2f}", "hi": f"{row['ci'][1]:.2f}"},
+            "citation": _("acuneuro summary of findings from: %(trials)s") % {
+                "trials": "; ".join(row["trials"])},
         })
+    if not doc["sof"] and doc["plotted_note"]:
+        out.append({"statement": doc["plotted_note"],
+                    "citation": _("acuneuro evidence library")})
     for g in doc["guidelines"]:
         text = f"{g['body']}: {g['statement']} Grade: {g['grade']} ({g['meaning']})"
         if g["correction"]:

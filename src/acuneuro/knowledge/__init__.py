@@ -5,6 +5,17 @@ treatment-course knowledge from :mod:`acuneuro.knowledge.course`, whose ``Band``
 thing than an instrument's); the ``_`` loader modules behind them may change shape.
 """
 
+from acuneuro.knowledge._appraisal import (
+    ComparatorClass,
+    GradeRules,
+    RobDomain,
+    RobJudgement,
+    RobRecord,
+    comparator_classes,
+    comparator_label,
+    grade_rules,
+    rob2_records,
+)
 from acuneuro.knowledge._atlas import (
     MERIDIAN_COUNTS,
     REGIONS,
@@ -142,6 +153,7 @@ __all__ = [
     "ChangeCategory",
     "ChemotherapyCountRule",
     "Code",
+    "ComparatorClass",
     "ContinuousData",
     "Course",
     "Cutoff",
@@ -159,6 +171,7 @@ __all__ = [
     "FactWindow",
     "FhirCodes",
     "FlagRule",
+    "GradeRules",
     "Guideline",
     "Innervation",
     "InsensateElectroRule",
@@ -192,6 +205,9 @@ __all__ = [
     "Review",
     "RiskFactorsRule",
     "RiskItem",
+    "RobDomain",
+    "RobJudgement",
+    "RobRecord",
     "SafeHarborIdentifier",
     "SafeHarborPolicy",
     "SafetyRule",
@@ -211,6 +227,8 @@ __all__ = [
     "bibliography",
     "calendar_defaults",
     "check_cited",
+    "comparator_classes",
+    "comparator_label",
     "danger_zone",
     "danger_zones",
     "dermatome",
@@ -218,6 +236,7 @@ __all__ = [
     "drug_names",
     "fact_windows",
     "fhir_codes",
+    "grade_rules",
     "guidelines",
     "innervation",
     "instrument_ids",
@@ -235,6 +254,7 @@ __all__ = [
     "protocols",
     "reachable_range",
     "reviews",
+    "rob2_records",
     "safety_rules",
     "trials",
 ]

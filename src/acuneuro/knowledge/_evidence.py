@@ -61,6 +61,8 @@ class EffectData(_Frozen):
     estimate: float
     ci_lower: float
     ci_upper: float
+    n1: int | None = Field(default=None, gt=0)
+    n2: int | None = Field(default=None, gt=0)
 
     @model_validator(mode="after")
     def _ordered(self) -> EffectData:
@@ -110,6 +112,9 @@ class Trial(_Frozen):
     data: TrialData | None
     status: Status
     excluded_because: str | None = None
+    # Where the missing numbers are (document, table or registry section), for the clinic's
+    # researchers to read and enter through the trial library.
+    to_read: str | None = None
     note: str | None = None
     sources: list[str]
 

@@ -50,6 +50,9 @@ class UseCase(StrEnum):
     APPOINTMENT_WRITE = "appointment.write"
     # The clinic's settings: opening hours, closed days, practitioner profiles and feeds.
     CLINIC_SETTINGS = "clinic.settings"
+    # The clinic's trial library: entering or correcting a trial's numbers, and verifying
+    # another person's entry (published data, no patient record).
+    EVIDENCE_CURATE = "evidence.curate"
 
 
 POLICY: dict[UseCase, frozenset[Role]] = {
@@ -73,6 +76,9 @@ POLICY: dict[UseCase, frozenset[Role]] = {
     # Booking is front-desk work as much as clinical: the administrator books too.
     UseCase.APPOINTMENT_WRITE: _CLINICAL,
     UseCase.CLINIC_SETTINGS: frozenset({Role.ADMIN}),
+    # Design choice awaiting sign-off: researchers and clinicians read trials; administrators
+    # manage accounts, not evidence.
+    UseCase.EVIDENCE_CURATE: frozenset({Role.RESEARCHER, Role.CLINICIAN}),
 }
 
 

@@ -19,6 +19,7 @@ from acuneuro.store._course import (
 )
 from acuneuro.store._database import Database, make_engine
 from acuneuro.store._fhir_access import FhirAssertion, FhirClient, FhirExportFile, FhirExportJob
+from acuneuro.store._evidence import CuratedTrialEntry
 from acuneuro.store._migrate import current_revision, head_revision, upgrade
 from acuneuro.store._name_key import fold_name, name_key
 from acuneuro.store._patients import ConditionKind, Encounter, Episode, Patient, PatientIdentity
@@ -34,6 +35,7 @@ __all__ = [
     "Clinic",
     "ClinicCalendarRecord",
     "ConditionKind",
+    "CuratedTrialEntry",
     "Database",
     "Encounter",
     "Episode",

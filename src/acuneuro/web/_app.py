@@ -29,6 +29,7 @@ from acuneuro.web.routes import (
 from acuneuro.web.routes import course as course_pages
 from acuneuro.web.routes import dashboard as dashboard_pages
 from acuneuro.web.routes import evidence as evidence_pages
+from acuneuro.web.routes import evidence_library as evidence_library_pages
 
 __all__ = ["install"]
 
@@ -47,6 +48,8 @@ def install(app: FastAPI, ctx: Context) -> None:
     app.include_router(planning.router)
     app.include_router(assessment.router)
     app.include_router(kiosk.router)
+    # The library's fixed paths (/evidence/library) come before /evidence/{condition}.
+    app.include_router(evidence_library_pages.router)
     app.include_router(evidence_pages.router)
     app.include_router(course_pages.router)
     app.include_router(dashboard_pages.router)

@@ -24,12 +24,13 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from starlette.datastructures import UploadFile
 
-from acuneuro.api.deps import ActorDep, rate_limited
+from acuneuro.api.deps import ActorDep, ContextDep, rate_limited
 from acuneuro.evidence.bias import egger_test
 from acuneuro.evidence.meta import METHODS, TESTS, meta_analysis
 from acuneuro.evidence.pages import condition_document, conditions, forest_figure
 from acuneuro.evidence.tabular import TableError, read_table
 from acuneuro.knowledge import EVIDENCE_CONDITIONS
+from acuneuro.services.evidence_library import library
 from acuneuro.services.throttle import Work
 
 __all__ = ["MAX_COLUMNS", "MAX_STUDIES", "MAX_TABLE_BYTES", "meta_json", "router"]
@@ -214,28 +215,30 @@ def _known(condition: str) -> str:
 
 
 @router.get("/evidence")
-def evidence_index(actor: ActorDep) -> list[dict[str, Any]]:
+def evidence_index(ctx: ContextDep, actor: ActorDep) -> list[dict[str, Any]]:
     """Conditions with an evidence library: title, trials listed, trials in the pain plot."""
-    return conditions()
+    return conditions(library=library(ctx, actor))
 
 
 @router.get("/evidence/{condition}")
-def evidence(actor: ActorDep, condition: str) -> dict[str, Any]:
-    """Trials with data and sources, the pooled pain difference and guideline statements."""
-    return condition_document(_known(condition))
+def evidence(ctx: ContextDep, actor: ActorDep, condition: str) -> dict[str, Any]:
+    """Trials, one pooled pain difference per comparator class (mixed only as a labelled
+    sensitivity analysis), GRADE summary of findings, RoB 2 and guideline statements; the
+    clinic's verified library entries included."""
+    return condition_document(_known(condition), library=library(ctx, actor))
 
 
 @router.get("/evidence/{condition}/forest.svg", response_class=Response,
             responses=_image("image/svg+xml"))
-def forest_svg(actor: ActorDep, condition: str) -> Response:
-    """The pain forest plot as SVG."""
-    figure = forest_figure(_known(condition), "svg")
+def forest_svg(ctx: ContextDep, actor: ActorDep, condition: str) -> Response:
+    """The forest plot of the condition's first comparison as SVG."""
+    figure = forest_figure(_known(condition), "svg", library=library(ctx, actor))
     return Response(figure, media_type="image/svg+xml")
 
 
 @router.get("/evidence/{condition}/forest.png", response_class=Response,
             responses=_image("image/png"))
-def forest_png(actor: ActorDep, condition: str) -> Response:
-    """The pain forest plot as PNG (150 dpi)."""
-    figure = forest_figure(_known(condition), "png")
+def forest_png(ctx: ContextDep, actor: ActorDep, condition: str) -> Response:
+    """The forest plot of the condition's first comparison as PNG (150 dpi)."""
+    figure = forest_figure(_known(condition), "png", library=library(ctx, actor))
     return Response(figure, media_type="image/png")
