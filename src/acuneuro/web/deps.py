@@ -22,6 +22,7 @@ from acuneuro.clinical.drug_names import drug_vocabulary
 from acuneuro.services import Actor, AuthenticationFailed, Context
 from acuneuro.services.accounts import clinic_of, resolve_session
 from acuneuro.services.csrf import binding_of, csrf_token, csrf_valid
+from acuneuro.services.peer import client_address
 
 __all__ = [
     "CSRF_COOKIE",
@@ -79,11 +80,6 @@ async def _context(request: Request) -> Context:
 
 
 ContextDep = Annotated[Context, Depends(_context)]
-
-
-def client_address(request: Request) -> str | None:
-    """The peer address for the audit trail."""
-    return request.client.host if request.client else None
 
 
 def web_actor(request: Request, ctx: ContextDep) -> Actor:
