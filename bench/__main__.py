@@ -17,6 +17,7 @@ BENCHMARKS: list[str] = [
     "meta",  # evidence engine vs R metafor (bench/meta.py)
     "analytics",  # cohort report vs hand DuckDB query vs pandas (bench/analytics.py)
     "api",  # clinician read endpoints vs a minimal endpoint, growth with size (bench/api.py)
+    "cli",  # acuneuro --help and --version, start to exit, against 0.5 s (bench/cli.py)
 ]
 
 

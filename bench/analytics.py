@@ -34,7 +34,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from acuneuro.analytics._cohort_pandas import cohort_pandas
+from bench.cohort_pandas import cohort_pandas
 from acuneuro.analytics.cohort import (
     CohortQuery,
     cohort_report,

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from acuneuro.analytics._cohort_pandas import cohort_pandas
+from bench.cohort_pandas import cohort_pandas
 from acuneuro.analytics.cohort import (
     CohortQuery,
     SourceError,

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from acuneuro.analytics._cohort_pandas import cohort_pandas
+from bench.cohort_pandas import cohort_pandas
 from acuneuro.analytics.cohort import CohortQuery, cohort_report
 
 D0 = date(2025, 3, 3)

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from acuneuro.analytics._cohort_pandas import cohort_pandas
+from bench.cohort_pandas import cohort_pandas
 from acuneuro.analytics.registry import DatabaseSink, generate_registry
 from acuneuro.knowledge.course import drug_knowledge
 from acuneuro.services import Actor, Context
