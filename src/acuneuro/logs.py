@@ -28,7 +28,14 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["REQUEST_ID_HEADER", "JsonFormatter", "RequestLog", "log_config", "request_id"]
+__all__ = [
+    "REQUEST_ID_HEADER",
+    "JsonFormatter",
+    "RequestLog",
+    "log_config",
+    "request_id",
+    "route_template",
+]
 
 REQUEST_ID_HEADER = "x-request-id"
 request_id: ContextVar[str | None] = ContextVar("acuneuro_request_id", default=None)
@@ -48,7 +55,8 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        if (rid := request_id.get()) is not None:
+        # Set on the record by RequestLog, else the request this thread or task is serving.
+        if (rid := record.__dict__.get("request_id") or request_id.get()) is not None:
             payload["request_id"] = rid
         for name in _FIELDS:
             if name in record.__dict__:
@@ -115,17 +123,32 @@ class RequestLog:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            route = scope.get("route")
             client = scope.get("client")
             _log.info("request", extra={
                 "event": "request",
+                "request_id": rid,
                 "method": scope.get("method"),
-                "route": getattr(route, "path", None) or "(no route)",
+                "route": route_template(scope),
                 "status": status,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                 "client": client[0] if client else None,
             })
             request_id.reset(token)
+
+
+def route_template(scope: Scope) -> str:
+    """The matched route as a template (``/api/v1/patients/{patient_id}``), from the path with
+    each path parameter's value put back as its name; ``(no route)`` when nothing matched.
+
+    Built from the path rather than the route object: an included router's route knows only
+    its own part of the path, and how a framework records the prefix differs by version.
+    """
+    params = scope.get("path_params") or {}
+    if scope.get("route") is None and not params:
+        return "(no route)"
+    names = {str(value): name for name, value in params.items()}
+    path = str(scope.get("path", ""))
+    return "/".join(f"{{{names[part]}}}" if part in names else part for part in path.split("/"))
 
 
 def _incoming_id(scope: Scope) -> str | None:

@@ -54,7 +54,7 @@ def _root(
 def main() -> None:
     """Entry point of the ``acuneuro`` script: expected failures become one line and a code."""
     try:
-        app()
+        app(prog_name="acuneuro")
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(_common.EXIT_INTERRUPTED)

@@ -33,6 +33,7 @@ __all__ = [
     "LoginRequired",
     "WebActorDep",
     "check_csrf",
+    "clear_cookie",
     "client_address",
     "get_context",
     "render",
@@ -112,6 +113,12 @@ def set_cookie(request: Request, response: Response, name: str, value: str, max_
         samesite="lax",
         secure=get_context(request).https,
     )
+
+
+def clear_cookie(request: Request, response: Response, name: str) -> None:
+    """Delete a cookie with the same attributes it was set with (Secure over https)."""
+    response.delete_cookie(name, path="/", httponly=True, samesite="lax",
+                           secure=get_context(request).https)
 
 
 def _binding(request: Request) -> str | None:
