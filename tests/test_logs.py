@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from acuneuro.logs import JsonFormatter, RequestLog, log_config
 
+
 def _app() -> FastAPI:
     app = FastAPI()
 
@@ -49,14 +50,13 @@ def test_a_plain_request_id_from_the_proxy_is_kept_and_a_strange_one_replaced(
     assert [line["request_id"] for line in _lines(caplog)] == [
         "caddy-1234abcd", replaced.headers["x-request-id"]]
 
+
 def test_an_exception_is_logged_as_its_type_and_place_never_its_message() -> None:
     try:
         raise ValueError("patient Maria Rossi, born 1950-01-01")
     except ValueError:
         record = logging.getLogger("acuneuro").makeRecord(
-            "acuneuro", logging.ERROR, __file__, 1, "failed", (), exc_info=True)
-
-        record.exc_info = sys.exc_info()
+            "acuneuro", logging.ERROR, __file__, 1, "failed", (), exc_info=sys.exc_info())
     line = json.loads(JsonFormatter().format(record))
     assert line["exception"].startswith("builtins.ValueError at test_logs.py:")
     assert "Rossi" not in json.dumps(line)

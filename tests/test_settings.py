@@ -110,6 +110,6 @@ def test_postgresql_keys_default_to_the_state_folder(
 
 def test_a_missing_key_is_not_created_when_creation_is_not_allowed(tmp_path: Path) -> None:
     settings = Settings(key_dir=tmp_path)
-    with pytest.raises(MissingKey, match="audit.key"):
+    with pytest.raises(MissingKey, match=r"audit\.key"):
         settings.audit_hmac_key(create=False)
     assert not (tmp_path / "audit.key").exists()

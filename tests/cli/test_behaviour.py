@@ -32,7 +32,9 @@ def _clean(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(f"ACUNEURO_{name}", raising=False)
 
 
-def _run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def _run(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-c", _MAIN, *args], cwd=cwd, text=True,
                           capture_output=True, env={**os.environ, **(env or {})}, timeout=120)
 

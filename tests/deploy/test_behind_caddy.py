@@ -14,8 +14,8 @@ import json
 import re
 import shutil
 import socket
-import ssl
 import sqlite3
+import ssl
 import subprocess
 import sys
 import time
@@ -30,7 +30,7 @@ pytestmark = [pytest.mark.deploy, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT = "127.0.0.2"
 EMAIL = "rossi@clinic.example"
-PASSWORD = "a long passphrase nobody guesses 7"  # noqa: S105 - a test account
+PASSWORD = "a long passphrase nobody guesses 7"
 
 
 def _free_port() -> int:

@@ -174,7 +174,8 @@ def _read_sqlite(path: str) -> dict[str, tuple[Any, Columns]]:
         _all_present(catalogue)
         for name, columns in catalogue.items():
             cur.execute(f"SELECT count(*) FROM {_ident(name)}")  # noqa: S608
-            rows = int(cur.fetchone()[0])
+            counted = cur.fetchone()
+            rows = int(counted[0]) if counted else 0
             cur.adbc_statement.set_options(
                 **{"adbc.sqlite.query.batch_rows": str(max(rows, 1) + 1)})
             cur.execute(f"SELECT * FROM {_ident(name)}")  # noqa: S608
