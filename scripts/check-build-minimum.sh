@@ -9,7 +9,15 @@ minimum="$(sed -n 's/^requires = \["setuptools>=\([0-9.]*\)"\]$/\1/p' "$root/pyp
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 "${PYTHON:-python3}" -m venv "$work/venv"
-"$work/venv/bin/pip" install -q --disable-pip-version-check "setuptools==$minimum" wheel
+# The oldest release that satisfies ">=$minimum" (77.0.0 itself was never published on PyPI).
+oldest="$("$work/venv/bin/pip" index versions setuptools 2>/dev/null | "$work/venv/bin/python" -c '
+import re, sys
+floor = tuple(int(p) for p in sys.argv[1].split("."))
+text = sys.stdin.read().split("Available versions:", 1)[1].splitlines()[0]
+plain = [v.strip() for v in text.split(",") if re.fullmatch(r"[0-9.]+", v.strip())]
+key = lambda v: tuple(int(p) for p in v.split("."))
+print(min((v for v in plain if key(v) >= floor), key=key))' "$minimum")"
+"$work/venv/bin/pip" install -q --disable-pip-version-check "setuptools==$oldest" wheel
 "$work/venv/bin/pip" wheel -q --disable-pip-version-check --no-deps --no-build-isolation \
   -w "$work/dist" "$root"
 wheel="$(ls "$work"/dist/acuneuro-*.whl)"
