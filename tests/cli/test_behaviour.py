@@ -128,3 +128,10 @@ def test_bash_completion_offers_the_commands(tmp_path: Path) -> None:
     result = _run(cwd=tmp_path, env={"_ACUNEURO_COMPLETE": "complete_bash",
                                      "COMP_WORDS": "acuneuro audit ", "COMP_CWORD": "2"})
     assert {"verify", "export"} <= set(result.stdout.split())
+
+
+def test_a_backup_of_a_mistyped_sqlite_file_creates_nothing(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["backup", "--out", str(tmp_path / "b.zip"),
+                                 "--db", f"sqlite:///{tmp_path}/typo.db"])
+    assert result.exit_code == EXIT_CONFIGURATION, result.output
+    assert not (tmp_path / "typo.db").exists() and not (tmp_path / "b.zip").exists()

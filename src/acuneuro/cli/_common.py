@@ -28,6 +28,7 @@ __all__ = [
     "EXIT_CONFIGURATION",
     "EXIT_DATABASE_DOWN",
     "EXIT_INTERRUPTED",
+    "check_sqlite_file",
     "emit_json",
     "fail",
     "field_path",
@@ -81,16 +82,21 @@ def settings_for(db: str | None, *, create: bool = False) -> Settings:
     except ValidationError as exc:
         fail(f"settings: {validation_message(exc)}")
     path = settings.sqlite_path()
-    if path is None:
-        return settings
-    default = settings.database_url == DEFAULT_DATABASE_URL
-    if not path.parent.is_dir() and not (create and default):
+    if path is not None:
+        check_sqlite_file(path, create=create,
+                          make_folder=create and settings.database_url == DEFAULT_DATABASE_URL)
+    return settings
+
+
+def check_sqlite_file(path: Path, *, create: bool, make_folder: bool = False) -> None:
+    """Stop (exit 3) when a SQLite database cannot be where the URL points: its folder is
+    missing (unless ``make_folder``), or, without ``create``, the file itself."""
+    if not path.parent.is_dir() and not make_folder:
         stop(f"database: the folder {path.parent} does not exist; check the URL "
              "(nothing was created)", EXIT_CONFIGURATION)
     if not create and not path.is_file():
         stop(f"database: no database file at {path}; check the URL or create it with "
              "`acuneuro db upgrade` (nothing was created)", EXIT_CONFIGURATION)
-    return settings
 
 
 @contextmanager
