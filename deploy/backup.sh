@@ -7,6 +7,7 @@
 #  - PostgreSQL also: `pg_dump --format=custom` (the database's own tool, for pg_restore).
 # The keys are NOT in these files: back them up separately (docs/operations.md).
 set -euo pipefail
+umask 077  # backups hold patient data: owner only, under cron as under systemd
 dir="${1:?backup folder}"; keep="${2:-30}"
 acuneuro="${ACUNEURO_BIN:-/opt/acuneuro/venv/bin/acuneuro}"
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
