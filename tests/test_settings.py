@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from acuneuro.settings import DEFAULT_DATABASE_URL, Settings
+from acuneuro.settings import DEFAULT_DATABASE_URL, MissingKey, Settings
 
 
 @pytest.fixture(autouse=True)
@@ -73,3 +73,43 @@ def test_giving_a_secret_twice_is_refused(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("ACUNEURO_AUDIT_KEY_FILE", "/nonexistent")
     with pytest.raises(ValidationError, match="not both"):
         Settings()
+
+
+def test_keys_live_beside_the_sqlite_file_as_an_absolute_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = Settings(database_url="sqlite:///data/clinic.db")
+    assert settings.keys == tmp_path / "data" and settings.keys.is_absolute()
+    monkeypatch.chdir("/")
+    assert settings.keys == tmp_path / "data"  # resolved once, not per call
+
+
+def test_a_given_key_dir_is_made_absolute_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert Settings(key_dir=Path("keys")).keys == tmp_path / "keys"
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [({"STATE_DIRECTORY": "/var/lib/acuneuro:/other"}, "/var/lib/acuneuro"),
+     ({"XDG_STATE_HOME": "/home/op/.state"}, "/home/op/.state/acuneuro")],
+)
+def test_postgresql_keys_default_to_the_state_folder(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], expected: str
+) -> None:
+    monkeypatch.delenv("STATE_DIRECTORY", raising=False)
+    monkeypatch.delenv("XDG_STATE_HOME", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    settings = Settings(database_url="postgresql+psycopg://u@db/acu")
+    assert settings.keys == Path(expected)
+
+
+def test_a_missing_key_is_not_created_when_creation_is_not_allowed(tmp_path: Path) -> None:
+    settings = Settings(key_dir=tmp_path)
+    with pytest.raises(MissingKey, match=r"audit\.key"):
+        settings.audit_hmac_key(create=False)
+    assert not (tmp_path / "audit.key").exists()

@@ -12,6 +12,7 @@ import sys
 from fastapi import FastAPI
 
 from acuneuro import api, web
+from acuneuro.logs import RequestLog
 from acuneuro.services import Context
 from acuneuro.settings import Settings
 
@@ -23,7 +24,7 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None) 
 
     Every response carries the security headers (``api.SecurityHeaders``, HSTS when the
     configured public address is https); unsafe requests from another origin are refused
-    (``api.SameOrigin``).
+    (``api.SameOrigin``). Each request gets an id and one JSON log line (``acuneuro.logs``).
     """
     # A thread waiting for the GIL gets it after at most this long (CPython's default: 5 ms).
     # A patient read gives the GIL up at every database call; behind a thread computing cohort
@@ -37,4 +38,6 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None) 
     app.add_middleware(web.SlidingSession)
     app.add_middleware(api.SameOrigin, public_url=ctx.public_url)
     app.add_middleware(api.SecurityHeaders, hsts=ctx.https)
+    # Outermost: every response, refusals included, carries the request id and is logged.
+    app.add_middleware(RequestLog)
     return app

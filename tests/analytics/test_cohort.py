@@ -15,7 +15,6 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from acuneuro.analytics._cohort_pandas import cohort_pandas
 from acuneuro.analytics.cohort import (
     CohortQuery,
     SourceError,
@@ -27,6 +26,7 @@ from acuneuro.analytics.cohort import (
 )
 from acuneuro.analytics.registry import DatabaseSink, ParquetSink, generate_registry
 from acuneuro.store import Base, make_engine, upgrade
+from bench.cohort_pandas import cohort_pandas
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 STAMP = datetime(2026, 11, 1, tzinfo=UTC)

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from acuneuro.analytics._cohort_pandas import cohort_pandas
 from acuneuro.analytics.cohort import CohortQuery, cohort_report
+from bench.cohort_pandas import cohort_pandas
 
 D0 = date(2025, 3, 3)
 MME = {"morphine": 1.0, "oxycodone": 1.5, "fentanyl": 2.4}

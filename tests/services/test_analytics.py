@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from acuneuro.analytics._cohort_pandas import cohort_pandas
 from acuneuro.analytics.registry import DatabaseSink, generate_registry
 from acuneuro.knowledge.course import drug_knowledge
 from acuneuro.services import Actor, Context
 from acuneuro.services.analytics import CohortRow, Dashboard, clinic_dashboard
 from acuneuro.store import AuditEvent, Clinic, Role
+from bench.cohort_pandas import cohort_pandas
 
 TABLES = ("patients", "episodes", "treatment_sessions", "score_records",
           "medication_statements", "adverse_events")

@@ -152,7 +152,7 @@ def cohort_report(source: Source | duckdb.DuckDBPyConnection, query: CohortQuery
     con = connect(source) if isinstance(source, Source) else source
     try:
         prepare(con, query)
-        return con.execute(COHORT_SQL, query.parameters()).to_arrow_table()
+        return con.sql(COHORT_SQL, params=query.parameters()).to_arrow_table()
     except duckdb.Error as exc:
         raise SourceError(f"cohort query failed: {exc}") from None
     finally:

@@ -10,6 +10,7 @@ from fastapi.security import OAuth2PasswordBearer
 
 from acuneuro.services import Actor, AuthenticationFailed, Context
 from acuneuro.services.accounts import resolve_token
+from acuneuro.services.peer import client_address
 from acuneuro.services.throttle import Work, check_work
 
 __all__ = [
@@ -37,12 +38,6 @@ async def _context(request: Request) -> Context:
 
 
 ContextDep = Annotated[Context, Depends(_context)]
-
-
-def client_address(request: Request) -> str | None:
-    """The peer address for the audit trail and the rate limits (behind a proxy, configure
-    uvicorn's forwarding): the one place to change when trusted proxy headers are added."""
-    return request.client.host if request.client else None
 
 
 def current_actor(

@@ -2,44 +2,80 @@
 
 Each submodule owns one group of commands and adds them with ``register``; the commands
 print JSON so that scripts and tests can use them, and refuse bad input with exit status 2.
+Heavy libraries (SciPy, Matplotlib, DuckDB, pyarrow, the FHIR models) are imported inside
+the commands that use them, so ``acuneuro --help`` and ``--version`` answer at once
+(bench/cli.py). An expected failure is one line on stderr and a documented exit code
+(``cli._common.EXIT_CODES``, docs/operations.md), never a traceback.
 """
 
 from __future__ import annotations
 
+import sys
+from typing import Annotated
+
 import typer
 
-from acuneuro.cli import (
-    _analytics,
-    _assess,
-    _audit,
-    _core,
-    _course,
-    _fhir,
-    _meta,
-    _plan,
-    _privacy,
-    _reminders,
-    _schema,
-    _trust,
-)
+from acuneuro import __version__
+from acuneuro.cli import _common
+from acuneuro.cli._lazy import LazyGroup
 
 __all__ = ["app", "main"]
 
+_EPILOG = "Exit codes: " + "; ".join(
+    f"{code} {meaning}" for code, meaning in _common.EXIT_CODES.items()
+) + ". Shell completion: acuneuro --install-completion (bash, zsh, fish)."
+
 app = typer.Typer(
     name="acuneuro",
+    cls=LazyGroup,
     help="Acupuncture for neuropathic pain: assess, plan, treat, follow, report.",
+    epilog=_EPILOG,
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
 )
 
-for _module in (_core, _audit, _schema, _assess, _plan, _meta, _trust, _analytics, _privacy,
-                _reminders):
-    _module.register(app)
-_course.register(app)
-_fhir.register(app)
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"acuneuro {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_show_version, is_eager=True,
+        help="Print the version and exit.")] = False,
+) -> None:
+    """Acupuncture for neuropathic pain: assess, plan, treat, follow, report."""
+
 
 
 def main() -> None:
-    """Entry point of the ``acuneuro`` script."""
-    app()
+    """Entry point of the ``acuneuro`` script: expected failures become one line and a code."""
+    try:
+        app(prog_name="acuneuro")
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(_common.EXIT_INTERRUPTED)
+    except Exception as exc:
+        known = _known_failure(exc)
+        if known is None:
+            raise
+        sys.stderr.write(f"error: {known[1]}\n")
+        sys.exit(known[0])
+
+
+def _known_failure(exc: Exception) -> tuple[int, str] | None:
+    # Imported here: only a failing command pays for it (and it already loaded sqlalchemy).
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    from acuneuro.settings import MissingKey
+
+    if isinstance(exc, MissingKey):
+        return _common.EXIT_CONFIGURATION, str(exc)
+    if isinstance(exc, OperationalError | DBAPIError) and (
+            isinstance(exc, OperationalError) or exc.connection_invalidated):
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc)
+        return _common.EXIT_DATABASE_DOWN, f"database unavailable: {reason}"
+    return None

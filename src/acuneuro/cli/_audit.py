@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
-from acuneuro.cli._common import emit_json, fail, validation_message
+from acuneuro.cli._common import emit_json, fail, open_context, settings_for
 from acuneuro.services import Context, ServiceError, accounts, audit
 from acuneuro.services.audit_anchor import (
     anchor_problem,
@@ -45,15 +44,10 @@ AnchorOption = Annotated[
 
 @contextmanager
 def _context(db: str | None) -> Iterator[tuple[Context, Settings]]:
-    try:
-        settings = Settings() if db is None else Settings(database_url=db)
-    except ValidationError as exc:
-        fail(f"settings: {validation_message(exc)}")
-    ctx = Context.from_settings(settings)
-    try:
+    # Never new keys: a chain checked with a new key would read as tampered (cli._common).
+    settings = settings_for(db)
+    with open_context(settings) as ctx:
         yield ctx, settings
-    finally:
-        ctx.db.dispose()
 
 
 def verify(db: DbOption = None, anchor: AnchorOption = None) -> None:

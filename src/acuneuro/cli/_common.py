@@ -1,22 +1,118 @@
-"""Helpers every command shares: JSON in and out, and the one way to refuse bad input."""
+"""Helpers every command shares: JSON in and out, the one way to refuse bad input, the
+settings and the service context of a command, and the exit codes (docs/operations.md).
+
+Nothing heavy is imported at module level: ``acuneuro --help`` must stay fast.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
-from pydantic import BaseModel, ValidationError
 
-__all__ = ["emit_json", "fail", "field_path", "read_json", "validation_message"]
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+    from acuneuro.services import Context
+    from acuneuro.settings import Settings
+
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_CHECK_FAILED",
+    "EXIT_CODES",
+    "EXIT_CONFIGURATION",
+    "EXIT_DATABASE_DOWN",
+    "EXIT_INTERRUPTED",
+    "check_sqlite_file",
+    "emit_json",
+    "fail",
+    "field_path",
+    "open_context",
+    "read_json",
+    "settings_for",
+    "stop",
+    "validation_message",
+]
+
+EXIT_CHECK_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_CONFIGURATION = 3
+EXIT_DATABASE_DOWN = 4
+EXIT_INTERRUPTED = 130
+EXIT_CODES = {
+    0: "done",
+    EXIT_CHECK_FAILED: "a check found a problem (audit verify: the trail does not hold)",
+    EXIT_BAD_INPUT: "bad input or usage (the line names the field)",
+    EXIT_CONFIGURATION: "configuration: no database file or folder where the URL points, "
+                        "or a key file not found",
+    EXIT_DATABASE_DOWN: "the database cannot be reached or used",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
+}
+
+
+def stop(message: str, code: int) -> NoReturn:
+    """One line on stderr and exit ``code``, never a traceback."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code=code)
 
 
 def fail(message: str) -> NoReturn:
     """Refuse bad input: one clear line on stderr and exit status 2, never a traceback."""
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code=2)
+    stop(message, EXIT_BAD_INPUT)
+
+
+def settings_for(db: str | None, *, create: bool = False) -> Settings:
+    """The settings with ``--db`` applied, checked before anything is created.
+
+    A SQLite URL whose folder does not exist is refused (a typo must not create a folder and
+    an empty database); without ``create`` the file itself must exist too. The default
+    database's folder (``var/``) is the one exception: the zero-configuration demo makes it.
+    """
+    from pydantic import ValidationError
+
+    from acuneuro.settings import DEFAULT_DATABASE_URL, Settings
+
+    try:
+        settings = Settings() if db is None else Settings(database_url=db)
+    except ValidationError as exc:
+        fail(f"settings: {validation_message(exc)}")
+    path = settings.sqlite_path()
+    if path is not None:
+        check_sqlite_file(path, create=create,
+                          make_folder=create and settings.database_url == DEFAULT_DATABASE_URL)
+    return settings
+
+
+def check_sqlite_file(path: Path, *, create: bool, make_folder: bool = False) -> None:
+    """Stop (exit 3) when a SQLite database cannot be where the URL points: its folder is
+    missing (unless ``make_folder``), or, without ``create``, the file itself."""
+    if not path.parent.is_dir() and not make_folder:
+        stop(f"database: the folder {path.parent} does not exist; check the URL "
+             "(nothing was created)", EXIT_CONFIGURATION)
+    if not create and not path.is_file():
+        stop(f"database: no database file at {path}; check the URL or create it with "
+             "`acuneuro db upgrade` (nothing was created)", EXIT_CONFIGURATION)
+
+
+@contextmanager
+def open_context(settings: Settings, *, create: bool = False) -> Iterator[Context]:
+    """The services' context; missing keys are created only with ``create``."""
+    from acuneuro.services import Context
+    from acuneuro.settings import MissingKey
+
+    try:
+        ctx = Context.from_settings(settings, create_keys=create)
+    except MissingKey as exc:
+        stop(str(exc), EXIT_CONFIGURATION)
+    try:
+        yield ctx
+    finally:
+        ctx.db.dispose()
 
 
 def read_json(source: str, what: str) -> Any:
@@ -56,6 +152,8 @@ def field_path(location: tuple[int | str, ...] | list[int | str]) -> str:
 
 def emit_json(payload: Any) -> None:
     """Print a JSON document (pydantic models included) on stdout."""
+    from pydantic import BaseModel
+
     if isinstance(payload, BaseModel):
         payload = payload.model_dump(mode="json")
     typer.echo(json.dumps(payload, indent=2, ensure_ascii=False, default=str))

@@ -10,18 +10,18 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from typing import Annotated
 
 import typer
-import uvicorn
-from pydantic import ValidationError
 from rich.progress import Progress
 
-from acuneuro.cli._common import emit_json, fail, validation_message
+from acuneuro.cli._common import emit_json, fail, open_context, settings_for
 from acuneuro.services import Context, ServiceError, account_admin, accounts, demo, patients
 from acuneuro.settings import Settings
-from acuneuro.store import Database, Role, current_revision, upgrade
+from acuneuro.store import Role, current_revision, upgrade
 
 __all__ = ["register"]
 
@@ -31,6 +31,15 @@ DbOption = Annotated[
 _APP_FACTORY = "acuneuro.asgi:create_app"
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
+
+
+class LogFormat(StrEnum):
+    """How the server writes its log lines."""
+
+    JSON = "json"
+    TEXT = "text"
+
+
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 clinic_app = typer.Typer(help="Clinics (tenants).", no_args_is_help=True)
 user_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
@@ -38,29 +47,16 @@ patients_app = typer.Typer(help="Patients (JSON out).", no_args_is_help=True)
 
 
 def _settings(db: str | None) -> Settings:
-    try:
-        return Settings() if db is None else Settings(database_url=db)
-    except ValidationError as exc:
-        fail(f"settings: {validation_message(exc)}")
+    return settings_for(db, create=True)
 
 
 @contextmanager
 def _context(db: str | None, *, migrate: bool = False) -> Iterator[Context]:
-    ctx = Context.from_settings(_settings(db))
-    try:
+    # The commands that migrate may create the database and its keys; the others need both.
+    with open_context(settings_for(db, create=migrate), create=migrate) as ctx:
         if migrate:
             upgrade(ctx.db.engine)
         yield ctx
-    finally:
-        ctx.db.dispose()
-
-
-def _migrate(settings: Settings) -> None:
-    database = Database(settings.database_url)
-    try:
-        upgrade(database.engine)
-    finally:
-        database.dispose()
 
 
 def _port(port: int | None) -> int:
@@ -72,29 +68,69 @@ def _port(port: int | None) -> int:
     return int(raw)
 
 
-def _serve(host: str, port: int, settings: Settings) -> None:
+@dataclass(frozen=True, slots=True)
+class _Server:
+    """How uvicorn runs: worker processes, which proxies are believed, the log format."""
+
+    workers: int = 1
+    proxy_headers: bool = False
+    forwarded_allow_ips: str = "127.0.0.1"
+    log_format: str = "text"
+
+
+def _serve(host: str, port: int, settings: Settings, server: _Server = _Server()) -> None:
+    import uvicorn  # only the serving commands pay for it
+
+    from acuneuro.logs import log_config
+
     # The factory reads Settings() itself: hand it the database chosen here.
     os.environ["ACUNEURO_DATABASE_URL"] = settings.database_url
     if settings.public_url is None and host not in _LOOPBACK:
         typer.echo(f"warning: serving on {host} without ACUNEURO_PUBLIC_URL: cookies are not "
                    "marked Secure and no HSTS is sent; behind TLS, set "
                    "ACUNEURO_PUBLIC_URL=https://your.address", err=True)
-    # No "server: uvicorn" banner telling a scanner what to try (ASVS 5.0 13.4.6); forwarded
-    # headers are not trusted.
-    uvicorn.run(_APP_FACTORY, factory=True, host=host, port=port, proxy_headers=False,
-                server_header=False)
+    # No "server: uvicorn" banner telling a scanner what to try (ASVS 5.0 13.4.6). Forwarded
+    # headers (X-Forwarded-For, -Proto) are believed only with --proxy-headers and only from a
+    # peer listed in --forwarded-allow-ips: uvicorn then puts the client's address in the
+    # request, which the audit trail and the login throttle read (services.peer).
+    uvicorn.run(_APP_FACTORY, factory=True, host=host, port=port,
+                workers=server.workers if server.workers > 1 else None,
+                proxy_headers=server.proxy_headers,
+                forwarded_allow_ips=server.forwarded_allow_ips,
+                server_header=False, access_log=False,
+                log_config=log_config(fmt=server.log_format))
 
 
 def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    host: Annotated[str, typer.Option(help="Address to listen on.", envvar="ACUNEURO_HOST")]
+    = "127.0.0.1",
     port: Annotated[int | None, typer.Option(help="Port (else PORT, else 8000).")] = None,
     db: DbOption = None,
+    workers: Annotated[int, typer.Option(
+        min=1, max=64, envvar="ACUNEURO_WORKERS",
+        help="Worker processes. Login throttling counters are per process "
+             "(docs/operations.md).")] = 1,
+    proxy_headers: Annotated[bool, typer.Option(
+        "--proxy-headers/--no-proxy-headers", envvar="ACUNEURO_PROXY_HEADERS",
+        help="Believe X-Forwarded-For/-Proto from the trusted proxies.")] = False,
+    forwarded_allow_ips: Annotated[str, typer.Option(
+        envvar="ACUNEURO_FORWARDED_ALLOW_IPS",
+        help="Comma-separated addresses or networks of the trusted proxies.")] = "127.0.0.1",
+    log_format: Annotated[LogFormat, typer.Option(
+        envvar="ACUNEURO_LOG_FORMAT", help="json (one object a line) or text.")]
+    = LogFormat.JSON,
 ) -> None:
     """Serve the web pages and the JSON API (migrate the database first)."""
     settings = _settings(db)
     port_number = _port(port)
-    _migrate(settings)
-    _serve(host, port_number, settings)
+    with open_context(settings, create=True) as ctx:  # makes missing keys once, before workers
+        upgrade(ctx.db.engine)
+    if workers > 1:
+        typer.echo(f"note: {workers} workers: login and request throttling counters are kept "
+                   f"per worker, so an address may try up to {workers} times the limits "
+                   "(docs/operations.md)", err=True)
+    _serve(host, port_number, settings, _Server(workers, proxy_headers, forwarded_allow_ips,
+                                                log_format.value))
 
 
 def demo_command(
@@ -108,8 +144,7 @@ def demo_command(
     """Create or upgrade the database, seed the SYNTHETIC DEMO CLINIC if empty, and serve."""
     settings = _settings(db)
     port_number = _port(port)
-    ctx = Context.from_settings(settings)
-    try:
+    with open_context(settings, create=True) as ctx:
         upgrade(ctx.db.engine)
         with Progress(transient=True) as bar:
             task = bar.add_task("synthetic patients", total=patients_)
@@ -117,8 +152,6 @@ def demo_command(
                 ctx, patients=patients_, seed=seed, today=date.today(),
                 progress=lambda n: bar.update(task, completed=n),
             )
-    finally:
-        ctx.db.dispose()
     added = (f"added {result.patients_added} synthetic patients" if result.patients_added
              else "already seeded")
     typer.echo(f"{result.clinic}: {added}")

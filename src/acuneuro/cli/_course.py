@@ -22,7 +22,14 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from acuneuro.cli._common import emit_json, fail, read_json, validation_message
+from acuneuro.cli._common import (
+    emit_json,
+    fail,
+    open_context,
+    read_json,
+    settings_for,
+    validation_message,
+)
 from acuneuro.reports import REPORT_KINDS, render_report
 from acuneuro.services import (
     Actor,
@@ -34,7 +41,6 @@ from acuneuro.services import (
     planning,
 )
 from acuneuro.services.course import actor_by_email
-from acuneuro.settings import Settings
 
 __all__ = ["register"]
 
@@ -48,15 +54,9 @@ PatientOption = Annotated[str, typer.Option("--patient", help="Pseudonymous pati
 
 @contextmanager
 def _context(db: str | None) -> Iterator[Context]:
-    try:
-        settings = Settings() if db is None else Settings(database_url=db)
-    except ValidationError as exc:
-        fail(f"settings: {validation_message(exc)}")
-    ctx = Context.from_settings(settings)
-    try:
+    # An existing database and its keys, never new ones (cli._common).
+    with open_context(settings_for(db)) as ctx:
         yield ctx
-    finally:
-        ctx.db.dispose()
 
 
 def _actor(ctx: Context, clinic: str | None, as_email: str | None) -> Actor:

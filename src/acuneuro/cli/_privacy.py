@@ -18,12 +18,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
 from acuneuro.analytics.deidentify import KAnonymityError, Profile
-from acuneuro.cli._common import emit_json, fail, validation_message
+from acuneuro.cli._common import emit_json, fail, open_context, settings_for
 from acuneuro.services import Context, ServiceError, accounts, privacy, subject_rights
-from acuneuro.settings import Settings
 
 __all__ = ["register"]
 
@@ -35,15 +33,9 @@ ClinicOption = Annotated[str | None, typer.Option(help="Clinic (else the only on
 
 @contextmanager
 def _context(db: str | None) -> Iterator[Context]:
-    try:
-        settings = Settings() if db is None else Settings(database_url=db)
-    except ValidationError as exc:
-        fail(f"settings: {validation_message(exc)}")
-    ctx = Context.from_settings(settings)
-    try:
+    # An existing database and its keys, never new ones (cli._common).
+    with open_context(settings_for(db)) as ctx:
         yield ctx
-    finally:
-        ctx.db.dispose()
 
 
 def export_research(

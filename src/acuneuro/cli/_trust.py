@@ -20,7 +20,7 @@ from typing import Annotated, Any
 import sqlalchemy as sa
 import typer
 
-from acuneuro.cli._common import emit_json, fail
+from acuneuro.cli._common import EXIT_DATABASE_DOWN, check_sqlite_file, emit_json, fail, stop
 from acuneuro.store.backup import BackupError, backup_database, restore_database
 from acuneuro.store.sealed_backup import is_sealed
 
@@ -34,7 +34,7 @@ _DB = typer.Option(
 )
 
 
-def _url(db: str | None) -> sa.URL:
+def _url(db: str | None, *, create: bool) -> sa.URL:
     if not db:
         fail("no database: give --db URL or set ACUNEURO_DATABASE_URL")
     try:
@@ -42,6 +42,11 @@ def _url(db: str | None) -> sa.URL:
         url.get_dialect()
     except sa.exc.ArgumentError:  # NoSuchModuleError (unknown backend) included
         fail("--db: not a SQLAlchemy database URL with a known backend")
+    name = url.database
+    if url.get_backend_name() == "sqlite" and name and name != ":memory:" \
+            and not name.startswith("file:"):
+        # A typo must not back up a new empty database, nor restore into a new folder.
+        check_sqlite_file(Path(name).absolute(), create=create)
     return url
 
 
@@ -90,7 +95,7 @@ def backup(
         "--encrypt", help=f"Seal the archive with a passphrase (${_PASSPHRASE_ENV}).")] = False,
 ) -> None:
     """Write a consistent, checksummed backup of the whole database to FILE."""
-    url = _url(db)
+    url = _url(db, create=False)
     if out.exists():
         fail(f"--out: {out} already exists; choose a new file")
     if not out.parent.is_dir():
@@ -101,6 +106,8 @@ def backup(
         manifest = backup_database(url, out, passphrase=passphrase)
     except BackupError as exc:
         fail(str(exc))
+    except sa.exc.OperationalError:
+        stop(f"backup of {_shown(url)}: the database cannot be reached", EXIT_DATABASE_DOWN)
     except sa.exc.SQLAlchemyError as exc:
         fail(f"backup of {_shown(url)} failed: {type(exc).__name__}")
     emit_json(_summary(manifest, out, url, started))
@@ -111,7 +118,7 @@ def restore(
     db: Annotated[str | None, _DB] = None,
 ) -> None:
     """Restore FILE into an EMPTY database, in one transaction, after checking every checksum."""
-    url = _url(db)
+    url = _url(db, create=True)
     if not archive.is_file():
         fail(f"{archive}: no such backup file")
     passphrase = _passphrase(confirm=False) if is_sealed(archive) else None
@@ -120,6 +127,9 @@ def restore(
         manifest = restore_database(archive, url, passphrase)
     except BackupError as exc:
         fail(str(exc))
+    except sa.exc.OperationalError:
+        stop(f"restore into {_shown(url)}: the database cannot be reached; nothing was written",
+             EXIT_DATABASE_DOWN)
     except sa.exc.SQLAlchemyError as exc:
         fail(f"restore into {_shown(url)} failed: {type(exc).__name__}; nothing was written")
     emit_json(_summary(manifest, archive, url, started))

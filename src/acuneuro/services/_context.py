@@ -35,18 +35,23 @@ class Context:
         return self.public_url is not None and self.public_url.startswith("https://")
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Context:
-        """Open the database and load (or create) the keys the settings point to."""
+    def from_settings(cls, settings: Settings, *, create_keys: bool = True) -> Context:
+        """Open the database and load the keys the settings point to; missing keys are
+        created only with ``create_keys`` (else ``settings.MissingKey``, before the database
+        is opened)."""
+        signing_key = settings.signing_key(create=create_keys)
+        audit_key = settings.audit_hmac_key(create=create_keys)
+        mfa_key = settings.mfa_sealing_key(create=create_keys)
         db = Database(settings.database_url)
         anchor = audit_anchor_path(settings)
         attach(db, anchor)
         return cls(
             db=db,
-            signing_key=settings.signing_key(),
-            audit_key=settings.audit_hmac_key(),
+            signing_key=signing_key,
+            audit_key=audit_key,
             token_minutes=settings.token_minutes,
             session_hours=settings.session_hours,
             audit_anchor=anchor,
-            mfa_key=settings.mfa_sealing_key(),
+            mfa_key=mfa_key,
             public_url=settings.public_url,
         )

@@ -91,7 +91,7 @@ def database_fingerprint(db: Database) -> str:
 
 def audit_anchor_path(settings: Settings) -> Path:
     """The anchor file: beside the audit key file, else in the key folder."""
-    folder = settings.audit_key_file.parent if settings.audit_key_file else settings.key_dir
+    folder = settings.audit_key_file.parent if settings.audit_key_file else settings.keys
     return folder / "audit-head"
 
 

@@ -22,6 +22,7 @@ from acuneuro.clinical.drug_names import drug_vocabulary
 from acuneuro.services import Actor, AuthenticationFailed, Context
 from acuneuro.services.accounts import clinic_of, resolve_session
 from acuneuro.services.csrf import binding_of, csrf_token, csrf_valid
+from acuneuro.services.peer import client_address
 
 __all__ = [
     "CSRF_COOKIE",
@@ -32,6 +33,7 @@ __all__ = [
     "LoginRequired",
     "WebActorDep",
     "check_csrf",
+    "clear_cookie",
     "client_address",
     "get_context",
     "render",
@@ -81,11 +83,6 @@ async def _context(request: Request) -> Context:
 ContextDep = Annotated[Context, Depends(_context)]
 
 
-def client_address(request: Request) -> str | None:
-    """The peer address for the audit trail."""
-    return request.client.host if request.client else None
-
-
 def web_actor(request: Request, ctx: ContextDep) -> Actor:
     """The logged-in user of this browser, or a redirect to the login page.
 
@@ -116,6 +113,12 @@ def set_cookie(request: Request, response: Response, name: str, value: str, max_
         samesite="lax",
         secure=get_context(request).https,
     )
+
+
+def clear_cookie(request: Request, response: Response, name: str) -> None:
+    """Delete a cookie with the same attributes it was set with (Secure over https)."""
+    response.delete_cookie(name, path="/", httponly=True, samesite="lax",
+                           secure=get_context(request).https)
 
 
 def _binding(request: Request) -> str | None:

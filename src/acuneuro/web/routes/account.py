@@ -25,6 +25,7 @@ from acuneuro.web.deps import (
     ContextDep,
     WebActorDep,
     check_csrf,
+    clear_cookie,
     client_address,
     render,
     set_cookie,
@@ -150,7 +151,7 @@ def password(request: Request, ctx: ContextDep, actor: WebActorDep, current_pass
     page = render(request, "password_done.html", {"logged_in": True}, ctx=ctx, actor=actor)
     set_cookie(request, page, SESSION_COOKIE, issue_session(ctx, actor),
                max_age=ctx.session_hours * 3600)
-    page.delete_cookie(CSRF_COOKIE, path="/")
+    clear_cookie(request, page, CSRF_COOKIE)
     return page
 
 

@@ -37,6 +37,7 @@ from acuneuro.web.deps import (
     LoginRequired,
     WebActorDep,
     check_csrf,
+    clear_cookie,
     client_address,
     render,
     set_cookie,
@@ -178,7 +179,7 @@ def logout(request: Request, ctx: ContextDep, csrf: Annotated[str, Form()] = "")
     with contextlib.suppress(LoginRequired):
         end_sessions(ctx, web_actor(request, ctx))
     response = RedirectResponse("/", status.HTTP_303_SEE_OTHER)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    clear_cookie(request, response, SESSION_COOKIE)
     return response
 
 
@@ -186,7 +187,7 @@ def _ask_for_link(request: Request, ctx: Context, email: str) -> Response:
     """No secret and no session: the account must enrol through an administrator's link."""
     response = render(request, "login.html", {"error": _NEEDS_LINK, "email": email}, ctx=ctx,
                       status_code=status.HTTP_403_FORBIDDEN)
-    response.delete_cookie(PENDING_COOKIE, path="/")
+    clear_cookie(request, response, PENDING_COOKIE)
     return response
 
 
@@ -211,6 +212,6 @@ def _start_session(request: Request, ctx: Context, actor: Actor, response: Respo
     """A new session (new nonce: no fixation) and a new CSRF token, as after every login."""
     set_cookie(request, response, SESSION_COOKIE, issue_session(ctx, actor),
                max_age=ctx.session_hours * 3600)
-    response.delete_cookie(CSRF_COOKIE, path="/")
-    response.delete_cookie(PENDING_COOKIE, path="/")
+    clear_cookie(request, response, CSRF_COOKIE)
+    clear_cookie(request, response, PENDING_COOKIE)
     return response

@@ -30,6 +30,7 @@ from acuneuro.web.deps import (
     ContextDep,
     WebActorDep,
     check_csrf,
+    clear_cookie,
     client_address,
     render,
     set_cookie,
@@ -57,8 +58,8 @@ def hand_over(
                               logged_in_at=session_login_time(ctx, cookie))
     response = RedirectResponse(KIOSK_PAGE, status.HTTP_303_SEE_OTHER)
     set_cookie(request, response, KIOSK_COOKIE, value, max_age=service.KIOSK_MINUTES * 60)
-    response.delete_cookie(SESSION_COOKIE, path="/")
-    response.delete_cookie(CSRF_COOKIE, path="/")
+    clear_cookie(request, response, SESSION_COOKIE)
+    clear_cookie(request, response, CSRF_COOKIE)
     return response
 
 
@@ -67,7 +68,7 @@ def kiosk_page(request: Request, ctx: ContextDep) -> Response:
     """The questionnaire, or once answered the thanks page."""
     kiosk = _open(request, ctx)
     if kiosk is None:
-        return _ended()
+        return _ended(request)
     if kiosk.score_id is not None:
         return render(request, "assessment_done.html", {"result_href": UNLOCK_PAGE}, ctx=ctx)
     return _tablet(request, ctx, get_instrument(kiosk.instrument), {}, {})
@@ -80,7 +81,7 @@ async def kiosk_answer(request: Request, ctx: ContextDep) -> Response:
     check_csrf(request, str(form.get("csrf", "")))
     kiosk = _open(request, ctx)
     if kiosk is None:
-        return _ended()
+        return _ended(request)
     if kiosk.score_id is not None:
         return RedirectResponse(KIOSK_PAGE, status.HTTP_303_SEE_OTHER)
     if str(form.get("instrument", "")) != kiosk.instrument:
@@ -107,7 +108,7 @@ async def kiosk_answer(request: Request, ctx: ContextDep) -> Response:
 def unlock_page(request: Request, ctx: ContextDep) -> Response:
     """The password form that gives the tablet back to the clinician."""
     if _open(request, ctx) is None:
-        return _ended()
+        return _ended(request)
     return render(request, "kiosk_unlock.html", {"error": None}, ctx=ctx)
 
 
@@ -120,7 +121,7 @@ def unlock(
     check_csrf(request, csrf)
     kiosk = _open(request, ctx)
     if kiosk is None:
-        return _ended()
+        return _ended(request)
     try:
         actor = service.unlock(ctx, kiosk, password, client_address(request))
     except Throttled as wait:
@@ -138,8 +139,8 @@ def unlock(
     set_cookie(request, response, SESSION_COOKIE,
                issue_session(ctx, actor, logged_in_at=kiosk.logged_in_at),
                max_age=ctx.session_hours * 3600)
-    response.delete_cookie(KIOSK_COOKIE, path="/")
-    response.delete_cookie(CSRF_COOKIE, path="/")
+    clear_cookie(request, response, KIOSK_COOKIE)
+    clear_cookie(request, response, CSRF_COOKIE)
     return response
 
 
@@ -153,10 +154,10 @@ def _open(request: Request, ctx: ContextDep) -> service.Kiosk | None:
         return None
 
 
-def _ended() -> Response:
+def _ended(request: Request) -> Response:
     """No kiosk (or one over): forget its cookie; the login page is what is left."""
     response = RedirectResponse("/", status.HTTP_303_SEE_OTHER)
-    response.delete_cookie(KIOSK_COOKIE, path="/")
+    clear_cookie(request, response, KIOSK_COOKIE)
     return response
 
 
