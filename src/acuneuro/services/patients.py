@@ -40,7 +40,7 @@ from acuneuro.services._patient_search import (
 )
 from acuneuro.services._policy import UseCase, roles_for
 from acuneuro.services.audit import Action, Outcome, record, record_alone
-from acuneuro.store import Episode, Patient, PatientIdentity
+from acuneuro.store import ACTIVE, Episode, Patient, PatientIdentity
 
 __all__ = [
     "PATIENT_ROLES",
@@ -252,7 +252,7 @@ def _view(patient: Patient) -> PatientView:
         record_number=identity.record_number,
         episodes=[
             EpisodeView(kind=e.condition_kind, icd10=e.icd10, onset=e.onset, closed_on=e.closed_on)
-            for e in patient.episodes
+            for e in patient.episodes if e.status == ACTIVE
         ],
         created_at=patient.created_at,
         updated_at=patient.updated_at,

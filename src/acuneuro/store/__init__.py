@@ -15,9 +15,12 @@ from acuneuro.store._database import Database, make_engine
 from acuneuro.store._migrate import current_revision, head_revision, upgrade
 from acuneuro.store._name_key import fold_name, name_key
 from acuneuro.store._patients import ConditionKind, Encounter, Episode, Patient, PatientIdentity
+from acuneuro.store._revisions import ACTIVE, ENTERED_IN_ERROR, RecordRevision
 from acuneuro.store._security import AccountLink, MfaCredential
 
 __all__ = [
+    "ACTIVE",
+    "ENTERED_IN_ERROR",
     "AccountLink",
     "AdverseEventRecord",
     "AuditEvent",
@@ -33,6 +36,7 @@ __all__ = [
     "PatientIdentity",
     "PlanRecord",
     "PlannedSession",
+    "RecordRevision",
     "Role",
     "ScoreRecord",
     "TreatmentSession",
