@@ -23,7 +23,12 @@ from sqlalchemy.orm import Session
 from acuneuro.i18n import gettext as _
 from acuneuro.services._actor import Actor
 from acuneuro.services._audit_group import record_read
-from acuneuro.services._clinical_checks import FieldRefused
+from acuneuro.services._clinical_checks import (
+    FieldRefused,
+    NeedsConfirmation,
+    check_clinical_date,
+    session_warnings,
+)
 from acuneuro.services._context import Context
 from acuneuro.services._correction_kinds import KINDS, Kind, display
 from acuneuro.services._course_common import load_patient, require
@@ -36,14 +41,18 @@ __all__ = [
     "ChangeView",
     "CorrectionIn",
     "CorrectionRefused",
+    "FieldRefused",
     "FieldView",
+    "NeedsConfirmation",
     "RecordEntry",
     "RevisionView",
     "amend_record",
+    "check_clinical_date",
     "correction_kinds",
     "mark_entered_in_error",
     "patient_records",
     "record_entry",
+    "session_warnings",
     "withdraw_plan",
 ]
 

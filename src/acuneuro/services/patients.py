@@ -18,8 +18,10 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from acuneuro.i18n import gettext as _
 from acuneuro.services._actor import Actor
 from acuneuro.services._audit_group import record_read
+from acuneuro.services._clinical_checks import check_clinical_date
 from acuneuro.services._context import Context
 from acuneuro.services._course_common import episodes_loader
 from acuneuro.services._errors import Conflict, NotFound, PermissionDenied
@@ -88,6 +90,8 @@ def create_patient(ctx: Context, actor: Actor, data: PatientCreate) -> PatientVi
     """
     _require_role(ctx, actor, Action.CREATE)
     check_input(data)
+    if data.condition is not None:  # FieldRefused("onset") before anything is read or written
+        check_clinical_date("onset", _("The onset"), data.condition.onset, data.date_of_birth)
     try:
         return _create(ctx, actor, data)
     except ProbableDuplicate as refusal:
