@@ -10,6 +10,7 @@ from acuneuro.api._errors import install_error_handlers
 from acuneuro.api.routes import accounts as account_routes
 from acuneuro.api.routes import analytics as analytics_routes
 from acuneuro.api.routes import assessment, auth, fhir, health, instruments, patients, planning
+from acuneuro.api.routes import corrections as correction_routes
 from acuneuro.api.routes import course as course_routes
 from acuneuro.api.routes import evidence as evidence_routes
 from acuneuro.services import Context
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None) 
     api.include_router(assessment.router)
     api.include_router(planning.router)
     api.include_router(course_routes.router)
+    api.include_router(correction_routes.router)
     api.include_router(evidence_routes.router)
     api.include_router(analytics_routes.router)
     api.include_router(account_routes.router)

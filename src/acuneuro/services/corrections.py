@@ -208,12 +208,12 @@ def _correct(ctx: Context, actor: Actor, pseudo_id: str, kind: str, ref: str,
     spec = _kind(kind)
     require(ctx, actor, spec.use_case, Action.UPDATE, _resource(spec), pseudo_id)
     try:
-        given = _reason(data)
         with ctx.db.write() as session:
             patient = load_patient(session, actor, pseudo_id, lock=True)
             row = None if patient is None else _row(session, spec, patient, ref)
             if row is not None and patient is not None:
-                _change(session, actor, spec, row, patient, given, action)
+                # The body is read only once the record is found: an outsider learns nothing.
+                _change(session, actor, spec, row, patient, _reason(data), action)
                 record(session, ctx.audit_key, actor=actor, action=Action.UPDATE,
                        resource=_resource(spec), patient=pseudo_id)
                 return _entry(session, spec, row, patient)

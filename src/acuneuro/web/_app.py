@@ -17,6 +17,7 @@ from acuneuro.services import Context, NotFound, PermissionDenied, ServiceError,
 from acuneuro.services.throttle import pause
 from acuneuro.web.deps import KioskLocked, LoginRequired, render, web_actor
 from acuneuro.web.routes import account, assessment, auth, kiosk, patients, planning
+from acuneuro.web.routes import corrections as correction_pages
 from acuneuro.web.routes import course as course_pages
 from acuneuro.web.routes import dashboard as dashboard_pages
 from acuneuro.web.routes import evidence as evidence_pages
@@ -40,6 +41,7 @@ def install(app: FastAPI, ctx: Context) -> None:
     app.include_router(kiosk.router)
     app.include_router(evidence_pages.router)
     app.include_router(course_pages.router)
+    app.include_router(correction_pages.router)
     app.include_router(dashboard_pages.router)
     api_refusal = app.exception_handlers.get(ServiceError)
 
