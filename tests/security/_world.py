@@ -55,7 +55,8 @@ class Holding:
         return {"patient_id": self.patient_id, "plan_id": str(self.plan_id),
                 "response_id": str(self.score_id), "observation_id": str(self.score_id),
                 "score_id": str(self.score_id), "instrument_id": "nrs",
-                "condition": "dpn", "protocol_id": "dpn", "token": "no-such-link"}
+                "condition": "dpn", "protocol_id": "dpn", "token": "no-such-link",
+                "kind": "score", "ref": str(self.score_id)}
 
 
 def make_holding(ctx: Context, actor: Any, identity: dict[str, str]) -> Holding:

@@ -240,3 +240,26 @@ def test_an_entered_in_error_record_is_not_corrected_again(ctx: Context, alice: 
         service.amend_record(ctx, alice, pid, "session", str(view.id),
                              {"reason": "fix", "changes": {"session_minutes": 20}})
     assert _revisions(ctx) == 1
+
+
+def test_erasure_reaches_the_names_kept_in_the_history(ctx: Context, actors: Any) -> None:
+    import json
+
+    from acuneuro.services.subject_rights import erase_patient
+
+    alice = actors["alice"].actor
+    pid = accepted_patient(ctx, alice)
+    service.amend_record(ctx, alice, pid, "patient", "details", {
+        "reason": "Married name Quasthoff", "changes": {"family_name": "Quasthoff",
+                                                        "phone": "+44 20 7946 0991"}})
+    event = course.add_adverse_event(ctx, alice, pid, {
+        "on": START.isoformat(), "type": "other", "description": "dizzy", "grade": 1,
+        "relatedness": "possible", "action": "none", "outcome": "resolved"})
+    service.amend_record(ctx, alice, pid, "adverse-event", str(event.id), {
+        "reason": "Quasthoff said it lasted longer", "changes": {"note": "dizzy for an hour"}})
+    erase_patient(ctx, actors["erin"].actor, pid, "request 2026-7, Art. 17")
+    with ctx.db.read() as s:
+        stored = json.dumps([[r.reason, r.previous_json, r.changed_json]
+                             for r in s.scalars(select(RecordRevision))], default=str)
+    assert [t for t in ("Planned", "Quasthoff", "7946", "1968-03-02") if t in stored] == []
+    assert len(_entry(ctx, alice, pid, "patient").revisions) == 1
