@@ -263,3 +263,30 @@ def test_erasure_reaches_the_names_kept_in_the_history(ctx: Context, actors: Any
                              for r in s.scalars(select(RecordRevision))], default=str)
     assert [t for t in ("Planned", "Quasthoff", "7946", "1968-03-02") if t in stored] == []
     assert len(_entry(ctx, alice, pid, "patient").revisions) == 1
+
+
+def test_the_fhir_bundle_retracts_entered_in_error_records_and_carries_versions(
+    ctx: Context, alice: Any
+) -> None:
+    from acuneuro.services import course_fhir
+
+    pid = accepted_patient(ctx, alice)
+    kept = sessions.record_session(ctx, alice, pid, session(day(0)))
+    wrong = sessions.record_session(ctx, alice, pid, session(day(1)))
+    service.amend_record(ctx, alice, pid, "session", str(kept.id),
+                         {"reason": "Minutes", "changes": {"session_minutes": 30}})
+    service.mark_entered_in_error(ctx, alice, pid, "session", str(wrong.id), {"reason": "Not this patient"})
+    ref = _entry(ctx, alice, pid, "episode").ref
+    service.mark_entered_in_error(ctx, alice, pid, "episode", ref, {"reason": "Wrong code"})
+    bundle = course_fhir.export_bundle(ctx, alice, pid)
+    procedures = [e["resource"] for e in bundle["entry"]
+                  if e["resource"]["resourceType"] == "Procedure"]
+    assert sorted((p["status"], p["meta"]["versionId"]) for p in procedures) == [
+        ("completed", "2"), ("entered-in-error", "2")]
+    (condition,) = [e["resource"] for e in bundle["entry"]
+                    if e["resource"]["resourceType"] == "Condition"]
+    assert condition["verificationStatus"]["coding"][0]["code"] == "entered-in-error"
+    # Re-imported, the retracted session and condition are not part of the course.
+    copy = course_fhir.import_bundle(ctx, alice, bundle)
+    assert [s.on for s in sessions.list_sessions(ctx, alice, copy)] == [day(0)]
+    assert patient_service.get_patient(ctx, alice, copy).episodes == []

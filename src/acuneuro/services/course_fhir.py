@@ -35,6 +35,12 @@ from acuneuro.services._course_common import (
     refused,
     require,
 )
+from acuneuro.services._fhir_corrections import (
+    CONDITION_VERIFICATION,
+    entered_in_error_resources,
+    is_entered_in_error,
+    stamp_versions,
+)
 from acuneuro.services._plan_edit import PlanRefused, schedule_visits
 from acuneuro.services._policy import UseCase
 from acuneuro.services.audit import Action, record
@@ -50,6 +56,7 @@ from acuneuro.services.outcomes import outcome_scores, score_rows
 from acuneuro.services.patients import new_pseudo_id
 from acuneuro.services.throttle import Work, check_work
 from acuneuro.store import (
+    ENTERED_IN_ERROR,
     AdverseEventRecord,
     Episode,
     MedicationStatementRecord,
@@ -93,11 +100,11 @@ def export_bundle(ctx: Context, actor: Actor, pseudo_id: str) -> dict[str, Any]:
 def _bundle(session: Session, patient: Patient) -> dict[str, Any]:
     ref = f"Patient/{patient.pseudo_id}"
     sessions = session_rows(session, patient)
+    medicines, events = medication_rows(session, patient), event_rows(session, patient)
     course = CourseRecord(
         scores=outcome_scores(score_rows(session, patient)),
-        sessions=session_records_of(sessions),
-        medications=statements_of(medication_rows(session, patient)),
-        adverse_events=adverse_events_of(event_rows(session, patient), session_numbers(sessions)),
+        sessions=session_records_of(sessions), medications=statements_of(medicines),
+        adverse_events=adverse_events_of(events, session_numbers(sessions)),
     )
     extra: list[dict[str, Any]] = [_patient(patient)]
     for n, e in enumerate(patient.episodes, start=1):
@@ -107,8 +114,11 @@ def _bundle(session: Session, patient: Patient) -> dict[str, Any]:
         condition: dict[str, Any] = {
             "resourceType": "Condition", "id": f"{patient.pseudo_id}-condition-{n}",
             "code": {"coding": coding, "text": e.condition_kind.value},
-            "subject": {"reference": ref},
+            "subject": {"reference": ref}, "meta": {"versionId": str(e.version)},
         }
+        if e.status == ENTERED_IN_ERROR:
+            condition["verificationStatus"] = {"coding": [
+                {"system": CONDITION_VERIFICATION, "code": ENTERED_IN_ERROR}]}
         if e.onset:
             condition["onsetDateTime"] = e.onset.isoformat()
         if e.closed_on:
@@ -125,8 +135,11 @@ def _bundle(session: Session, patient: Patient) -> dict[str, Any]:
             "title": f"Acupuncture plan ({plan.plan_json.get('protocol', '')})",
         })
     inner = course_bundle(course, ref)
+    retracted = entered_in_error_resources(session, patient, ref)
     entries = [{"fullUrl": f"urn:acuneuro:{r['resourceType']}:{r['id']}", "resource": r}
-               for r in extra] + inner.get("entry", [])
+               for r in extra] + stamp_versions(inner.get("entry", []), sessions, medicines,
+                                                events)
+    entries += [{"fullUrl": f"urn:uuid:{r['id']}", "resource": r} for r in retracted]
     raw = {"resourceType": "Bundle", "id": inner["id"], "type": "collection", "entry": entries}
     checked: dict[str, Any] = json.loads(
         Bundle.model_validate(raw).model_dump_json(exclude_none=True))
@@ -152,7 +165,8 @@ def import_bundle(ctx: Context, actor: Actor, bundle: Mapping[str, Any]) -> str:
     written then. The person's name is unknown to the Bundle and is recorded as "Imported".
     """
     require(ctx, actor, UseCase.PATIENT_RECORD, Action.CREATE, _RESOURCE, None)
-    entries = list(bundle.get("entry", [])) if isinstance(bundle, Mapping) else []
+    entries = [e for e in (bundle.get("entry", []) if isinstance(bundle, Mapping) else [])
+               if not is_entered_in_error(e)]  # retracted records are not part of the course
     if not isinstance(bundle, Mapping) or bundle.get("resourceType") != "Bundle":
         raise ValueError("resourceType: not a FHIR Bundle")
     kept = [e for e in entries if _kind(e) not in ("Patient", "Condition", "CarePlan")]
