@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from acuneuro.clinical.adverse_events import AdverseEvent
 from acuneuro.clinical.case import ConditionKind
 from acuneuro.clinical.medication import MedicationStatement
+from acuneuro.clinical.scoring import UnknownInstrumentError, get_instrument
 from acuneuro.clinical.stricta import SessionRecord
 from acuneuro.i18n import format_date
 from acuneuro.i18n import gettext as _
@@ -181,8 +182,12 @@ def _score_apply(row: ScoreRecord, new: dict[str, Any], today: date,
 
 
 def _score_summary(row: ScoreRecord) -> str:
-    total = "" if row.total is None else f", {row.total:g}"
-    return f"{row.instrument_id.upper()} {format_date(row.taken_on)}{total}"
+    try:
+        name = get_instrument(row.instrument_id).name
+    except UnknownInstrumentError:  # an instrument since retired keeps its stored id
+        name = row.instrument_id.upper()
+    total = "" if row.total is None else ", " + _("total %(total)s") % {"total": f"{row.total:g}"}
+    return f"{name}, {format_date(row.taken_on)}{total}"
 
 
 # ---- session ---------------------------------------------------------------------------------
