@@ -290,3 +290,20 @@ def test_the_fhir_bundle_retracts_entered_in_error_records_and_carries_versions(
     copy = course_fhir.import_bundle(ctx, alice, bundle)
     assert [s.on for s in sessions.list_sessions(ctx, alice, copy)] == [day(0)]
     assert patient_service.get_patient(ctx, alice, copy).episodes == []
+
+
+def test_a_patient_update_through_the_api_keeps_the_old_details_in_the_history(
+    ctx: Context, alice: Any
+) -> None:
+    from acuneuro.i18n import format_date
+    from acuneuro.services import PatientUpdate
+
+    pid = new_patient(ctx, alice)
+    patient_service.update_patient(ctx, alice, pid, PatientUpdate(date_of_birth=date(1968, 3, 3)))
+    patient_service.update_patient(ctx, alice, pid, PatientUpdate(phone=None))  # no change
+    entry = _entry(ctx, alice, pid, "patient")
+    assert entry.version == 2
+    (rev,) = entry.revisions
+    assert rev.reason.startswith("Changed through the patient API")
+    assert [(c.label, c.after) for c in rev.changes] == [
+        ("Date of birth", format_date(date(1968, 3, 3)))]

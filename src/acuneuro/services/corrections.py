@@ -49,7 +49,9 @@ __all__ = [
     "amend_record",
     "check_clinical_date",
     "correction_kinds",
+    "keep_patient_revision",
     "mark_entered_in_error",
+    "patient_details",
     "patient_records",
     "record_entry",
     "session_warnings",
@@ -255,13 +257,39 @@ def _change(session: Session, actor: Actor, spec: Kind, row: Any, patient: Patie
     else:
         changed = {"status": [status, action]}
         row.status = action
+    _keep(session, actor, spec, row, patient, {**before, "status": status}, changed, action,
+          given.reason.strip())
+
+
+def _keep(session: Session, actor: Actor, spec: Kind, row: Any, patient: Patient,
+          previous: dict[str, Any], changed: dict[str, list[Any]], action: str,
+          reason: str) -> None:
     session.add(RecordRevision(
         clinic_id=patient.clinic_id, patient_id=patient.id, kind=spec.id, record_id=row.id,
-        version=row.version, action=action, previous_json={**before, "status": status},
-        changed_json=changed, reason=given.reason.strip(), by_user_id=actor.user_id,
-        by_label=actor.email))
+        version=row.version, action=action, previous_json=previous, changed_json=changed,
+        reason=reason, by_user_id=actor.user_id, by_label=actor.email))
     row.version = row.version + 1
     session.flush()
+
+
+def patient_details(patient: Patient) -> dict[str, Any]:
+    """The patient's details as the history keeps them (for ``keep_patient_revision``)."""
+    return KINDS["patient"].values(patient)
+
+
+def keep_patient_revision(session: Session, actor: Actor, patient: Patient,
+                          before: dict[str, Any], reason: str) -> None:
+    """Keep ``before`` in the history when the patient's details changed in this transaction.
+
+    For writers other than ``amend_record`` (the patient API's PATCH), so no change of a
+    name or birth date is ever lost.
+    """
+    spec = KINDS["patient"]
+    after = spec.values(patient)
+    changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    if changed:
+        _keep(session, actor, spec, patient, patient, {**before, "status": patient.status},
+              changed, "amended", reason)
 
 
 def _row(session: Session, spec: Kind, patient: Patient, ref: str) -> Any:

@@ -42,6 +42,7 @@ from acuneuro.services._patient_search import (
 )
 from acuneuro.services._policy import UseCase, roles_for
 from acuneuro.services.audit import Action, Outcome, record, record_alone
+from acuneuro.services.corrections import keep_patient_revision, patient_details
 from acuneuro.store import ACTIVE, Episode, Patient, PatientIdentity
 
 __all__ = [
@@ -203,11 +204,14 @@ def update_patient(
         with ctx.db.write() as session:
             patient = _load(session, actor, pseudo_id)
             if patient is not None:
+                before = patient_details(patient)
                 if "sex" in given:
                     patient.sex = given.pop("sex")
                 for field, value in given.items():
                     setattr(patient.identity, field, value)
                 session.flush()
+                keep_patient_revision(session, actor, patient, before,
+                                      _("Changed through the patient API (no reason given)."))
                 record(session, ctx.audit_key, actor=actor, action=Action.UPDATE,
                        resource=_RESOURCE, patient=pseudo_id)
                 return _view(patient)
