@@ -189,7 +189,8 @@ def test_every_demo_patient_erased_then_every_route_answers_without_error(
             ids = {"patient_id": pid, "plan_id": str(plans[0].id if plans else 1),
                    "response_id": str(scores[0].id if scores else 1),
                    "observation_id": str(scores[0].id if scores else 1),
-                   "score_id": str(scores[0].id if scores else 1)}
+                   "score_id": str(scores[0].id if scores else 1),
+                   "kind": "score", "ref": str(scores[0].id if scores else 1)}
             for kind, path in _patient_routes():
                 url = path.format(**ids)
                 answer = (web if kind == "web" else api).get(url)
