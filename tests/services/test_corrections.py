@@ -275,7 +275,8 @@ def test_the_fhir_bundle_retracts_entered_in_error_records_and_carries_versions(
     wrong = sessions.record_session(ctx, alice, pid, session(day(1)))
     service.amend_record(ctx, alice, pid, "session", str(kept.id),
                          {"reason": "Minutes", "changes": {"session_minutes": 30}})
-    service.mark_entered_in_error(ctx, alice, pid, "session", str(wrong.id), {"reason": "Not this patient"})
+    service.mark_entered_in_error(ctx, alice, pid, "session", str(wrong.id),
+                                  {"reason": "Not this patient"})
     ref = _entry(ctx, alice, pid, "episode").ref
     service.mark_entered_in_error(ctx, alice, pid, "episode", ref, {"reason": "Wrong code"})
     bundle = course_fhir.export_bundle(ctx, alice, pid)
