@@ -51,9 +51,10 @@ def _retracted(resource: dict[str, Any], version: int) -> dict[str, Any]:
 
 
 def _rows(session: Session, patient: Patient, model: Any, order: Any) -> list[Any]:
+    # By patient only (found in the caller's clinic; rows reference it with their clinic).
     return list(session.scalars(select(model).where(
-        model.clinic_id == patient.clinic_id, model.patient_id == patient.id,
-        model.status == ENTERED_IN_ERROR).order_by(order, model.id)))
+        model.patient_id == patient.id, model.status == ENTERED_IN_ERROR
+    ).order_by(order, model.id)))
 
 
 def entered_in_error_resources(session: Session, patient: Patient, ref: str

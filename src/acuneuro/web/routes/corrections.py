@@ -28,15 +28,17 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/patients/{patient_id}/records", include_in_schema=False)
 
-# The order and headings of the kinds in the section.
-_HEADINGS = (("patient", "Patient details"), ("episode", "Episodes of care"),
-             ("score", "Scores"), ("session", "Sessions"), ("adverse-event", "Adverse events"),
-             ("medicine", "Medicines"), ("plan", "Plans"))
+def _headings() -> tuple[tuple[str, str], ...]:
+    """The kinds in the section's order, with their headings in the request's language."""
+    return (("patient", _("Patient details")), ("episode", _("Episodes of care")),
+            ("score", _("Scores")), ("session", _("Sessions")),
+            ("adverse-event", _("Adverse events")), ("medicine", _("Medicines")),
+            ("plan", _("Plans")))
 
 
 def _records_section(ctx: Context, actor: Actor, patient: PatientView) -> Mapping[str, object]:
     entries = service.patient_records(ctx, actor, patient.id)
-    groups = [(_(heading), [e for e in entries if e.kind == kind]) for kind, heading in _HEADINGS]
+    groups = [(heading, [e for e in entries if e.kind == kind]) for kind, heading in _headings()]
     return {"groups": [(h, found) for h, found in groups if found]}
 
 
