@@ -46,8 +46,9 @@ def install_error_handlers(app: FastAPI) -> None:
         body: dict[str, object] = {"detail": str(exc)}
         if isinstance(exc, ProbableDuplicate):  # the ids to look at before confirming
             body["candidates"] = [c.id for c in exc.candidates]
-        if isinstance(exc, FieldRefused):  # the field the sentence is about
-            body["field"] = exc.field
+        if isinstance(exc, FieldRefused):  # FastAPI's 422 shape: the field, then the sentence
+            body = {"detail": [{"type": "value_error", "loc": ["body", exc.field],
+                                "msg": str(exc)}]}
         if isinstance(exc, NeedsConfirmation):
             body["warnings"] = exc.warnings
         return JSONResponse(body, status_code=code, headers=headers)

@@ -295,7 +295,7 @@ def keep_patient_revision(session: Session, actor: Actor, patient: Patient,
 def _row(session: Session, spec: Kind, patient: Patient, ref: str) -> Any:
     if spec.id == "patient":
         return patient if ref == PATIENT_REF else None
-    if not ref.isdigit() or len(ref) > 18:
+    if not (ref.isascii() and ref.isdigit()) or len(ref) >= 10:  # beyond a 32-bit id
         return None
     model: Any = spec.model
     return session.scalar(select(model).where(

@@ -51,7 +51,9 @@ def entered_in_error(ctx: ContextDep, actor: ActorDep, patient_id: str, kind: st
 
 
 @router.post(_P + "/plans/{plan_id}/withdraw", openapi_extra=body_schema(CorrectionIn))
-def withdraw(ctx: ContextDep, actor: ActorDep, patient_id: str, plan_id: int, body: RawBody
+def withdraw(ctx: ContextDep, actor: ActorDep, patient_id: str, plan_id: str, body: RawBody
              ) -> RecordEntry:
     """Withdraw a proposed plan that was never accepted."""
-    return service.withdraw_plan(ctx, actor, patient_id, plan_id, body)
+    # Anything but a plan number names no plan: 404 from the service, audited.
+    number = int(plan_id) if plan_id.isascii() and plan_id.isdigit() and len(plan_id) < 10 else 0
+    return service.withdraw_plan(ctx, actor, patient_id, number, body)

@@ -82,7 +82,8 @@ async def correct_record(request: Request, ctx: ContextDep, actor: WebActorDep,
     try:
         if action == "error":
             service.mark_entered_in_error(ctx, actor, patient_id, kind, ref, body)
-        elif action == "withdraw" and kind == "plan" and ref.isdigit() and len(ref) < 18:
+        elif action == "withdraw" and kind == "plan" and ref.isascii() and ref.isdigit() \
+                and len(ref) < 10:
             service.withdraw_plan(ctx, actor, patient_id, int(ref), body)
         else:
             current = {k: ("" if v is None else str(v)) for k, v in entry.values.items()}
