@@ -118,7 +118,10 @@ def cohort_pandas(
     confidence: float = 0.95,
 ) -> pd.DataFrame:
     """The cohort report from raw tables (patients, episodes, treatment_sessions, ...)."""
-    t = {name: _dates(frame, name) for name, frame in tables.items()}
+    # Rows marked entered in error are not counted (the SQL filters on status alike).
+    t = {name: _dates(frame[frame["status"] == "active"] if "status" in frame.columns
+                      and name != "plans" else frame, name)
+         for name, frame in tables.items()}
     first_ep = t["episodes"].sort_values("id").drop_duplicates("patient_id")
     cohort = t["patients"][["id", "clinic_id"]].rename(columns={"id": "patient_id"})
     cohort = cohort.merge(

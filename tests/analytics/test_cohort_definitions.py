@@ -39,6 +39,7 @@ class Registry:
 
     def _add(self, table: str, **row: Any) -> None:
         row.setdefault("id", len(self.rows[table]) + 1)
+        row.setdefault("status", "active")  # store.Correctable
         self.rows[table].append(row)
 
     def patient(self, pid: int, clinic: int = 1, condition: str | None = "dpn") -> None:
@@ -46,13 +47,15 @@ class Registry:
         if condition is not None:
             self._add("episodes", clinic_id=clinic, patient_id=pid, condition_kind=condition)
 
-    def session(self, pid: int, day: int, attendance: str = "attended") -> None:
+    def session(self, pid: int, day: int, attendance: str = "attended",
+                status: str = "active") -> None:
         self._add(
             "treatment_sessions",
             clinic_id=1,
             patient_id=pid,
             occurred_on=D0 + timedelta(days=day),
             attendance=attendance,
+            status=status,
         )
 
     def nrs(
@@ -62,8 +65,9 @@ class Registry:
         value: float | None,
         sid: int | None = None,
         instrument: str = "nrs",
+        status: str = "active",
     ) -> None:
-        extra = {} if sid is None else {"id": sid}
+        extra = {"status": status} if sid is None else {"id": sid, "status": status}
         self._add(
             "score_records",
             clinic_id=1,
@@ -93,9 +97,10 @@ class Registry:
 
     def frames(self) -> dict[str, pd.DataFrame]:
         columns = {
-            "patients": ["id", "clinic_id"],
-            "episodes": ["id", "clinic_id", "patient_id", "condition_kind"],
-            "treatment_sessions": ["id", "clinic_id", "patient_id", "occurred_on", "attendance"],
+            "patients": ["id", "clinic_id", "status"],
+            "episodes": ["id", "clinic_id", "patient_id", "condition_kind", "status"],
+            "treatment_sessions": ["id", "clinic_id", "patient_id", "occurred_on", "attendance",
+                                   "status"],
             "score_records": [
                 "id",
                 "clinic_id",
@@ -103,6 +108,7 @@ class Registry:
                 "instrument_id",
                 "taken_on",
                 "total",
+                "status",
             ],
             "medication_statements": [
                 "id",
@@ -113,8 +119,9 @@ class Registry:
                 "unit",
                 "start_on",
                 "stop_on",
+                "status",
             ],
-            "adverse_events": ["id", "clinic_id", "patient_id", "occurred_on", "grade"],
+            "adverse_events": ["id", "clinic_id", "patient_id", "occurred_on", "grade", "status"],
         }
         out = {}
         for name, cols in columns.items():
@@ -290,6 +297,15 @@ def test_a_patient_without_an_episode_is_reported_as_not_recorded() -> None:
     assert reg.pooled("not recorded")["patients"] == 1
 
 
+def test_records_entered_in_error_are_not_counted() -> None:
+    reg = Registry()
+    course(reg, 1, [8], [4])
+    reg.session(1, 1, status="entered-in-error")
+    reg.nrs(1, 20, 0, status="entered-in-error")  # would be the latest score
+    row = reg.pooled()
+    assert row["sessions_attended"] == 2 and row["latest_nrs_mean"] == 4.0
+
+
 def test_filters_keep_the_condition_and_courses_started_since() -> None:
     reg = Registry()
     course(reg, 1, [6], [3])
@@ -304,6 +320,7 @@ def test_filters_keep_the_condition_and_courses_started_since() -> None:
 # ----------------------------------------------------------------- random small registries
 
 day = st.integers(-10, 40)
+statuses = st.sampled_from(["active", "active", "entered-in-error"])
 
 
 @st.composite
@@ -313,9 +330,11 @@ def registries(draw: st.DrawFn) -> Registry:
         condition = draw(st.sampled_from(["dpn", "phn", None]))
         reg.patient(pid, clinic=draw(st.integers(1, 2)), condition=condition)
         for _ in range(draw(st.integers(0, 4))):
-            reg.session(pid, draw(day), draw(st.sampled_from(["attended", "missed", "cancelled"])))
+            reg.session(pid, draw(day), draw(st.sampled_from(["attended", "missed", "cancelled"])),
+                        draw(statuses))
         for _ in range(draw(st.integers(0, 5))):
-            reg.nrs(pid, draw(day), draw(st.one_of(st.none(), st.integers(0, 10).map(float))))
+            reg.nrs(pid, draw(day), draw(st.one_of(st.none(), st.integers(0, 10).map(float))),
+                    status=draw(statuses))
         for _ in range(draw(st.integers(0, 3))):
             start = draw(day)
             stop = draw(st.one_of(st.none(), st.integers(start, 45)))

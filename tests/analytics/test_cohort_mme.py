@@ -63,8 +63,11 @@ def _registry(meds: list[MedicationStatement]) -> duckdb.DuckDBPyConnection:
         "adverse_events": {"patient_id": pa.array([], pa.int64())},
     }
     types = {"drug": pa.string(), "unit": pa.string(), "daily_dose": pa.float64(),
-             "start_on": pa.date32(), "stop_on": pa.date32(), "patient_id": pa.int64()}
+             "start_on": pa.date32(), "stop_on": pa.date32(), "patient_id": pa.int64(),
+             "status": pa.string()}
     for name, columns in tables.items():
+        rows = len(next(iter(columns.values())))
+        columns["status"] = ["active"] * rows  # every row in force (store.Correctable)
         arrow = pa.table({k: pa.array(v, type=types.get(k)) for k, v in columns.items()})
         con.register(f"{name}_arrow", arrow)
         con.execute(f"CREATE TABLE {name} AS SELECT * FROM {name}_arrow")

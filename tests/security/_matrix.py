@@ -160,6 +160,17 @@ RULES: dict[str, Rule] = {
         UseCase.PLAN_WRITE, scoped=True,
         json=lambda ids: {"start_on": date.today().isoformat()}),
     # JSON API: the treatment course (services/sessions, medication, course, outcomes).
+    # JSON API: corrections (services/corrections); the ids name the patient's score. The
+    # bodies are refused only after the record is found (no change, a reason too short).
+    "GET /api/v1/patients/{patient_id}/records": _api(UseCase.PATIENT_RECORD, scoped=True),
+    "GET /api/v1/patients/{patient_id}/records/{kind}/{ref}": _api(
+        UseCase.PATIENT_RECORD, scoped=True),
+    "POST /api/v1/patients/{patient_id}/records/{kind}/{ref}/amend": _api(
+        UseCase.SCORE_WRITE, scoped=True, json=lambda ids: {"reason": "check", "changes": {}}),
+    "POST /api/v1/patients/{patient_id}/records/{kind}/{ref}/entered-in-error": _api(
+        UseCase.SCORE_WRITE, scoped=True, json=lambda ids: {"reason": "x"}),
+    "POST /api/v1/patients/{patient_id}/plans/{plan_id}/withdraw": _api(
+        UseCase.PLAN_WRITE, scoped=True, json=lambda ids: {"reason": "x"}),
     "GET /api/v1/patients/{patient_id}/course": _api(UseCase.COURSE_READ, scoped=True),
     "GET /api/v1/patients/{patient_id}/sessions": _api(UseCase.COURSE_READ, scoped=True),
     # Alice's holding has no accepted plan: her session is refused (400), never written.
@@ -195,6 +206,9 @@ RULES: dict[str, Rule] = {
             "action": "record", "on": date.today().isoformat(), "attendance": "missed",
             "reason_not_attended": "matrix"}),
     "GET /patients/{patient_id}/adverse-events/new": _web(UseCase.COURSE_READ, scoped=True),
+    "GET /patients/{patient_id}/records/{kind}/{ref}": _web(UseCase.PATIENT_RECORD, scoped=True),
+    "POST /patients/{patient_id}/records/{kind}/{ref}": _web(
+        UseCase.SCORE_WRITE, scoped=True, form=lambda ids: {"action": "error", "reason": "x"}),
     "POST /patients/{patient_id}/adverse-events/new": _web(
         UseCase.COURSE_WRITE, scoped=True, form=lambda ids: {
             "on": date.today().isoformat(), "type": "haematoma", "grade": "1",

@@ -63,7 +63,8 @@ class Holding:
                 "resource_type": "Patient", "resource_id": self.patient_id,
                 "job_id": "no-such-export", "file_id": "1",
                 "practitioner_id": str(self.practitioner_id),
-                "appointment_id": str(self.appointment_id), "action": "confirm"}
+                "appointment_id": str(self.appointment_id), "action": "confirm",
+                "kind": "score", "ref": str(self.score_id)}
 
 
 def make_holding(ctx: Context, actor: Any, identity: dict[str, str]) -> Holding:

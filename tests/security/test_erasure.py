@@ -190,7 +190,8 @@ def test_every_demo_patient_erased_then_every_route_answers_without_error(
                    "response_id": str(scores[0].id if scores else 1),
                    "observation_id": str(scores[0].id if scores else 1),
                    "score_id": str(scores[0].id if scores else 1),
-                   "resource_type": "Patient", "resource_id": pid}
+                   "resource_type": "Patient", "resource_id": pid,
+                   "kind": "score", "ref": str(scores[0].id if scores else 1)}
             for kind, path in _patient_routes():
                 url = path.format(**ids)
                 answer = (web if kind == "web" else api).get(url)

@@ -11,6 +11,7 @@ mme_factors(drug, unit, factor) holds the MME factor per unit of daily dose (CDC
 table); a statement in another unit than its drug's factor adds no MME.
 t_quantile(p, df) is the Student t quantile, registered by the caller.
 Definitions: docs/scaling.md and acuneuro.analytics.cohort.
+Rows marked entered in error (``status <> 'active'``, services.corrections) are not counted.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ WITH
 first_episode AS (
     SELECT patient_id, arg_min(CAST(condition_kind AS VARCHAR), id) AS condition
     FROM episodes
+    WHERE status = 'active'
     GROUP BY patient_id
 ),
 attendance AS (
@@ -31,6 +33,7 @@ attendance AS (
            count(*) FILTER (WHERE attendance = 'missed') AS missed,
            count(*) FILTER (WHERE attendance = 'cancelled') AS cancelled
     FROM treatment_sessions
+    WHERE status = 'active'
     GROUP BY patient_id
 ),
 cohort AS (
@@ -53,7 +56,7 @@ cohort AS (
 first_attended AS (
     SELECT patient_id, min(occurred_on) AS first_on
     FROM treatment_sessions
-    WHERE attendance = 'attended'
+    WHERE attendance = 'attended' AND status = 'active'
     GROUP BY patient_id
 ),
 nrs AS (
@@ -62,6 +65,7 @@ nrs AS (
     -- Joined to the small per-patient first date, not the cohort: cheaper; outcome filters.
     JOIN first_attended c ON c.patient_id = s.patient_id
     WHERE s.instrument_id = $instrument AND s.total IS NOT NULL AND c.first_on IS NOT NULL
+      AND s.status = 'active'
 ),
 scores AS (
     SELECT patient_id,
@@ -90,7 +94,7 @@ medication AS (
                    <> (m.start_on <= o.latest_on AND coalesce(m.stop_on >= o.latest_on, TRUE)))
                AS changed
     FROM outcome o
-    JOIN medication_statements m ON m.patient_id = o.patient_id
+    JOIN medication_statements m ON m.patient_id = o.patient_id AND m.status = 'active'
     LEFT JOIN mme_factors f ON f.drug = lower(m.drug) AND f.unit = m.unit
     GROUP BY o.patient_id
 ),
@@ -98,6 +102,7 @@ events AS (
     SELECT ae.patient_id, count(*) AS adverse_events
     FROM adverse_events ae
     JOIN cohort c ON c.patient_id = ae.patient_id
+    WHERE ae.status = 'active'
     GROUP BY ae.patient_id
 ),
 per_patient AS (

@@ -35,6 +35,8 @@ TABLE_ORDER = (
     "adverse_events",
 )
 
+_CORRECTABLE = ("patients", "episodes", "treatment_sessions", "score_records",
+                "medication_statements", "adverse_events")
 _CONDITIONS = np.array(["dpn", "phn", "cipn", "other"])
 _CONDITION_P = [0.45, 0.2, 0.25, 0.1]
 _ICD10 = np.array(["E11.42", "B02.29", "G62.0", "G62.9"])
@@ -239,6 +241,11 @@ def generate_chunk(
         ids,
         generated_at,
     )
+    # Every clinical row is written version 1, in force (store.Correctable).
+    for name in _CORRECTABLE:
+        rows = out[name].num_rows
+        out[name] = out[name].append_column("version", _const(1, rows, pa.int64()))
+        out[name] = out[name].append_column("status", _const("active", rows, pa.string()))
     return out
 
 

@@ -21,6 +21,7 @@ from acuneuro.api.routes import (
     planning,
     smart,
 )
+from acuneuro.api.routes import corrections as correction_routes
 from acuneuro.api.routes import course as course_routes
 from acuneuro.api.routes import evidence as evidence_routes
 from acuneuro.services import Context
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None) 
     api.include_router(assessment.router)
     api.include_router(planning.router)
     api.include_router(course_routes.router)
+    api.include_router(correction_routes.router)
     api.include_router(evidence_routes.router)
     api.include_router(analytics_routes.router)
     api.include_router(account_routes.router)

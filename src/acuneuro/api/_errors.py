@@ -15,6 +15,7 @@ from acuneuro.services import (
     ServiceError,
     Throttled,
 )
+from acuneuro.services.corrections import FieldRefused, NeedsConfirmation
 from acuneuro.services.patients import ProbableDuplicate
 from acuneuro.services.throttle import pause
 
@@ -26,6 +27,9 @@ _STATUS: list[tuple[type[ServiceError], int]] = [
     (PermissionDenied, status.HTTP_403_FORBIDDEN),
     (NotFound, status.HTTP_404_NOT_FOUND),
     (Conflict, status.HTTP_409_CONFLICT),
+    # A session that looks like a slip: sent again with ``confirm: true`` it is recorded.
+    (NeedsConfirmation, status.HTTP_409_CONFLICT),
+    (FieldRefused, status.HTTP_422_UNPROCESSABLE_CONTENT),
     (ServiceError, status.HTTP_400_BAD_REQUEST),
 ]
 
@@ -42,6 +46,11 @@ def install_error_handlers(app: FastAPI) -> None:
         body: dict[str, object] = {"detail": str(exc)}
         if isinstance(exc, ProbableDuplicate):  # the ids to look at before confirming
             body["candidates"] = [c.id for c in exc.candidates]
+        if isinstance(exc, FieldRefused):  # FastAPI's 422 shape: the field, then the sentence
+            body = {"detail": [{"type": "value_error", "loc": ["body", exc.field],
+                                "msg": str(exc)}]}
+        if isinstance(exc, NeedsConfirmation):
+            body["warnings"] = exc.warnings
         return JSONResponse(body, status_code=code, headers=headers)
 
     app.add_exception_handler(ServiceError, handle)

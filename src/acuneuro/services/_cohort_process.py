@@ -31,15 +31,18 @@ __all__ = ["COLUMNS", "clinic_figures", "compute_in_worker"]
 # What the cohort statement reads of each table, with the Arrow type DuckDB gets.
 COLUMNS: dict[str, dict[str, pa.DataType]] = {
     "patients": {"id": pa.int64(), "clinic_id": pa.int64()},
-    "episodes": {"id": pa.int64(), "patient_id": pa.int64(), "condition_kind": pa.string()},
+    "episodes": {"id": pa.int64(), "patient_id": pa.int64(), "condition_kind": pa.string(),
+                 "status": pa.string()},
     "treatment_sessions": {"patient_id": pa.int64(), "occurred_on": pa.date32(),
-                           "attendance": pa.string()},
+                           "attendance": pa.string(), "status": pa.string()},
     "score_records": {"id": pa.int64(), "patient_id": pa.int64(), "instrument_id": pa.string(),
-                      "taken_on": pa.date32(), "total": pa.float64()},
+                      "taken_on": pa.date32(), "total": pa.float64(), "status": pa.string()},
     "medication_statements": {"patient_id": pa.int64(), "drug": pa.string(),
                               "daily_dose": pa.float64(), "unit": pa.string(),
-                              "start_on": pa.date32(), "stop_on": pa.date32()},
-    "adverse_events": {"patient_id": pa.int64()},
+                              "start_on": pa.date32(), "stop_on": pa.date32(),
+                              "status": pa.string()},
+    # status: rows entered in error are left out by the statement (services.corrections).
+    "adverse_events": {"patient_id": pa.int64(), "status": pa.string()},
 }
 _NICE = 10
 

@@ -114,8 +114,14 @@ def not_found(ctx: Context, actor: Actor, action: Action, resource: str, pseudo_
 
 
 def refused(ctx: Context, actor: Actor, action: Action, resource: str, pseudo_id: str,
-            message: str) -> NoReturn:
-    """Audit a refused write (after its transaction rolled back) and raise the message."""
+            message: str | CourseRefused) -> NoReturn:
+    """Audit a refused write (after its transaction rolled back) and raise the message.
+
+    Given the refusal itself, it is raised again as it is (a ``FieldRefused`` keeps its field,
+    a ``NeedsConfirmation`` its warnings).
+    """
     record_alone(ctx, actor=actor, action=action, resource=resource,
                  outcome=Outcome.FAILURE, patient=pseudo_id[:32])
+    if isinstance(message, CourseRefused):
+        raise message
     raise CourseRefused(message)

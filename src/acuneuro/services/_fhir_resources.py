@@ -25,6 +25,7 @@ from acuneuro.interop.fhir_ids import BASE, logical_id, meta, reference, row_sta
 from acuneuro.interop.fhir_scores import score_resources
 from acuneuro.knowledge import fhir_codes
 from acuneuro.services._course_common import accepted_plan
+from acuneuro.services._fhir_corrections import entered_in_error_rows
 from acuneuro.services.assessment import _view as score_view
 from acuneuro.services.course import (
     adverse_events_of,
@@ -195,4 +196,24 @@ def resources_of(session: Session, patient: Patient, profile: Profile = "pseudon
         out.append(care_plan_resource(plan, ref))
     out += score_resources_of(score_rows(session, patient), patient, ref)
     out += course_resources_of(session, patient, ref)
+    out += retracted_resources_of(session, patient, ref)
+    return out
+
+
+def retracted_resources_of(session: Session, patient: Patient, ref: str
+                           ) -> list[dict[str, Any]]:
+    """Scores, sessions and medicines entered in error: same ids, status entered-in-error."""
+    out = score_resources_of(entered_in_error_rows(session, patient, ScoreRecord,
+                                                   ScoreRecord.taken_on), patient, ref)
+    visits = entered_in_error_rows(session, patient, TreatmentSession,
+                                   TreatmentSession.occurred_on)
+    ids = _procedure_ids(visits)
+    out += [procedure_resource(rec, ref, ids[row.id], meta=meta(row), entered_in_error=True)
+            for row, rec in zip(visits, session_records_of(visits), strict=True)]
+    meds = entered_in_error_rows(session, patient, MedicationStatementRecord,
+                                 MedicationStatementRecord.start_on)
+    out += [medication_statement_resource(
+        stmt, ref, logical_id(row.clinic_id, MedicationStatementRecord.__tablename__, row.id),
+        meta=meta(row), entered_in_error=True)
+        for row, stmt in zip(meds, statements_of(meds), strict=True)]
     return out

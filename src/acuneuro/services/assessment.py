@@ -37,14 +37,16 @@ from acuneuro.clinical.scoring import (
     get_instrument,
     score,
 )
+from acuneuro.i18n import gettext as _
 from acuneuro.services._actor import Actor
 from acuneuro.services._audit_group import record_read
+from acuneuro.services._clinical_checks import check_clinical_date
 from acuneuro.services._context import Context
 from acuneuro.services._errors import NotFound, PermissionDenied, ServiceError
 from acuneuro.services._input_limits import check_input
 from acuneuro.services._policy import UseCase, allowed
 from acuneuro.services.audit import Action, Outcome, record, record_alone
-from acuneuro.store import Episode, Patient, ScoreRecord
+from acuneuro.store import ACTIVE, Episode, Patient, ScoreRecord
 
 __all__ = [
     "FHIR_KEY",
@@ -166,6 +168,8 @@ def record_score(
             if data.completed_by == "patient":
                 _check_self_report(data)
             check_input(data)
+            check_clinical_date("taken_on", _("The score date"), data.taken_on,
+                                patient.identity.date_of_birth)
             result = score(data.instrument, data.answers)
             if not storable(result.instrument):
                 raise NotStorable(
@@ -212,7 +216,7 @@ def list_scores(
             query = (
                 select(ScoreRecord)
                 .where(ScoreRecord.clinic_id == actor.clinic_id,
-                       ScoreRecord.patient_id == patient.id)
+                       ScoreRecord.patient_id == patient.id, ScoreRecord.status == ACTIVE)
                 .order_by(ScoreRecord.taken_on.desc(), ScoreRecord.id.desc())
             )
             if instrument_id is not None:
@@ -263,7 +267,7 @@ def _open_episode(session: Session, patient: Patient) -> int | None:
     return session.scalar(
         select(Episode.id)
         .where(Episode.clinic_id == patient.clinic_id, Episode.patient_id == patient.id,
-               Episode.closed_on.is_(None))
+               Episode.closed_on.is_(None), Episode.status == ACTIVE)
         .order_by(Episode.id.desc())
         .limit(1)
     )

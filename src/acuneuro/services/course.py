@@ -25,8 +25,10 @@ from acuneuro.clinical.medication import MedicationStatement
 from acuneuro.clinical.outcomes import Score
 from acuneuro.clinical.planner import Plan
 from acuneuro.clinical.stricta import SessionRecord
+from acuneuro.i18n import gettext as _
 from acuneuro.services._actor import Actor
 from acuneuro.services._audit_group import record_read
+from acuneuro.services._clinical_checks import check_clinical_date
 from acuneuro.services._context import Context
 from acuneuro.services._course_common import (
     CourseRefused,
@@ -47,6 +49,7 @@ from acuneuro.services.outcomes import foot_exams_of, outcome_scores, pgic_of, s
 from acuneuro.services.practitioners import signature
 from acuneuro.services.throttle import Work, check_work
 from acuneuro.store import (
+    ACTIVE,
     AdverseEventRecord,
     Clinic,
     MedicationStatementRecord,
@@ -135,7 +138,7 @@ def session_rows(session: Session, patient: Patient) -> list[TreatmentSession]:
     return list(session.scalars(
         select(TreatmentSession)
         .where(TreatmentSession.clinic_id == patient.clinic_id,
-               TreatmentSession.patient_id == patient.id)
+               TreatmentSession.patient_id == patient.id, TreatmentSession.status == ACTIVE)
         .order_by(TreatmentSession.occurred_on, TreatmentSession.id)))
 
 
@@ -143,7 +146,7 @@ def event_rows(session: Session, patient: Patient) -> list[AdverseEventRecord]:
     return list(session.scalars(
         select(AdverseEventRecord)
         .where(AdverseEventRecord.clinic_id == patient.clinic_id,
-               AdverseEventRecord.patient_id == patient.id)
+               AdverseEventRecord.patient_id == patient.id, AdverseEventRecord.status == ACTIVE)
         .order_by(AdverseEventRecord.occurred_on, AdverseEventRecord.id)))
 
 
@@ -162,6 +165,8 @@ def add_adverse_event(ctx: Context, actor: Actor, pseudo_id: str,
                 event = data if isinstance(data, AdverseEvent) else AdverseEvent.model_validate(
                     data)
                 check_input(event)
+                check_clinical_date("on", _("The date of the adverse event"), event.on,
+                                    patient.identity.date_of_birth)
                 session_id = None
                 if event.session_number is not None:
                     numbers = session_numbers(session_rows(session, patient))
@@ -181,7 +186,7 @@ def add_adverse_event(ctx: Context, actor: Actor, pseudo_id: str,
                        resource=_RESOURCE, patient=pseudo_id)
                 return AdverseEventView(id=row.id, patient=pseudo_id, event=event)
     except CourseRefused as exc:
-        refused(ctx, actor, Action.CREATE, _RESOURCE, pseudo_id, str(exc))
+        refused(ctx, actor, Action.CREATE, _RESOURCE, pseudo_id, exc)
     not_found(ctx, actor, Action.CREATE, _RESOURCE, pseudo_id)
 
 
@@ -242,10 +247,12 @@ def _source(session: Session, actor: Actor, patient: Patient, today: date) -> Re
     meds = session.scalars(
         select(MedicationStatementRecord)
         .where(MedicationStatementRecord.clinic_id == patient.clinic_id,
-               MedicationStatementRecord.patient_id == patient.id)
+               MedicationStatementRecord.patient_id == patient.id,
+               MedicationStatementRecord.status == ACTIVE)
         .order_by(MedicationStatementRecord.start_on, MedicationStatementRecord.id))
     episode = next((e for e in reversed(patient.episodes)
-                    if e.condition_kind.value == plan_row.condition_kind), None)
+                    if e.status == ACTIVE
+                    and e.condition_kind.value == plan_row.condition_kind), None)
     diagnosis = plan.condition.value.upper() + (
         f" (ICD-10 {episode.icd10})" if episode is not None and episode.icd10 else "")
     clinic = session.get(Clinic, patient.clinic_id)

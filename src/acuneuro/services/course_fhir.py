@@ -38,6 +38,7 @@ from acuneuro.services._course_common import (
     refused,
     require,
 )
+from acuneuro.services._fhir_corrections import is_entered_in_error
 from acuneuro.services._fhir_import import (
     IMPORTED_VERSION,
     read_bundle,
@@ -189,6 +190,9 @@ def import_bundle(ctx: Context, actor: Actor, bundle: Mapping[str, Any], *,
     nothing is written then; ``NotFound`` when ``into`` is not a patient of the caller's clinic.
     """
     require(ctx, actor, UseCase.PATIENT_RECORD, Action.CREATE, _RESOURCE, into)
+    if isinstance(bundle, Mapping) and isinstance(bundle.get("entry"), list):
+        # Records retracted as entered in error are not part of the course: not imported.
+        bundle = {**bundle, "entry": [e for e in bundle["entry"] if not is_entered_in_error(e)]}
     if not isinstance(bundle, Mapping) or bundle.get("resourceType") != "Bundle":
         raise BundleRefused([_("resourceType: not a FHIR Bundle")])
     content = read_bundle(bundle)

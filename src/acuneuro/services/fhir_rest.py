@@ -28,12 +28,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from acuneuro.i18n import gettext as _
 from acuneuro.services import _fhir_search as search_params
-from acuneuro.services._fhir_resources import resources_of
 from acuneuro.services._actor import Actor
 from acuneuro.services._audit_group import record_read
 from acuneuro.services._context import Context
 from acuneuro.services._course_common import episodes_loader, not_found
 from acuneuro.services._errors import NotFound, PermissionDenied
+from acuneuro.services._fhir_resources import resources_of
 from acuneuro.services._policy import UseCase, allowed
 from acuneuro.services.assessment import score_view
 from acuneuro.services.audit import Action, Outcome, record_alone

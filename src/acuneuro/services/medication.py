@@ -25,7 +25,9 @@ from acuneuro.clinical.medication import (
     medication_change,
     mme_on,
 )
+from acuneuro.i18n import gettext as _
 from acuneuro.services._actor import Actor
+from acuneuro.services._clinical_checks import check_clinical_date
 from acuneuro.services._context import Context
 from acuneuro.services._course_common import (
     CourseRefused,
@@ -39,7 +41,7 @@ from acuneuro.services._course_common import (
 from acuneuro.services._input_limits import check_input
 from acuneuro.services._policy import UseCase
 from acuneuro.services.audit import Action, record
-from acuneuro.store import MedicationStatementRecord, Patient
+from acuneuro.store import ACTIVE, MedicationStatementRecord, Patient
 
 __all__ = [
     "DoseChange",
@@ -132,7 +134,8 @@ def medication_rows(session: Session, patient: Patient) -> list[MedicationStatem
     return list(session.scalars(
         select(MedicationStatementRecord)
         .where(MedicationStatementRecord.clinic_id == patient.clinic_id,
-               MedicationStatementRecord.patient_id == patient.id)
+               MedicationStatementRecord.patient_id == patient.id,
+               MedicationStatementRecord.status == ACTIVE)
         .order_by(MedicationStatementRecord.start_on, MedicationStatementRecord.id)
     ))
 
@@ -143,7 +146,8 @@ def _one(session: Session, patient: Patient, statement_id: int
         select(MedicationStatementRecord)
         .where(MedicationStatementRecord.clinic_id == patient.clinic_id,
                MedicationStatementRecord.patient_id == patient.id,
-               MedicationStatementRecord.id == statement_id)
+               MedicationStatementRecord.id == statement_id,
+               MedicationStatementRecord.status == ACTIVE)
     )
 
 
@@ -156,6 +160,8 @@ def add_medication(ctx: Context, actor: Actor, pseudo_id: str,
         if patient is not None:
             given = data if isinstance(data, MedicationIn) else MedicationIn.model_validate(data)
             check_input(given)
+            check_clinical_date("start_on", _("The start date"), given.start_on,
+                                patient.identity.date_of_birth)
             # The clinical model checks the dates and normalises the name.
             stmt = MedicationStatement(drug=given.drug, daily_dose=given.daily_dose,
                                        unit=given.unit.strip(), start=given.start_on,

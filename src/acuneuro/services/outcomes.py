@@ -39,7 +39,7 @@ from acuneuro.services._context import Context
 from acuneuro.services._course_common import accepted_plan, audited_read
 from acuneuro.services._policy import UseCase
 from acuneuro.services.audit import Action
-from acuneuro.store import Patient, ScoreRecord, TreatmentSession
+from acuneuro.store import ACTIVE, Patient, ScoreRecord, TreatmentSession
 
 __all__ = [
     "FootView",
@@ -156,7 +156,7 @@ def first_session_of(session: Session, patient: Patient) -> date | None:
         select(TreatmentSession.occurred_on)
         .where(TreatmentSession.clinic_id == patient.clinic_id,
                TreatmentSession.patient_id == patient.id,
-               TreatmentSession.attendance == "attended")
+               TreatmentSession.attendance == "attended", TreatmentSession.status == ACTIVE)
         .order_by(TreatmentSession.occurred_on).limit(1)
     )
     return first
@@ -166,7 +166,8 @@ def score_rows(session: Session, patient: Patient) -> list[ScoreRecord]:
     """Every stored score of the patient, oldest first."""
     return list(session.scalars(
         select(ScoreRecord)
-        .where(ScoreRecord.clinic_id == patient.clinic_id, ScoreRecord.patient_id == patient.id)
+        .where(ScoreRecord.clinic_id == patient.clinic_id, ScoreRecord.patient_id == patient.id,
+               ScoreRecord.status == ACTIVE)
         .order_by(ScoreRecord.taken_on, ScoreRecord.id)
     ))
 
@@ -199,7 +200,8 @@ def _outcomes(session: Session, patient: Patient, as_of: date) -> OutcomesView:
         select(TreatmentSession.occurred_on)
         .where(TreatmentSession.clinic_id == patient.clinic_id,
                TreatmentSession.patient_id == patient.id,
-               TreatmentSession.attendance == "attended", TreatmentSession.occurred_on <= as_of)
+               TreatmentSession.attendance == "attended", TreatmentSession.occurred_on <= as_of,
+               TreatmentSession.status == ACTIVE)
         .order_by(TreatmentSession.occurred_on)
     )
     return OutcomesView(

@@ -18,8 +18,10 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from acuneuro.i18n import gettext as _
 from acuneuro.services._actor import Actor
 from acuneuro.services._audit_group import record_read
+from acuneuro.services._clinical_checks import check_clinical_date
 from acuneuro.services._context import Context
 from acuneuro.services._course_common import episodes_loader
 from acuneuro.services._errors import Conflict, NotFound, PermissionDenied
@@ -40,7 +42,8 @@ from acuneuro.services._patient_search import (
 )
 from acuneuro.services._policy import UseCase, roles_for
 from acuneuro.services.audit import Action, Outcome, record, record_alone
-from acuneuro.store import Episode, Patient, PatientIdentity
+from acuneuro.services.corrections import keep_patient_revision, patient_details
+from acuneuro.store import ACTIVE, Episode, Patient, PatientIdentity
 
 __all__ = [
     "PATIENT_ROLES",
@@ -88,6 +91,8 @@ def create_patient(ctx: Context, actor: Actor, data: PatientCreate) -> PatientVi
     """
     _require_role(ctx, actor, Action.CREATE)
     check_input(data)
+    if data.condition is not None:  # FieldRefused("onset") before anything is read or written
+        check_clinical_date("onset", _("The onset"), data.condition.onset, data.date_of_birth)
     try:
         return _create(ctx, actor, data)
     except ProbableDuplicate as refusal:
@@ -199,11 +204,14 @@ def update_patient(
         with ctx.db.write() as session:
             patient = _load(session, actor, pseudo_id)
             if patient is not None:
+                before = patient_details(patient)
                 if "sex" in given:
                     patient.sex = given.pop("sex")
                 for field, value in given.items():
                     setattr(patient.identity, field, value)
                 session.flush()
+                keep_patient_revision(session, actor, patient, before,
+                                      _("Changed through the patient API (no reason given)."))
                 record(session, ctx.audit_key, actor=actor, action=Action.UPDATE,
                        resource=_RESOURCE, patient=pseudo_id)
                 return _view(patient)
@@ -252,7 +260,7 @@ def _view(patient: Patient) -> PatientView:
         record_number=identity.record_number,
         episodes=[
             EpisodeView(kind=e.condition_kind, icd10=e.icd10, onset=e.onset, closed_on=e.closed_on)
-            for e in patient.episodes
+            for e in patient.episodes if e.status == ACTIVE
         ],
         created_at=patient.created_at,
         updated_at=patient.updated_at,

@@ -112,13 +112,15 @@ def propose_plan(
 
 
 def list_plans(ctx: Context, actor: Actor, pseudo_id: str) -> list[PlanSummary]:
-    """The patient's plans, newest first."""
+    """The patient's plans, newest first (withdrawn and entered-in-error ones left out)."""
     _require(ctx, actor, READ_ROLES, Action.LIST, pseudo_id)
     with ctx.db.read() as session:
         patient = _patient(session, actor, pseudo_id)
         found = None if patient is None else [_summary(row) for row in session.scalars(
             select(PlanRecord)
-            .where(PlanRecord.clinic_id == actor.clinic_id, PlanRecord.patient_id == patient.id)
+            .where(PlanRecord.clinic_id == actor.clinic_id, PlanRecord.patient_id == patient.id,
+                   # Withdrawn and entered-in-error plans live in the record history only.
+                   PlanRecord.status.not_in(("withdrawn", "entered-in-error")))
             .order_by(PlanRecord.id.desc())
         )]
     if found is None:

@@ -33,6 +33,7 @@ from acuneuro.services._errors import PermissionDenied
 from acuneuro.services._policy import UseCase, allowed
 from acuneuro.services.audit import Action, Outcome, record, record_alone
 from acuneuro.store import (
+    ACTIVE,
     AdverseEventRecord,
     MedicationStatementRecord,
     Patient,
@@ -228,22 +229,26 @@ def _facts(session: Session, clinic_id: int) -> Iterable[tuple[int, dict[str, An
     for patient_id, registered in session.execute(
             select(Patient.id, Patient.created_at).where(Patient.clinic_id == clinic_id)):
         yield patient_id, _fact("registered", registered.date())
-    for score in session.scalars(select(ScoreRecord).where(ScoreRecord.clinic_id == clinic_id)):
+    for score in session.scalars(select(ScoreRecord).where(ScoreRecord.clinic_id == clinic_id,
+                                                          ScoreRecord.status == ACTIVE)):
         version = score.instrument_version
         yield score.patient_id, _fact("score", score.taken_on, score.instrument_id, score.total,
                                       version if version in _versions() else EARLIER_VERSION)
     for visit in session.scalars(
-            select(TreatmentSession).where(TreatmentSession.clinic_id == clinic_id)):
+            select(TreatmentSession).where(TreatmentSession.clinic_id == clinic_id,
+                                          TreatmentSession.status == ACTIVE)):
         yield visit.patient_id, _fact("session", visit.occurred_on, visit.attendance,
                                       note=visit.deviation)
     for drug in session.scalars(select(MedicationStatementRecord)
-                                .where(MedicationStatementRecord.clinic_id == clinic_id)):
+                                .where(MedicationStatementRecord.clinic_id == clinic_id,
+                                       MedicationStatementRecord.status == ACTIVE)):
         unit = drug.unit if drug.unit in _DOSE_UNITS else OTHER_UNIT
         inn, atc = coded_drug(drug.drug)
         yield drug.patient_id, _fact("medication", drug.start_on, inn, drug.daily_dose, unit,
                                      code=atc)
     for event in session.scalars(
-            select(AdverseEventRecord).where(AdverseEventRecord.clinic_id == clinic_id)):
+            select(AdverseEventRecord).where(AdverseEventRecord.clinic_id == clinic_id,
+                                            AdverseEventRecord.status == ACTIVE)):
         known = adverse_event_knowledge()
         kind = event.kind if event.kind in {t.id for t in known.types} else "other"
         related = event.relatedness if event.relatedness in known.relatedness.levels else None

@@ -21,7 +21,6 @@ from functools import cache
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from acuneuro.clinical.anatomy import limit_findings, refusal, session_problems
@@ -40,8 +39,14 @@ from acuneuro.clinical.stricta import (
     check_session,
     next_session,
 )
+from acuneuro.i18n import gettext as _
 from acuneuro.knowledge import atlas, atlas_point, dermatomes, normalise_code
 from acuneuro.services._actor import Actor
+from acuneuro.services._clinical_checks import (
+    NeedsConfirmation,
+    check_clinical_date,
+    session_warnings,
+)
 from acuneuro.services._context import Context
 from acuneuro.services._course_common import (
     CourseRefused,
@@ -55,9 +60,12 @@ from acuneuro.services._course_common import (
 from acuneuro.services._day_facts import FACTS_KEY, day_facts_known, relocated, stored_facts
 from acuneuro.services._input_limits import check_input
 from acuneuro.services._policy import UseCase
+from acuneuro.services._session_rows import planned_of as _planned
+from acuneuro.services._session_rows import recorded_of as _recorded
+from acuneuro.services._session_rows import total_sessions as _total_sessions
 from acuneuro.services.audit import Action, record
 from acuneuro.services.practitioners import stricta_practitioner
-from acuneuro.store import Patient, PlannedSession, PlanRecord, TreatmentSession
+from acuneuro.store import Patient, PlanRecord, TreatmentSession
 
 __all__ = [
     "CourseOverview",
@@ -115,6 +123,8 @@ class SessionIn(BaseModel):
     reason_not_attended: str | None = Field(default=None, max_length=500)
     day: dict[str, Any] = Field(default_factory=dict)
     acknowledged: list[str] = Field(default_factory=list, max_length=50)
+    # The clinician confirms a session beyond the course or a second one on the same day.
+    confirm: bool = False
 
 
 class SessionView(BaseModel):
@@ -225,30 +235,6 @@ def _screen(session: Session, patient: Patient, row: PlanRecord, day: Mapping[st
     return view, known
 
 
-def _total_sessions(plan: Plan, planned: list[PlannedSession]) -> int:
-    course = plan.course
-    total = None if course is None else course.sessions or (
-        (course.sessions_per_week or 0) * (course.weeks or 0) or None)
-    return total if total is not None else len(planned)
-
-
-def _planned(session: Session, row: PlanRecord) -> list[PlannedSession]:
-    return list(session.scalars(
-        select(PlannedSession)
-        .where(PlannedSession.clinic_id == row.clinic_id, PlannedSession.plan_id == row.id)
-        .order_by(PlannedSession.number)
-    ))
-
-
-def _recorded(session: Session, patient: Patient) -> list[TreatmentSession]:
-    return list(session.scalars(
-        select(TreatmentSession)
-        .where(TreatmentSession.clinic_id == patient.clinic_id,
-               TreatmentSession.patient_id == patient.id)
-        .order_by(TreatmentSession.occurred_on, TreatmentSession.id)
-    ))
-
-
 def _view(row: TreatmentSession, pseudo_id: str) -> SessionView:
     rec = SessionRecord.model_validate(row.record_json)
     status = (row.screen_json or {}).get("status")
@@ -294,7 +280,7 @@ def record_session(ctx: Context, actor: Actor, pseudo_id: str,
                 row = _record(session, ctx, actor, patient, given)
                 return _view(row, pseudo_id)
     except CourseRefused as exc:
-        refused(ctx, actor, Action.CREATE, _RESOURCE, pseudo_id, str(exc))
+        refused(ctx, actor, Action.CREATE, _RESOURCE, pseudo_id, exc)
     not_found(ctx, actor, Action.CREATE, _RESOURCE, pseudo_id)
 
 
@@ -306,7 +292,7 @@ def _record(session: Session, ctx: Context, actor: Actor, patient: Patient, give
     plan = Plan.model_validate(plan_row.plan_json)
     planned = _planned(session, plan_row)
     total = _total_sessions(plan, planned)
-    done = {SessionRecord.model_validate(t.record_json).session_number
+    done = {int(t.record_json["session_number"])
             for t in _recorded(session, patient) if t.plan_id == plan_row.id}
     number = given.number
     if number is None:
@@ -314,7 +300,14 @@ def _record(session: Session, ctx: Context, actor: Actor, patient: Patient, give
                       max(done | {total}) + 1)
     if number in done:
         raise CourseRefused(f"session {number} of this plan is already recorded")
-    fields = given.model_dump(exclude={"number", "day", "acknowledged"}, exclude_unset=True)
+    check_clinical_date("on", _("The session date"), given.on, patient.identity.date_of_birth)
+    recorded = _recorded(session, patient)
+    if not given.confirm and (warnings := session_warnings(
+            number, total, given.on, given.attendance == "attended",
+            {t.occurred_on for t in recorded if t.attendance == "attended"})):
+        raise NeedsConfirmation(warnings)
+    fields = given.model_dump(exclude={"number", "day", "acknowledged", "confirm"},
+                              exclude_unset=True)
     fields["on"], fields["attendance"] = given.on, given.attendance
     if given.attendance == "attended" and "practitioner" not in fields:  # signed by the profile
         fields["practitioner"] = stricta_practitioner(session, actor.user_id)

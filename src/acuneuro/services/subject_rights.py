@@ -45,6 +45,7 @@ from acuneuro.store import (
     Patient,
     PatientIdentity,
     PlanRecord,
+    RecordRevision,
     ScoreRecord,
     TreatmentSession,
 )
@@ -120,8 +121,29 @@ def _erase(session: Session, patient: Patient, identity: PatientIdentity) -> Non
             answers = dict(row.answers_json)
             answers[FHIR_KEY] = minimal_questionnaire_response(answers[FHIR_KEY])
             row.answers_json = scrub(answers, found, ERASED)[0]
+        if isinstance(row, RecordRevision) and row.kind == "patient":
+            # Earlier names and contact data of a corrected registration go as well.
+            row.previous_json = _erased_details(row.previous_json)
+            row.changed_json = {k: [_erased_detail(k, v) for v in pair]
+                                for k, pair in row.changed_json.items()}
+            row.reason = ERASED
     session.flush()
     _verify(session, patient, found)
+
+
+_DETAILS = frozenset({"given_name", "family_name", "phone", "email", "record_number"})
+
+
+def _erased_detail(field: str, value: Any) -> Any:
+    if value in (None, ""):
+        return value
+    if field == "date_of_birth":
+        return f"{str(value)[:4]}-01-01"
+    return ERASED if field in _DETAILS else value
+
+
+def _erased_details(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: _erased_detail(k, v) for k, v in values.items()}
 
 
 def _rows(session: Session, patient: Patient) -> list[Any]:
@@ -168,6 +190,7 @@ _TEXT_COLUMNS: dict[type[Any], tuple[str, ...]] = {
     ScoreRecord: ("answers_json",),
     PlanRecord: ("case_json", "plan_json"),
     MedicationStatementRecord: ("drug",),
+    RecordRevision: ("reason", "previous_json", "changed_json"),
 }
 
 

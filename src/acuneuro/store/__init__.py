@@ -18,14 +18,17 @@ from acuneuro.store._course import (
     TreatmentSession,
 )
 from acuneuro.store._database import Database, make_engine
-from acuneuro.store._fhir_access import FhirAssertion, FhirClient, FhirExportFile, FhirExportJob
 from acuneuro.store._evidence import CuratedTrialEntry
+from acuneuro.store._fhir_access import FhirAssertion, FhirClient, FhirExportFile, FhirExportJob
 from acuneuro.store._migrate import current_revision, head_revision, upgrade
 from acuneuro.store._name_key import fold_name, name_key
 from acuneuro.store._patients import ConditionKind, Encounter, Episode, Patient, PatientIdentity
+from acuneuro.store._revisions import ACTIVE, ENTERED_IN_ERROR, RecordRevision
 from acuneuro.store._security import AccountLink, MfaCredential
 
 __all__ = [
+    "ACTIVE",
+    "ENTERED_IN_ERROR",
     "AccountLink",
     "AdverseEventRecord",
     "Appointment",
@@ -50,6 +53,7 @@ __all__ = [
     "PlanRecord",
     "PlannedSession",
     "Practitioner",
+    "RecordRevision",
     "Role",
     "ScoreRecord",
     "TreatmentSession",

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, Integer, MetaData, String
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["Base", "UTCDateTime", "utcnow"]
+__all__ = ["Base", "Correctable", "UTCDateTime", "utcnow"]
 
 # Named constraints let Alembic drop and alter them on every backend, SQLite batch mode included.
 _NAMING = {
@@ -53,3 +53,15 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class Correctable:
+    """Columns of a clinical row that is corrected, never deleted (``store._revisions``).
+
+    ``version`` starts at 1 and grows by one per correction (FHIR ``meta.versionId``);
+    ``status`` is ``active`` or ``entered-in-error`` (excluded from scores, charts, adherence
+    and analytics, still shown struck through in the history).
+    """
+
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    status: Mapped[str] = mapped_column(String(20), default="active", server_default="active")

@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from acuneuro.store._base import Base, UTCDateTime, utcnow
+from acuneuro.store._base import Base, Correctable, UTCDateTime, utcnow
 
 __all__ = [
     "AdverseEventRecord",
@@ -51,7 +51,8 @@ class PlanRecord(Base):
     __table_args__ = (
         _patient_fk(),
         UniqueConstraint("clinic_id", "id", name="uq_plans_clinic_id_id"),
-        CheckConstraint("status IN ('proposed', 'accepted', 'superseded')", "status"),
+        CheckConstraint("status IN ('proposed', 'accepted', 'superseded', 'withdrawn', "
+                        "'entered-in-error')", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -59,6 +60,8 @@ class PlanRecord(Base):
     patient_id: Mapped[int] = mapped_column(index=True)
     episode_id: Mapped[int | None] = mapped_column(ForeignKey("episodes.id"))
     status: Mapped[str] = mapped_column(String(16), default="proposed")
+    # One more per correction (store._revisions); FHIR meta.versionId.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     condition_kind: Mapped[str] = mapped_column(String(16))
     safety_status: Mapped[str] = mapped_column(String(16))
     case_json: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -90,7 +93,7 @@ class PlannedSession(Base):
     instruments_due: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
-class TreatmentSession(Base):
+class TreatmentSession(Correctable, Base):
     """A session as delivered (STRICTA 2010), or cancelled or missed, with the day's screen."""
 
     __tablename__ = "treatment_sessions"
@@ -115,7 +118,7 @@ class TreatmentSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class ScoreRecord(Base):
+class ScoreRecord(Correctable, Base):
     """An instrument's answers and its score, kept with the instrument version used."""
 
     __tablename__ = "score_records"
@@ -143,7 +146,7 @@ class ScoreRecord(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class MedicationStatementRecord(Base):
+class MedicationStatementRecord(Correctable, Base):
     """A drug taken at a daily dose from ``start_on`` until ``stop_on`` (open when null)."""
 
     __tablename__ = "medication_statements"
@@ -165,7 +168,7 @@ class MedicationStatementRecord(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class AdverseEventRecord(Base):
+class AdverseEventRecord(Correctable, Base):
     """An adverse event: type, CTCAE-style grade, relatedness, action and outcome."""
 
     __tablename__ = "adverse_events"

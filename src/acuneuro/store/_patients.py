@@ -24,13 +24,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from acuneuro.clinical.case import ConditionKind
-from acuneuro.store._base import Base, UTCDateTime, utcnow
+from acuneuro.store._base import Base, Correctable, UTCDateTime, utcnow
 from acuneuro.store._name_key import name_key
 
 __all__ = ["ConditionKind", "Encounter", "Episode", "Patient", "PatientIdentity"]
 
 
-class Patient(Base):
+class Patient(Correctable, Base):
     """The pseudonymous clinical record: no name, no birth date, no contact data."""
 
     __tablename__ = "patients"
@@ -88,7 +88,7 @@ def _refresh_name_key(_mapper: object, _connection: object, target: PatientIdent
     target.name_key = name_key(target.given_name, target.family_name)
 
 
-class Episode(Base):
+class Episode(Correctable, Base):
     """An episode of care for one condition (ICD-10 coded), from its onset."""
 
     __tablename__ = "episodes"

@@ -26,6 +26,7 @@ from acuneuro.web.routes import (
     patients,
     planning,
 )
+from acuneuro.web.routes import corrections as correction_pages
 from acuneuro.web.routes import course as course_pages
 from acuneuro.web.routes import dashboard as dashboard_pages
 from acuneuro.web.routes import evidence as evidence_pages
@@ -52,6 +53,7 @@ def install(app: FastAPI, ctx: Context) -> None:
     app.include_router(evidence_library_pages.router)
     app.include_router(evidence_pages.router)
     app.include_router(course_pages.router)
+    app.include_router(correction_pages.router)
     app.include_router(dashboard_pages.router)
     app.include_router(appointments.router)
     app.include_router(clinic.router)

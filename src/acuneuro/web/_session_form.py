@@ -150,6 +150,8 @@ def session_document(form: FormData, day: dict[str, Any]) -> dict[str, Any]:
     number = _text(form, "number")
     if number is not None:
         doc["number"] = number
+    if form.get("confirm") == "yes":  # the box shown with a session-beyond-course warning
+        doc["confirm"] = True
     if attendance != "attended":
         doc["reason_not_attended"] = _text(form, "reason_not_attended")
         return doc

@@ -28,6 +28,7 @@ from acuneuro.services import medication as medication_service
 from acuneuro.services import outcomes as outcome_service
 from acuneuro.services import patients as patients_service
 from acuneuro.services import sessions as session_service
+from acuneuro.services.corrections import FieldRefused, NeedsConfirmation
 from acuneuro.services.practitioners import profile_of
 from acuneuro.services.sessions import CourseRefused
 from acuneuro.web._course_chart import mme_chart, scores_chart
@@ -83,7 +84,8 @@ def _session_page(request: Request, ctx: Context, actor: Actor, patient_id: str,
                   values: Mapping[str, Any], day: Mapping[str, Any], *,
                   refusal: str | None = None, status_code: int = 200,
                   invalid: ValidationError | None = None,
-                  errors: Mapping[str, str] | None = None) -> Response:
+                  errors: Mapping[str, str] | None = None,
+                  confirm_needed: list[str] | None = None) -> Response:
     patient = patients_service.get_patient(ctx, actor, patient_id)
     on = date.fromisoformat(str(values["on"])) if _is_date(values.get("on")) else date.today()
     errors = dict(errors or {})
@@ -101,7 +103,7 @@ def _session_page(request: Request, ctx: Context, actor: Actor, patient_id: str,
         status_code = status.HTTP_422_UNPROCESSABLE_CONTENT
     context = {"patient": patient, "screen": screen, "values": values, "refusal": refusal,
                "regions": [r.value for r in Region], "points": values.get("points", []),
-               "errors": errors}
+               "errors": errors, "confirm_needed": confirm_needed or []}
     return render(request, "session_new.html", context, ctx=ctx, actor=actor,
                   status_code=status_code)
 
@@ -162,6 +164,13 @@ async def post_session(request: Request, ctx: ContextDep, actor: WebActorDep, pa
             "on": "The session date is after today: record a session once it has happened."})
     try:
         session_service.record_session(ctx, actor, patient_id, session_document(form, day))
+    except NeedsConfirmation as exc:  # nothing written: the warning and an "I confirm" box
+        return _session_page(request, ctx, actor, patient_id, values, day, refusal=str(exc),
+                             status_code=status.HTTP_409_CONFLICT,
+                             confirm_needed=exc.warnings)
+    except FieldRefused as exc:
+        return _session_page(request, ctx, actor, patient_id, values, day,
+                             errors={exc.field: str(exc)})
     except CourseRefused as exc:
         if not planned:
             raise
@@ -228,6 +237,8 @@ async def post_medication(request: Request, ctx: ContextDep, actor: WebActorDep,
         medication_service.add_medication(ctx, actor, patient_id, doc)
     except ValidationError as exc:
         raise _refuse(exc) from None
+    except FieldRefused as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
     return _to_patient(patient_id, "course-outcomes")
 
 

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from acuneuro.services import Actor, Conflict, Context, PatientCreate
 from acuneuro.services import patients as service
+from acuneuro.services.corrections import FieldRefused
 from acuneuro.services.patients import PatientSort, ProbableDuplicate
 from acuneuro.web.deps import ContextDep, WebActorDep, check_csrf, render
 from acuneuro.web.sections import PATIENT_SECTIONS
@@ -104,6 +105,8 @@ async def create_patient(request: Request, ctx: ContextDep, actor: WebActorDep) 
             loc = [str(p) for p in error["loc"]]
             field = "condition_kind" if loc[:2] == ["condition", "kind"] else loc[-1]
             errors[field] = error["msg"]
+    except FieldRefused as exc:
+        errors[exc.field] = str(exc)
     except Conflict as exc:
         errors["record_number"] = str(exc).split(": ", 1)[-1]
     if errors:
