@@ -95,6 +95,8 @@ PUBLIC: dict[str, list[str]] = {
         "atlas_point",
         "bibliography",
         "check_cited",
+        "code_label",
+        "code_labels",
         "danger_zone",
         "danger_zones",
         "dermatome",

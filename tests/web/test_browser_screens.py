@@ -21,6 +21,7 @@ from acuneuro.services import Actor, demo
 from acuneuro.services.accounts import add_user, issue_session
 from acuneuro.store import Role, User
 from acuneuro.web.deps import SESSION_COOKIE
+from tests.web._raw_codes import raw_codes
 
 pytestmark = pytest.mark.browser
 
@@ -94,6 +95,8 @@ def _visit(page: Any, url: str, width: int) -> Visit:
             "'figcaption')?.getClientRects().length)).length")
         if uncaptioned:
             errors.append(f"{uncaptioned} chart(s) without a visible caption")
+        # What a person reads: visible text (a closed "sources" disclosure is not read).
+        errors.extend(f"raw code: {c}" for c in raw_codes(page.inner_text("body")))
     finally:
         page.remove_listener("console", on_console)
         page.remove_listener("response", on_response)

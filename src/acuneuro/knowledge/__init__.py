@@ -69,6 +69,7 @@ from acuneuro.knowledge._instruments import (
     load_instruments,
     reachable_range,
 )
+from acuneuro.knowledge._labels import code_label, code_labels
 from acuneuro.knowledge._outcome_change import ChangeCategory, PointChange
 from acuneuro.knowledge._pain_type_rules import (
     ExaminationSigns,
@@ -204,6 +205,8 @@ __all__ = [
     "atlas_point",
     "bibliography",
     "check_cited",
+    "code_label",
+    "code_labels",
     "danger_zone",
     "danger_zones",
     "dermatome",

@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from acuneuro.clinical.case import Device, Region
+from acuneuro.i18n import gettext as _
+from acuneuro.services.messages import sentence_of
 
 __all__ = [
     "DEVICES",
@@ -256,7 +258,6 @@ def error_fields(errors: list[Any]) -> dict[str, str]:
         named = [p for p in loc if isinstance(p, str)]
         field = _FIELD_OF.get(tuple(named[:2])) or _FIELD_OF.get(tuple(named[:1])) or "case"
         line = next((p for p in loc if isinstance(p, int)), None)
-        where = f"line {line + 1}: " if line is not None else ""
-        path = ".".join(str(p) for p in loc)
-        found.setdefault(field, f"{where}{path}: {error['msg']}")
+        where = _("Line %(n)d: ") % {"n": line + 1} if line is not None else ""
+        found.setdefault(field, where + sentence_of(error).sentence)
     return found

@@ -28,6 +28,7 @@ from acuneuro.services import medication as medication_service
 from acuneuro.services import outcomes as outcome_service
 from acuneuro.services import patients as patients_service
 from acuneuro.services import sessions as session_service
+from acuneuro.services.messages import validation_sentences
 from acuneuro.services.sessions import CourseRefused
 from acuneuro.web._course_chart import mme_chart, scores_chart
 from acuneuro.web._session_form import (
@@ -74,8 +75,7 @@ def _to_patient(patient_id: str, section: str) -> Response:
 
 
 def _fields(exc: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'session'}: {e['msg']}"
-                     for e in exc.errors(include_url=False))
+    return validation_sentences(exc)
 
 
 def _session_page(request: Request, ctx: Context, actor: Actor, patient_id: str,

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from acuneuro.services import Actor, Conflict, Context, PatientCreate
 from acuneuro.services import patients as service
+from acuneuro.services.messages import sentence_of
 from acuneuro.services.patients import PatientSort, ProbableDuplicate
 from acuneuro.web.deps import ContextDep, WebActorDep, check_csrf, render
 from acuneuro.web.sections import PATIENT_SECTIONS
@@ -103,7 +104,7 @@ async def create_patient(request: Request, ctx: ContextDep, actor: WebActorDep) 
         for error in exc.errors():
             loc = [str(p) for p in error["loc"]]
             field = "condition_kind" if loc[:2] == ["condition", "kind"] else loc[-1]
-            errors[field] = error["msg"]
+            errors.setdefault(field, sentence_of(error).sentence)
     except Conflict as exc:
         errors["record_number"] = str(exc).split(": ", 1)[-1]
     if errors:

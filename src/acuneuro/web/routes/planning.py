@@ -23,6 +23,7 @@ from acuneuro.knowledge import bibliography
 from acuneuro.services import Actor, Context, PatientView
 from acuneuro.services import patients as patients_service
 from acuneuro.services import planning as service
+from acuneuro.services.messages import validation_sentences
 from acuneuro.services.planning import PlanRefused, PlanView, PointRefused, point_key
 from acuneuro.web._bodymap import render_bodymap
 from acuneuro.web._case_form import (
@@ -202,8 +203,7 @@ async def edit(
     except PlanRefused as exc:
         return _refused_page(request, ctx, actor, patient_id, number, str(exc), 400)
     except ValidationError as exc:
-        message = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-                            for e in exc.errors())
+        message = validation_sentences(exc)
         return _refused_page(request, ctx, actor, patient_id, number, message,
                                    status.HTTP_422_UNPROCESSABLE_CONTENT)
     return _to_plan(patient_id, number)
