@@ -28,8 +28,13 @@ ALLOWED = frozenset({
 })
 
 
+# Sources are cited as published: a DOI, a web address, a PMID or a trial registration.
+_SOURCES = re.compile(r"\bdoi:\s*\S+|\b10\.\d{4,}/\S+|https?://\S+|\bPMID:?\s*\d+|\bNCT\d{8}\b")
+
+
 def raw_codes(text: str) -> list[str]:
     """Each raw code found in ``text``, as ``kind: 'match' in '...context...'``."""
+    text = _SOURCES.sub(" ", text)
     found = []
     for match in _RAW.finditer(text):
         token = match.group(0)

@@ -11,9 +11,7 @@ from typing import Any
 
 import pytest
 from pypdf import PdfReader
-
 from tests.web._raw_codes import raw_codes
-from tests.web.test_browser_screens import WIDTHS, clinician, demo_site  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +29,9 @@ FORMS = [
 _SPOIL = """form => {
   form.noValidate = true;
   for (const el of form.querySelectorAll('input, textarea')) {
-    for (const a of ['required', 'min', 'max', 'maxlength', 'pattern', 'step']) el.removeAttribute(a);
+    for (const a of ['required', 'min', 'max', 'maxlength', 'pattern', 'step']) {
+      el.removeAttribute(a);
+    }
     if (el.type === 'hidden' || el.type === 'checkbox' || el.type === 'radio') continue;
     if (el.type === 'number') el.value = '-5';
     else if (el.type === 'date') { el.type = 'text'; el.value = '2999-13-40'; }

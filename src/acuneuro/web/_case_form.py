@@ -70,8 +70,16 @@ def _lines(text: str) -> list[list[str]]:
 
 
 def _sites(text: str, key: str) -> list[dict[str, Any]]:
-    """Lines like ``T5 left`` or ``upper_arm both``: a site and its side (validated later)."""
-    return [{key: words[0], "side": words[1] if len(words) > 1 else ""} for words in _lines(text)]
+    """Lines like ``T5 left`` or ``upper arm both``: a site and its side (validated later).
+
+    A region is typed in words ("upper arm"), as the page shows it; its code joins them.
+    """
+    found: list[dict[str, Any]] = []
+    for words in _lines(text):
+        place, side = (words[:-1], words[-1]) if len(words) > 1 else (words, "")
+        site = "_".join(place).lower() if key == "region" else place[0]
+        found.append({key: site, "side": side})
+    return found
 
 
 def _skin(text: str) -> list[dict[str, Any]]:
