@@ -90,3 +90,23 @@ def test_both_pdfs_read_without_codes(clinician: Any, demo_site: Any, kind: str)
     assert len(text) > 500  # really the report, not an empty page
     found = raw_codes(text)
     assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("clinician", [390], indirect=True, ids=["390px"])
+def test_the_tablet_kiosk_pages_read_without_codes_even_after_bad_input(
+    clinician: Any, demo_site: Any
+) -> None:
+    page = clinician
+    patient = _patient(page)
+    page.goto(f"{demo_site.url}{patient}/assessments/new?instrument=dn4&mode=tablet")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Hand over the tablet").click()
+    assert page.url.endswith("/kiosk")
+    problems = [f"kiosk: {c}" for c in raw_codes(page.inner_text("body"))]
+    # Sent with nothing answered: the refusal is a sentence too.
+    problems += _spoilt(page, demo_site, demo_site.url + "/kiosk", "form.assessment")
+    page.goto(demo_site.url + "/kiosk/unlock")
+    problems += [f"unlock: {c}" for c in raw_codes(page.inner_text("body"))]
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the unlock page is {width}px wide"
+    assert not problems, "\n".join(problems)
