@@ -60,7 +60,7 @@ class ReportData(_Frozen):
     referring_doctor: str | None = None
     patient: ReportPatient
     diagnosis: str
-    neupsig_grade: str | None = None  # "definite", "probable", "possible"; None = not assessed
+    neupsig_grade: str | None = None  # the grade's label ("probable ..."); None = not assessed
     plan_summary: str
     course: CourseDefinition
     first_session: date
@@ -76,6 +76,10 @@ class ReportData(_Frozen):
     # Diabetic feet: sensation exams over time and the other IWGDF facts (lops is read from exams).
     foot_exams: list[FootExam] = Field(default_factory=list)
     foot_facts: FootFacts | None = None
+    # NeuPSIG: reasons for the grade, newest screening scores, safety findings of the plan.
+    neupsig_reasons: list[str] = Field(default_factory=list)
+    screening: list[str] = Field(default_factory=list)
+    safety_findings: list[str] = Field(default_factory=list)
 
 
 class ReportSummary(_Frozen):
