@@ -9,7 +9,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from acuneuro.clinical.case import RiskFactors
-from acuneuro.services import Context, PatientCreate, assessment, planning
+from acuneuro.services import Context, PatientCreate, assessment, planning, referrers
 from acuneuro.services import patients as patient_service
 from acuneuro.services.assessment import ScoreIn
 
@@ -49,13 +49,15 @@ class Holding:
     score_id: int
     plan_id: int
     identity: dict[str, str]
+    referrer_id: int = 0
 
     def ids(self) -> dict[str, str]:
         """Path parameters by name, for filling route templates."""
         return {"patient_id": self.patient_id, "plan_id": str(self.plan_id),
                 "response_id": str(self.score_id), "observation_id": str(self.score_id),
                 "score_id": str(self.score_id), "instrument_id": "nrs",
-                "condition": "dpn", "protocol_id": "dpn", "token": "no-such-link"}
+                "condition": "dpn", "protocol_id": "dpn", "token": "no-such-link",
+                "referrer_id": str(self.referrer_id)}
 
 
 def make_holding(ctx: Context, actor: Any, identity: dict[str, str]) -> Holding:
@@ -68,7 +70,8 @@ def make_holding(ctx: Context, actor: Any, identity: dict[str, str]) -> Holding:
         ctx, actor, patient.id, ScoreIn(instrument="nrs", answers={"pain": 6}, taken_on=today)
     )
     plan = planning.propose_plan(ctx, actor, patient.id, planning_case(today), today=today)
-    return Holding(patient.id, score.id, plan.id, identity)
+    referrer = referrers.add_referrer(ctx, actor, {"name": "Dr Matrix", "practice": "Surgery"})
+    return Holding(patient.id, score.id, plan.id, identity, referrer.id)
 
 
 @dataclass

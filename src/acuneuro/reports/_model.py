@@ -58,6 +58,9 @@ class ReportData(_Frozen):
     clinic: str
     clinician: str
     referring_doctor: str | None = None
+    # From the clinic's directory of referrers (services.referrers): the letter's address block.
+    referrer_practice: str | None = None
+    referrer_address: list[str] = Field(default_factory=list)
     patient: ReportPatient
     diagnosis: str
     neupsig_grade: str | None = None  # the grade's label ("probable ..."); None = not assessed

@@ -247,6 +247,14 @@ def _method_note(s: ReportSummary) -> str:
     )
 
 
+def _address_block(data: ReportData) -> list[Flowable]:
+    """The addressee from the clinic's directory: name, practice, postal address."""
+    if not data.referrer_practice and not data.referrer_address:
+        return []
+    lines = [data.referring_doctor or "", data.referrer_practice or "", *data.referrer_address]
+    return [*[para(line) for line in lines if line], space()]
+
+
 def _neupsig(data: ReportData) -> list[Flowable]:
     """Why the grade is what it is, the screening scores and the plan's safety findings."""
     story: list[Flowable] = [small(r) for r in data.neupsig_reasons]
@@ -270,6 +278,7 @@ def referral_letter_pdf(data: ReportData, out: Path | None = None) -> bytes:
     story: list[Flowable] = [
         para(f"{data.clinic}, {data.report_date:%d %B %Y}"),
         space(),
+        *_address_block(data),
         para(f"Dear {doctor},"),
         para(f"Re: {about}" + (f" ({patient.identifier})" if patient.identifier else "")),
         heading("Diagnosis"),

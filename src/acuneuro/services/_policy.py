@@ -45,6 +45,8 @@ class UseCase(StrEnum):
     OWN_ACCOUNT = "account.own"
     # Other accounts of one's clinic: one-time enrolment and password-reset links.
     ACCOUNT_ADMIN = "account.admin"
+    # The clinic's directory of referring doctors the referral letter is addressed to.
+    REFERRER_WRITE = "referrer.write"
 
 
 POLICY: dict[UseCase, frozenset[Role]] = {
@@ -64,6 +66,7 @@ POLICY: dict[UseCase, frozenset[Role]] = {
     UseCase.AUDIT_READ: frozenset({Role.ADMIN}),
     UseCase.OWN_ACCOUNT: _ANY,
     UseCase.ACCOUNT_ADMIN: frozenset({Role.ADMIN}),
+    UseCase.REFERRER_WRITE: _CLINICAL,
 }
 
 

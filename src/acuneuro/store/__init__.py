@@ -15,6 +15,7 @@ from acuneuro.store._database import Database, make_engine
 from acuneuro.store._migrate import current_revision, head_revision, upgrade
 from acuneuro.store._name_key import fold_name, name_key
 from acuneuro.store._patients import ConditionKind, Encounter, Episode, Patient, PatientIdentity
+from acuneuro.store._referrers import Referrer
 from acuneuro.store._security import AccountLink, MfaCredential
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "PatientIdentity",
     "PlanRecord",
     "PlannedSession",
+    "Referrer",
     "Role",
     "ScoreRecord",
     "TreatmentSession",

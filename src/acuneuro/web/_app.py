@@ -17,7 +17,7 @@ from acuneuro.services import Context, NotFound, PermissionDenied, ServiceError,
 from acuneuro.services.messages import validation_sentences
 from acuneuro.services.throttle import pause
 from acuneuro.web.deps import KioskLocked, LoginRequired, render, web_actor
-from acuneuro.web.routes import account, assessment, auth, kiosk, patients, planning
+from acuneuro.web.routes import account, assessment, auth, kiosk, patients, planning, referrers
 from acuneuro.web.routes import course as course_pages
 from acuneuro.web.routes import dashboard as dashboard_pages
 from acuneuro.web.routes import evidence as evidence_pages
@@ -42,6 +42,7 @@ def install(app: FastAPI, ctx: Context) -> None:
     app.include_router(evidence_pages.router)
     app.include_router(course_pages.router)
     app.include_router(dashboard_pages.router)
+    app.include_router(referrers.router)
     api_refusal = app.exception_handlers.get(ServiceError)
     api_invalid = app.exception_handlers.get(RequestValidationError)
 
