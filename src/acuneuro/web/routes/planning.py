@@ -27,7 +27,7 @@ from acuneuro.services import planning as service
 from acuneuro.services.grading import neuropathic_grading
 from acuneuro.services.messages import validation_sentences
 from acuneuro.services.planning import PlanRefused, PlanView, PointRefused, point_key
-from acuneuro.web._bodymap import render_bodymap
+from acuneuro.web._bodymap import point_anchor, render_bodymap
 from acuneuro.web._case_form import (
     DEVICE_LABELS,
     DEVICES,
@@ -69,7 +69,8 @@ def _page(
         "plans": service.list_plans(ctx, actor, patient.id),
         "plan": plan,
         "keys": {point_key(p): p for p in plan.plan.points} if plan else {},
-        "bodymap": render_bodymap(plan.plan) if plan else "",
+        "bodymap": render_bodymap(plan.plan, plan.case.pain.regions) if plan else "",
+        "point_anchor": point_anchor,
         "sources": {s: known[s].citation for s in cited if s in known},
         "values": values,
         "errors": errors or {},
