@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError
+from tests.conftest import Account
 
 from acuneuro.services import Conflict, Context, NotFound, PermissionDenied
 from acuneuro.services.messages import validation_sentences
@@ -14,7 +15,6 @@ from acuneuro.services.referrers import (
     list_referrers,
     update_referrer,
 )
-from tests.conftest import Account
 
 
 def test_a_referrer_is_added_edited_and_listed_by_name(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from acuneuro.clinical.planner import build_plan
 from acuneuro.clinical.case import Region, RegionSite, Side
+from acuneuro.clinical.planner import build_plan
 from acuneuro.web._bodymap import REGION_ANCHORS, point_anchor, render_bodymap
 
 from ..clinical._cases import make_case

@@ -77,7 +77,9 @@ def _visit(page: Any, url: str, width: int) -> Visit:
 
 def _links(page: Any, site: Any, patient: str) -> list[str]:
     """Same-site pages linked from here, limited to the one patient of the crawl."""
-    hrefs: list[str] = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+    # An SVG link's href is not a string: resolve the attribute (the body map's points).
+    hrefs: list[str] = page.eval_on_selector_all(
+        "a[href]", "els => els.map(e => new URL(e.getAttribute('href'), location.href).href)")
     out = []
     for href in hrefs:
         url = urldefrag(href).url.split("?")[0]

@@ -17,8 +17,8 @@ from html import escape
 
 from acuneuro.clinical.case import RegionSite
 from acuneuro.clinical.planner import Plan, point_region
-from acuneuro.i18n import gettext as _
 from acuneuro.clinical.safety_model import PlanPoint
+from acuneuro.i18n import gettext as _
 from acuneuro.knowledge import code_label, dermatome
 
 __all__ = ["BACK_REGIONS", "REGION_ANCHORS", "point_anchor", "render_bodymap"]
