@@ -61,7 +61,9 @@ def field_label(location: Sequence[str | int], labels: Mapping[str, str] | None 
     if not named:
         return _("this value")
     last = named[-1]
-    label = (labels or {}).get(last) or _word("fields", last) or code_label(last)
+    if labels and last in labels:  # the form's own words say which field it is
+        return labels[last]
+    label = _word("fields", last) or code_label(last)
     # The nearest list item before the field: "of point 1".
     for i in range(len(parts) - 1, 0, -1):
         index, container = parts[i], parts[i - 1]
@@ -88,7 +90,7 @@ _KIND_OF_FIELD = {"kind": "conditions", "condition": "conditions", "relatedness"
 def _choices(expected: str, field: str) -> str:
     kind = _KIND_OF_FIELD.get(field, "any")
     words = [code_label(w, kind) for w in re.findall(r"'([^']*)'", expected)]
-    return ", ".join(words) if words else _("the choices offered")
+    return ", ".join(words)
 
 
 def _phrase(kind: str, ctx: Mapping[str, Any], msg: str, last: str) -> str:
@@ -109,6 +111,10 @@ def _phrase(kind: str, ctx: Mapping[str, Any], msg: str, last: str) -> str:
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
         key = {"greater_than_equal": "ge", "greater_than": "gt",
                "less_than_equal": "le", "less_than": "lt"}[kind]
+        if ctx.get(key) is None:  # a limit the error does not carry
+            return _("is too small.") if key in ("ge", "gt") else _("is too large.")
+        if key == "ge" and ctx[key] == 0:
+            return _("cannot be negative.")
         n = _number(ctx.get(key))
         texts = {"ge": _("cannot be below %(n)s."), "gt": _("must be more than %(n)s."),
                  "le": _("cannot be above %(n)s."), "lt": _("must be less than %(n)s.")}
@@ -124,6 +130,8 @@ def _phrase(kind: str, ctx: Mapping[str, Any], msg: str, last: str) -> str:
     if kind in ("bool_parsing", "bool_type"):
         return _("must be yes or no.")
     if kind in ("enum", "literal_error"):
+        if not ctx.get("expected"):
+            return _("is not one of the choices offered.")
         choices = _choices(str(ctx.get("expected", "")), last)
         return _("must be one of: %(choices)s.") % {"choices": choices}
     if kind == "too_short":
