@@ -120,11 +120,11 @@ def test_platelets_9000_and_inr_6_2_on_warfarin_stop_with_no_points() -> None:
 
 
 @pytest.mark.parametrize(("change", "field"), [
-    ({"labs__platelets_per_ul": -1}, "Platelet count cannot be below 0."),
-    ({"labs__anc_per_ul": -500}, "Neutrophil count cannot be below 0."),
+    ({"labs__platelets_per_ul": -1}, "Platelet count cannot be negative."),
+    ({"labs__anc_per_ul": -500}, "Neutrophil count cannot be negative."),
     ({"labs__inr": -1.0}, "INR must be more than 0."),
     ({"medications": [{"name": "warfarin", "daily_dose": -5}]},
-     "Daily dose of medicine 1 cannot be below 0."),
+     "Daily dose of medicine 1 cannot be negative."),
     ({"medications": [{"name": "  "}]}, "Name of medicine 1"),
     ({"condition__kind": "migraine"}, "Condition must be one of: painful diabetic"),
 ])
