@@ -107,6 +107,8 @@ PUBLIC: dict[str, list[str]] = {
         "check_cited",
         "comparator_classes",
         "comparator_label",
+        "code_label",
+        "code_labels",
         "danger_zone",
         "danger_zones",
         "dermatome",

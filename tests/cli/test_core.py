@@ -58,7 +58,7 @@ def test_without_db_it_uses_the_environment_then_the_default_file(
 
 def test_a_bad_database_url_is_exit_2_with_the_setting_named(tmp_path: Path) -> None:
     result = runner.invoke(app, ["db", "upgrade", "--db", "mysql://x/y"])
-    assert result.exit_code == 2 and "database_url" in result.stderr
+    assert result.exit_code == 2 and "Database URL" in result.stderr
     assert "Traceback" not in result.output
 
 

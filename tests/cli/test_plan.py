@@ -44,7 +44,7 @@ def test_a_misspelt_field_exits_2_naming_it() -> None:
     case["labs"]["platelet"] = 100
     result = runner.invoke(app, ["plan", "--case", "-"], input=json.dumps(case))
     assert result.exit_code == 2
-    assert "labs.platelet" in result.output and "Traceback" not in result.output
+    assert '"platelet"' in result.output and "Traceback" not in result.output
 
 
 def test_an_out_of_range_value_exits_2_naming_the_field() -> None:
@@ -52,7 +52,9 @@ def test_an_out_of_range_value_exits_2_naming_the_field() -> None:
     case["pain"]["dermatomes"] = [{"dermatome": "T13", "side": "left"}]
     result = runner.invoke(app, ["plan", "--case", "-"], input=json.dumps(case))
     assert result.exit_code == 2
-    assert "pain.dermatomes.0.dermatome" in result.output
+    # A sentence on the field's label, with an example; never the location path or the regex.
+    assert "Dermatome 1 is not in the expected form (for example T5)" in result.output
+    assert "dermatomes.0" not in result.output and "^" not in result.output
 
 
 def test_a_case_that_is_not_an_object_or_not_json_exits_2() -> None:
@@ -118,12 +120,13 @@ def test_platelets_9000_and_inr_6_2_on_warfarin_stop_with_no_points() -> None:
 
 
 @pytest.mark.parametrize(("change", "field"), [
-    ({"labs__platelets_per_ul": -1}, "labs.platelets_per_ul"),
-    ({"labs__anc_per_ul": -500}, "labs.anc_per_ul"),
-    ({"labs__inr": -1.0}, "labs.inr"),
-    ({"medications": [{"name": "warfarin", "daily_dose": -5}]}, "medications.0.daily_dose"),
-    ({"medications": [{"name": "  "}]}, "medications.0.name"),
-    ({"condition__kind": "migraine"}, "condition.kind"),
+    ({"labs__platelets_per_ul": -1}, "Platelet count cannot be negative."),
+    ({"labs__anc_per_ul": -500}, "Neutrophil count cannot be negative."),
+    ({"labs__inr": -1.0}, "INR must be more than 0."),
+    ({"medications": [{"name": "warfarin", "daily_dose": -5}]},
+     "Daily dose of medicine 1 cannot be negative."),
+    ({"medications": [{"name": "  "}]}, "Name of medicine 1"),
+    ({"condition__kind": "migraine"}, "Condition must be one of: painful diabetic"),
 ])
 def test_bad_counts_doses_and_enums_exit_2_naming_the_field(change: dict[str, object],
                                                             field: str) -> None:
@@ -140,11 +143,12 @@ def _bad_case(**sections: dict[str, object]) -> str:
 
 def test_bad_clinical_input_exits_2_naming_the_field_for_plan_and_classify() -> None:
     bad = {
-        "risk_factors.heart_valve": _bad_case(risk_factors={"heart_valve": "maybe"}),
-        "labs.platelets_per_ul": _bad_case(labs={"platelets_per_ul": -5}),
-        "labs.taken": _bad_case(labs={"taken": "2026-11-30"}),
-        "chemotherapy.last_dose": _bad_case(chemotherapy={"last_dose": "2026-12-24"}),
-        "condition.sci_level": _bad_case(condition={"kind": "sci", "sci_level": "T13"}),
+        "Heart valve": _bad_case(risk_factors={"heart_valve": "maybe"}),
+        "Platelet count": _bad_case(labs={"platelets_per_ul": -5}),
+        "Date the blood was taken": _bad_case(labs={"taken": "2026-11-30"}),
+        "Date of the last chemotherapy dose": _bad_case(
+            chemotherapy={"last_dose": "2026-12-24"}),
+        "Spinal cord injury level": _bad_case(condition={"kind": "sci", "sci_level": "T13"}),
     }
     for field, document in bad.items():
         for command in ("plan", "classify"):
@@ -152,7 +156,7 @@ def test_bad_clinical_input_exits_2_naming_the_field_for_plan_and_classify() -> 
             assert result.exit_code == 2, (command, field, result.output)
             assert field in result.output and "Traceback" not in result.output
     assert "after the assessment date" in runner.invoke(
-        app, ["plan", "--case", "-"], input=bad["labs.taken"]).output
+        app, ["plan", "--case", "-"], input=bad["Date the blood was taken"]).output
 
 
 def test_the_published_case_schema_names_every_risk_fact() -> None:

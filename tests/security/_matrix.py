@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
+from uuid import uuid4
 
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
@@ -321,6 +322,14 @@ RULES: dict[str, Rule] = {
     "POST /clinic/practitioners/{practitioner_id}/feed": _web(_BOOK, scoped=True),
     # The feed itself: its secret address is the credential (services/calendar_feed.py).
     "GET /feeds/{token}.ics": Rule("public"),
+    # The directory of referring doctors the referral letter is addressed to.
+    "GET /referrers": _web(_PATIENTS),
+    "POST /referrers": _web(UseCase.REFERRER_WRITE,
+                            form=lambda ids: {"name": f"Dr {uuid4().hex[:12]}"}),
+    "GET /referrers/{referrer_id}": _web(_PATIENTS, scoped=True),
+    "POST /referrers/{referrer_id}": _web(UseCase.REFERRER_WRITE, scoped=True,
+                                          form=lambda ids: {"name": "Dr Matrix",
+                                                            "practice": "Surgery"}),
 }
 
 

@@ -10,7 +10,14 @@ from fastapi.testclient import TestClient
 
 from acuneuro.clinical.calendar import default_calendar
 from acuneuro.clinical.case import RiskFactors
-from acuneuro.services import Context, PatientCreate, appointments, assessment, planning
+from acuneuro.services import (
+    Context,
+    PatientCreate,
+    appointments,
+    assessment,
+    planning,
+    referrers,
+)
 from acuneuro.services import patients as patient_service
 from acuneuro.services.assessment import ScoreIn
 from acuneuro.store import Practitioner
@@ -53,6 +60,7 @@ class Holding:
     identity: dict[str, str]
     practitioner_id: int = 0
     appointment_id: int = 0
+    referrer_id: int = 0
 
     def ids(self) -> dict[str, str]:
         """Path parameters by name, for filling route templates."""
@@ -64,7 +72,8 @@ class Holding:
                 "job_id": "no-such-export", "file_id": "1",
                 "practitioner_id": str(self.practitioner_id),
                 "appointment_id": str(self.appointment_id), "action": "confirm",
-                "kind": "score", "ref": str(self.score_id)}
+                "kind": "score", "ref": str(self.score_id),
+                "referrer_id": str(self.referrer_id)}
 
 
 def make_holding(ctx: Context, actor: Any, identity: dict[str, str]) -> Holding:
@@ -88,7 +97,9 @@ def make_holding(ctx: Context, actor: Any, identity: dict[str, str]) -> Holding:
     booked = appointments.book(ctx, actor, {
         "patient": patient.id, "practitioner_id": practitioner_id,
         "on_day": next_open_day(today).isoformat(), "starts": "09:00"})
-    return Holding(patient.id, score.id, plan.id, identity, practitioner_id, booked.id)
+    referrer = referrers.add_referrer(ctx, actor, {"name": "Dr Matrix", "practice": "Surgery"})
+    return Holding(patient.id, score.id, plan.id, identity, practitioner_id, booked.id,
+                   referrer.id)
 
 
 def next_open_day(today: date) -> date:

@@ -51,7 +51,8 @@ def test_the_report_source_holds_the_course(ctx: Context, alice: Any) -> None:
     service.add_adverse_event(ctx, alice, pid, _event(session_number=1))
     source = service.report_source(ctx, alice, pid, today=day(3))
     assert source.first_session == START and source.patient.identifier == pid
-    assert source.patient.name == "Ada Planned" and source.diagnosis.startswith("CIPN")
+    assert source.patient.name == "Ada Planned"
+    assert source.diagnosis.startswith("Chemotherapy-induced peripheral neuropathy")
     assert source.course.planned_sessions == 16
     assert len(source.sessions) == 1 and len(source.adverse_events) == 1
 

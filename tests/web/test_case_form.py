@@ -73,9 +73,10 @@ def test_errors_are_shown_at_their_field_with_the_line() -> None:
     with pytest.raises(ValidationError) as caught:
         ClinicalCase.model_validate(document)
     fields = error_fields(caught.value.errors())
-    assert fields["skin"].startswith("line 2: skin.1.")
-    assert fields["labs_inr"].startswith("labs.inr: ")
-    assert fields["age"].startswith("patient: ")  # no age in the form and none from a record
+    # A sentence on the field's label, with the line it was typed on; never a location path.
+    assert fields["skin"].startswith("Line 2: Skin finding 2 must be one of: ulcer, infection")
+    assert fields["labs_inr"] == "INR must be more than 0."
+    assert fields["age"].startswith("Patient")  # no age in the form and none from a record
 
 
 def test_the_typeahead_medicine_joins_the_assessed_list() -> None:
@@ -147,7 +148,7 @@ def test_risk_fact_errors_are_shown_at_their_field() -> None:
         ClinicalCase.model_validate(document)
     fields = error_fields(caught.value.errors())
     assert {"sci_level", "spinal_hardware", "prosthetic_joints", "heart_valve"} <= set(fields)
-    assert fields["prosthetic_joints"].startswith("line 1: risk_factors.prosthetic_joints.0")
+    assert fields["prosthetic_joints"].startswith("Line 1: Body region of prosthetic joints 1")
 
 
 def test_the_page_offers_every_risk_fact_not_assessed_first_in_plain_words(

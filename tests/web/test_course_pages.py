@@ -112,7 +112,7 @@ def test_adverse_event_and_medication_forms(
         "start_on": "2025-06-01"})
     assert added.status_code == 303
     shown = alice.get(f"/patients/{pid}").text
-    assert "haematoma" in shown and "Opioid dose today: 60 MME/day" in shown
+    assert "Haematoma or bruising" in shown and "Opioid dose today: 60 MME/day" in shown
     assert 'class="mme"' in shown
     # The drug field offers the medicine vocabulary; a brand is converted through its INN.
     assert '<input name="drug" list="medicine-names"' in shown
@@ -144,7 +144,7 @@ _TYPED_INPUTS = {"day_platelets_per_ul", "day_inr", "day_labs_taken"}
     ({"day_inr": "2.1", "day_labs_taken": "2999-01-01"}, "day_labs_taken",
      "is after the session day"),
     ({"day_skin_region": "elbow"}, "day_skin_region",
-     "The region of the new skin lesion is not one of the choices offered."),
+     "The region of the new skin lesion must be one of: head, face"),
     ({"day_pregnant": "perhaps"}, "day_pregnant", "The pregnancy answer must be yes or no."),
 ])
 def test_a_bad_day_fact_gets_a_sentence_on_its_field_keeps_what_was_typed_and_writes_nothing(

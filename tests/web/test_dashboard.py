@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from acuneuro.knowledge import code_label
 from acuneuro.services import Actor, Context
 from acuneuro.services.analytics import clinic_dashboard
 from acuneuro.store import AuditEvent, Role
@@ -25,7 +26,8 @@ def test_a_clinician_sees_her_clinic_figures_and_charts(
     board = clinic_dashboard(ctx, Actor(None, "check@example.invalid", Role.CLINICIAN, clinic))
     table = html[html.index('<table id="cohort"'):html.index("</table>")]
     for row in board.rows:
-        assert f'<th scope="row">{row.condition}</th>' in table
+        # The condition's label from knowledge/, never its code.
+        assert f'<th scope="row">{code_label(row.condition, "conditions")}</th>' in table
         assert f"<td>{row.patients}</td>" in table
     assert "withheld" not in table
 

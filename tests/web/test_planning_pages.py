@@ -97,7 +97,8 @@ def test_a_bad_case_shows_the_field_and_stores_nothing(
     answer = _propose(alice, url, {**ASSESSED, "skin": "ulcer elbowz left",
                                    "labs_anc_per_ul": "-4"})
     assert answer.status_code == 422
-    assert 'id="skin-error"' in answer.text and "line 1" in answer.text
+    assert 'id="skin-error"' in answer.text
+    assert "Line 1: Body region of skin finding 1" in answer.text
     assert 'id="labs_anc_per_ul-error"' in answer.text
     assert "ulcer elbowz left" in answer.text
     assert _plan_ids(ctx) == []

@@ -46,6 +46,6 @@ def body_schema(model: type[BaseModel]) -> dict[str, Any]:
 def unprocessable(exc: ValidationError) -> RequestValidationError:
     """A service's validation error as FastAPI's 422, the location under ``body``."""
     return RequestValidationError(
-        [{"type": e["type"], "loc": ("body", *e["loc"]), "msg": e["msg"]}
-         for e in exc.errors(include_url=False)]
+        [{"type": e["type"], "loc": ("body", *e["loc"]), "msg": e["msg"],
+          "ctx": e.get("ctx") or {}} for e in exc.errors(include_url=False)]
     )

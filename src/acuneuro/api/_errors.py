@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from acuneuro.api._limits import BodyLimit
@@ -16,6 +17,7 @@ from acuneuro.services import (
     Throttled,
 )
 from acuneuro.services.corrections import FieldRefused, NeedsConfirmation
+from acuneuro.services.messages import sentence_of
 from acuneuro.services.patients import ProbableDuplicate
 from acuneuro.services.throttle import pause
 
@@ -53,7 +55,17 @@ def install_error_handlers(app: FastAPI) -> None:
             body["warnings"] = exc.warnings
         return JSONResponse(body, status_code=code, headers=headers)
 
+    async def invalid(request: Request, exc: Exception) -> JSONResponse:
+        # FastAPI's 422 shape (``loc`` for programs) with ``msg`` a sentence on the field's
+        # label for the person reading it (issue 14): never a pattern or a pydantic phrase.
+        errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+        detail = [{"type": e.get("type"), "loc": list(e.get("loc") or ()),
+                   "msg": sentence_of(e).sentence} for e in errors]
+        return JSONResponse({"detail": detail},
+                            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
     app.add_exception_handler(ServiceError, handle)
+    app.add_exception_handler(RequestValidationError, invalid)
     # Text PostgreSQL cannot store is refused up front, naming the field (not a 500 later).
     app.add_middleware(RejectNul)
     # Added last, so it runs first: an oversized body is refused before RejectNul (or anything

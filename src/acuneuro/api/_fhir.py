@@ -23,6 +23,7 @@ from fastapi.routing import APIRoute
 
 from acuneuro.services import AuthenticationFailed, NotFound, PermissionDenied, ServiceError
 from acuneuro.services.fhir_assessment import FhirInputError
+from acuneuro.services.messages import sentence_of
 
 __all__ = ["FHIR_JSON", "FhirResponse", "FhirRoute", "operation_outcome"]
 
@@ -73,7 +74,7 @@ def _outcome_of(exc: Exception) -> FhirResponse:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first.get("loc", ()))
         return operation_outcome(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                                 f"{where}: {first.get('msg', 'invalid')}")
+                                 sentence_of(first).sentence, where or None)
     if isinstance(exc, HTTPException):
         return operation_outcome(exc.status_code, str(exc.detail),
                                  headers=dict(exc.headers or {}) or None)

@@ -128,13 +128,10 @@ def read_json(source: str, what: str) -> Any:
 
 
 def validation_message(exc: ValidationError) -> str:
-    """Name every field pydantic refused, as ``a.b.c: reason``."""
-    parts = []
-    for error in exc.errors():
-        location = field_path(error["loc"])
-        reason = "unknown field" if error["type"] == "extra_forbidden" else error["msg"]
-        parts.append(f"{location}: {reason}")
-    return "; ".join(parts)
+    """A sentence on each refused field's label ("Name of medicine 1 is too long: ...")."""
+    from acuneuro.services.messages import validation_sentences  # the services load lazily
+
+    return validation_sentences(exc)
 
 
 def field_path(location: tuple[int | str, ...] | list[int | str]) -> str:

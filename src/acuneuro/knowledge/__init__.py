@@ -82,6 +82,7 @@ from acuneuro.knowledge._instruments import (
     load_instruments,
     reachable_range,
 )
+from acuneuro.knowledge._labels import code_label, code_labels
 from acuneuro.knowledge._outcome_change import ChangeCategory, PointChange
 from acuneuro.knowledge._pain_type_rules import (
     ExaminationSigns,
@@ -227,6 +228,8 @@ __all__ = [
     "bibliography",
     "calendar_defaults",
     "check_cited",
+    "code_label",
+    "code_labels",
     "comparator_classes",
     "comparator_label",
     "danger_zone",

@@ -59,9 +59,12 @@ class ReportData(_Frozen):
     clinic: str
     clinician: str
     referring_doctor: str | None = None
+    # From the clinic's directory of referrers (services.referrers): the letter's address block.
+    referrer_practice: str | None = None
+    referrer_address: list[str] = Field(default_factory=list)
     patient: ReportPatient
     diagnosis: str
-    neupsig_grade: str | None = None  # "definite", "probable", "possible"; None = not assessed
+    neupsig_grade: str | None = None  # the grade's label ("probable ..."); None = not assessed
     plan_summary: str
     course: CourseDefinition
     first_session: date
@@ -80,6 +83,10 @@ class ReportData(_Frozen):
     # The clinic's calendar, so the planned dates are the ones the clinic scheduled (None:
     # the default calendar, as ``clinical.course.schedule`` takes it).
     calendar: ClinicCalendar | None = None
+    # NeuPSIG: reasons for the grade, newest screening scores, safety findings of the plan.
+    neupsig_reasons: list[str] = Field(default_factory=list)
+    screening: list[str] = Field(default_factory=list)
+    safety_findings: list[str] = Field(default_factory=list)
 
 
 class ReportSummary(_Frozen):

@@ -14,6 +14,7 @@ from reportlab.platypus import Flowable
 
 from acuneuro.clinical.adverse_events import grade_definition
 from acuneuro.clinical.drug_names import match_drug
+from acuneuro.i18n import gettext as _
 from acuneuro.knowledge.course import adverse_event_knowledge, drug_knowledge
 from acuneuro.reports._model import ReportData, ReportSummary, summarise_report
 from acuneuro.reports._pdfkit import build_pdf, heading, para, small, space, table
@@ -246,6 +247,24 @@ def _method_note(s: ReportSummary) -> str:
     )
 
 
+def _address_block(data: ReportData) -> list[Flowable]:
+    """The addressee from the clinic's directory: name, practice, postal address."""
+    if not data.referrer_practice and not data.referrer_address:
+        return []
+    lines = [data.referring_doctor or "", data.referrer_practice or "", *data.referrer_address]
+    return [*[para(line) for line in lines if line], space()]
+
+
+def _neupsig(data: ReportData) -> list[Flowable]:
+    """Why the grade is what it is, the screening scores and the plan's safety findings."""
+    story: list[Flowable] = [small(r) for r in data.neupsig_reasons]
+    story.append(para(_("Screening questionnaires (newest of each): %(lines)s.") % {
+        "lines": "; ".join(data.screening) or _("none recorded")}))
+    story.append(para(_("Safety findings of the current plan: %(lines)s") % {
+        "lines": " ".join(data.safety_findings) or _("none.")}))
+    return story
+
+
 def referral_letter_pdf(data: ReportData, out: Path | None = None) -> bytes:
     """A letter to the referring doctor; written to ``out`` when given."""
     s = summarise_report(data)
@@ -259,6 +278,7 @@ def referral_letter_pdf(data: ReportData, out: Path | None = None) -> bytes:
     story: list[Flowable] = [
         para(f"{data.clinic}, {data.report_date:%d %B %Y}"),
         space(),
+        *_address_block(data),
         para(f"Dear {doctor},"),
         para(f"Re: {about}" + (f" ({patient.identifier})" if patient.identifier else "")),
         heading("Diagnosis"),
@@ -266,6 +286,7 @@ def referral_letter_pdf(data: ReportData, out: Path | None = None) -> bytes:
             f"{data.diagnosis}. NeuPSIG grade: {data.neupsig_grade or 'not assessed'}"
             " (Finnerup 2016 grading system)."
         ),
+        *_neupsig(data),
         heading("Plan"),
         para(data.plan_summary),
         para(

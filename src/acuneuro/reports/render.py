@@ -13,6 +13,7 @@ from acuneuro.reports._model import ReportData
 from acuneuro.reports.pdf import progress_report_pdf, referral_letter_pdf
 from acuneuro.services import Actor, Context
 from acuneuro.services.course import report_source
+from acuneuro.services.referrers import get_referrer
 
 __all__ = ["REPORT_KINDS", "render_report"]
 
@@ -20,8 +21,11 @@ REPORT_KINDS = ("patient", "referrer")
 
 
 def render_report(ctx: Context, actor: Actor, pseudo_id: str, kind: str, *, today: date,
-                  referrer: str | None = None) -> bytes:
+                  referrer: str | None = None, referrer_id: int | None = None) -> bytes:
     """The patient's progress report (``patient``) or the referral letter (``referrer``).
+
+    The letter is addressed to ``referrer_id`` from the clinic's directory when given, else to
+    the name ``referrer`` (the command line's ``--referrer``), else to "Colleague".
 
     ``ValueError`` for another kind; the services' refusals (not found, no accepted plan,
     role) pass through unchanged.
@@ -29,5 +33,10 @@ def render_report(ctx: Context, actor: Actor, pseudo_id: str, kind: str, *, toda
     if kind not in REPORT_KINDS:
         raise ValueError(f"kind: {kind!r} is not one of {', '.join(REPORT_KINDS)}")
     source = report_source(ctx, actor, pseudo_id, today=today)
-    data = ReportData.model_validate({**source.model_dump(), "referring_doctor": referrer})
+    addressee: dict[str, object] = {"referring_doctor": referrer}
+    if referrer_id is not None:  # a doctor of the clinic's directory (NotFound otherwise)
+        chosen = get_referrer(ctx, actor, referrer_id)
+        addressee = {"referring_doctor": chosen.name, "referrer_practice": chosen.practice or None,
+                     "referrer_address": chosen.address_lines}
+    data = ReportData.model_validate({**source.model_dump(), **addressee})
     return progress_report_pdf(data) if kind == "patient" else referral_letter_pdf(data)

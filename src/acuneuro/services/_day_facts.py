@@ -29,12 +29,14 @@ __all__ = ["FACTS_KEY", "day_facts_known", "relocated", "stored_facts"]
 FACTS_KEY = "facts"
 
 
-def _error(loc: tuple[str | int, ...], message: str, value: Any, kind: str = "day_fact"
-           ) -> InitErrorDetails:
+def _error(loc: tuple[str | int, ...], message: str, value: Any, kind: str = "day_fact",
+           ctx: Mapping[str, Any] | None = None) -> InitErrorDetails:
     # The message is a sentence for the clinician; braces would be read as a template. The
-    # original error type is kept so a form can word its own sentence.
+    # original error type and its context (a limit, the choices) are kept so that a form can
+    # word its own sentence (services.messages).
     text = message.replace("{", "(").replace("}", ")")
-    return {"type": PydanticCustomError(kind, text), "loc": loc, "input": value}
+    kept = {k: v for k, v in (ctx or {}).items() if isinstance(v, str | int | float)}
+    return {"type": PydanticCustomError(kind, text, kept or None), "loc": loc, "input": value}
 
 
 def _refuse(errors: list[InitErrorDetails]) -> ValidationError:
@@ -69,7 +71,7 @@ def relocated(exc: ValidationError, day: Mapping[str, Any]) -> ValidationError:
     for e in exc.errors(include_url=False):
         loc = tuple(e["loc"])
         where = ("day", *loc) if loc and loc[0] in day else ("plan", *loc)
-        errors.append(_error(where, e["msg"], e.get("input"), e["type"]))
+        errors.append(_error(where, e["msg"], e.get("input"), e["type"], e.get("ctx")))
     return _refuse(errors)
 
 

@@ -53,6 +53,8 @@ class UseCase(StrEnum):
     # The clinic's trial library: entering or correcting a trial's numbers, and verifying
     # another person's entry (published data, no patient record).
     EVIDENCE_CURATE = "evidence.curate"
+    # The clinic's directory of referring doctors the referral letter is addressed to.
+    REFERRER_WRITE = "referrer.write"
 
 
 POLICY: dict[UseCase, frozenset[Role]] = {
@@ -79,6 +81,7 @@ POLICY: dict[UseCase, frozenset[Role]] = {
     # Design choice awaiting sign-off: researchers and clinicians read trials; administrators
     # manage accounts, not evidence.
     UseCase.EVIDENCE_CURATE: frozenset({Role.RESEARCHER, Role.CLINICIAN}),
+    UseCase.REFERRER_WRITE: _CLINICAL,
 }
 
 

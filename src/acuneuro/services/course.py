@@ -25,7 +25,9 @@ from acuneuro.clinical.medication import MedicationStatement
 from acuneuro.clinical.outcomes import Score
 from acuneuro.clinical.planner import Plan
 from acuneuro.clinical.stricta import SessionRecord
+from acuneuro.i18n import format_date
 from acuneuro.i18n import gettext as _
+from acuneuro.knowledge import code_label
 from acuneuro.services._actor import Actor
 from acuneuro.services._audit_group import record_read
 from acuneuro.services._clinical_checks import check_clinical_date
@@ -44,6 +46,7 @@ from acuneuro.services._input_limits import check_input
 from acuneuro.services._policy import UseCase
 from acuneuro.services.audit import Action, record
 from acuneuro.services.clinic_calendar import calendar_in
+from acuneuro.services.grading import Grading, grading_of
 from acuneuro.services.medication import statements_of
 from acuneuro.services.outcomes import foot_exams_of, outcome_scores, pgic_of, score_rows
 from acuneuro.services.practitioners import signature
@@ -117,6 +120,12 @@ class ReportSource(BaseModel):
     pgic: str | None = None
     foot_exams: list[FootExam] = Field(default_factory=list)
     calendar: ClinicCalendar | None = None
+    # NeuPSIG (issue 14): the grade's label (None = not assessed), its reasons, the newest
+    # screening scores as lines, and the safety findings of the current plan.
+    neupsig_grade: str | None = None
+    neupsig_reasons: list[str] = Field(default_factory=list)
+    screening: list[str] = Field(default_factory=list)
+    safety_findings: list[str] = Field(default_factory=list)
 
 
 def adverse_events_of(rows: list[AdverseEventRecord], numbers: Mapping[int, int]
@@ -253,7 +262,8 @@ def _source(session: Session, actor: Actor, patient: Patient, today: date) -> Re
     episode = next((e for e in reversed(patient.episodes)
                     if e.status == ACTIVE
                     and e.condition_kind.value == plan_row.condition_kind), None)
-    diagnosis = plan.condition.value.upper() + (
+    label = code_label(plan.condition, "conditions")
+    diagnosis = label[:1].upper() + label[1:] + (
         f" (ICD-10 {episode.icd10})" if episode is not None and episode.icd10 else "")
     clinic = session.get(Clinic, patient.clinic_id)
     identity = patient.identity
@@ -271,6 +281,7 @@ def _source(session: Session, actor: Actor, patient: Patient, today: date) -> Re
         adverse_events=adverse_events_of(event_rows(session, patient), session_numbers(sessions)),
         pgic=pgic_of(scores)[0], foot_exams=foot_exams_of(scores)[0],
         calendar=calendar_in(session, patient.clinic_id),
+        **_grading_fields(grading_of(session, patient)),
     )  # fmt: skip
 
 
@@ -279,6 +290,15 @@ def _signed(session: Session, actor: Actor) -> str:
     row = session.scalar(select(Practitioner).where(Practitioner.user_id == actor.user_id))
     return actor.email if row is None else signature(
         row.display_name, row.qualification, row.registration_number)
+
+
+def _grading_fields(g: Grading) -> dict[str, object]:
+    lines = [
+        f"{s.instrument}: " + (_("total %(total)s") % {"total": f"{s.total:g}"}
+                               if s.total is not None else _("total not computed"))
+        + f", {s.reading} ({format_date(s.taken_on)})" for s in g.screening]
+    return {"neupsig_grade": g.grade_label if g.grade else None,
+            "neupsig_reasons": g.reasons, "screening": lines, "safety_findings": g.safety}
 
 
 def actor_by_email(ctx: Context, email: str, source: str = "local") -> Actor:

@@ -23,6 +23,7 @@ from acuneuro.store._fhir_access import FhirAssertion, FhirClient, FhirExportFil
 from acuneuro.store._migrate import current_revision, head_revision, upgrade
 from acuneuro.store._name_key import fold_name, name_key
 from acuneuro.store._patients import ConditionKind, Encounter, Episode, Patient, PatientIdentity
+from acuneuro.store._referrers import Referrer
 from acuneuro.store._revisions import ACTIVE, ENTERED_IN_ERROR, RecordRevision
 from acuneuro.store._security import AccountLink, MfaCredential
 
@@ -54,6 +55,7 @@ __all__ = [
     "PlannedSession",
     "Practitioner",
     "RecordRevision",
+    "Referrer",
     "Role",
     "ScoreRecord",
     "TreatmentSession",

@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from acuneuro.services import Context, NotFound, PermissionDenied, ServiceError, Throttled
+from acuneuro.services.messages import validation_sentences
 from acuneuro.services.throttle import pause
 from acuneuro.web.deps import KioskLocked, LoginRequired, render, web_actor
 from acuneuro.web.routes import (
@@ -25,6 +26,7 @@ from acuneuro.web.routes import (
     kiosk,
     patients,
     planning,
+    referrers,
 )
 from acuneuro.web.routes import corrections as correction_pages
 from acuneuro.web.routes import course as course_pages
@@ -57,7 +59,9 @@ def install(app: FastAPI, ctx: Context) -> None:
     app.include_router(dashboard_pages.router)
     app.include_router(appointments.router)
     app.include_router(clinic.router)
+    app.include_router(referrers.router)
     api_refusal = app.exception_handlers.get(ServiceError)
+    api_invalid = app.exception_handlers.get(RequestValidationError)
 
     async def to_login(request: Request, exc: Exception) -> Response:
         return RedirectResponse("/", status.HTTP_303_SEE_OTHER)
@@ -85,13 +89,15 @@ def install(app: FastAPI, ctx: Context) -> None:
         # A web address or form field FastAPI itself refused (an id out of range, a field
         # over its length) is a page naming the field, not the API's JSON.
         if _is_api(request) or not isinstance(exc, RequestValidationError):
+            if api_invalid is not None and request.url.path.startswith("/api/"):
+                answer = api_invalid(request, exc)
+                return await answer if inspect.isawaitable(answer) else answer
             return await request_validation_exception_handler(
                 request, exc)  # type: ignore[arg-type]
         errors = exc.errors()
         if any(next(iter(e.get("loc") or ("",))) == "path" for e in errors):
             return _error_page(request, ctx, status.HTTP_404_NOT_FOUND, "Not found.")
-        named = "; ".join(f"{tuple(e.get('loc') or ('form',))[-1]}: {e.get('msg', 'not valid')}"
-                          for e in errors[:5])
+        named = validation_sentences(errors[:5])
         return _error_page(request, ctx, status.HTTP_422_UNPROCESSABLE_CONTENT, named)
 
     async def to_kiosk(request: Request, exc: Exception) -> Response:

@@ -2,19 +2,26 @@
 
 Pure function, no web framework: the page embeds the returned markup. Points are placed by
 their atlas region and side at approximate coordinates (a map, not a location guide); regions
-that a safety finding excluded are shaded, with the finding's message as their title.
+that a safety finding excluded are shaded grey, with the finding's message as their title, and
+the episode's pain regions orange. Each marker is a link to its row in the page's list of
+points (:func:`point_anchor`), so Tab reaches every point and Enter shows its name, rationale
+and sources (issue 14, item 11); the SVG is a ``group`` so that its links stay reachable.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
+from collections.abc import Sequence
 from html import escape
 
+from acuneuro.clinical.case import RegionSite
 from acuneuro.clinical.planner import Plan, point_region
 from acuneuro.clinical.safety_model import PlanPoint
-from acuneuro.knowledge import dermatome
+from acuneuro.i18n import gettext as _
+from acuneuro.knowledge import code_label, dermatome
 
-__all__ = ["BACK_REGIONS", "REGION_ANCHORS", "render_bodymap"]
+__all__ = ["BACK_REGIONS", "REGION_ANCHORS", "point_anchor", "render_bodymap"]
 
 WIDTH, HEIGHT = 400, 400
 _CENTRES = {"front": 100, "back": 300}
@@ -95,12 +102,36 @@ def _shading(plan: Plan) -> str:
     return "".join(parts)
 
 
+def point_anchor(point: PlanPoint) -> str:
+    """The id of the point's row in the page's list of points (the marker links to it)."""
+    return "point-" + re.sub(r"[^a-z0-9]+", "-", f"{point.code} {point.side}".lower()).strip("-")
+
+
+def _pain_shading(regions: Sequence[RegionSite]) -> str:
+    parts: list[str] = []
+    for site in regions:
+        region = site.region.value
+        if region not in REGION_ANCHORS:
+            continue
+        view, y = _view(region), REGION_ANCHORS[region][1]
+        title = _("Pain: %(region)s (%(side)s)") % {"region": code_label(region),
+                                                    "side": code_label(site.side)}
+        for one in _sides(site.side.value):
+            parts.append(
+                f'<ellipse class="pain" cx="{_x(view, region, one):.0f}" cy="{y}" rx="17" '
+                f'ry="19" fill="#e08214" fill-opacity="0.35"><title>{escape(title)}</title>'
+                "</ellipse>"
+            )
+    return "".join(parts)
+
+
 def _marker(point: PlanPoint, x: float, y: float, side: str) -> str:
     colour = _ROLE_COLOURS[point.role]
     label = f"{point.code} {point.name}: {point.role}, {side}. {point.rationale}"
     return (
-        f'<circle class="point {point.role}" cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}" '
-        f'data-code="{escape(point.code)}"><title>{escape(label)}</title></circle>'
+        f'<a href="#{point_anchor(point)}" class="point-link" aria-label="{escape(label)}">'
+        f'<circle class="point {point.role}" cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{colour}" '
+        f'data-code="{escape(point.code)}"><title>{escape(label)}</title></circle></a>'
     )
 
 
@@ -123,18 +154,20 @@ def _points(plan: Plan) -> str:
     return "".join(parts)
 
 
-def render_bodymap(plan: Plan) -> str:
-    """SVG markup of the plan's points (by region and side) and its excluded regions."""
+def render_bodymap(plan: Plan, pain: Sequence[RegionSite] = ()) -> str:
+    """SVG markup of the plan's points (by region and side), its excluded regions and the
+    episode's pain regions (``pain``, from the case the plan was built on)."""
     count = len(plan.points)
     desc = (
         f"{count} planned points for {plan.condition.value}; safety status {plan.safety.status}. "
-        "Red local, blue distal, green segmental; grey areas are excluded."
+        "Red local, blue distal, green segmental; grey areas are excluded; orange areas hurt."
     )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'width="{WIDTH}" height="{HEIGHT}" role="img" '
+        f'width="{WIDTH}" height="{HEIGHT}" role="group" '
         'aria-labelledby="bodymap-title bodymap-desc">'
         f'<title id="bodymap-title">Acupuncture plan body map</title>'
         f'<desc id="bodymap-desc">{escape(desc)}</desc>'
-        f"{_outline('front')}{_outline('back')}{_shading(plan)}{_points(plan)}</svg>"
+        f"{_outline('front')}{_outline('back')}{_pain_shading(pain)}{_shading(plan)}"
+        f"{_points(plan)}</svg>"
     )

@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from acuneuro.clinical.case import Device, Region
+from acuneuro.i18n import gettext as _
+from acuneuro.services.messages import sentence_of
 
 __all__ = [
     "DEVICES",
@@ -68,8 +70,16 @@ def _lines(text: str) -> list[list[str]]:
 
 
 def _sites(text: str, key: str) -> list[dict[str, Any]]:
-    """Lines like ``T5 left`` or ``upper_arm both``: a site and its side (validated later)."""
-    return [{key: words[0], "side": words[1] if len(words) > 1 else ""} for words in _lines(text)]
+    """Lines like ``T5 left`` or ``upper arm both``: a site and its side (validated later).
+
+    A region is typed in words ("upper arm"), as the page shows it; its code joins them.
+    """
+    found: list[dict[str, Any]] = []
+    for words in _lines(text):
+        place, side = (words[:-1], words[-1]) if len(words) > 1 else (words, "")
+        site = "_".join(place).lower() if key == "region" else place[0]
+        found.append({key: site, "side": side})
+    return found
 
 
 def _skin(text: str) -> list[dict[str, Any]]:
@@ -256,7 +266,6 @@ def error_fields(errors: list[Any]) -> dict[str, str]:
         named = [p for p in loc if isinstance(p, str)]
         field = _FIELD_OF.get(tuple(named[:2])) or _FIELD_OF.get(tuple(named[:1])) or "case"
         line = next((p for p in loc if isinstance(p, int)), None)
-        where = f"line {line + 1}: " if line is not None else ""
-        path = ".".join(str(p) for p in loc)
-        found.setdefault(field, f"{where}{path}: {error['msg']}")
+        where = _("Line %(n)d: ") % {"n": line + 1} if line is not None else ""
+        found.setdefault(field, where + sentence_of(error).sentence)
     return found

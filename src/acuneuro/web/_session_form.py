@@ -17,6 +17,8 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from acuneuro.clinical.safety_model import PlanPoint
+from acuneuro.i18n import gettext as _
+from acuneuro.services.messages import sentence_of
 
 __all__ = ["day_facts", "default_values", "field_errors", "plan_point_keys", "session_document"]
 
@@ -108,37 +110,22 @@ _FIELDS: dict[tuple[str, ...], tuple[str, str]] = {
     ("session_minutes",): ("session_minutes", "The session length"),
 }
 
-_SENTENCES = {
-    "greater_than_equal": "cannot be negative.",
-    "greater_than": "must be more than zero.",
-    "less_than_equal": "is larger than any possible value.",
-    "float_parsing": "must be a number.",
-    "float_type": "must be a number.",
-    "int_parsing": "must be a whole number.",
-    "bool_parsing": "must be yes or no.",
-    "enum": "is not one of the choices offered.",
-    "literal_error": "is not one of the choices offered.",
-    "date_parsing": "must be a date (year-month-day).",
-    "date_from_datetime_parsing": "must be a date (year-month-day).",
-    "list_type": "must be yes, or a lesion entered below.",
-}
-
-
 def field_errors(exc: ValidationError) -> tuple[dict[str, str], list[str]]:
     """A sentence for each form field the error names, and sentences for the rest."""
     fields: dict[str, str] = {}
     other: list[str] = []
     for e in exc.errors(include_url=False):
         loc = tuple(str(p) for p in e["loc"] if not isinstance(p, int))
-        field, subject = _FIELDS.get(loc, ("", " ".join(p.replace("_", " ") for p in loc)))
-        subject = subject or "The session"
-        phrase = _SENTENCES.get(e["type"])
-        sentence = (f"{subject} {phrase}" if phrase
-                    else f"{subject}: {e['msg'].rstrip('.')}.")
-        if field:
-            fields.setdefault(field, sentence[:1].upper() + sentence[1:])
+        field, subject = _FIELDS.get(loc, ("", ""))
+        if e["type"] == "list_type" and loc[-1:] == ("skin",):
+            sentence = _("%(subject)s must be yes, or a lesion entered below.") % {
+                "subject": subject}
         else:
-            other.append(sentence[:1].upper() + sentence[1:])
+            sentence = sentence_of(e, {loc[-1]: subject} if subject else None).sentence
+        if field:
+            fields.setdefault(field, sentence)
+        else:
+            other.append(sentence)
     return fields, other
 
 

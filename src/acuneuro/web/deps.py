@@ -19,6 +19,7 @@ from fastapi.templating import Jinja2Templates
 
 from acuneuro import i18n
 from acuneuro.clinical.drug_names import drug_vocabulary
+from acuneuro.knowledge import code_label
 from acuneuro.services import Actor, AuthenticationFailed, Context
 from acuneuro.services.accounts import clinic_of, resolve_session
 from acuneuro.services.csrf import binding_of, csrf_token, csrf_valid
@@ -58,6 +59,8 @@ templates.env.install_gettext_callables(  # type: ignore[attr-defined]
 templates.env.globals["current_locale"] = i18n.current_locale
 templates.env.filters["format_date"] = i18n.format_date
 templates.env.filters["format_decimal"] = i18n.format_decimal
+# Every stored code is shown by its label from knowledge/ ({{ e.action|label }}), never raw.
+templates.env.filters["label"] = code_label
 
 
 class LoginRequired(Exception):

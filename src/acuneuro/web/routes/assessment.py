@@ -30,6 +30,7 @@ from acuneuro.clinical.scoring import (
 from acuneuro.knowledge import Instrument, Item
 from acuneuro.services import Actor, Context, PatientView, kiosk, patients
 from acuneuro.services import assessment as service
+from acuneuro.services.messages import sentence_of
 from acuneuro.web.deps import ContextDep, WebActorDep, check_csrf, render
 from acuneuro.web.sections import Section, add_section
 
@@ -63,7 +64,8 @@ def refusal_errors(exc: Exception) -> dict[str, str]:
     if isinstance(exc, AnswerError):
         return {exc.item: exc.problem}
     if isinstance(exc, ValidationError):
-        return {str(e["loc"][0]) if e["loc"] else "form": e["msg"] for e in exc.errors()}
+        return {str(e["loc"][0]) if e["loc"] else "form": sentence_of(e).sentence
+                for e in exc.errors()}
     return {"form": str(exc)}
 
 

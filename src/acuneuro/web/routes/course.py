@@ -27,8 +27,10 @@ from acuneuro.services import course as course_service
 from acuneuro.services import medication as medication_service
 from acuneuro.services import outcomes as outcome_service
 from acuneuro.services import patients as patients_service
+from acuneuro.services import referrers as referrers_service
 from acuneuro.services import sessions as session_service
 from acuneuro.services.corrections import FieldRefused, NeedsConfirmation
+from acuneuro.services.messages import validation_sentences
 from acuneuro.services.practitioners import profile_of
 from acuneuro.services.sessions import CourseRefused
 from acuneuro.web._course_chart import mme_chart, scores_chart
@@ -49,7 +51,8 @@ router = APIRouter(prefix="/patients/{patient_id}", include_in_schema=False)
 def _course_section(ctx: Context, actor: Actor, patient: PatientView) -> Mapping[str, object]:
     return {"course": session_service.course_overview(ctx, actor, patient.id,
                                                       today=date.today()),
-            "today": date.today()}
+            "today": date.today(),
+            "referrers": referrers_service.list_referrers(ctx, actor, active_only=True)}
 
 
 def _outcomes_section(ctx: Context, actor: Actor, patient: PatientView
@@ -70,14 +73,18 @@ add_section(Section("course-outcomes", "Outcomes, medication and side effects",
                     "sections/course_outcomes.html", order=80, load=_outcomes_section))
 
 
+def _referrer_id(text: str) -> int | None:
+    """The directory id chosen for the letter; none (a colleague) when blank or not an id."""
+    return int(text) if text.isdigit() and len(text) < 10 else None
+
+
 def _to_patient(patient_id: str, section: str) -> Response:
     return RedirectResponse(f"/patients/{patient_id}#section-{section}",
                             status.HTTP_303_SEE_OTHER)
 
 
 def _fields(exc: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'session'}: {e['msg']}"
-                     for e in exc.errors(include_url=False))
+    return validation_sentences(exc)
 
 
 def _session_page(request: Request, ctx: Context, actor: Actor, patient_id: str,
@@ -268,10 +275,11 @@ async def post_dose_change(request: Request, ctx: ContextDep, actor: WebActorDep
 
 @router.get("/report.pdf")
 def report_pdf(request: Request, ctx: ContextDep, actor: WebActorDep, patient_id: str,
-               kind: str = "patient") -> Response:
+               kind: str = "patient", referrer: str = "") -> Response:
     """The patient's progress report or the referral letter, as ``acuneuro report`` writes it."""
     try:
-        pdf: bytes = render_report(ctx, actor, patient_id, kind, today=date.today())
+        pdf: bytes = render_report(ctx, actor, patient_id, kind, today=date.today(),
+                                   referrer_id=_referrer_id(referrer))
     except ValueError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
     except CourseRefused as exc:

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from acuneuro.services import Actor, Conflict, Context, PatientCreate
 from acuneuro.services import patients as service
 from acuneuro.services.corrections import FieldRefused
+from acuneuro.services.messages import sentence_of
 from acuneuro.services.patients import PatientSort, ProbableDuplicate
 from acuneuro.web.deps import ContextDep, WebActorDep, check_csrf, render
 from acuneuro.web.sections import PATIENT_SECTIONS
@@ -104,7 +105,7 @@ async def create_patient(request: Request, ctx: ContextDep, actor: WebActorDep) 
         for error in exc.errors():
             loc = [str(p) for p in error["loc"]]
             field = "condition_kind" if loc[:2] == ["condition", "kind"] else loc[-1]
-            errors[field] = error["msg"]
+            errors.setdefault(field, sentence_of(error).sentence)
     except FieldRefused as exc:
         errors[exc.field] = str(exc)
     except Conflict as exc:

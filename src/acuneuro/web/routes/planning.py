@@ -19,12 +19,15 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from acuneuro.clinical.case import ConditionKind
+from acuneuro.i18n import gettext as _
 from acuneuro.knowledge import bibliography
 from acuneuro.services import Actor, Context, PatientView
 from acuneuro.services import patients as patients_service
 from acuneuro.services import planning as service
+from acuneuro.services.grading import neuropathic_grading
+from acuneuro.services.messages import validation_sentences
 from acuneuro.services.planning import PlanRefused, PlanView, PointRefused, point_key
-from acuneuro.web._bodymap import render_bodymap
+from acuneuro.web._bodymap import point_anchor, render_bodymap
 from acuneuro.web._case_form import (
     DEVICE_LABELS,
     DEVICES,
@@ -66,7 +69,8 @@ def _page(
         "plans": service.list_plans(ctx, actor, patient.id),
         "plan": plan,
         "keys": {point_key(p): p for p in plan.plan.points} if plan else {},
-        "bodymap": render_bodymap(plan.plan) if plan else "",
+        "bodymap": render_bodymap(plan.plan, plan.case.pain.regions) if plan else "",
+        "point_anchor": point_anchor,
         "sources": {s: known[s].citation for s in cited if s in known},
         "values": values,
         "errors": errors or {},
@@ -202,8 +206,7 @@ async def edit(
     except PlanRefused as exc:
         return _refused_page(request, ctx, actor, patient_id, number, str(exc), 400)
     except ValidationError as exc:
-        message = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-                            for e in exc.errors())
+        message = validation_sentences(exc)
         return _refused_page(request, ctx, actor, patient_id, number, message,
                                    status.HTTP_422_UNPROCESSABLE_CONTENT)
     return _to_plan(patient_id, number)
@@ -224,7 +227,7 @@ async def accept(
         return _refused_page(request, ctx, actor, patient_id, number, str(exc), 400)
     except ValidationError:
         return _refused_page(request, ctx, actor, patient_id, number,
-                                   "start_on: give the date of the first session",
+                                   _("Start date: give the date of the first session."),
                                    status.HTTP_422_UNPROCESSABLE_CONTENT)
     return RedirectResponse(f"/patients/{patient_id}#section-plan", status.HTTP_303_SEE_OTHER)
 
@@ -238,3 +241,11 @@ def _section(ctx: Context, actor: Actor, patient: PatientView) -> Mapping[str, o
 
 
 add_section(Section("plan", "Acupuncture plan", "sections/plan.html", order=60, load=_section))
+
+
+def _grading_section(ctx: Context, actor: Actor, patient: PatientView) -> Mapping[str, object]:
+    return {"grading": neuropathic_grading(ctx, actor, patient.id)}
+
+
+add_section(Section("grading", "Neuropathic pain: NeuPSIG grade", "sections/grading.html",
+                    order=50, load=_grading_section))

@@ -1,0 +1,27 @@
+"""The demo clinic's researcher and a logged-in page of it (used by tests/web/conftest.py)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+__all__ = ["RESEARCHER_EMAIL", "RESEARCHER_PASSWORD", "open_demo"]
+
+RESEARCHER_EMAIL = "researcher@demo.acuneuro.invalid"
+RESEARCHER_PASSWORD = "violet-harbour-lantern-47"
+
+
+def open_demo(browser: Any, site: Any, width: int, email: str, password: str) -> Any:
+    """A page of a new browser context, logged in at ``width`` px."""
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    context.set_default_timeout(10_000)
+    # The machine running the suite may be busy: a slow page is not a failing one.
+    context.set_default_navigation_timeout(60_000)
+    page = context.new_page()
+    page.goto(site.url + "/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    # The home page after login: today's list for the care team, the dashboard for researchers.
+    page.wait_for_url(re.compile(re.escape(site.url) + r"/(today|dashboard)$"))
+    return page
