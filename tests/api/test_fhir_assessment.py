@@ -140,10 +140,12 @@ def test_an_nrs_score_is_coded_with_its_loinc_code(api_as: Clients) -> None:
 def test_a_score_entered_on_a_form_reads_as_fhir_too(api_as: Clients) -> None:
     alice = api_as("alice")
     pid = _patient(alice)
-    created = alice.post(f"/api/v1/patients/{pid}/scores",
-                         json={"instrument": "nrs", "answers": {"pain": 4},
-                               "taken_on": "2026-11-02"}).json()
-    read = alice.get(f"/fhir/QuestionnaireResponse/{created['id']}").json()
+    alice.post(f"/api/v1/patients/{pid}/scores",
+               json={"instrument": "nrs", "answers": {"pain": 4}, "taken_on": "2026-11-02"})
+    # The FHIR id is the score's logical id (interop/fhir_ids.py), not its row number.
+    found = alice.get(f"/fhir/QuestionnaireResponse?patient={pid}").json()
+    assert found["total"] == 1
+    read = found["entry"][0]["resource"]
     QuestionnaireResponse.model_validate(read)
     assert read["subject"] == {"reference": f"Patient/{pid}"}
     assert read["authored"] == "2026-11-02"

@@ -150,11 +150,22 @@ def score_resources_of(rows: list[ScoreRecord], patient: Patient, ref: str
         result = ScoreResult(instrument=view.instrument, version=view.version, total=view.total,
                              subscales=view.subscales, positive=view.positive,
                              interpretation=view.interpretation or "", sources=view.sources)
-        out += score_resources(
+        response_id = logical_id(row.clinic_id, ScoreRecord.__tablename__, row.id, "response")
+        built = score_resources(
             result, view.answers, patient_ref=ref, taken_on=row.taken_on,
             observation_id=logical_id(row.clinic_id, ScoreRecord.__tablename__, row.id),
-            response_id=logical_id(row.clinic_id, ScoreRecord.__tablename__, row.id, "response"),
+            response_id=response_id,
             meta=meta(row), entered_in_error=row_status(row) == "entered-in-error")
+        if view.fhir_resource is not None:
+            # A response posted as FHIR is served as it was posted (its identifiers, tags and
+            # time of day included), under the same id.
+            posted = {"resourceType": "QuestionnaireResponse", "id": response_id,
+                      **{k: v for k, v in view.fhir_resource.items()
+                         if k not in {"resourceType", "id"}}}
+            if row_status(row) == "entered-in-error":
+                posted["status"] = "entered-in-error"
+            built = [posted, *(r for r in built if r["resourceType"] != "QuestionnaireResponse")]
+        out += built
     return out
 
 

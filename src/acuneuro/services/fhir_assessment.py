@@ -29,6 +29,7 @@ from acuneuro.clinical.scoring import (
     UnknownInstrumentError,
     get_instrument,
 )
+from acuneuro.interop.fhir_ids import logical_id
 from acuneuro.interop.fhir_questionnaire import (
     BASE_URL,
     FhirMappingError,
@@ -48,6 +49,7 @@ from acuneuro.services.assessment import (
     get_score,
     record_score,
 )
+from acuneuro.store import ScoreRecord
 
 __all__ = [
     "FhirInputError",
@@ -112,7 +114,13 @@ def record_questionnaire_response(
         raise FhirInputError(f"{_QR}.source", str(exc)) from None
     except ClinicianOnlyError as exc:
         raise FhirInputError(_item_path(posted, str(exc)), str(exc)) from None
-    return _with_id(posted, view.id), observation_of(view)
+    # The ids the export and the REST face give this score (interop/fhir_ids.py), so the
+    # Location answered here can be read back.
+    response_id = logical_id(actor.clinic_id, ScoreRecord.__tablename__, view.id, "response")
+    observation = _with_id(observation_of(view), logical_id(
+        actor.clinic_id, ScoreRecord.__tablename__, view.id))
+    observation["derivedFrom"] = [{"reference": f"{_QR}/{response_id}"}]
+    return _with_id(posted, response_id), observation
 
 
 def read_questionnaire_response(ctx: Context, actor: Actor, score_id: int) -> dict[str, Any]:
@@ -155,7 +163,7 @@ def observation_of(view: ScoreView) -> dict[str, Any]:
     return _with_id(observation, view.id)
 
 
-def _with_id(resource: Mapping[str, Any], score_id: int) -> dict[str, Any]:
+def _with_id(resource: Mapping[str, Any], score_id: int | str) -> dict[str, Any]:
     return {"resourceType": resource["resourceType"], "id": str(score_id),
             **{k: v for k, v in resource.items() if k not in {"resourceType", "id"}}}
 
