@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from acuneuro.cli._common import field_path, validation_message
 from acuneuro.clinical.case import ClinicalCase
+from acuneuro.services.messages import field_label, sentence_of
 
 EXAMPLES = 500  # T17 "ci" profile: at least 500 examples per parser
 
@@ -100,7 +101,10 @@ def _check(parser: Parser, doc: Any) -> None:
         for error in exc.errors():
             if isinstance(doc, dict):
                 assert error["loc"], f"an error names no field: {error}"
-            assert field_path(error["loc"]) in message
+            # Each refused field is named in words (its label), never as a location path.
+            refusal = sentence_of(error)
+            assert refusal.label and refusal.sentence in message
+            assert field_path(error["loc"]) not in message or "." not in field_path(error["loc"])
 
 
 def _through_json(doc: Any) -> Any:
@@ -146,7 +150,8 @@ def test_a_non_finite_number_is_refused_with_its_field() -> None:
     doc["pain"]["nrs"] = math.nan
     with pytest.raises(ValidationError) as refused:
         ClinicalCase.model_validate(doc)
-    assert "pain.nrs" in validation_message(refused.value)
+    message = validation_message(refused.value)
+    assert field_label(("pain", "nrs")).lower() in message.lower() and "pain.nrs" not in message
 
 
 def test_an_unknown_empty_or_dotted_key_is_named_unambiguously() -> None:

@@ -161,7 +161,7 @@ def _changes(statements: list[MedicationStatement], start: date, end: date) -> l
     days = {start}
     for s in statements:
         days.add(s.start)
-        if s.stop is not None:
+        if s.stop is not None and s.stop < end:  # (a stop on date.max has no next day)
             days.add(s.stop + timedelta(days=1))
     return sorted(d for d in days if start <= d <= end)
 
@@ -171,7 +171,7 @@ def medication_chart(statements: list[MedicationStatement], start: date, end: da
 
     At most the last ``_MAX_DAYS`` days before ``end`` are drawn.
     """
-    start = max(start, end - timedelta(days=_MAX_DAYS))
+    start = max(start, end - timedelta(days=min(_MAX_DAYS, (end - date.min).days)))
     d = Drawing(WIDTH, 92 * mm)
     changes = _changes(statements, start, end)
     keys = sorted({(s.drug, s.unit) for s in statements})
