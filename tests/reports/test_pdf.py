@@ -123,6 +123,19 @@ def test_the_letter_reports_feet_over_time_with_the_iwgdf_category_and_a_referra
     assert "lost" in text and "present" in text
 
 
+def test_the_letter_names_the_foot_facts_not_assessed_by_their_labels(
+    report_data: ReportData,
+) -> None:
+    from acuneuro.clinical.foot import FootExam, FootFacts
+
+    d0 = report_data.first_session
+    exams = [FootExam(on=d0, side="left", monofilament="absent")]
+    data = report_data.model_copy(update={"foot_exams": exams, "foot_facts": FootFacts()})
+    text = " ".join(text_of(referral_letter_pdf(data)).split())
+    assert "not assessed:" in text and "History of a foot ulcer" in text
+    assert "ulcer_history" not in text
+
+
 def test_adherence_mid_course_counts_only_the_sessions_due(report_data: ReportData) -> None:
     from datetime import timedelta
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["RESEARCHER_EMAIL", "RESEARCHER_PASSWORD", "open_demo"]
+__all__ = ["RESEARCHER_EMAIL", "RESEARCHER_PASSWORD", "first_patient", "open_demo"]
 
 RESEARCHER_EMAIL = "researcher@demo.acuneuro.invalid"
 RESEARCHER_PASSWORD = "violet-harbour-lantern-47"
@@ -25,3 +25,12 @@ def open_demo(browser: Any, site: Any, width: int, email: str, password: str) ->
     # The home page after login: today's list for the care team, the dashboard for researchers.
     page.wait_for_url(re.compile(re.escape(site.url) + r"/(today|dashboard)$"))
     return page
+
+
+def first_patient(page: Any, site: Any) -> str:
+    """The path of the first patient of the patient list (login lands on today's list, which
+    may hold no appointment of the demo patients)."""
+    page.goto(site.url + "/patients")
+    href = page.locator("#patient-rows a").first.get_attribute("href") or ""
+    assert re.fullmatch(r"/patients/P[0-9A-Z]{12}", href), href
+    return href

@@ -6,11 +6,11 @@ and the text of both PDFs (the patient's report and the referral letter) reads t
 from __future__ import annotations
 
 import io
-import re
 from typing import Any
 
 import pytest
 from pypdf import PdfReader
+from tests.web._demo import first_patient
 from tests.web._raw_codes import raw_codes
 
 pytestmark = pytest.mark.browser
@@ -40,12 +40,6 @@ _SPOIL = """form => {
 }"""
 
 
-def _patient(page: Any) -> str:
-    href = page.locator("#patient-rows a").first.get_attribute("href") or ""
-    assert re.fullmatch(r"/patients/P[0-9A-Z]{12}", href)
-    return href
-
-
 def _spoilt(page: Any, site: Any, url: str, selector: str) -> list[str]:
     page.goto(url)
     form = page.locator(selector).first
@@ -65,7 +59,7 @@ def test_every_form_refuses_bad_input_in_sentences_without_codes(
     clinician: Any, demo_site: Any
 ) -> None:
     page = clinician
-    patient = _patient(page)
+    patient = first_patient(page, demo_site)
     problems: list[str] = []
     for where, selector in FORMS:
         url = demo_site.url + (where if where.startswith("/patients/new") else patient + where)
@@ -85,7 +79,7 @@ def _pdf_text(page: Any, url: str) -> str:
 @pytest.mark.parametrize("kind", ["patient", "referrer"])
 def test_both_pdfs_read_without_codes(clinician: Any, demo_site: Any, kind: str) -> None:
     page = clinician
-    patient = _patient(page)
+    patient = first_patient(page, demo_site)
     text = _pdf_text(page, f"{demo_site.url}{patient}/report.pdf?kind={kind}")
     assert len(text) > 500  # really the report, not an empty page
     found = raw_codes(text)
@@ -97,7 +91,7 @@ def test_the_tablet_kiosk_pages_read_without_codes_even_after_bad_input(
     clinician: Any, demo_site: Any
 ) -> None:
     page = clinician
-    patient = _patient(page)
+    patient = first_patient(page, demo_site)
     page.goto(f"{demo_site.url}{patient}/assessments/new?instrument=dn4&mode=tablet")
     with page.expect_navigation():
         page.get_by_role("button", name="Hand over the tablet").click()

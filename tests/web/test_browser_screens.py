@@ -14,7 +14,7 @@ from urllib.parse import urldefrag, urlsplit
 
 import pytest
 from sqlalchemy import select
-from tests.web._demo import RESEARCHER_EMAIL
+from tests.web._demo import RESEARCHER_EMAIL, first_patient
 from tests.web._raw_codes import raw_codes
 
 from acuneuro.clinical.scoring import get_instrument
@@ -94,9 +94,7 @@ def _links(page: Any, site: Any, patient: str) -> list[str]:
 
 
 def _crawl(page: Any, site: Any, width: int) -> list[Visit]:
-    first = page.locator("#patient-rows a, table a[href^='/patients/P']").first
-    patient = (first.get_attribute("href") or "").rsplit("/", 1)[-1]
-    assert re.fullmatch(r"P[0-9A-Z]{12}", patient)
+    patient = first_patient(page, site).rsplit("/", 1)[-1]
     # Pages no link leads to: the account's, and the error pages (unknown page, patient, score).
     extra = ["/account", "/account/password", "/account/mfa", "/no-such-page",
              "/patients/P000000000000", f"/patients/{patient}/assessments/999999"]
@@ -179,7 +177,7 @@ def test_the_patient_page_prints_as_a_summary_without_navigation_or_forms(
     from playwright.sync_api import expect
 
     page = clinician
-    page.locator("#patient-rows a").first.click()
+    page.goto(demo_site.url + first_patient(page, demo_site))
     expect(page.get_by_role("heading", name="Episodes of care")).to_be_visible()
     visible = "els => els.filter(e => e.getClientRects().length > 0).length"
     assert page.eval_on_selector_all("header.site nav, form, button", visible) > 0

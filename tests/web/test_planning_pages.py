@@ -10,9 +10,11 @@ from typing import Any
 import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from tests.conftest import Account
 
 from acuneuro.services import Context
 from acuneuro.services.accounts import issue_session
+from acuneuro.services.clinic_calendar import save_calendar
 from acuneuro.store import PlannedSession, PlanRecord
 from acuneuro.web.deps import SESSION_COOKIE
 
@@ -138,8 +140,13 @@ def test_an_excluded_point_cannot_be_added_on_edit(
 
 
 def test_edit_then_accept_shows_the_schedule_on_the_patient_page(
-    web_as: Callable[[str], TestClient], ctx: Context
+    web_as: Callable[[str], TestClient], ctx: Context, actors: dict[str, Account]
 ) -> None:
+    # Sessions fall only on days the clinic is open: open it every day, so that a plan started
+    # today has session 1 today whatever day the suite runs (the default calendar closes Sunday).
+    save_calendar(ctx, actors["erin"].actor, {
+        "hours": [{"weekday": d, "opens": "08:00", "closes": "19:00"} for d in range(7)],
+        "timezone": "Europe/Rome"})  # fmt: skip
     alice = web_as("alice")
     url = _patient(alice)
     _propose(alice, url, ASSESSED)

@@ -24,7 +24,11 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z][a-z])")
 @cache
 def code_labels() -> dict[str, dict[str, str]]:
     """Every labelled code, by kind (``conditions``, ``relatedness``...; ``any`` merges all)."""
-    from acuneuro.knowledge.course import adverse_event_knowledge, outcome_knowledge
+    from acuneuro.knowledge.course import (
+        adverse_event_knowledge,
+        foot_risk_knowledge,
+        outcome_knowledge,
+    )
 
     data: dict[str, dict[str, str]] = {
         kind: {str(k): str(v) for k, v in table.items()}
@@ -33,6 +37,7 @@ def code_labels() -> dict[str, dict[str, str]]:
     events = adverse_event_knowledge()
     data["adverse_event_types"] = {t.id: t.label for t in events.types}
     data["adverse_event_actions"] = {a.id: a.label for a in events.actions}
+    data["foot_facts"] = {str(k): v for k, v in foot_risk_knowledge().facts.items()}
     pain = outcome_knowledge().immpact_pain
     data["outcome_categories"] = {
         **{b.category: b.label for b in pain.bands},

@@ -15,6 +15,7 @@ from reportlab.platypus import Flowable
 from acuneuro.clinical.adverse_events import grade_definition
 from acuneuro.clinical.drug_names import match_drug
 from acuneuro.i18n import gettext as _
+from acuneuro.knowledge import code_label
 from acuneuro.knowledge.course import adverse_event_knowledge, drug_knowledge
 from acuneuro.reports._model import ReportData, ReportSummary, summarise_report
 from acuneuro.reports._pdfkit import build_pdf, heading, para, small, space, table
@@ -118,16 +119,16 @@ def _foot(s: ReportSummary) -> list[Flowable]:
         parts += table(header, rows, [0.3, 0.35, 0.35])
     r = s.foot_risk
     if r is not None:
+        missing = ", ".join(code_label(f, "foot_facts") for f in r.not_assessed)
         if r.category is not None:
             text = (
                 f"{r.version} risk category {r.category} ({r.risk}): foot screening {r.screening}."
             )
         elif r.at_least is not None:
             text = f"{r.version} risk category at least {r.at_least}"
-            text += f"; not assessed: {', '.join(r.not_assessed)}."
+            text += f"; not assessed: {missing}."
         else:
-            text = f"{r.version} risk category not determined; not assessed: "
-            text += ", ".join(r.not_assessed) + "."
+            text = f"{r.version} risk category not determined; not assessed: {missing}."
         parts.append(para(text))
     if s.foot_referral is not None:
         sides = " and ".join(s.foot_referral.sides)
