@@ -64,9 +64,15 @@ _IDS = st.sampled_from(["99999999999999999999", "%C2%B2", "0", "-1", "2147483648
 
 
 def _post_routes(app: FastAPI) -> list[str]:
+    # /oauth/token is the token endpoint of other systems (form-encoded by OAuth), not a page.
     routes = [t for k, t in declared_routes(app)
-              if k.startswith("POST ") and not t.startswith(("/api/", "/fhir"))]
+              if k.startswith("POST ") and not t.startswith(("/api/", "/fhir", "/oauth/"))]
     return [t for t in routes if t not in LOGIN_FORMS]
+
+
+# Buttons whose form carries no field but the token: only their path ids can be odd.
+BODILESS = {"/evidence/library/{entry_id}/verify", "/appointments/{appointment_id}/{action}",
+            "/clinic/practitioners/{practitioner_id}/feed"}
 
 
 def _fill(template: str, ids: dict[str, str]) -> str:
@@ -150,7 +156,9 @@ def test_no_generated_web_form_makes_the_server_fail(
         example = rule.form(ids) if rule is not None and rule.form is not None else {}
         action = _fill(template, ids)
         fields[template] = sorted((scraped.get(action, set()) | set(example)) - {"csrf"})
-    unreached = [t for t in routes if not fields[t]]
+    unreached = [t for t in routes if not fields[t] and t not in BODILESS]
+    for template in BODILESS & set(routes):
+        fields[template] = fields[template] or ["unexpected"]  # a field the button never sends
     assert unreached == [], f"no field names known for {unreached}"
 
     made = 0
