@@ -23,7 +23,7 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None) 
 
     Every response carries the security headers (``api.SecurityHeaders``, HSTS when the
     configured public address is https); unsafe requests from another origin are refused
-    (``api.SameOrigin``).
+    (``api.SameOrigin``). Each request is served in its language (``web.LocaleNegotiation``).
     """
     # A thread waiting for the GIL gets it after at most this long (CPython's default: 5 ms).
     # A patient read gives the GIL up at every database call; behind a thread computing cohort
@@ -37,4 +37,6 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None) 
     app.add_middleware(web.SlidingSession)
     app.add_middleware(api.SameOrigin, public_url=ctx.public_url)
     app.add_middleware(api.SecurityHeaders, hsts=ctx.https)
+    # Outermost: error pages and refusals are answered in the request's language too.
+    app.add_middleware(web.LocaleNegotiation)
     return app

@@ -28,6 +28,7 @@ from babel.support import NullTranslations, Translations
 __all__ = [
     "DEFAULT_LOCALE",
     "LOCALES",
+    "N_",
     "current_locale",
     "format_date",
     "format_datetime",
@@ -76,6 +77,14 @@ def use_locale(locale: str) -> Iterator[None]:
 def gettext(message: str) -> str:
     """``message`` in the current language (itself when no translation exists)."""
     return _translations(current_locale()).gettext(message)
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogue without translating it now (module-level constants).
+
+    The text is translated where it is shown, with :func:`gettext` (``|translate`` in a page).
+    """
+    return message
 
 
 def ngettext(singular: str, plural: str, count: int) -> str:

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
+from acuneuro.i18n import gettext as _
 from acuneuro.services import Context, NotFound, PermissionDenied, ServiceError, Throttled
 from acuneuro.services.throttle import pause
 from acuneuro.web.deps import KioskLocked, LoginRequired, render, web_actor
@@ -51,7 +52,7 @@ def install(app: FastAPI, ctx: Context) -> None:
             answer = api_refusal(request, exc)
             return await answer if inspect.isawaitable(answer) else answer
         if isinstance(exc, NotFound):
-            return _error_page(request, ctx, status.HTTP_404_NOT_FOUND, "Not found.")
+            return _error_page(request, ctx, status.HTTP_404_NOT_FOUND, _("Not found."))
         if isinstance(exc, Throttled):  # RFC 6585 4: 429 and how long to wait
             page = _error_page(request, ctx, status.HTTP_429_TOO_MANY_REQUESTS, str(exc))
             page.headers["Retry-After"] = str(exc.retry_after)
@@ -73,7 +74,7 @@ def install(app: FastAPI, ctx: Context) -> None:
                 request, exc)  # type: ignore[arg-type]
         errors = exc.errors()
         if any(next(iter(e.get("loc") or ("",))) == "path" for e in errors):
-            return _error_page(request, ctx, status.HTTP_404_NOT_FOUND, "Not found.")
+            return _error_page(request, ctx, status.HTTP_404_NOT_FOUND, _("Not found."))
         named = "; ".join(f"{tuple(e.get('loc') or ('form',))[-1]}: {e.get('msg', 'not valid')}"
                           for e in errors[:5])
         return _error_page(request, ctx, status.HTTP_422_UNPROCESSABLE_CONTENT, named)

@@ -12,6 +12,7 @@ from html import escape
 
 from acuneuro.clinical.planner import Plan, point_region
 from acuneuro.clinical.safety_model import PlanPoint
+from acuneuro.i18n import gettext as _
 from acuneuro.knowledge import dermatome
 
 __all__ = ["BACK_REGIONS", "REGION_ANCHORS", "render_bodymap"]
@@ -60,7 +61,7 @@ def _sides(side: str) -> list[str]:
 def _outline(view: str) -> str:
     c = _CENTRES[view]
     shape = _OUTLINE.format(c=c, l1=c - 8, t0=c - 30, t1=c + 30, g0=c - 14, g1=c + 14)
-    label = "Front of the body" if view == "front" else "Back of the body"
+    label = _("Front of the body") if view == "front" else _("Back of the body")
     return (
         f'<g class="outline" fill="none" stroke="#555" stroke-width="2"><title>{label}</title>'
         f'{shape}<text x="{c}" y="395" text-anchor="middle" font-size="12" fill="#333" '

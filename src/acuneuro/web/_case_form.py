@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from acuneuro.clinical.case import Device, Region
+from acuneuro.i18n import gettext as _
 
 __all__ = [
     "DEVICES",
@@ -114,8 +115,8 @@ def form_problems(form: Mapping[str, Any]) -> dict[str, str]:
     silence: the clinician is asked to mark the list assessed or clear it.
     """
     if _medicine_text(form) and not _assessed(form, "medications"):
-        return {"medications": "Current medicines: medicines were entered but the list is marked "
-                "not assessed; choose \"assessed\" (the list is then complete) or clear them."}
+        return {"medications": _("Current medicines: medicines were entered but the list is marked "
+                "not assessed; choose \"assessed\" (the list is then complete) or clear them.")}
     return {}
 
 

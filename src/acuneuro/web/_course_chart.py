@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from html import escape
 
 from acuneuro.clinical.medication import MedicationStatement, mme_on
+from acuneuro.i18n import gettext as _
 from acuneuro.services.outcomes import OutcomesView
 
 __all__ = ["mme_chart", "scores_chart"]
@@ -56,7 +57,7 @@ def scores_chart(view: OutcomesView) -> str:
         return ""
     first, last = min(days), max(max(days), view.as_of)
     top = 10.0
-    parts = _frame("Scores over the course, sessions marked", top, first, last, "score")
+    parts = _frame(_("Scores over the course, sessions marked"), top, first, last, "score")
     for on in view.session_dates:
         x = _x(on, first, last)
         parts.append(f'<line class="session-marker" data-on="{on.isoformat()}" x1="{x:.1f}" '
@@ -89,12 +90,12 @@ def mme_chart(statements: list[MedicationStatement], first: date, last: date) ->
         s.stop + timedelta(days=1) for s in statements
         if s.stop is not None and first <= s.stop < last - timedelta(days=1)}
     steps = [(day, mme_on(statements, day).total) for day in sorted(changes)]
-    if not any(total for _, total in steps):
+    if not any(total for _day, total in steps):
         return ""
-    top = max(total for _, total in steps) * 1.2
-    parts = _frame("Daily morphine milligram equivalents", top, first, last, "MME/day")
+    top = max(total for _day, total in steps) * 1.2
+    parts = _frame(_("Daily morphine milligram equivalents"), top, first, last, "MME/day")
     path: list[str] = []
-    for (day, total), (following, _) in zip(steps, [*steps[1:], (last, 0.0)], strict=True):
+    for (day, total), (following, _end) in zip(steps, [*steps[1:], (last, 0.0)], strict=True):
         y = _y(total, top)
         path.append(f"{_x(day, first, last):.1f},{y:.1f} {_x(following, first, last):.1f},{y:.1f}")
     parts.append(f'<polyline class="mme" points="{" ".join(path)}" fill="none" '

@@ -17,6 +17,8 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from acuneuro.clinical.safety_model import PlanPoint
+from acuneuro.i18n import N_
+from acuneuro.i18n import gettext as _
 
 __all__ = ["day_facts", "default_values", "field_errors", "plan_point_keys", "session_document"]
 
@@ -92,35 +94,35 @@ def day_facts(form: FormData, known: Mapping[str, Any]) -> dict[str, Any]:
 
 # The form field of each place the service names, and how a sentence names it.
 _FIELDS: dict[tuple[str, ...], tuple[str, str]] = {
-    ("day", "labs", "taken"): ("day_labs_taken", "The date the blood was taken"),
-    ("day", "labs", "platelets_per_ul"): ("day_platelets_per_ul", "The platelet count"),
-    ("day", "labs", "anc_per_ul"): ("day_anc_per_ul", "The neutrophil count"),
-    ("day", "labs", "inr"): ("day_inr", "The INR"),
-    ("day", "skin", "region"): ("day_skin_region", "The region of the new skin lesion"),
-    ("day", "skin", "side"): ("day_skin_side", "The side of the new skin lesion"),
-    ("day", "skin", "finding"): ("day_skin_finding", "The new skin finding"),
-    ("day", "skin"): ("day_skin_inspected", "The skin inspection"),
-    ("day", "patient", "pregnant"): ("day_pregnant", "The pregnancy answer"),
-    ("day", "patient", "trimester"): ("day_pregnant", "The pregnancy answer"),
-    ("on",): ("on", "The session date"),
-    ("number",): ("number", "The planned session number"),
-    ("attendance",): ("attendance", "The attendance"),
-    ("session_minutes",): ("session_minutes", "The session length"),
+    ("day", "labs", "taken"): ("day_labs_taken", N_("The date the blood was taken")),
+    ("day", "labs", "platelets_per_ul"): ("day_platelets_per_ul", N_("The platelet count")),
+    ("day", "labs", "anc_per_ul"): ("day_anc_per_ul", N_("The neutrophil count")),
+    ("day", "labs", "inr"): ("day_inr", N_("The INR")),
+    ("day", "skin", "region"): ("day_skin_region", N_("The region of the new skin lesion")),
+    ("day", "skin", "side"): ("day_skin_side", N_("The side of the new skin lesion")),
+    ("day", "skin", "finding"): ("day_skin_finding", N_("The new skin finding")),
+    ("day", "skin"): ("day_skin_inspected", N_("The skin inspection")),
+    ("day", "patient", "pregnant"): ("day_pregnant", N_("The pregnancy answer")),
+    ("day", "patient", "trimester"): ("day_pregnant", N_("The pregnancy answer")),
+    ("on",): ("on", N_("The session date")),
+    ("number",): ("number", N_("The planned session number")),
+    ("attendance",): ("attendance", N_("The attendance")),
+    ("session_minutes",): ("session_minutes", N_("The session length")),
 }
 
 _SENTENCES = {
-    "greater_than_equal": "cannot be negative.",
-    "greater_than": "must be more than zero.",
-    "less_than_equal": "is larger than any possible value.",
-    "float_parsing": "must be a number.",
-    "float_type": "must be a number.",
-    "int_parsing": "must be a whole number.",
-    "bool_parsing": "must be yes or no.",
-    "enum": "is not one of the choices offered.",
-    "literal_error": "is not one of the choices offered.",
-    "date_parsing": "must be a date (year-month-day).",
-    "date_from_datetime_parsing": "must be a date (year-month-day).",
-    "list_type": "must be yes, or a lesion entered below.",
+    "greater_than_equal": N_("cannot be negative."),
+    "greater_than": N_("must be more than zero."),
+    "less_than_equal": N_("is larger than any possible value."),
+    "float_parsing": N_("must be a number."),
+    "float_type": N_("must be a number."),
+    "int_parsing": N_("must be a whole number."),
+    "bool_parsing": N_("must be yes or no."),
+    "enum": N_("is not one of the choices offered."),
+    "literal_error": N_("is not one of the choices offered."),
+    "date_parsing": N_("must be a date (year-month-day)."),
+    "date_from_datetime_parsing": N_("must be a date (year-month-day)."),
+    "list_type": N_("must be yes, or a lesion entered below."),
 }
 
 
@@ -131,8 +133,8 @@ def field_errors(exc: ValidationError) -> tuple[dict[str, str], list[str]]:
     for e in exc.errors(include_url=False):
         loc = tuple(str(p) for p in e["loc"] if not isinstance(p, int))
         field, subject = _FIELDS.get(loc, ("", " ".join(p.replace("_", " ") for p in loc)))
-        subject = subject or "The session"
-        phrase = _SENTENCES.get(e["type"])
+        subject = _(subject) if subject else _("The session")
+        phrase = _(_SENTENCES[e["type"]]) if e["type"] in _SENTENCES else None
         sentence = (f"{subject} {phrase}" if phrase
                     else f"{subject}: {e['msg'].rstrip('.')}.")
         if field:

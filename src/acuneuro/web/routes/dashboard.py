@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from acuneuro.i18n import gettext as _
 from acuneuro.services import analytics as service
 from acuneuro.services.analytics import CohortRow, Dashboard
 from acuneuro.web._dashboard_chart import Bar, interval_chart
@@ -53,10 +54,10 @@ def _charts(board: Dashboard) -> list[tuple[str, str]]:
         (f"Responders (pain reduced by at least {r50:.0f}%), 95% Wilson interval",
          _bars(board, "responder_50_rate", "responder_50_ci_low", "responder_50_ci_high"),
          (0.0, 1.0), True),
-        ("Mean NRS change (points), 95% t interval", change, _span(change, -1.0, 1.0), False),
-        ("Adherence (attended / planned sessions)", _bars(board, "adherence"), (0.0, 1.0), True),
-        ("Adverse events per 1,000 attended sessions", events, _span(events, 0.0, 1.0), False),
-        ("Mean MME change (mg/day), patients on opioids at baseline, 95% t interval", mme,
+        (_("Mean NRS change (points), 95% t interval"), change, _span(change, -1.0, 1.0), False),
+        (_("Adherence (attended / planned sessions)"), _bars(board, "adherence"), (0.0, 1.0), True),
+        (_("Adverse events per 1,000 attended sessions"), events, _span(events, 0.0, 1.0), False),
+        (_("Mean MME change (mg/day), patients on opioids at baseline, 95% t interval"), mme,
          _span(mme, -1.0, 1.0), False),
     ]
     return [(title, interval_chart(title, bars, span=span, percent=percent))

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from acuneuro.clinical.case import ConditionKind
+from acuneuro.i18n import N_
 from acuneuro.knowledge import bibliography
 from acuneuro.services import Actor, Context, PatientView
 from acuneuro.services import patients as patients_service
@@ -237,4 +238,4 @@ def _section(ctx: Context, actor: Actor, patient: PatientView) -> Mapping[str, o
     return {"plan": plan, "due_today": due, "today": today}
 
 
-add_section(Section("plan", "Acupuncture plan", "sections/plan.html", order=60, load=_section))
+add_section(Section("plan", N_("Acupuncture plan"), "sections/plan.html", order=60, load=_section))
