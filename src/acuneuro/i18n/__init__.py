@@ -76,6 +76,8 @@ def use_locale(locale: str) -> Iterator[None]:
 
 def gettext(message: str) -> str:
     """``message`` in the current language (itself when no translation exists)."""
+    if not message:  # gettext("") is the catalogue's header, never a translation
+        return message
     return _translations(current_locale()).gettext(message)
 
 
@@ -115,9 +117,14 @@ def negotiate_locale(accept_language: str | None, preferred: str | None = None) 
     return sorted(ranked)[0][2] if ranked else DEFAULT_LOCALE
 
 
+# The conventions dates and numbers follow: British English writes "5 December 2026", as the
+# reports always did; American English would write "December 5, 2026".
+_FORMATS = {"en": "en_GB", "it": "it_IT"}
+
+
 def _babel_locale() -> Locale:
     try:
-        return Locale.parse(current_locale())
+        return Locale.parse(_FORMATS.get(current_locale(), current_locale()))
     except (UnknownLocaleError, ValueError):
         return Locale.parse(DEFAULT_LOCALE)
 
@@ -132,7 +139,14 @@ def format_datetime(value: dt.datetime, form: str = "medium") -> str:
     return str(_babel_datetime(value, format=form, locale=_babel_locale()))
 
 
-def format_decimal(value: float, digits: int = 1) -> str:
-    """A number with the current language's decimal mark ("1,5" in Italian)."""
-    pattern = "#,##0" + ("." + "#" * digits if digits > 0 else "")
-    return str(_babel_decimal(value, format=pattern, locale=_babel_locale()))
+def format_decimal(value: float, digits: int = 1, *, fixed: bool = False,
+                   signed: bool = False) -> str:
+    """A number with the current language's decimal mark ("1,5" in Italian).
+
+    At most ``digits`` decimals (exactly ``digits`` when ``fixed``); ``signed`` writes "+" before
+    a positive number, as a change is written.
+    """
+    decimals = ("0" if fixed else "#") * digits
+    pattern = "#,##0" + ("." + decimals if digits > 0 else "")
+    text = str(_babel_decimal(value, format=pattern, locale=_babel_locale()))
+    return "+" + text if signed and value > 0 else text

@@ -11,12 +11,15 @@ from datetime import date, timedelta
 
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
+from matplotlib.dates import AutoDateLocator, date2num, num2date
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from acuneuro.clinical.medication import MedicationStatement, daily_doses, mme_on
 from acuneuro.clinical.outcomes import OutcomeSummary, Score
 from acuneuro.clinical.stricta import SessionRecord
+from acuneuro.i18n import format_date, format_decimal
+from acuneuro.i18n import gettext as _
 from acuneuro.knowledge.course import outcome_knowledge
 
 __all__ = ["medication_chart", "scores_chart"]
@@ -39,7 +42,13 @@ def _x(days: list[date]) -> list[float]:
 def _date_axis(ax: Axes) -> None:
     locator = AutoDateLocator()  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+    # Day and month in the report's language ("5 dic"), not matplotlib's C-locale month names.
+    ax.xaxis.set_major_formatter(FuncFormatter(_tick_date))
+
+
+def _tick_date(value: float, _position: int | None = None) -> str:
+    day: date = num2date(value).date()  # type: ignore[no-untyped-call]
+    return format_date(day, "d MMM yy")
 
 
 def _png(fig: Figure) -> bytes:
@@ -69,12 +78,13 @@ def scores_chart(
             color="0.85",
             lw=0.8,
             zorder=0,
-            label="session" if i == 0 else None,
+            label=_("session") if i == 0 else None,
         )
     for o in outcomes:
         if o.instrument == "nrs" and o.baseline.value is not None:
             b = o.baseline.value
-            ax.axhline(b, color="0.3", ls="--", lw=0.8, label=f"pain baseline {b:.1f}")
+            ax.axhline(b, color="0.3", ls="--", lw=0.8,
+                       label=_("pain baseline %(value)s") % {"value": format_decimal(b, 1)})
             for r, style in zip(
                 outcome_knowledge().immpact_pain.responders, (":", "-."), strict=False
             ):
@@ -84,10 +94,11 @@ def scores_chart(
                     color="tab:green",
                     ls=style,
                     lw=0.8,
-                    label=f"{r.min_percent:g}% less pain",
+                    label=_("%(percent)s%% less pain")
+                    % {"percent": format_decimal(r.min_percent, 0)},
                 )
     ax.set_ylim(0, 10.5)
-    ax.set_ylabel("score (0-10)")
+    ax.set_ylabel(_("score (0-10)"))
     ax.grid(axis="y", color="0.92")
     if ax.get_legend_handles_labels()[1]:
         ax.legend(fontsize=7, loc="upper right", ncols=2)
@@ -108,14 +119,15 @@ def medication_chart(statements: list[MedicationStatement], start: date, end: da
     keys = sorted({(s.drug, s.unit) for s in statements})
     for key in keys:
         doses = [daily_doses(statements, d).get(key, 0.0) for d in days]
-        top.step(_x(days), doses, where="post", label=f"{key[0]} ({key[1]}/day)")
-    top.set_ylabel("daily dose")
+        top.step(_x(days), doses, where="post",
+                 label=_("%(drug)s (%(unit)s/day)") % {"drug": key[0], "unit": key[1]})
+    top.set_ylabel(_("daily dose"))
     top.grid(axis="y", color="0.92")
     if keys:
         top.legend(fontsize=7, loc="upper right")
     mme = [mme_on(statements, d).total for d in days]
     bottom.step(_x(days), mme, where="post", color="tab:red")
-    bottom.set_ylabel("MME/day")
+    bottom.set_ylabel(_("MME/day"))
     bottom.set_ylim(bottom=0)
     bottom.grid(axis="y", color="0.92")
     _date_axis(bottom)

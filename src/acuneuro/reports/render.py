@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from acuneuro.i18n import current_locale, use_locale
 from acuneuro.reports._model import ReportData
 from acuneuro.reports.pdf import progress_report_pdf, referral_letter_pdf
 from acuneuro.services import Actor, Context
@@ -20,8 +21,11 @@ REPORT_KINDS = ("patient", "referrer")
 
 
 def render_report(ctx: Context, actor: Actor, pseudo_id: str, kind: str, *, today: date,
-                  referrer: str | None = None) -> bytes:
+                  referrer: str | None = None, locale: str | None = None) -> bytes:
     """The patient's progress report (``patient``) or the referral letter (``referrer``).
+
+    Written in ``locale`` when given, else in the language of the request or command
+    (``i18n.current_locale``): the account's language on the web, ``--lang`` on the command line.
 
     ``ValueError`` for another kind; the services' refusals (not found, no accepted plan,
     role) pass through unchanged.
@@ -30,4 +34,5 @@ def render_report(ctx: Context, actor: Actor, pseudo_id: str, kind: str, *, toda
         raise ValueError(f"kind: {kind!r} is not one of {', '.join(REPORT_KINDS)}")
     source = report_source(ctx, actor, pseudo_id, today=today)
     data = ReportData.model_validate({**source.model_dump(), "referring_doctor": referrer})
-    return progress_report_pdf(data) if kind == "patient" else referral_letter_pdf(data)
+    with use_locale(locale or current_locale()):
+        return progress_report_pdf(data) if kind == "patient" else referral_letter_pdf(data)

@@ -20,6 +20,7 @@ from fastapi.templating import Jinja2Templates
 from acuneuro import i18n
 from acuneuro.clinical.drug_names import drug_vocabulary
 from acuneuro.i18n import gettext as _
+from acuneuro.i18n.extract import label_words
 from acuneuro.services import Actor, AuthenticationFailed, Context
 from acuneuro.services.accounts import clinic_of, resolve_session
 from acuneuro.services.csrf import binding_of, csrf_token, csrf_valid
@@ -60,6 +61,8 @@ templates.env.filters["format_decimal"] = i18n.format_decimal
 # A text from data (a section title, a knowledge label), marked with N_ where it is defined:
 # translated without the %-formatting that _() applies to the literal texts of a page.
 templates.env.filters["translate"] = i18n.gettext
+# A code of the knowledge base (an attribution level, an outcome) as translated words.
+templates.env.filters["code_label"] = lambda code: i18n.gettext(label_words(str(code)))
 
 
 class LoginRequired(Exception):
