@@ -17,7 +17,7 @@ from acuneuro.i18n import gettext as _
 from acuneuro.services import Context, NotFound, PermissionDenied, ServiceError, Throttled
 from acuneuro.services.throttle import pause
 from acuneuro.web.deps import KioskLocked, LoginRequired, render, web_actor
-from acuneuro.web.routes import account, assessment, auth, kiosk, patients, planning
+from acuneuro.web.routes import account, assessment, auth, kiosk, patients, planning, privacy
 from acuneuro.web.routes import course as course_pages
 from acuneuro.web.routes import dashboard as dashboard_pages
 from acuneuro.web.routes import evidence as evidence_pages
@@ -35,6 +35,7 @@ def install(app: FastAPI, ctx: Context) -> None:
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(auth.router)
     app.include_router(account.router)
+    app.include_router(privacy.router)
     app.include_router(patients.router)
     app.include_router(planning.router)
     app.include_router(assessment.router)
