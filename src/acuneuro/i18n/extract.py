@@ -33,7 +33,11 @@ def _walk(node: Any, keys: frozenset[str]) -> Iterator[str]:
             if key in keys and isinstance(value, str) and value.strip():
                 yield value
             elif key in _CODE_LISTS and isinstance(value, list):
-                yield from (label_words(v) for v in value if isinstance(v, str))
+                for item in value:  # codes, or entries with their own labels
+                    if isinstance(item, str):
+                        yield label_words(item)
+                    else:
+                        yield from _walk(item, keys)
             else:
                 yield from _walk(value, keys)
     elif isinstance(node, list):

@@ -12,6 +12,7 @@ from html import escape
 
 from acuneuro.clinical.planner import Plan, point_region
 from acuneuro.clinical.safety_model import PlanPoint
+from acuneuro.i18n import N_
 from acuneuro.i18n import gettext as _
 from acuneuro.knowledge import dermatome
 
@@ -90,15 +91,17 @@ def _shading(plan: Plan) -> str:
             x = _x(view, region, one)
             parts.append(
                 f'<ellipse class="excluded" cx="{x:.0f}" cy="{y}" rx="15" ry="17" fill="#999" '
-                f'fill-opacity="0.45"><title>Excluded: {escape(region)} ({one}). '
-                f"{escape(reason)}</title></ellipse>"
+                f'fill-opacity="0.45"><title>'
+                + escape(_("Excluded: %(region)s (%(side)s). %(reason)s") % {
+                    "region": region, "side": _(one), "reason": reason})
+                + "</title></ellipse>"
             )
     return "".join(parts)
 
 
 def _marker(point: PlanPoint, x: float, y: float, side: str) -> str:
     colour = _ROLE_COLOURS[point.role]
-    label = f"{point.code} {point.name}: {point.role}, {side}. {point.rationale}"
+    label = f"{point.code} {point.name}: {_(point.role)}, {_(side)}. {point.rationale}"
     return (
         f'<circle class="point {point.role}" cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}" '
         f'data-code="{escape(point.code)}"><title>{escape(label)}</title></circle>'
@@ -124,18 +127,23 @@ def _points(plan: Plan) -> str:
     return "".join(parts)
 
 
+# The words of the sides a point is drawn on, for the catalogue.
+_SIDE_WORDS = (N_("left"), N_("right"), N_("midline"))
+
+
 def render_bodymap(plan: Plan) -> str:
     """SVG markup of the plan's points (by region and side) and its excluded regions."""
     count = len(plan.points)
-    desc = (
-        f"{count} planned points for {plan.condition.value}; safety status {plan.safety.status}. "
-        "Red local, blue distal, green segmental; grey areas are excluded."
-    )
+    desc = _("%(count)s planned points for %(condition)s; safety status %(status)s. Red local, "
+             "blue distal, green segmental; grey areas are excluded.") % {
+        "count": count, "condition": plan.condition.value.upper(),
+        "status": _(plan.safety.status)}
+    title = escape(_("Acupuncture plan body map"))
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'width="{WIDTH}" height="{HEIGHT}" role="img" '
         'aria-labelledby="bodymap-title bodymap-desc">'
-        f'<title id="bodymap-title">Acupuncture plan body map</title>'
+        f'<title id="bodymap-title">{title}</title>'
         f'<desc id="bodymap-desc">{escape(desc)}</desc>'
         f"{_outline('front')}{_outline('back')}{_shading(plan)}{_points(plan)}</svg>"
     )

@@ -238,4 +238,7 @@ def _section(ctx: Context, actor: Actor, patient: PatientView) -> Mapping[str, o
     return {"plan": plan, "due_today": due, "today": today}
 
 
+# The words of the plan and safety status codes, for the catalogue (shown with |code_label).
+_STATUS_WORDS = (N_("proposed"), N_("accepted"), N_("superseded"), N_("go"), N_("caution"),
+                N_("stop"))
 add_section(Section("plan", N_("Acupuncture plan"), "sections/plan.html", order=60, load=_section))
