@@ -30,6 +30,7 @@ from acuneuro.clinical.safety_model import (
     SafetyFinding,
     SafetyScreen,
 )
+from acuneuro.i18n import gettext as _
 from acuneuro.knowledge import atlas_point, bibliography
 from acuneuro.services._errors import ServiceError
 from acuneuro.services._plan_models import (
@@ -113,7 +114,7 @@ def _check_allowed(
         level=_level(key),
         midline=midline,
     )
-    _, omitted = apply_exclusions([candidate], findings)
+    _kept, omitted = apply_exclusions([candidate], findings)
     if omitted:
         first = omitted[0]
         raise PlanRefused(f"{field}: {first.what} is excluded: {first.reason} ({first.rule})")
@@ -221,8 +222,8 @@ def schedule_visits(course: Course | None, start: date) -> list[ScheduledVisit]:
     if course is None or course.sessions_per_week is None or (
         course.weeks is None and course.sessions is None
     ):
-        raise PlanRefused("course: the protocol's sources give no course; set sessions per week"
-                          " and weeks before accepting")
+        raise PlanRefused(_("course: the protocol's sources give no course; set sessions per week"
+                          " and weeks before accepting"))
     spw = course.sessions_per_week
     total = course.sessions if course.sessions is not None else spw * (course.weeks or 0)
     weeks = -(-total // spw)

@@ -24,6 +24,7 @@ from acuneuro.clinical.medication import MedicationStatement
 from acuneuro.clinical.outcomes import Score
 from acuneuro.clinical.planner import Plan
 from acuneuro.clinical.stricta import SessionRecord
+from acuneuro.i18n import gettext as _
 from acuneuro.services._actor import Actor
 from acuneuro.services._audit_group import record_read
 from acuneuro.services._context import Context
@@ -196,7 +197,7 @@ def course_definition(plan: Plan) -> CourseDefinition:
     """The plan's course as the clinical core schedules it (the planning service's convention)."""
     c = plan.course
     if c is None:
-        raise CourseRefused("the plan has no course: set sessions per week and weeks")
+        raise CourseRefused(_("the plan has no course: set sessions per week and weeks"))
     try:
         return from_weekly_plan(c.sessions_per_week, c.weeks, c.sessions,
                                 [(r.week, list(r.instruments)) for r in c.reassessment])
@@ -230,7 +231,7 @@ def report_source(ctx: Context, actor: Actor, pseudo_id: str, *, today: date) ->
 def _source(session: Session, actor: Actor, patient: Patient, today: date) -> ReportSource:
     plan_row = accepted_plan(session, patient)
     if plan_row is None or plan_row.start_on is None:
-        raise CourseRefused("report: the patient has no accepted plan, so no course to report")
+        raise CourseRefused(_("report: the patient has no accepted plan, so no course to report"))
     plan = Plan.model_validate(plan_row.plan_json)
     sessions = session_rows(session, patient)
     scores = score_rows(session, patient)

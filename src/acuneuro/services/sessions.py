@@ -40,6 +40,7 @@ from acuneuro.clinical.stricta import (
     check_session,
     next_session,
 )
+from acuneuro.i18n import gettext as _
 from acuneuro.knowledge import atlas, atlas_point, dermatomes, normalise_code
 from acuneuro.services._actor import Actor
 from acuneuro.services._context import Context
@@ -266,7 +267,7 @@ def day_screen(ctx: Context, actor: Actor, pseudo_id: str, day: Mapping[str, Any
         if patient is not None:
             row = accepted_plan(session, patient)
             if row is None:
-                raise CourseRefused("the patient has no accepted plan: accept one first")
+                raise CourseRefused(_("the patient has no accepted plan: accept one first"))
             plan = Plan.model_validate(row.plan_json)
             found = _screen(session, patient, row, day, on, plan.points)[0]
             record(session, ctx.audit_key, actor=actor, action=Action.READ, resource="plan",
@@ -301,7 +302,8 @@ def _record(session: Session, ctx: Context, actor: Actor, patient: Patient, give
             ) -> TreatmentSession:
     plan_row = accepted_plan(session, patient)
     if plan_row is None:
-        raise CourseRefused("the patient has no accepted plan: a session is recorded against one")
+        raise CourseRefused(
+            _("the patient has no accepted plan: a session is recorded against one"))
     plan = Plan.model_validate(plan_row.plan_json)
     planned = _planned(session, plan_row)
     total = _total_sessions(plan, planned)
