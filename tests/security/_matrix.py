@@ -118,6 +118,10 @@ RULES: dict[str, Rule] = {
     # One's own password: a wrong current password is a 400 that changes nothing.
     "GET /account/password": _web(UseCase.OWN_ACCOUNT),
     "GET /account": _web(UseCase.OWN_ACCOUNT),
+    # One's own language: empty follows the browser (the matrix leaves every account as it was).
+    "POST /account/language": _web(UseCase.OWN_ACCOUNT, form=lambda ids: {"locale": ""}),
+    # The privacy rules of the clinic: no login, no patient data.
+    "GET /privacy": Rule("public"),
     # The tablet kiosk: its own cookie is the credential; without one, the login page.
     "GET /kiosk": Rule("public"),
     "POST /kiosk": Rule("public", form=lambda ids: {"instrument": "nrs", "item-pain": "5"}),

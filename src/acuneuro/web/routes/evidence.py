@@ -183,7 +183,7 @@ def responders_svg(ctx: ContextDep, actor: WebActorDep, condition: str) -> Respo
     """Responder counts per trial (SVG), when a trial reports them."""
     figure = responder_figure(_known(condition), "svg")
     if figure is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "No responder data for this condition.")
+        raise HTTPException(status.HTTP_404_NOT_FOUND, _("No responder data for this condition."))
     return Response(figure, media_type="image/svg+xml", headers=_SVG_HEADERS)
 
 
