@@ -48,6 +48,11 @@ def _walk(node: Any, keys: frozenset[str]) -> Iterator[str]:
 def extract_yaml_labels(fileobj: IO[bytes], keywords: object, comment_tags: object,
                         options: dict[str, str]) -> Iterator[tuple[int, None, str, list[str]]]:
     """Babel's extractor interface: (line, function, message, comments) per label."""
-    keys = frozenset(options.get("keys", "").split()) or _KEYS
-    for message in dict.fromkeys(_walk(yaml.safe_load(fileobj), keys)):
+    data = yaml.safe_load(fileobj)
+    if options.get("tables"):  # labels.yaml: {kind: {code: label}}, every label a message
+        messages: Iterator[str] = (str(label) for table in data.values()
+                                   for label in table.values() if str(label).strip())
+    else:
+        messages = _walk(data, frozenset(options.get("keys", "").split()) or _KEYS)
+    for message in dict.fromkeys(messages):
         yield 0, None, message, []

@@ -95,8 +95,8 @@ def new_assessment(
     if how == "tablet" and not chosen.self_report_items():
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
-            f"{chosen.name} is recorded by a clinician (examination or grading); it cannot be "
-            "handed to the patient on the tablet.",
+            _("%(name)s is recorded by a clinician (examination or grading); it cannot be "
+              "handed to the patient on the tablet.") % {"name": chosen.name},
         )
     if how == "tablet":
         # Handing over locks this browser to the questionnaire (routes/kiosk.py): say so first.

@@ -286,7 +286,8 @@ def report_pdf(request: Request, ctx: ContextDep, actor: WebActorDep, patient_id
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
     except CourseRefused as exc:
         patient = patients_service.get_patient(ctx, actor, patient_id)
-        return _message(request, ctx, actor, patient, f"No report yet: {exc}")
+        return _message(request, ctx, actor, patient,
+                        _("No report yet: %(reason)s") % {"reason": exc})
     name = f"{patient_id}-{'progress-report' if kind == 'patient' else 'referral-letter'}.pdf"
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Form, Request, Response, UploadFile, status
 from fastapi.responses import RedirectResponse
 
 from acuneuro.evidence.curation import COLUMNS, CurationError
+from acuneuro.i18n import N_
 from acuneuro.i18n import gettext as _
 from acuneuro.services import ServiceError
 from acuneuro.services import evidence_library as lib
@@ -21,11 +22,11 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/evidence", include_in_schema=False)
 
-_DONE = {"added": "The entry was saved. It waits for a second person to verify it before it "
-                  "enters any pooled estimate.",
-         "imported": "The file was imported. Each row waits for a second person to verify it.",
-         "verified": "The entry was verified: the evidence pages now use these numbers.",
-         "rejected": "The entry was rejected: it will not be used."}
+_DONE = {"added": N_("The entry was saved. It waits for a second person to verify it before "
+                     "it enters any pooled estimate."),
+         "imported": N_("The file was imported. Each row waits for a second person to verify it."),
+         "verified": N_("The entry was verified: the evidence pages now use these numbers."),
+         "rejected": N_("The entry was rejected: it will not be used.")}
 
 
 def _page(request: Request, ctx: ContextDep, actor: WebActorDep, *, form: dict[str, str],
