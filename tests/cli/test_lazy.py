@@ -8,7 +8,7 @@ import click
 from acuneuro.cli import _lazy
 
 _MODULES = ("_core", "_audit", "_schema", "_assess", "_plan", "_meta", "_trust", "_analytics",
-            "_privacy", "_course")
+            "_privacy", "_course", "_reminders", "_fhir")
 
 
 def test_every_registered_command_is_in_the_table_with_its_module() -> None:

@@ -52,8 +52,8 @@ COMMANDS: dict[str, Entry] = {
                "sources.", "_plan"),
     "points": _e("List atlas points (WHO 2008 meridian points and the extra points used), as "
                  "JSON.", "_plan"),
-    "meta": _e("Pool the studies of FILE.csv and print the estimate, CI, PI and heterogeneity "
-               "as JSON.", "_meta"),
+    "meta": _e("Pool the studies of FILE.csv and print the estimate, CI, PI and heterogeneity.",
+               "_meta"),
     "backup": _e("Write a consistent, checksummed backup of the whole database to FILE.",
                  "_trust"),
     "restore": _e("Restore FILE into an EMPTY database, in one transaction, after checking "
@@ -66,9 +66,8 @@ COMMANDS: dict[str, Entry] = {
     "export": _e("Exports.", "_privacy", "_course"),
     "import": _e("Imports.", "_course"),
     "patient": _e("One patient's rights: export, erasure.", "_privacy"),
-    "reminders": _e("Appointment reminders by e-mail (time and place only, never clinical "
-                    "detail).", "_reminders"),
-    "fhir-client": _e("Systems allowed to read the FHIR API (SMART Backend Services).", "_fhir"),
+    "reminders": _e("Appointment reminders by e-mail (no clinical detail).", "_reminders"),
+    "fhir-client": _e("SMART Backend Services clients of the FHIR REST face.", "_fhir"),
 }
 
 
