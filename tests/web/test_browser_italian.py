@@ -23,7 +23,7 @@ from acuneuro.services import demo
 
 pytestmark = pytest.mark.browser
 
-_NOT_PAGES = re.compile(r"(\.pdf|\.svg|\.png|\.json|/logout)$")
+_NOT_PAGES = re.compile(r"(\.pdf|\.svg|\.png|\.json|\.csv|\.xlsx|\.ics|/logout)$")
 # Words that exist in English and not in Italian: one of them between spaces is English text.
 ENGLISH_WORDS = frozenset([
     "the", "of", "and", "with", "for", "is", "are", "was", "were", "this", "that", "these",
@@ -51,7 +51,10 @@ def _log_in(browser: Any, site: Any, lang: str) -> Any:
     page.fill("#email", demo.DEMO_EMAIL)
     page.fill("#password", demo.DEMO_PASSWORD)
     page.locator("form[action='/login'] button[type=submit]").click()
-    page.wait_for_url(site.url + "/patients")
+    # A login lands on the role's home (today's list, or the dashboard); the crawl starts from
+    # the list of patients.
+    page.wait_for_url(re.compile(re.escape(site.url) + r"/(today|dashboard)$"))
+    page.goto(site.url + "/patients")
     return page
 
 
@@ -102,7 +105,9 @@ def english_in(words: list[str]) -> list[str]:
 
 
 def _links(page: Any, site: Any, patient: str) -> list[str]:
-    hrefs: list[str] = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+    # An SVG link (the body map's points) has no string href: resolve its attribute instead.
+    hrefs: list[str] = page.eval_on_selector_all(
+        "a[href]", "els => els.map(e => new URL(e.getAttribute('href'), document.baseURI).href)")
     out = []
     for href in hrefs:
         url = urldefrag(href).url.split("?")[0]
