@@ -41,6 +41,8 @@ _SPOIL = """form => {
 
 
 def _patient(page: Any) -> str:
+    # A login lands on the role's home (today's list): the patients are listed on /patients.
+    page.goto(page.url.rsplit("/", 1)[0] + "/patients")
     href = page.locator("#patient-rows a").first.get_attribute("href") or ""
     assert re.fullmatch(r"/patients/P[0-9A-Z]{12}", href)
     return href

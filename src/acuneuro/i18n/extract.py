@@ -49,10 +49,13 @@ def extract_yaml_labels(fileobj: IO[bytes], keywords: object, comment_tags: obje
                         options: dict[str, str]) -> Iterator[tuple[int, None, str, list[str]]]:
     """Babel's extractor interface: (line, function, message, comments) per label."""
     data = yaml.safe_load(fileobj)
-    if options.get("tables"):  # labels.yaml: {kind: {code: label}}, every label a message
-        messages: Iterator[str] = (str(label) for table in data.values()
-                                   for label in table.values() if str(label).strip())
-    else:
-        messages = _walk(data, frozenset(options.get("keys", "").split()) or _KEYS)
+    # ``tables``: top-level {code: label} tables whose every label is a message ("*": all of
+    # them, as in labels.yaml); the rest of the file is walked for its label keys.
+    named = options.get("tables", "").split()
+    tables = [t for k, t in (data.items() if isinstance(data, dict) else ())
+              if isinstance(t, dict) and ("*" in named or k in named)]
+    messages = [str(label) for table in tables for label in table.values() if str(label).strip()]
+    if "*" not in named:
+        messages.extend(_walk(data, frozenset(options.get("keys", "").split()) or _KEYS))
     for message in dict.fromkeys(messages):
         yield 0, None, message, []
