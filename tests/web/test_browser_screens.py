@@ -179,6 +179,7 @@ def test_the_patient_page_prints_as_a_summary_without_navigation_or_forms(
     from playwright.sync_api import expect
 
     page = clinician
+    page.goto(demo_site.url + "/patients")  # a login lands on today's list
     page.locator("#patient-rows a").first.click()
     expect(page.get_by_role("heading", name="Episodes of care")).to_be_visible()
     visible = "els => els.filter(e => e.getClientRects().length > 0).length"
