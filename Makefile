@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 
 PIP := $(BIN)/python -m pip --disable-pip-version-check
 
-.PHONY: demo test lint typecheck unit services install bench lock clean wheel deploy-test \
+.PHONY: demo test lint typecheck unit services install bench lock clean messages wheel deploy-test \
 	wheel-demo-test check-build-minimum test-py312 test-py313 lint-dockerfile
 
 # The hashed locks first (every file checked against its hash), then the project itself without
@@ -85,6 +85,17 @@ test-py312 test-py313: test-py3%:
 bench: install
 	bash bench/ensure-r.sh
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Collect every translatable text (Python, templates, knowledge labels: babel.cfg) into the
+# catalogue template and merge it into each language's catalogue; then translate the entries
+# with an empty msgstr or a fuzzy flag (tests/i18n/test_catalogue.py fails until none is left).
+messages: install
+	mkdir -p var
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k ngettext:1,2 --no-location --sort-output \
+		--project acuneuro --msgid-bugs-address "" -o var/messages.pot .
+	$(BIN)/pybabel update -i var/messages.pot -d src/acuneuro/i18n/locale -D messages \
+		--no-fuzzy-matching --ignore-obsolete -l it
+
 
 # Re-pin every dependency after a change to pyproject.toml: the runtime lock (what the wheel
 # needs) and the development lock (the dev extra, the runtime pins as constraints), both hashed.

@@ -24,7 +24,8 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None) 
 
     Every response carries the security headers (``api.SecurityHeaders``, HSTS when the
     configured public address is https); unsafe requests from another origin are refused
-    (``api.SameOrigin``). Each request gets an id and one JSON log line (``acuneuro.logs``).
+    (``api.SameOrigin``). Each request is served in its language (``web.LocaleNegotiation``);
+    each gets an id and one JSON log line (``acuneuro.logs``).
     """
     # A thread waiting for the GIL gets it after at most this long (CPython's default: 5 ms).
     # A patient read gives the GIL up at every database call; behind a thread computing cohort
@@ -38,6 +39,8 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None) 
     app.add_middleware(web.SlidingSession)
     app.add_middleware(api.SameOrigin, public_url=ctx.public_url)
     app.add_middleware(api.SecurityHeaders, hsts=ctx.https)
+    # Error pages and refusals are answered in the request's language too.
+    app.add_middleware(web.LocaleNegotiation)
     # Outermost: every response, refusals included, carries the request id and is logged.
     app.add_middleware(RequestLog)
     return app

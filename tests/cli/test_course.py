@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from acuneuro.cli import app
+from acuneuro.i18n import format_date
 from acuneuro.services import Context, accounts, demo
 from acuneuro.services import outcomes as outcome_service
 from acuneuro.services import sessions as session_service
@@ -86,10 +87,30 @@ def test_the_report_pdf_shows_baseline_latest_pain_and_the_immpact_category(
     flat = re.sub(r"\s+", " ", text)
     assert nrs.latest is not None
     assert _shown(nrs.baseline.value) in flat and _shown(nrs.latest.value) in flat
-    assert nrs.latest.on.isoformat() in flat
+    assert format_date(nrs.latest.on, "medium") in flat  # "6 Dec 2026", as English writes it
     assert nrs.category.replace("_", " ") in flat.replace("_", " ")
     # The course chart is a vector drawing: its axis title is text of the PDF.
     assert "score (0-10)" in flat, "the chart is drawn"
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_the_report_is_written_in_the_language_of_the_command(
+    demo_db: str, tmp_path: Path, how: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pid, _nrs = _patient_with_pain_change(demo_db)
+    out = tmp_path / "paziente.pdf"
+    args = ["report", "--patient", pid, "--kind", "patient", "--out", str(out), "--db", demo_db]
+    if how == "option":
+        result = runner.invoke(app, ["--lang", "it", *args])
+    else:  # a POSIX locale, as an Italian workstation sets it
+        monkeypatch.setenv("LANG", "it_IT.UTF-8")
+        result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    flat = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(out).pages))
+    assert "Il resoconto dei suoi progressi con l'agopuntura" in flat
+    assert re.search(r"\d{1,2} (gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|"
+                     r"settembre|ottobre|novembre|dicembre) \d{4}", flat)
+    assert "How you are doing" not in flat
 
 
 def test_report_refuses_a_bad_kind_id_or_path_naming_the_option(

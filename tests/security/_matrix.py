@@ -118,6 +118,10 @@ RULES: dict[str, Rule] = {
     # One's own password: a wrong current password is a 400 that changes nothing.
     "GET /account/password": _web(UseCase.OWN_ACCOUNT),
     "GET /account": _web(UseCase.OWN_ACCOUNT),
+    # One's own language: empty follows the browser (the matrix leaves every account as it was).
+    "POST /account/language": _web(UseCase.OWN_ACCOUNT, form=lambda ids: {"locale": ""}),
+    # The privacy rules of the clinic: no login, no patient data.
+    "GET /privacy": Rule("public"),
     # The tablet kiosk: its own cookie is the credential; without one, the login page.
     "GET /kiosk": Rule("public"),
     "POST /kiosk": Rule("public", form=lambda ids: {"instrument": "nrs", "item-pain": "5"}),
@@ -257,6 +261,21 @@ RULES: dict[str, Rule] = {
     "GET /evidence/protocols/{protocol_id}": _web(_TOOLS),
     "GET /evidence/{condition}": _web(_TOOLS),
     "GET /evidence/{condition}/forest.svg": _web(_TOOLS),
+    # Each comparison's plots, the study data exports and a trial's history: published data.
+    "GET /evidence/{condition}/forest/{comparison}.{ext}": _web(_TOOLS),
+    "GET /evidence/{condition}/funnel/{comparison}.{ext}": _web(_TOOLS),
+    "GET /evidence/{condition}/export.csv": _web(_TOOLS),
+    "GET /evidence/{condition}/export.xlsx": _web(_TOOLS),
+    "GET /evidence/{condition}/revman.csv": _web(_TOOLS),
+    "GET /evidence/trials/{trial_id}/history": _web(_TOOLS),
+    # The clinic's trial library: entering and verifying numbers (EVIDENCE_CURATE). An empty
+    # entry is refused as a sentence; the entry to verify does not exist (404 for everyone).
+    "GET /evidence/library": _web(UseCase.EVIDENCE_CURATE),
+    "POST /evidence/library": _web(UseCase.EVIDENCE_CURATE, form=lambda ids: {}),
+    "POST /evidence/library/import": _web(UseCase.EVIDENCE_CURATE, form=lambda ids: {}),
+    "POST /evidence/library/{entry_id}/verify": Rule(
+        "web", UseCase.EVIDENCE_CURATE, scoped=True, form=lambda ids: {"decision": "verify"},
+        owner_ok=frozenset({404})),
     "GET /evidence/{condition}/forest.png": _web(_TOOLS),
     "GET /evidence/{condition}/responders.svg": _web(_TOOLS),
     # A leaflet about the condition for patients: it names no one.

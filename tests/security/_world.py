@@ -73,7 +73,8 @@ class Holding:
                 "practitioner_id": str(self.practitioner_id),
                 "appointment_id": str(self.appointment_id), "action": "confirm",
                 "kind": "score", "ref": str(self.score_id),
-                "referrer_id": str(self.referrer_id)}
+                "referrer_id": str(self.referrer_id), "comparison": "usual_care_waitlist",
+                "ext": "svg", "trial_id": "dietzel2023", "entry_id": "999999"}
 
 
 def make_holding(ctx: Context, actor: Any, identity: dict[str, str]) -> Holding:

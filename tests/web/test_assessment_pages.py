@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from tests.web._kiosk import csrf_in, hand_over
 
 from acuneuro.clinical.scoring import get_instrument, list_instruments, score
+from acuneuro.i18n import format_date
 from acuneuro.services import Context, PatientCreate
 from acuneuro.services import patients as patient_service
 from acuneuro.services.assessment import storable
@@ -123,7 +124,8 @@ def test_a_dn4_posted_without_javascript_shows_score_cutoff_and_interpretation(
     assert expected.interpretation in result.replace("&#39;", "'")
     assert "at or above 4/10: neuropathic pain likely" in result
     section = client.get(f"/patients/{pid}").text
-    assert all(text in section for text in ("2026-11-20", DN4.name, DN4.version, "positive"))
+    taken = format_date(date(2026, 11, 20))  # "20 November 2026", as the page writes dates
+    assert all(text in section for text in (taken, DN4.name, DN4.version, "positive"))
     with ctx.db.read() as session:
         actions = [e.action for e in session.scalars(
             sa.select(AuditEvent).where(AuditEvent.resource == "score")

@@ -10,6 +10,7 @@ the commands that use them, so ``acuneuro --help`` and ``--version`` answer at o
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated
 
@@ -43,12 +44,25 @@ def _show_version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    context: typer.Context,
     version: Annotated[bool, typer.Option(
         "--version", callback=_show_version, is_eager=True,
         help="Print the version and exit.")] = False,
+    lang: Annotated[str | None, typer.Option(
+        "--lang", metavar="LANG",
+        help="Language of messages and PDF reports: en or it (else ACUNEURO_LANG, else LANG).",
+    )] = None,
 ) -> None:
     """Acupuncture for neuropathic pain: assess, plan, treat, follow, report."""
+    # Imported here: Babel's data is only needed by a command, never by --help or --version.
+    from acuneuro import i18n
 
+    # LANG is the POSIX locale ("it_IT.UTF-8"): its language part is what counts here.
+    chosen = lang or os.environ.get("ACUNEURO_LANG") or os.environ.get("LANG", "")
+    # For the command only: the language is reset when it ends (a test runner, a shell in
+    # process, runs many commands in one context).
+    context.with_resource(
+        i18n.use_locale(i18n.negotiate_locale(chosen.split(".")[0].replace("_", "-"))))
 
 
 def main() -> None:

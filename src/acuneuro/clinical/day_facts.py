@@ -30,6 +30,8 @@ from acuneuro.clinical._safety_case import chemotherapy_status
 from acuneuro.clinical.case import STORED_CASE, ClinicalCase
 from acuneuro.clinical.safety import screen
 from acuneuro.clinical.safety_model import SafetyFinding, SafetyScreen, Severity
+from acuneuro.i18n import format_date, format_decimal
+from acuneuro.i18n import gettext as _
 from acuneuro.knowledge import ChemotherapyCountRule, FactWindow, fact_windows, safety_rules
 
 __all__ = [
@@ -208,25 +210,28 @@ def _expired(facts: Mapping[str, KnownFact], on: date) -> dict[str, int]:
 
 
 def _day_text(on: date) -> str:
-    return f"{on.day} {on:%b %Y}"
+    return format_date(on, "d MMM yyyy")  # "2 Dec 2026", "2 dic 2026"
 
 
 def _came_from(fact: KnownFact, on: date) -> str:
     if fact.origin == "today":
-        return "entered today" + (f", taken {_day_text(fact.taken)}"
-                                  if fact.taken is not None and fact.taken != on else "")
-    where = "the plan" if fact.origin == "plan" else f"session {fact.session}"
-    return f"from {where}, {_day_text(fact.on)}"
+        if fact.taken is not None and fact.taken != on:
+            return _("entered today, taken %(day)s") % {"day": _day_text(fact.taken)}
+        return _("entered today")
+    if fact.origin == "plan":
+        return _("from the plan, %(day)s") % {"day": _day_text(fact.on)}
+    return _("from session %(number)s, %(day)s") % {"number": fact.session,
+                                                      "day": _day_text(fact.on)}
 
 
 def _shown(value: Any, unit: str | None) -> str:
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, int | float):
-        text = f"{value:,.0f}" if abs(value) >= 1000 else f"{value:g}"
+        text = format_decimal(value, 0 if abs(value) >= 1000 else 2)
         return text + (unit or "")
     if isinstance(value, list):
-        return "; ".join(_shown(v, unit) for v in value) or "none"
+        return "; ".join(_shown(v, unit) for v in value) or _("none")
     if isinstance(value, Mapping):
         if "name" in value:
             return str(value["name"])
@@ -239,8 +244,8 @@ def _shown(value: Any, unit: str | None) -> str:
 def _line(window: FactWindow, facts: list[KnownFact], late: Mapping[str, int], on: date
           ) -> FactLine:
     if not facts:
-        return FactLine(label=window.label, shown="not recorded", came_from="", current=False,
-                        note="not assessed")
+        return FactLine(label=window.label, shown=_("not recorded"), came_from="",
+                        current=False, note=_("not assessed"))
     if len(facts) == 1 and facts[0].path in window.facts:
         shown = _shown(facts[0].value, window.unit)
     else:
@@ -248,7 +253,8 @@ def _line(window: FactWindow, facts: list[KnownFact], late: Mapping[str, int], o
                           for f in facts)
     newest = max(facts, key=lambda f: f.on)
     days = next((late[f.path] for f in facts if f.path in late), None)
-    note = None if days is None else f"older than its {days}-day window: not assessed today"
+    note = None if days is None else _(
+        "older than its %(days)s-day window: not assessed today") % {"days": days}
     return FactLine(label=window.label, shown=shown, came_from=_came_from(newest, on),
                     current=days is None, note=note)
 

@@ -28,6 +28,7 @@ from babel.support import NullTranslations, Translations
 __all__ = [
     "DEFAULT_LOCALE",
     "LOCALES",
+    "N_",
     "current_locale",
     "format_date",
     "format_datetime",
@@ -75,7 +76,17 @@ def use_locale(locale: str) -> Iterator[None]:
 
 def gettext(message: str) -> str:
     """``message`` in the current language (itself when no translation exists)."""
+    if not message:  # gettext("") is the catalogue's header, never a translation
+        return message
     return _translations(current_locale()).gettext(message)
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogue without translating it now (module-level constants).
+
+    The text is translated where it is shown, with :func:`gettext` (``|translate`` in a page).
+    """
+    return message
 
 
 def ngettext(singular: str, plural: str, count: int) -> str:
@@ -106,6 +117,11 @@ def negotiate_locale(accept_language: str | None, preferred: str | None = None) 
     return sorted(ranked)[0][2] if ranked else DEFAULT_LOCALE
 
 
+# The conventions dates and numbers follow: British English writes "5 December 2026", as the
+# reports always did; American English would write "December 5, 2026".
+_FORMATS = {"en": "en_GB", "it": "it_IT"}
+
+
 def _babel_locale() -> Locale:
     return _parsed_locale(current_locale())
 
@@ -114,7 +130,7 @@ def _babel_locale() -> Locale:
 def _parsed_locale(code: str) -> Locale:
     """Babel's locale data for ``code``, parsed once (a parse costs about 0.2 ms)."""
     try:
-        return Locale.parse(code)
+        return Locale.parse(_FORMATS.get(code, code))
     except (UnknownLocaleError, ValueError):
         return Locale.parse(DEFAULT_LOCALE)
 
@@ -129,7 +145,14 @@ def format_datetime(value: dt.datetime, form: str = "medium") -> str:
     return str(_babel_datetime(value, format=form, locale=_babel_locale()))
 
 
-def format_decimal(value: float, digits: int = 1) -> str:
-    """A number with the current language's decimal mark ("1,5" in Italian)."""
-    pattern = "#,##0" + ("." + "#" * digits if digits > 0 else "")
-    return str(_babel_decimal(value, format=pattern, locale=_babel_locale()))
+def format_decimal(value: float, digits: int = 1, *, fixed: bool = False,
+                   signed: bool = False) -> str:
+    """A number with the current language's decimal mark ("1,5" in Italian).
+
+    At most ``digits`` decimals (exactly ``digits`` when ``fixed``); ``signed`` writes "+" before
+    a positive number, as a change is written.
+    """
+    decimals = ("0" if fixed else "#") * digits
+    pattern = "#,##0" + ("." + decimals if digits > 0 else "")
+    text = str(_babel_decimal(value, format=pattern, locale=_babel_locale()))
+    return "+" + text if signed and value > 0 else text

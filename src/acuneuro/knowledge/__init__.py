@@ -99,6 +99,7 @@ from acuneuro.knowledge._privacy import (
     SurrogatePolicy,
     privacy_policy,
 )
+from acuneuro.knowledge._privacy_notice import PrivacyFramework, PrivacyStatement, privacy_notice
 from acuneuro.knowledge._protocols import (
     CONDITIONS,
     Course,
@@ -199,7 +200,9 @@ __all__ = [
     "PregnancyRule",
     "PregnancyStage",
     "PregnancyStageRule",
+    "PrivacyFramework",
     "PrivacyPolicy",
+    "PrivacyStatement",
     "Protocol",
     "ProtocolPoint",
     "Reassessment",
@@ -252,6 +255,7 @@ __all__ = [
     "patient_info",
     "point_zones",
     "points",
+    "privacy_notice",
     "privacy_policy",
     "protocol",
     "protocols",

@@ -34,6 +34,8 @@ def code_labels() -> dict[str, dict[str, str]]:
         kind: {str(k): str(v) for k, v in table.items()}
         for kind, table in yaml.safe_load(knowledge_text("labels.yaml")).items()
     }
+    facts = yaml.safe_load(knowledge_text("foot_risk.yaml"))["facts"]
+    data["foot_facts"] = {str(k): str(v) for k, v in facts.items()}
     events = adverse_event_knowledge()
     data["adverse_event_types"] = {t.id: t.label for t in events.types}
     data["adverse_event_actions"] = {a.id: a.label for a in events.actions}

@@ -28,6 +28,9 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from acuneuro.i18n import format_decimal
+from acuneuro.i18n import gettext as _
+
 __all__ = [
     "CELL_CHARS",
     "MAX_TEXT_CHARS",
@@ -55,8 +58,8 @@ _LONG_WORD = re.compile(rf"\S{{{_WORD + 1},}}")
 def printable(text: str, limit: int = MAX_TEXT_CHARS) -> str:
     """``text`` cut at ``limit`` characters (saying so), its overlong words broken."""
     if len(text) > limit:
-        text = (f"{text[:limit]} ... [cut here: the record holds {len(text):,} characters; "
-                "open it to read the rest]")
+        text = text[:limit] + _(" ... [cut here: the record holds %(count)s characters; open it "
+                                "to read the rest]") % {"count": format_decimal(len(text), 0)}
     return _LONG_WORD.sub(
         lambda m: " ".join(m.group(0)[i:i + _WORD] for i in range(0, len(m.group(0)), _WORD)),
         text)

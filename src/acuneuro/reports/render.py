@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from acuneuro.i18n import current_locale, use_locale
 from acuneuro.reports._model import ReportData
 from acuneuro.reports.pdf import progress_report_pdf, referral_letter_pdf
 from acuneuro.services import Actor, Context
@@ -21,11 +22,14 @@ REPORT_KINDS = ("patient", "referrer")
 
 
 def render_report(ctx: Context, actor: Actor, pseudo_id: str, kind: str, *, today: date,
-                  referrer: str | None = None, referrer_id: int | None = None) -> bytes:
+                  referrer: str | None = None, referrer_id: int | None = None,
+                  locale: str | None = None) -> bytes:
     """The patient's progress report (``patient``) or the referral letter (``referrer``).
 
     The letter is addressed to ``referrer_id`` from the clinic's directory when given, else to
-    the name ``referrer`` (the command line's ``--referrer``), else to "Colleague".
+    the name ``referrer`` (the command line's ``--referrer``), else to "Colleague". Written in
+    ``locale`` when given, else in the language of the request or command
+    (``i18n.current_locale``): the account's language on the web, ``--lang`` on the command line.
 
     ``ValueError`` for another kind; the services' refusals (not found, no accepted plan,
     role) pass through unchanged.
@@ -39,4 +43,5 @@ def render_report(ctx: Context, actor: Actor, pseudo_id: str, kind: str, *, toda
         addressee = {"referring_doctor": chosen.name, "referrer_practice": chosen.practice or None,
                      "referrer_address": chosen.address_lines}
     data = ReportData.model_validate({**source.model_dump(), **addressee})
-    return progress_report_pdf(data) if kind == "patient" else referral_letter_pdf(data)
+    with use_locale(locale or current_locale()):
+        return progress_report_pdf(data) if kind == "patient" else referral_letter_pdf(data)

@@ -16,6 +16,7 @@ import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from acuneuro.i18n import gettext as _
 from acuneuro.services._actor import Actor
 from acuneuro.services._context import Context
 from acuneuro.services.audit import Action, record_many
@@ -70,7 +71,7 @@ def record_read(
     if not mine.done:
         _commit(ctx.db, queue, batch)
     if mine.error is not None:
-        raise AuditNotWritten("the audit rows of this read were not committed") from mine.error
+        raise AuditNotWritten(_("the audit rows of this read were not committed")) from mine.error
 
 
 def _commit(db: Database, queue: _Queue, batch: list[_Request]) -> None:

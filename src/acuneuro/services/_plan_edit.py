@@ -31,6 +31,7 @@ from acuneuro.clinical.safety_model import (
     SafetyFinding,
     SafetyScreen,
 )
+from acuneuro.i18n import gettext as _
 from acuneuro.knowledge import atlas_point, bibliography
 from acuneuro.services._errors import ServiceError
 from acuneuro.services._plan_models import (
@@ -114,7 +115,7 @@ def _check_allowed(
         level=_level(key),
         midline=midline,
     )
-    _, omitted = apply_exclusions([candidate], findings)
+    _kept, omitted = apply_exclusions([candidate], findings)
     if omitted:
         first = omitted[0]
         raise PlanRefused(f"{field}: {first.what} is excluded: {first.reason} ({first.rule})")
@@ -224,8 +225,8 @@ def schedule_visits(course: Course | None, start: date,
     if course is None or course.sessions_per_week is None or (
         course.weeks is None and course.sessions is None
     ):
-        raise PlanRefused("course: the protocol's sources give no course; set sessions per week"
-                          " and weeks before accepting")
+        raise PlanRefused(_("course: the protocol's sources give no course; set sessions per week"
+                          " and weeks before accepting"))
     spw = course.sessions_per_week
     total = course.sessions if course.sessions is not None else spw * (course.weeks or 0)
     weeks = -(-total // spw)
@@ -251,8 +252,8 @@ def schedule_visits(course: Course | None, start: date,
     later = sorted(follow_up.items())
     days = place_visits([max(start + timedelta(weeks=week),
                              visits[-1].due_on + timedelta(days=1))
-                         for week, _ in later], calendar or default_calendar())
-    for offset, ((_, instruments), on) in enumerate(zip(later, days, strict=True), start=1):
+                         for week, _instruments in later], calendar or default_calendar())
+    for offset, ((_week, instruments), on) in enumerate(zip(later, days, strict=True), start=1):
         visits.append(ScheduledVisit(number=total + offset, due_on=on, kind="follow-up",
                                      reassessment=True, instruments_due=instruments))
     return visits

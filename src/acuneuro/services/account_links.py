@@ -27,6 +27,7 @@ from enum import StrEnum
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from acuneuro.i18n import gettext as _
 from acuneuro.services import mfa
 from acuneuro.services._actor import Actor
 from acuneuro.services._context import Context
@@ -105,7 +106,7 @@ def issue_link(
     if by is not None and not allowed(by.role, UseCase.ACCOUNT_ADMIN):
         record_alone(ctx, actor=by, action=Action.ADMIN, resource=f"{purpose.value}-link",
                      outcome=Outcome.DENIED)
-        raise PermissionDenied("only an administrator issues account links")
+        raise PermissionDenied(_("only an administrator issues account links"))
     token = secrets.token_urlsafe(32)
     now = utcnow()
     with ctx.db.write() as session:
@@ -161,7 +162,7 @@ def enrolment_of(ctx: Context, token: str) -> tuple[str, mfa.Enrolment]:
     """The account email and the pending secret an enrolment link shows (the same on every
     visit until it is confirmed)."""
     with ctx.db.read() as session:
-        _, user = _open(session, token, Purpose.MFA_ENROLMENT)
+        _link, user = _open(session, token, Purpose.MFA_ENROLMENT)
         user_id, email = user.id, user.email
     return email, mfa.begin_enrolment(ctx, user_id)
 
@@ -192,7 +193,7 @@ def reset_password(ctx: Context, token: str, password: str, source: str | None) 
     A password the rules refuse raises ``ServiceError`` with the reason and spends nothing.
     """
     with ctx.db.read() as session:
-        _, user = _open(session, token, Purpose.PASSWORD_RESET)
+        _link, user = _open(session, token, Purpose.PASSWORD_RESET)
         clinic = session.get(Clinic, user.clinic_id)
         words = context_words(user.email, clinic.name if clinic else None)
     if (problem := check_password_policy(password, words)) is not None:

@@ -20,6 +20,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from acuneuro.i18n import gettext as _
 from acuneuro.services import lockout, mfa
 from acuneuro.services._actor import Actor
 from acuneuro.services._context import Context
@@ -91,7 +92,7 @@ def add_clinic(ctx: Context, name: str, *, is_demo: bool = False) -> ClinicInfo:
     """Create a clinic (command-line administration)."""
     name = name.strip()
     if not name or len(name) > 200:
-        raise ServiceError("clinic name must have 1 to 200 characters")
+        raise ServiceError(_("clinic name must have 1 to 200 characters"))
     try:
         with ctx.db.write() as session:
             clinic = Clinic(name=name, is_demo=is_demo)
@@ -380,7 +381,7 @@ def clinic_of(ctx: Context, actor: Actor) -> ClinicInfo:
     with ctx.db.read() as session:
         clinic = session.get(Clinic, actor.clinic_id)
         if clinic is None:
-            raise NotFound("no such clinic")
+            raise NotFound(_("no such clinic"))
         return ClinicInfo(clinic.id, clinic.name, clinic.is_demo)
 
 

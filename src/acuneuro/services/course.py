@@ -215,7 +215,7 @@ def course_definition(plan: Plan) -> CourseDefinition:
     """The plan's course as the clinical core schedules it (the planning service's convention)."""
     c = plan.course
     if c is None:
-        raise CourseRefused("the plan has no course: set sessions per week and weeks")
+        raise CourseRefused(_("the plan has no course: set sessions per week and weeks"))
     try:
         return from_weekly_plan(c.sessions_per_week, c.weeks, c.sessions,
                                 [(r.week, list(r.instruments)) for r in c.reassessment])
@@ -249,7 +249,7 @@ def report_source(ctx: Context, actor: Actor, pseudo_id: str, *, today: date) ->
 def _source(session: Session, actor: Actor, patient: Patient, today: date) -> ReportSource:
     plan_row = accepted_plan(session, patient)
     if plan_row is None or plan_row.start_on is None:
-        raise CourseRefused("report: the patient has no accepted plan, so no course to report")
+        raise CourseRefused(_("report: the patient has no accepted plan, so no course to report"))
     plan = Plan.model_validate(plan_row.plan_json)
     sessions = session_rows(session, patient)
     scores = score_rows(session, patient)

@@ -14,6 +14,7 @@ from functools import partial
 
 from sqlalchemy.orm import Session
 
+from acuneuro.i18n import gettext as _
 from acuneuro.services import lockout
 from acuneuro.services._actor import Actor
 from acuneuro.services._context import Context
@@ -53,19 +54,19 @@ def change_password(
         email, stored = user.email, user.password_hash
     # Throttled before any hashing, and the hash outside any transaction (services/lockout.py).
     lockout.check(ctx, email, source)
-    ok, _ = lockout.in_hashing_thread(partial(verify, stored, current))
+    ok, _rehash = lockout.in_hashing_thread(partial(verify, stored, current))
     if not ok:
         lockout.failed(ctx, email, source)
         record_alone(ctx, actor=None, action=Action.LOGIN, resource="password-change",
                      outcome=Outcome.FAILURE, source_address=source, actor_label=email)
         raise WrongCurrentPassword
     if new == current:
-        raise ServiceError("The new password must differ from the current one.")
+        raise ServiceError(_("The new password must differ from the current one."))
     if (problem := check_password_policy(new, words)) is not None:
         raise ServiceError(problem)
     hashed = hash_password(new)
     with ctx.db.write() as session:
-        user, _ = _account(session, actor.user_id)
+        user, _words = _account(session, actor.user_id)
         user.password_hash = hashed
         user.sessions_valid_after = utcnow()
         record(session, ctx.audit_key, actor=actor, action=Action.ADMIN,

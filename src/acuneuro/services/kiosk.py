@@ -31,6 +31,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from acuneuro.clinical.scoring import UnknownInstrumentError, get_instrument
+from acuneuro.i18n import gettext as _
 from acuneuro.services import lockout
 from acuneuro.services._actor import Actor
 from acuneuro.services._context import Context
@@ -90,7 +91,7 @@ def hand_over(ctx: Context, actor: Actor, pseudo_id: str, instrument_id: str, *,
     try:
         instrument = get_instrument(instrument_id)
     except UnknownInstrumentError:
-        raise NotFound("instrument: no such instrument") from None
+        raise NotFound(_("instrument: no such instrument")) from None
     if not instrument.self_report_items():
         raise NotSelfReport(f"instrument: {instrument.name} is recorded by a clinician "
                             "(examination or grading); it cannot be handed to the patient")
@@ -103,7 +104,7 @@ def hand_over(ctx: Context, actor: Actor, pseudo_id: str, instrument_id: str, *,
     if found is None:
         record_alone(ctx, actor=actor, action=Action.CREATE, resource=_RESOURCE,
                      outcome=Outcome.NOT_FOUND, patient=pseudo_id[:32])
-        raise NotFound("no such patient")
+        raise NotFound(_("no such patient"))
     now_ms = time.time_ns() // 1_000_000
     return _dumps(ctx, {"u": actor.user_id, "p": pseudo_id, "i": instrument.id,
                         "n": secrets.token_hex(16), "t": now_ms,
@@ -159,7 +160,7 @@ def unlock(ctx: Context, kiosk: Kiosk, password: str, source: str | None) -> Act
         with ctx.db.read() as session:
             stored = session.scalar(select(User.password_hash).where(
                 User.id == kiosk.actor.user_id))
-        ok, _ = lockout.in_hashing_thread(partial(verify, stored, password))
+        ok, _rehash = lockout.in_hashing_thread(partial(verify, stored, password))
         if not ok:
             lockout.failed(ctx, email, source)
     with ctx.db.write() as session:

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import pyotp
 from sqlalchemy.orm import Session
 
+from acuneuro.i18n import gettext as _
 from acuneuro.services import lockout
 from acuneuro.services._context import Context
 from acuneuro.services._errors import ServiceError
@@ -95,11 +96,11 @@ def begin_enrolment(ctx: Context, user_id: int) -> Enrolment:
     invalidates what the user has already scanned; ``discard_pending`` starts afresh.
     """
     if ctx.mfa_key is None:
-        raise ServiceError("no MFA key is configured: second factors cannot be stored")
+        raise ServiceError(_("no MFA key is configured: second factors cannot be stored"))
     with ctx.db.write() as session:
         user = session.get(User, user_id)
         if user is None:
-            raise LookupError("no such account")
+            raise LookupError(_("no such account"))
         found = session.get(MfaCredential, user_id)
         if found is not None and found.confirmed_at is not None:
             raise ValueError("this account already has a second factor")

@@ -124,7 +124,8 @@ def _create(ctx: Context, actor: Actor, data: PatientCreate) -> PatientView:
                    resource=_RESOURCE, patient=patient.pseudo_id)
             return _view(patient)
     except IntegrityError:
-        raise Conflict("record_number: already used for another patient of this clinic") from None
+        raise Conflict(
+            _("record_number: already used for another patient of this clinic")) from None
 
 
 def list_patients(
@@ -216,7 +217,8 @@ def update_patient(
                        resource=_RESOURCE, patient=pseudo_id)
                 return _view(patient)
     except IntegrityError:
-        raise Conflict("record_number: already used for another patient of this clinic") from None
+        raise Conflict(
+            _("record_number: already used for another patient of this clinic")) from None
     _not_found(ctx, actor, Action.UPDATE, pseudo_id)
 
 
@@ -244,7 +246,7 @@ def _not_found(ctx: Context, actor: Actor, action: Action, pseudo_id: str) -> No
     # The id the caller asked for is recorded as given: it may not exist in any clinic.
     record_alone(ctx, actor=actor, action=action, resource=_RESOURCE,
                  outcome=Outcome.NOT_FOUND, patient=pseudo_id[:32])
-    raise NotFound("no such patient")
+    raise NotFound(_("no such patient"))
 
 
 def _view(patient: Patient) -> PatientView:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from acuneuro.clinical.case import STORED_CASE, ClinicalCase
 from acuneuro.clinical.planner import Plan, build_plan
+from acuneuro.i18n import gettext as _
 from acuneuro.services._actor import Actor
 from acuneuro.services._audit_group import record_read
 from acuneuro.services._context import Context
@@ -223,7 +224,7 @@ def _accept(
     plan = Plan.model_validate(row.plan_json)
     refuse_stop(plan, "accept")
     if not plan.points:
-        raise PlanRefused("accept: the plan has no points")
+        raise PlanRefused(_("accept: the plan has no points"))
     visits = schedule_visits(plan.course, start_on, calendar_in(session, row.clinic_id))
     session.execute(
         update(PlanRecord)
@@ -264,7 +265,7 @@ def _defaults(
     }
     open_episodes = [e for e in episodes if e[3] is None]
     if open_episodes:
-        kind, icd10, onset, _ = open_episodes[-1]
+        kind, icd10, onset, _closed = open_episodes[-1]
         condition = {"kind": kind, "icd10": icd10, "onset": onset.isoformat() if onset else None}
         found["condition"] = {k: v for k, v in condition.items() if v is not None}
     return found

@@ -253,7 +253,7 @@ def day_screen(ctx: Context, actor: Actor, pseudo_id: str, day: Mapping[str, Any
         if patient is not None:
             row = accepted_plan(session, patient)
             if row is None:
-                raise CourseRefused("the patient has no accepted plan: accept one first")
+                raise CourseRefused(_("the patient has no accepted plan: accept one first"))
             plan = Plan.model_validate(row.plan_json)
             found = _screen(session, patient, row, day, on, plan.points)[0]
             record(session, ctx.audit_key, actor=actor, action=Action.READ, resource="plan",
@@ -288,7 +288,8 @@ def _record(session: Session, ctx: Context, actor: Actor, patient: Patient, give
             ) -> TreatmentSession:
     plan_row = accepted_plan(session, patient)
     if plan_row is None:
-        raise CourseRefused("the patient has no accepted plan: a session is recorded against one")
+        raise CourseRefused(
+            _("the patient has no accepted plan: a session is recorded against one"))
     plan = Plan.model_validate(plan_row.plan_json)
     planned = _planned(session, plan_row)
     total = _total_sessions(plan, planned)

@@ -22,6 +22,7 @@ from fhir.resources.R4B.bundle import Bundle
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from acuneuro.i18n import gettext as _
 from acuneuro.services._actor import Actor
 from acuneuro.services._context import Context
 from acuneuro.services._erasure import (
@@ -72,7 +73,7 @@ def erase_patient(ctx: Context, actor: Actor, pseudo_id: str, reason: str) -> Pa
                      outcome=Outcome.DENIED, patient=pseudo_id[:32])
         raise PermissionDenied(f"the {actor.role.value} role may not erase patients")
     if not reason.strip():
-        raise ServiceError("reason: give the reason for the erasure")
+        raise ServiceError(_("reason: give the reason for the erasure"))
     with ctx.db.write() as session:
         patient = session.scalar(
             select(Patient).where(Patient.clinic_id == actor.clinic_id,
@@ -88,7 +89,7 @@ def erase_patient(ctx: Context, actor: Actor, pseudo_id: str, reason: str) -> Pa
     if not found:
         record_alone(ctx, actor=actor, action=Action.UPDATE, resource=_RESOURCE,
                      outcome=Outcome.NOT_FOUND, patient=pseudo_id[:32])
-        raise NotFound("no such patient")
+        raise NotFound(_("no such patient"))
     return get_patient(ctx, actor, pseudo_id)
 
 

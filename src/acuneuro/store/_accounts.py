@@ -53,5 +53,7 @@ class User(Base):
     # Tokens and session cookies issued before this moment are refused: logging out, a reset
     # second factor or a disabled account ends every copy of them (ASVS 5.0 7.4.1, 7.4.3).
     sessions_valid_after: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The language this person reads pages and PDFs in ("en", "it"); NULL follows the browser.
+    locale: Mapped[str | None] = mapped_column(String(8))
 
     clinic: Mapped[Clinic] = relationship(back_populates="users")

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
+from acuneuro.i18n import gettext as _
 from acuneuro.services import Context, NotFound, PermissionDenied, ServiceError, Throttled
 from acuneuro.services.messages import validation_sentences
 from acuneuro.services.throttle import pause
@@ -26,6 +27,7 @@ from acuneuro.web.routes import (
     kiosk,
     patients,
     planning,
+    privacy,
     referrers,
 )
 from acuneuro.web.routes import corrections as correction_pages
@@ -47,6 +49,7 @@ def install(app: FastAPI, ctx: Context) -> None:
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(auth.router)
     app.include_router(account.router)
+    app.include_router(privacy.router)
     app.include_router(patients.router)
     app.include_router(planning.router)
     app.include_router(assessment.router)
@@ -71,7 +74,7 @@ def install(app: FastAPI, ctx: Context) -> None:
             answer = api_refusal(request, exc)
             return await answer if inspect.isawaitable(answer) else answer
         if isinstance(exc, NotFound):
-            return _error_page(request, ctx, status.HTTP_404_NOT_FOUND, "Not found.")
+            return _error_page(request, ctx, status.HTTP_404_NOT_FOUND, _("Not found."))
         if isinstance(exc, Throttled):  # RFC 6585 4: 429 and how long to wait
             page = _error_page(request, ctx, status.HTTP_429_TOO_MANY_REQUESTS, str(exc))
             page.headers["Retry-After"] = str(exc.retry_after)
@@ -96,7 +99,7 @@ def install(app: FastAPI, ctx: Context) -> None:
                 request, exc)  # type: ignore[arg-type]
         errors = exc.errors()
         if any(next(iter(e.get("loc") or ("",))) == "path" for e in errors):
-            return _error_page(request, ctx, status.HTTP_404_NOT_FOUND, "Not found.")
+            return _error_page(request, ctx, status.HTTP_404_NOT_FOUND, _("Not found."))
         named = validation_sentences(errors[:5])
         return _error_page(request, ctx, status.HTTP_422_UNPROCESSABLE_CONTENT, named)
 

@@ -18,6 +18,7 @@ from html import escape
 from acuneuro.clinical.case import RegionSite
 from acuneuro.clinical.planner import Plan, point_region
 from acuneuro.clinical.safety_model import PlanPoint
+from acuneuro.i18n import N_
 from acuneuro.i18n import gettext as _
 from acuneuro.knowledge import code_label, dermatome
 
@@ -67,7 +68,7 @@ def _sides(side: str) -> list[str]:
 def _outline(view: str) -> str:
     c = _CENTRES[view]
     shape = _OUTLINE.format(c=c, l1=c - 8, t0=c - 30, t1=c + 30, g0=c - 14, g1=c + 14)
-    label = "Front of the body" if view == "front" else "Back of the body"
+    label = _("Front of the body") if view == "front" else _("Back of the body")
     return (
         f'<g class="outline" fill="none" stroke="#555" stroke-width="2"><title>{label}</title>'
         f'{shape}<text x="{c}" y="395" text-anchor="middle" font-size="12" fill="#333" '
@@ -96,8 +97,10 @@ def _shading(plan: Plan) -> str:
             x = _x(view, region, one)
             parts.append(
                 f'<ellipse class="excluded" cx="{x:.0f}" cy="{y}" rx="15" ry="17" fill="#999" '
-                f'fill-opacity="0.45"><title>Excluded: {escape(region)} ({one}). '
-                f"{escape(reason)}</title></ellipse>"
+                f'fill-opacity="0.45"><title>'
+                + escape(_("Excluded: %(region)s (%(side)s). %(reason)s") % {
+                    "region": region, "side": _(one), "reason": reason})
+                + "</title></ellipse>"
             )
     return "".join(parts)
 
@@ -127,7 +130,7 @@ def _pain_shading(regions: Sequence[RegionSite]) -> str:
 
 def _marker(point: PlanPoint, x: float, y: float, side: str) -> str:
     colour = _ROLE_COLOURS[point.role]
-    label = f"{point.code} {point.name}: {point.role}, {side}. {point.rationale}"
+    label = f"{point.code} {point.name}: {_(point.role)}, {_(side)}. {point.rationale}"
     return (
         f'<a href="#{point_anchor(point)}" class="point-link" aria-label="{escape(label)}">'
         f'<circle class="point {point.role}" cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{colour}" '
@@ -154,19 +157,24 @@ def _points(plan: Plan) -> str:
     return "".join(parts)
 
 
+# The words of the sides a point is drawn on, for the catalogue.
+_SIDE_WORDS = (N_("left"), N_("right"), N_("midline"))
+
+
 def render_bodymap(plan: Plan, pain: Sequence[RegionSite] = ()) -> str:
     """SVG markup of the plan's points (by region and side), its excluded regions and the
     episode's pain regions (``pain``, from the case the plan was built on)."""
     count = len(plan.points)
-    desc = (
-        f"{count} planned points for {plan.condition.value}; safety status {plan.safety.status}. "
-        "Red local, blue distal, green segmental; grey areas are excluded; orange areas hurt."
-    )
+    desc = _("%(count)s planned points for %(condition)s; safety status %(status)s. Red local, "
+             "blue distal, green segmental; grey areas are excluded; orange areas hurt.") % {
+        "count": count, "condition": plan.condition.value.upper(),
+        "status": code_label(plan.safety.status)}
+    title = escape(_("Acupuncture plan body map"))
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'width="{WIDTH}" height="{HEIGHT}" role="group" '
         'aria-labelledby="bodymap-title bodymap-desc">'
-        f'<title id="bodymap-title">Acupuncture plan body map</title>'
+        f'<title id="bodymap-title">{title}</title>'
         f'<desc id="bodymap-desc">{escape(desc)}</desc>'
         f"{_outline('front')}{_outline('back')}{_pain_shading(pain)}{_shading(plan)}"
         f"{_points(plan)}</svg>"

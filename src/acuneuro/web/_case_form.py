@@ -124,8 +124,8 @@ def form_problems(form: Mapping[str, Any]) -> dict[str, str]:
     silence: the clinician is asked to mark the list assessed or clear it.
     """
     if _medicine_text(form) and not _assessed(form, "medications"):
-        return {"medications": "Current medicines: medicines were entered but the list is marked "
-                "not assessed; choose \"assessed\" (the list is then complete) or clear them."}
+        return {"medications": _("Current medicines: medicines were entered but the list is marked "
+                "not assessed; choose \"assessed\" (the list is then complete) or clear them.")}
     return {}
 
 

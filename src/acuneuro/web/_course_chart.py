@@ -12,6 +12,8 @@ from datetime import date, timedelta
 from html import escape
 
 from acuneuro.clinical.medication import MedicationStatement, mme_on
+from acuneuro.i18n import format_date, format_decimal
+from acuneuro.i18n import gettext as _
 from acuneuro.services.outcomes import OutcomesView
 
 __all__ = ["mme_chart", "scores_chart"]
@@ -41,11 +43,11 @@ def _frame(title: str, top: float, first: date, last: date, unit: str) -> list[s
         y = _y(value, top)
         parts.append(f'<line x1="{_L}" x2="{_W - _R}" y1="{y:.1f}" y2="{y:.1f}" stroke="#eee"/>')
         parts.append(f'<text x="{_L - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">'
-                     f"{value:g}</text>")
+                     f"{format_decimal(value, 1)}</text>")
     parts.append(f'<text x="{_L + 4}" y="{_T + 12}" font-size="11">{escape(unit)}</text>')
     for day, anchor in ((first, "start"), (last, "end")):
         parts.append(f'<text x="{_x(day, first, last):.1f}" y="{_H - _B + 16}" font-size="11" '
-                     f'text-anchor="{anchor}">{day.isoformat()}</text>')
+                     f'text-anchor="{anchor}">{escape(format_date(day, "medium"))}</text>')
     return parts
 
 
@@ -56,7 +58,8 @@ def scores_chart(view: OutcomesView) -> str:
         return ""
     first, last = min(days), max(max(days), view.as_of)
     top = 10.0
-    parts = _frame("Scores over the course, sessions marked", top, first, last, "score")
+    parts = _frame(_("Scores over the course, sessions marked"), top, first, last,
+                   _("score"))
     for on in view.session_dates:
         x = _x(on, first, last)
         parts.append(f'<line class="session-marker" data-on="{on.isoformat()}" x1="{x:.1f}" '
@@ -70,12 +73,15 @@ def scores_chart(view: OutcomesView) -> str:
                      f'points="{points}" fill="none" stroke="{colour}" stroke-width="2"/>')
         for s in series.scores:
             parts.append(f'<circle cx="{_x(s.on, first, last):.1f}" cy="{_y(s.value, top):.1f}"'
-                         f' r="3" fill="{colour}"><title>{escape(series.label)} '
-                         f"{s.value:g} on {s.on.isoformat()}</title></circle>")
+                         f' r="3" fill="{colour}"><title>'
+                         + escape(_("%(label)s %(value)s on %(date)s") % {
+                             "label": _(series.label), "value": format_decimal(s.value, 2),
+                             "date": format_date(s.on, "medium")})
+                         + "</title></circle>")
         parts.append(f'<text x="{_L + 8 + 200 * n}" y="{_H - 10}" font-size="12" '
-                     f'fill="{colour}">{escape(series.label)}</text>')
+                     f'fill="{colour}">{escape(_(series.label))}</text>')
     parts.append(f'<text x="{_W - _R}" y="{_H - 10}" font-size="11" text-anchor="end">'
-                 "dashed lines: sessions attended</text></svg>")
+                 + escape(_("dashed lines: sessions attended")) + "</text></svg>")
     return "".join(parts)
 
 
@@ -89,16 +95,18 @@ def mme_chart(statements: list[MedicationStatement], first: date, last: date) ->
         s.stop + timedelta(days=1) for s in statements
         if s.stop is not None and first <= s.stop < last - timedelta(days=1)}
     steps = [(day, mme_on(statements, day).total) for day in sorted(changes)]
-    if not any(total for _, total in steps):
+    if not any(total for _day, total in steps):
         return ""
-    top = max(total for _, total in steps) * 1.2
-    parts = _frame("Daily morphine milligram equivalents", top, first, last, "MME/day")
+    top = max(total for _day, total in steps) * 1.2
+    parts = _frame(_("Daily morphine milligram equivalents"), top, first, last,
+                   _("MME/day"))
     path: list[str] = []
-    for (day, total), (following, _) in zip(steps, [*steps[1:], (last, 0.0)], strict=True):
+    for (day, total), (following, _end) in zip(steps, [*steps[1:], (last, 0.0)], strict=True):
         y = _y(total, top)
         path.append(f"{_x(day, first, last):.1f},{y:.1f} {_x(following, first, last):.1f},{y:.1f}")
     parts.append(f'<polyline class="mme" points="{" ".join(path)}" fill="none" '
                  'stroke="#6a1b9a" stroke-width="2"/>')
     parts.append(f'<text x="{_W - _R}" y="{_H - 10}" font-size="11" text-anchor="end">'
-                 "a dose-burden figure only, never a conversion between opioids</text></svg>")
+                 + escape(_("a dose-burden figure only, never a conversion between opioids"))
+                 + "</text></svg>")
     return "".join(parts)

@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
+from acuneuro.i18n import N_, format_decimal
+from acuneuro.i18n import gettext as _
+
 __all__ = ["Bar", "interval_chart"]
 
 _W, _ROW, _L, _R, _T, _B = 640, 30, 150, 24, 12, 30
@@ -24,7 +27,7 @@ class Bar:
     value: float | None
     low: float | None = None
     high: float | None = None
-    missing: str = "no data"
+    missing: str = N_("no data")
 
 
 def interval_chart(title: str, bars: list[Bar], *, span: tuple[float, float], unit: str = "",
@@ -38,7 +41,7 @@ def interval_chart(title: str, bars: list[Bar], *, span: tuple[float, float], un
         return _L + (min(max(v, lo), hi) - lo) / width * (_W - _L - _R)
 
     def fmt(v: float) -> str:
-        return f"{100 * v:.0f}%" if percent else f"{v:.1f}{unit}"
+        return f"{format_decimal(100 * v, 0)}%" if percent else f"{format_decimal(v, 1)}{unit}"
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_W} {height}" role="img" '
              f'aria-label="{escape(title)}" class="dashboard-chart">',
@@ -59,7 +62,7 @@ def interval_chart(title: str, bars: list[Bar], *, span: tuple[float, float], un
                      f'font-size="12">{escape(bar.label)}</text>')
         if bar.value is None:
             parts.append(f'<text x="{_L + 6}" y="{mid + 4:.1f}" font-size="12" '
-                         f'class="not-shown">{escape(bar.missing)}</text>')
+                         f'class="not-shown">{escape(_(bar.missing))}</text>')
             continue
         start = x(max(lo, 0.0)) if lo >= 0 else x(0.0)
         left, right = sorted((start, x(bar.value)))

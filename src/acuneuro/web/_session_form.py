@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from acuneuro.clinical.safety_model import PlanPoint
+from acuneuro.i18n import N_
 from acuneuro.i18n import gettext as _
 from acuneuro.services.messages import sentence_of
 
@@ -94,20 +95,20 @@ def day_facts(form: FormData, known: Mapping[str, Any]) -> dict[str, Any]:
 
 # The form field of each place the service names, and how a sentence names it.
 _FIELDS: dict[tuple[str, ...], tuple[str, str]] = {
-    ("day", "labs", "taken"): ("day_labs_taken", "The date the blood was taken"),
-    ("day", "labs", "platelets_per_ul"): ("day_platelets_per_ul", "The platelet count"),
-    ("day", "labs", "anc_per_ul"): ("day_anc_per_ul", "The neutrophil count"),
-    ("day", "labs", "inr"): ("day_inr", "The INR"),
-    ("day", "skin", "region"): ("day_skin_region", "The region of the new skin lesion"),
-    ("day", "skin", "side"): ("day_skin_side", "The side of the new skin lesion"),
-    ("day", "skin", "finding"): ("day_skin_finding", "The new skin finding"),
-    ("day", "skin"): ("day_skin_inspected", "The skin inspection"),
-    ("day", "patient", "pregnant"): ("day_pregnant", "The pregnancy answer"),
-    ("day", "patient", "trimester"): ("day_pregnant", "The pregnancy answer"),
-    ("on",): ("on", "The session date"),
-    ("number",): ("number", "The planned session number"),
-    ("attendance",): ("attendance", "The attendance"),
-    ("session_minutes",): ("session_minutes", "The session length"),
+    ("day", "labs", "taken"): ("day_labs_taken", N_("The date the blood was taken")),
+    ("day", "labs", "platelets_per_ul"): ("day_platelets_per_ul", N_("The platelet count")),
+    ("day", "labs", "anc_per_ul"): ("day_anc_per_ul", N_("The neutrophil count")),
+    ("day", "labs", "inr"): ("day_inr", N_("The INR")),
+    ("day", "skin", "region"): ("day_skin_region", N_("The region of the new skin lesion")),
+    ("day", "skin", "side"): ("day_skin_side", N_("The side of the new skin lesion")),
+    ("day", "skin", "finding"): ("day_skin_finding", N_("The new skin finding")),
+    ("day", "skin"): ("day_skin_inspected", N_("The skin inspection")),
+    ("day", "patient", "pregnant"): ("day_pregnant", N_("The pregnancy answer")),
+    ("day", "patient", "trimester"): ("day_pregnant", N_("The pregnancy answer")),
+    ("on",): ("on", N_("The session date")),
+    ("number",): ("number", N_("The planned session number")),
+    ("attendance",): ("attendance", N_("The attendance")),
+    ("session_minutes",): ("session_minutes", N_("The session length")),
 }
 
 def field_errors(exc: ValidationError) -> tuple[dict[str, str], list[str]]:
@@ -117,6 +118,7 @@ def field_errors(exc: ValidationError) -> tuple[dict[str, str], list[str]]:
     for e in exc.errors(include_url=False):
         loc = tuple(str(p) for p in e["loc"] if not isinstance(p, int))
         field, subject = _FIELDS.get(loc, ("", ""))
+        subject = _(subject) if subject else ""
         if e["type"] == "list_type" and loc[-1:] == ("skin",):
             sentence = _("%(subject)s must be yes, or a lesion entered below.") % {
                 "subject": subject}

@@ -19,6 +19,7 @@ from fastapi.templating import Jinja2Templates
 
 from acuneuro import i18n
 from acuneuro.clinical.drug_names import drug_vocabulary
+from acuneuro.i18n import gettext as _
 from acuneuro.knowledge import code_label
 from acuneuro.services import Actor, AuthenticationFailed, Context
 from acuneuro.services.accounts import clinic_of, resolve_session
@@ -61,6 +62,9 @@ templates.env.filters["format_date"] = i18n.format_date
 templates.env.filters["format_decimal"] = i18n.format_decimal
 # Every stored code is shown by its label from knowledge/ ({{ e.action|label }}), never raw.
 templates.env.filters["label"] = code_label
+# A text from data (a section title, a knowledge label), marked with N_ where it is defined:
+# translated without the %-formatting that _() applies to the literal texts of a page.
+templates.env.filters["translate"] = i18n.gettext
 
 
 class LoginRequired(Exception):
@@ -143,8 +147,8 @@ def check_csrf(request: Request, submitted: str) -> None:
     """Refuse a form whose token is not the one of this browser's session."""
     if not csrf_valid(get_context(request), _binding(request), submitted):
         raise HTTPException(status.HTTP_403_FORBIDDEN,
-                            "This form has expired or did not come from this session: "
-                            "reload the page and submit it again.")
+                            _("This form has expired or did not come from this session: "
+                              "reload the page and submit it again."))
 
 
 def render(

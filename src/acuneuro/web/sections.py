@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from acuneuro.i18n import N_
 from acuneuro.services import Actor, Context, PatientView
 
 __all__ = ["PATIENT_SECTIONS", "Section", "SectionLoader", "add_section"]
@@ -28,8 +29,8 @@ class Section:
 
 
 PATIENT_SECTIONS: list[Section] = [
-    Section("identity", "Patient", "sections/identity.html", order=10),
-    Section("episodes", "Episodes of care", "sections/episodes.html", order=20),
+    Section("identity", N_("Patient"), "sections/identity.html", order=10),
+    Section("episodes", N_("Episodes of care"), "sections/episodes.html", order=20),
 ]
 
 

@@ -14,11 +14,16 @@ from typing import Annotated
 
 import segno
 from fastapi import APIRouter, Form, Request, Response, status
+from fastapi.responses import RedirectResponse
 from markupsafe import Markup
 
+from acuneuro import i18n
+from acuneuro.i18n import gettext as _
 from acuneuro.services import ServiceError, account_links, mfa
 from acuneuro.services.accounts import issue_session
 from acuneuro.services.credentials import change_password
+from acuneuro.services.preferences import LANGUAGE_NAMES, language_of, set_language
+from acuneuro.web._locale import remember_language
 from acuneuro.web.deps import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -42,7 +47,7 @@ _TOKEN_MAX = 100
 
 def qr_code(uri: str) -> Markup:
     """The ``otpauth://`` URI as an inline SVG QR code (no script, no external image)."""
-    svg = segno.make(uri, error="m").svg_inline(scale=4, title="QR code of the secret")
+    svg = segno.make(uri, error="m").svg_inline(scale=4, title=_("QR code of the secret"))
     return Markup(svg)  # noqa: S704 - segno's own SVG of a URI we built, no user markup
 
 
@@ -78,8 +83,8 @@ def enrol(request: Request, ctx: ContextDep, token: str, code: _CODE, csrf: _CSR
     if codes is None:
         return render(request, "mfa_enrol.html", {
             "enrolment": enrolment, "qr": qr_code(enrolment.uri), "email": email,
-            "error": "That code is not the one your app shows now (or it was already used). "
-                     "The secret above is unchanged: enter the code the app shows next.",
+            "error": _("That code is not the one your app shows now (or it was already used). "
+                       "The secret above is unchanged: enter the code the app shows next."),
             "action": f"/enrol/{token}"}, ctx=ctx, status_code=status.HTTP_400_BAD_REQUEST)
     return render(request, "mfa_recovery.html", {"codes": codes, "then_login": True}, ctx=ctx)
 
@@ -117,11 +122,30 @@ def reset(request: Request, ctx: ContextDep, token: str, new_password: _PASSWORD
 
 
 @router.get("/account")
-def account_page(request: Request, ctx: ContextDep, actor: WebActorDep) -> Response:
-    """One's own account: the second factor (set up or not) and the password change."""
+def account_page(request: Request, ctx: ContextDep, actor: WebActorDep, saved: str = ""
+                 ) -> Response:
+    """One's own account: the second factor (set up or not), the password change, the language."""
     with ctx.db.read() as session:
         enrolled = actor.user_id is not None and mfa.has_second_factor(session, actor.user_id)
-    return render(request, "account.html", {"enrolled": enrolled}, ctx=ctx, actor=actor)
+    return render(request, "account.html", {
+        "enrolled": enrolled, "language": language_of(ctx, actor.user_id) or "",
+        "languages": LANGUAGE_NAMES, "saved": saved == "language"}, ctx=ctx, actor=actor)
+
+
+@router.post("/account/language")
+def language(request: Request, ctx: ContextDep, actor: WebActorDep,
+             locale: Annotated[str, Form(max_length=8)] = "", csrf: _CSRF = "") -> Response:
+    """Save one's own language (empty: follow the browser); the next page is in it."""
+    check_csrf(request, csrf)
+    if locale and locale not in i18n.LOCALES:
+        return render(request, "account.html", {
+            "enrolled": False, "language": "", "languages": LANGUAGE_NAMES, "saved": False,
+            "error": _("Language: choose one of the languages listed.")}, ctx=ctx, actor=actor,
+            status_code=status.HTTP_400_BAD_REQUEST)
+    set_language(ctx, actor, locale or None)
+    response = RedirectResponse("/account?saved=language", status.HTTP_303_SEE_OTHER)
+    remember_language(request, response, locale or None)
+    return response
 
 
 @router.get("/account/password")
@@ -157,5 +181,5 @@ def password(request: Request, ctx: ContextDep, actor: WebActorDep, current_pass
 
 def _mismatch(new_password: str, repeated: str) -> str | None:
     if new_password != repeated:
-        return "The two new passwords differ: type the same new password twice."
+        return _("The two new passwords differ: type the same new password twice.")
     return None

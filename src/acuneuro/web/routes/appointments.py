@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request, Response, status
 from fastapi.responses import RedirectResponse
 
+from acuneuro.i18n import N_
 from acuneuro.i18n import gettext as _
 from acuneuro.services import NotFound
 from acuneuro.services import appointments as service
@@ -201,5 +202,5 @@ def _appointments_section(ctx: ContextDep, actor: WebActorDep, patient: Any
             "status_label": status_label}
 
 
-add_section(Section("appointments", _("Appointments"), "sections/appointments.html", order=60,
+add_section(Section("appointments", N_("Appointments"), "sections/appointments.html", order=60,
                     load=_appointments_section))

@@ -27,6 +27,8 @@ from acuneuro.clinical.scoring import (
     get_instrument,
     list_instruments,
 )
+from acuneuro.i18n import N_
+from acuneuro.i18n import gettext as _
 from acuneuro.knowledge import Instrument, Item
 from acuneuro.services import Actor, Context, PatientView, kiosk, patients
 from acuneuro.services import assessment as service
@@ -48,7 +50,7 @@ def _scores_section(ctx: Context, actor: Actor, patient: PatientView) -> Mapping
     return {"scores": service.list_scores(ctx, actor, patient.id)}
 
 
-add_section(Section("scores", "Screening and outcomes", "sections/scores.html", order=40,
+add_section(Section("scores", N_("Screening and outcomes"), "sections/scores.html", order=40,
                     load=_scores_section))
 
 
@@ -93,8 +95,8 @@ def new_assessment(
     if how == "tablet" and not chosen.self_report_items():
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
-            f"{chosen.name} is recorded by a clinician (examination or grading); it cannot be "
-            "handed to the patient on the tablet.",
+            _("%(name)s is recorded by a clinician (examination or grading); it cannot be "
+              "handed to the patient on the tablet.") % {"name": chosen.name},
         )
     if how == "tablet":
         # Handing over locks this browser to the questionnaire (routes/kiosk.py): say so first.
@@ -164,7 +166,7 @@ def assessment_done(
 def _score_of(ctx: Context, actor: Actor, patient_id: str, score_id: int) -> service.ScoreView:
     view = service.get_score(ctx, actor, score_id)
     if view.patient != patient_id:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "Not found.")
+        raise HTTPException(status.HTTP_404_NOT_FOUND, _("Not found."))
     return view
 
 
@@ -201,7 +203,7 @@ def _instrument(instrument_id: str) -> Instrument:
     try:
         return get_instrument(instrument_id)
     except UnknownInstrumentError:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "No such instrument.") from None
+        raise HTTPException(status.HTTP_404_NOT_FOUND, _("No such instrument.")) from None
 
 
 def _maybe(instrument_id: str) -> Instrument | None:

@@ -16,6 +16,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response, status
 from fastapi.responses import RedirectResponse
 
+from acuneuro.i18n import N_
+from acuneuro.i18n import gettext as _
 from acuneuro.services import Actor, AuthenticationFailed, Context, Throttled
 from acuneuro.services import mfa as mfa_service
 from acuneuro.services.account_admin import end_sessions
@@ -28,7 +30,9 @@ from acuneuro.services.accounts import (
 )
 from acuneuro.services.appointments import sees_appointments
 from acuneuro.services.login import authenticate_async, complete_login_async
+from acuneuro.services.preferences import language_of
 from acuneuro.services.throttle import pause
+from acuneuro.web._locale import remember_language
 from acuneuro.web.deps import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -50,10 +54,10 @@ __all__ = ["PENDING_COOKIE", "router"]
 router = APIRouter(include_in_schema=False)
 PENDING_COOKIE = "acuneuro_mfa_pending"
 _CODE = Annotated[str, Form(max_length=64)]
-_NEEDS_LINK = ("Your account needs a second factor (an authenticator app) before you can log "
+_NEEDS_LINK = N_("Your account needs a second factor (an authenticator app) before you can log "
                "in, and it has none yet. Ask an administrator of your clinic for a one-time "
                "enrolment link.")
-_WRONG_CODE = ("That code is not the one your app shows now (or it was already used). The "
+_WRONG_CODE = N_("That code is not the one your app shows now (or it was already used). The "
                "secret above is unchanged: enter the code the app shows next.")
 
 
@@ -97,8 +101,9 @@ async def login(
                    max_age=PENDING_SECONDS)
         return response
     except AuthenticationFailed:
-        return render(request, "login.html", {"error": "Wrong email or password.", "email": email},
-                      ctx=ctx, status_code=status.HTTP_401_UNAUTHORIZED)
+        return render(request, "login.html",
+                      {"error": _("Wrong email or password."), "email": email}, ctx=ctx,
+                      status_code=status.HTTP_401_UNAUTHORIZED)
     return _start_session(request, ctx, actor, RedirectResponse(_home(actor), 303))
 
 
@@ -130,7 +135,7 @@ async def second_factor(
         await pause(wait)
         return _throttled(request, ctx, wait, "mfa.html", {})
     except AuthenticationFailed:
-        return render(request, "mfa.html", {"error": "Wrong or already used code."}, ctx=ctx,
+        return render(request, "mfa.html", {"error": _("Wrong or already used code.")}, ctx=ctx,
                       status_code=status.HTTP_401_UNAUTHORIZED)
     return _start_session(request, ctx, actor, RedirectResponse(_home(actor), 303))
 
@@ -164,7 +169,7 @@ def account_mfa(
         if not enrolled:
             enrolment = mfa_service.begin_enrolment(ctx, actor.user_id)  # the same secret
             return render(request, "mfa_enrol.html", {
-                "enrolment": enrolment, "qr": qr_code(enrolment.uri), "error": _WRONG_CODE,
+                "enrolment": enrolment, "qr": qr_code(enrolment.uri), "error": _(_WRONG_CODE),
                 "action": "/account/mfa"}, ctx=ctx, actor=actor, status_code=400)
     if codes is None:
         return RedirectResponse("/account/mfa", status.HTTP_303_SEE_OTHER)
@@ -185,7 +190,7 @@ def logout(request: Request, ctx: ContextDep, csrf: Annotated[str, Form()] = "")
 
 def _ask_for_link(request: Request, ctx: Context, email: str) -> Response:
     """No secret and no session: the account must enrol through an administrator's link."""
-    response = render(request, "login.html", {"error": _NEEDS_LINK, "email": email}, ctx=ctx,
+    response = render(request, "login.html", {"error": _(_NEEDS_LINK), "email": email}, ctx=ctx,
                       status_code=status.HTTP_403_FORBIDDEN)
     clear_cookie(request, response, PENDING_COOKIE)
     return response
@@ -214,4 +219,8 @@ def _start_session(request: Request, ctx: Context, actor: Actor, response: Respo
                max_age=ctx.session_hours * 3600)
     clear_cookie(request, response, CSRF_COOKIE)
     clear_cookie(request, response, PENDING_COOKIE)
+    # The account's own language from now on; without one, the login page's or the browser's.
+    language = language_of(ctx, actor.user_id)
+    if language is not None:
+        remember_language(request, response, language)
     return response

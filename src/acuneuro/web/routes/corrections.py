@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import RedirectResponse
 
+from acuneuro.i18n import N_
 from acuneuro.i18n import gettext as _
 from acuneuro.services import Actor, Conflict, Context, PatientView
 from acuneuro.services import corrections as service
@@ -42,7 +43,7 @@ def _records_section(ctx: Context, actor: Actor, patient: PatientView) -> Mappin
     return {"groups": [(h, found) for h, found in groups if found]}
 
 
-add_section(Section("records", "Records and corrections", "sections/records.html", order=90,
+add_section(Section("records", N_("Records and corrections"), "sections/records.html", order=90,
                     load=_records_section))
 
 

@@ -20,6 +20,8 @@ from pydantic import ValidationError
 
 from acuneuro.clinical.case import Region
 from acuneuro.clinical.medication import MedicationStatement
+from acuneuro.i18n import N_
+from acuneuro.i18n import gettext as _
 from acuneuro.knowledge.course import adverse_event_knowledge
 from acuneuro.reports import render_report
 from acuneuro.services import Actor, Context, PatientView
@@ -68,8 +70,8 @@ def _outcomes_section(ctx: Context, actor: Actor, patient: PatientView
             "events": course_service.list_adverse_events(ctx, actor, patient.id)}
 
 
-add_section(Section("course", "Course", "sections/course.html", order=70, load=_course_section))
-add_section(Section("course-outcomes", "Outcomes, medication and side effects",
+add_section(Section("course", N_("Course"), "sections/course.html", order=70, load=_course_section))
+add_section(Section("course-outcomes", N_("Outcomes, medication and side effects"),
                     "sections/course_outcomes.html", order=80, load=_outcomes_section))
 
 
@@ -106,7 +108,7 @@ def _session_page(request: Request, ctx: Context, actor: Actor, patient_id: str,
         errors = {**found, **errors}
     if errors or other:
         refusal = " ".join([*([refusal] if refusal else []), *other,
-                            "Nothing was recorded: correct the fields marked below."])
+                            _("Nothing was recorded: correct the fields marked below.")])
         status_code = status.HTTP_422_UNPROCESSABLE_CONTENT
     context = {"patient": patient, "screen": screen, "values": values, "refusal": refusal,
                "regions": [r.value for r in Region], "points": values.get("points", []),
@@ -136,8 +138,8 @@ def new_session(request: Request, ctx: ContextDep, actor: WebActorDep, patient_i
     course = session_service.course_overview(ctx, actor, patient_id, today=date.today())
     if course.plan_id is None:
         patient = patients_service.get_patient(ctx, actor, patient_id)
-        return _message(request, ctx, actor, patient, "No accepted plan yet: accept a plan on "
-                        "the plan page before recording a session.")
+        return _message(request, ctx, actor, patient, _("No accepted plan yet: accept a plan on "
+                        "the plan page before recording a session."))
     screen = session_service.day_screen(ctx, actor, patient_id, {}, date.today())
     profile = profile_of(ctx, actor)  # records are signed by the profile, not a login e-mail
     values = default_values(screen.points, course.next_number, date.today(),
@@ -168,7 +170,7 @@ async def post_session(request: Request, ctx: ContextDep, actor: WebActorDep, pa
         return _session_page(request, ctx, actor, patient_id, values, day)
     if _is_date(on) and date.fromisoformat(on) > date.today():
         return _session_page(request, ctx, actor, patient_id, values, day, errors={
-            "on": "The session date is after today: record a session once it has happened."})
+            "on": _("The session date is after today: record a session once it has happened.")})
     try:
         session_service.record_session(ctx, actor, patient_id, session_document(form, day))
     except NeedsConfirmation as exc:  # nothing written: the warning and an "I confirm" box
@@ -284,7 +286,8 @@ def report_pdf(request: Request, ctx: ContextDep, actor: WebActorDep, patient_id
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
     except CourseRefused as exc:
         patient = patients_service.get_patient(ctx, actor, patient_id)
-        return _message(request, ctx, actor, patient, f"No report yet: {exc}")
+        return _message(request, ctx, actor, patient,
+                        _("No report yet: %(reason)s") % {"reason": exc})
     name = f"{patient_id}-{'progress-report' if kind == 'patient' else 'referral-letter'}.pdf"
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

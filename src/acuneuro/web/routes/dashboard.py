@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from acuneuro.i18n import format_decimal
+from acuneuro.i18n import gettext as _
 from acuneuro.services import analytics as service
 from acuneuro.services.analytics import CohortRow, Dashboard
 from acuneuro.web._dashboard_chart import Bar, interval_chart
@@ -28,7 +30,8 @@ def _bars(board: Dashboard, value: str, low: str | None = None, high: str | None
     k = board.small_cell_threshold
     out = []
     for row in board.rows:
-        missing = f"withheld (fewer than {k})" if value in row.suppressed else "no data"
+        missing = (_("withheld (fewer than %(k)s)") % {"k": k} if value in row.suppressed
+                   else _("no data"))
         out.append(Bar(row.condition, _figure(row, value), _figure(row, low),
                        _figure(row, high), missing))
     return out
@@ -47,16 +50,18 @@ def _charts(board: Dashboard) -> list[tuple[str, str]]:
     mme = _bars(board, "mme_change_mean", "mme_change_ci_low", "mme_change_ci_high")
     events = _bars(board, "adverse_events_per_1000_sessions")
     specs: list[tuple[str, list[Bar], tuple[float, float], bool]] = [
-        (f"Responders (pain reduced by at least {r30:.0f}%), 95% Wilson interval",
+        (_("Responders (pain reduced by at least %(percent)s%%), 95%% Wilson interval")
+         % {"percent": format_decimal(r30, 0)},
          _bars(board, "responder_30_rate", "responder_30_ci_low", "responder_30_ci_high"),
          (0.0, 1.0), True),
-        (f"Responders (pain reduced by at least {r50:.0f}%), 95% Wilson interval",
+        (_("Responders (pain reduced by at least %(percent)s%%), 95%% Wilson interval")
+         % {"percent": format_decimal(r50, 0)},
          _bars(board, "responder_50_rate", "responder_50_ci_low", "responder_50_ci_high"),
          (0.0, 1.0), True),
-        ("Mean NRS change (points), 95% t interval", change, _span(change, -1.0, 1.0), False),
-        ("Adherence (attended / planned sessions)", _bars(board, "adherence"), (0.0, 1.0), True),
-        ("Adverse events per 1,000 attended sessions", events, _span(events, 0.0, 1.0), False),
-        ("Mean MME change (mg/day), patients on opioids at baseline, 95% t interval", mme,
+        (_("Mean NRS change (points), 95% t interval"), change, _span(change, -1.0, 1.0), False),
+        (_("Adherence (attended / planned sessions)"), _bars(board, "adherence"), (0.0, 1.0), True),
+        (_("Adverse events per 1,000 attended sessions"), events, _span(events, 0.0, 1.0), False),
+        (_("Mean MME change (mg/day), patients on opioids at baseline, 95% t interval"), mme,
          _span(mme, -1.0, 1.0), False),
     ]
     return [(title, interval_chart(title, bars, span=span, percent=percent))

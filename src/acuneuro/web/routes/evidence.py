@@ -46,7 +46,8 @@ _SVG_HEADERS = {"Cache-Control": "private, max-age=300"}
 
 def _known(condition: str) -> str:
     if condition not in EVIDENCE_CONDITIONS:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No evidence page for {condition!r}.")
+        raise HTTPException(status.HTTP_404_NOT_FOUND,
+                            _("No evidence page for “%(condition)s”.") % {"condition": condition})
     return condition
 
 
@@ -65,7 +66,8 @@ def protocol_evidence(
     """The trials behind one protocol (those it cites first), each linking to its row."""
     proto = protocols().get(protocol_id)
     if proto is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No protocol {protocol_id!r}.")
+        raise HTTPException(status.HTTP_404_NOT_FOUND,
+                            _("No protocol “%(protocol)s”.") % {"protocol": protocol_id})
     context = {"protocol_id": protocol_id, "protocol": proto,
                "links": evidence_links(protocol_id),
                "protocol_sources": sources_of(list(proto.sources)),
@@ -183,7 +185,7 @@ def responders_svg(ctx: ContextDep, actor: WebActorDep, condition: str) -> Respo
     """Responder counts per trial (SVG), when a trial reports them."""
     figure = responder_figure(_known(condition), "svg")
     if figure is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "No responder data for this condition.")
+        raise HTTPException(status.HTTP_404_NOT_FOUND, _("No responder data for this condition."))
     return Response(figure, media_type="image/svg+xml", headers=_SVG_HEADERS)
 
 

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Form, Request, Response, UploadFile, status
 from fastapi.responses import RedirectResponse
 
 from acuneuro.evidence.curation import COLUMNS, CurationError
+from acuneuro.i18n import N_
 from acuneuro.i18n import gettext as _
 from acuneuro.services import ServiceError
 from acuneuro.services import evidence_library as lib
@@ -21,11 +22,11 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/evidence", include_in_schema=False)
 
-_DONE = {"added": "The entry was saved. It waits for a second person to verify it before it "
-                  "enters any pooled estimate.",
-         "imported": "The file was imported. Each row waits for a second person to verify it.",
-         "verified": "The entry was verified: the evidence pages now use these numbers.",
-         "rejected": "The entry was rejected: it will not be used."}
+_DONE = {"added": N_("The entry was saved. It waits for a second person to verify it before "
+                     "it enters any pooled estimate."),
+         "imported": N_("The file was imported. Each row waits for a second person to verify it."),
+         "verified": N_("The entry was verified: the evidence pages now use these numbers."),
+         "rejected": N_("The entry was rejected: it will not be used.")}
 
 
 def _page(request: Request, ctx: ContextDep, actor: WebActorDep, *, form: dict[str, str],
@@ -65,11 +66,12 @@ async def add_entry(request: Request, ctx: ContextDep, actor: WebActorDep) -> Re
 @router.post("/library/import")
 async def import_entries(
     request: Request, ctx: ContextDep, actor: WebActorDep,
-    file: Annotated[UploadFile, Form()], csrf: Annotated[str, Form()] = "",
+    file: Annotated[UploadFile | None, Form()] = None, csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Import a CSV of entries: all rows or none, each problem named by row and column."""
     check_csrf(request, csrf)
-    raw = await file.read(1_000_001)
+    # No file chosen reads as an empty one: the service refuses the role first, then says so.
+    raw = await file.read(1_000_001) if file is not None else b""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -19,6 +19,8 @@ from fastapi import APIRouter, Form, HTTPException, Request, Response, status
 from fastapi.responses import RedirectResponse
 
 from acuneuro.clinical.scoring import get_instrument
+from acuneuro.i18n import N_
+from acuneuro.i18n import gettext as _
 from acuneuro.knowledge import Instrument
 from acuneuro.services import AuthenticationFailed, Throttled
 from acuneuro.services import kiosk as service
@@ -42,8 +44,8 @@ __all__ = ["KIOSK_PAGE", "UNLOCK_PAGE", "router"]
 router = APIRouter(include_in_schema=False)
 KIOSK_PAGE = "/kiosk"
 UNLOCK_PAGE = "/kiosk/unlock"
-_WRONG = "That password is not right: the tablet stays locked."
-_OTHER = "This tablet answers only the questionnaire it was handed over with."
+_WRONG = N_("That password is not right: the tablet stays locked.")
+_OTHER = N_("This tablet answers only the questionnaire it was handed over with.")
 
 
 @router.post("/patients/{patient_id}/assessments/kiosk")
@@ -85,14 +87,14 @@ async def kiosk_answer(request: Request, ctx: ContextDep) -> Response:
     if kiosk.score_id is not None:
         return RedirectResponse(KIOSK_PAGE, status.HTTP_303_SEE_OTHER)
     if str(form.get("instrument", "")) != kiosk.instrument:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, _OTHER)
+        raise HTTPException(status.HTTP_403_FORBIDDEN, _(_OTHER))
     instrument = get_instrument(kiosk.instrument)
     values = {key: str(value) for key, value in form.items() if key.startswith(_FIELD)}
     errors: dict[str, str] = {}
     answers: dict[str, Any] = _answers(instrument, form, errors)
     if not errors:
         try:
-            _, value = service.answer(ctx, kiosk, answers)
+            _score, value = service.answer(ctx, kiosk, answers)
         except SCORE_REFUSALS as exc:
             errors.update(refusal_errors(exc))
     if errors:
@@ -130,7 +132,7 @@ def unlock(
         page.headers["Retry-After"] = str(wait.retry_after)
         return page
     except AuthenticationFailed:
-        return render(request, "kiosk_unlock.html", {"error": _WRONG}, ctx=ctx,
+        return render(request, "kiosk_unlock.html", {"error": _(_WRONG)}, ctx=ctx,
                       status_code=status.HTTP_400_BAD_REQUEST)
     target = f"/patients/{kiosk.patient}"
     if kiosk.score_id is not None:

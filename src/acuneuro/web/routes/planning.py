@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from acuneuro.clinical.case import ConditionKind
+from acuneuro.i18n import N_
 from acuneuro.i18n import gettext as _
 from acuneuro.knowledge import bibliography
 from acuneuro.services import Actor, Context, PatientView
@@ -240,12 +241,15 @@ def _section(ctx: Context, actor: Actor, patient: PatientView) -> Mapping[str, o
     return {"plan": plan, "due_today": due, "today": today}
 
 
-add_section(Section("plan", "Acupuncture plan", "sections/plan.html", order=60, load=_section))
+# The words of the plan and safety status codes, for the catalogue (shown with |label).
+_STATUS_WORDS = (N_("proposed"), N_("accepted"), N_("superseded"), N_("go"), N_("caution"),
+                 N_("stop"))
+add_section(Section("plan", N_("Acupuncture plan"), "sections/plan.html", order=60, load=_section))
 
 
 def _grading_section(ctx: Context, actor: Actor, patient: PatientView) -> Mapping[str, object]:
     return {"grading": neuropathic_grading(ctx, actor, patient.id)}
 
 
-add_section(Section("grading", "Neuropathic pain: NeuPSIG grade", "sections/grading.html",
+add_section(Section("grading", N_("Neuropathic pain: NeuPSIG grade"), "sections/grading.html",
                     order=50, load=_grading_section))

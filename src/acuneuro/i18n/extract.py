@@ -1,0 +1,61 @@
+"""pybabel extractor for the labels of the knowledge YAML files (babel.cfg, ``make messages``).
+
+Codes stay in the data; the words a clinician reads beside a code (``label``, ``definition``,
+the words of a ``labels`` list of codes) become catalogue entries, translated where they are
+shown (``gettext(label)``, ``|translate`` in a page). One way for every knowledge label: no
+``label_it`` fields in the data.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import IO, Any
+
+import yaml
+
+__all__ = ["extract_yaml_labels", "label_words"]
+
+_KEYS = frozenset({"label", "definition"})
+# Lists of codes shown as words (PGIC labels, attribution levels, FHIR outcome codes).
+_CODE_LISTS = frozenset({"labels", "levels", "outcomes"})
+
+
+def label_words(code: str) -> str:
+    """A code of a list of codes as the words it is shown with ("much_improved" -> "much
+    improved", "resolvedWithSequelae" -> "resolved with sequelae")."""
+    return re.sub(r"(?<=[a-z])([A-Z])", lambda m: " " + m.group(1).lower(), code).replace("_", " ")
+
+
+def _walk(node: Any, keys: frozenset[str]) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in keys and isinstance(value, str) and value.strip():
+                yield value
+            elif key in _CODE_LISTS and isinstance(value, list):
+                for item in value:  # codes, or entries with their own labels
+                    if isinstance(item, str):
+                        yield label_words(item)
+                    else:
+                        yield from _walk(item, keys)
+            else:
+                yield from _walk(value, keys)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _walk(item, keys)
+
+
+def extract_yaml_labels(fileobj: IO[bytes], keywords: object, comment_tags: object,
+                        options: dict[str, str]) -> Iterator[tuple[int, None, str, list[str]]]:
+    """Babel's extractor interface: (line, function, message, comments) per label."""
+    data = yaml.safe_load(fileobj)
+    # ``tables``: top-level {code: label} tables whose every label is a message ("*": all of
+    # them, as in labels.yaml); the rest of the file is walked for its label keys.
+    named = options.get("tables", "").split()
+    tables = [t for k, t in (data.items() if isinstance(data, dict) else ())
+              if isinstance(t, dict) and ("*" in named or k in named)]
+    messages = [str(label) for table in tables for label in table.values() if str(label).strip()]
+    if "*" not in named:
+        messages.extend(_walk(data, frozenset(options.get("keys", "").split()) or _KEYS))
+    for message in dict.fromkeys(messages):
+        yield 0, None, message, []
