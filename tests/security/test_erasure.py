@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from acuneuro.interop.fhir_ids import logical_id
 from acuneuro.interop.fhir_questionnaire import questionnaire_response
 from acuneuro.services import Context, ServiceError, assessment, planning
 from acuneuro.services import course as course_service
@@ -109,12 +110,22 @@ def test_a_posted_narrative_and_display_name_are_never_stored(
     response["subject"]["display"] = NAMED
     response["text"] = {"status": "generated",
                         "div": '<div xmlns="http://www.w3.org/1999/xhtml"><script>x()</script></div>'}
-    stored, _ = record_questionnaire_response(ctx, actors["alice"].actor, response,
-                                              today=date.today())
-    served = api_as("alice").get(f"/fhir/QuestionnaireResponse/{stored['id']}")
+    alice = api_as("alice")
+    created = alice.post("/fhir/QuestionnaireResponse", json=response,
+                         headers={"Content-Type": "application/fhir+json"})
+    assert created.status_code == 201
+    assert "script" not in created.text and "Quasthoff" not in created.text
+    posted = created.json()["entry"][0]["resource"]  # the response as stored, then its score
+    assert posted["subject"] == {"reference": f"Patient/{held.patient_id}"}
+    stored = _stored_text(ctx, held.patient_id)
+    assert "script" not in stored and [t for t in TRACES if t in stored] == []
+    # Read back through the FHIR REST face, by the logical id its builder gives the response.
+    score_id = int(posted["id"])
+    response_id = logical_id(actors["alice"].actor.clinic_id, ScoreRecord.__tablename__,
+                             score_id, "response")
+    served = alice.get(f"/fhir/QuestionnaireResponse/{response_id}")
     assert served.status_code == 200
     assert "script" not in served.text and "Quasthoff" not in served.text
-    assert served.json()["subject"] == {"reference": f"Patient/{held.patient_id}"}
     assert served.json()["item"]  # the answers themselves are kept
 
 
