@@ -24,7 +24,7 @@ from acuneuro.interop.fhir_questionnaire import questionnaire_response
 from acuneuro.services._policy import UseCase, roles_for
 from acuneuro.store import Role
 
-from ._world import next_open_day
+from ._world import LIBRARY_ENTRY, next_open_day
 
 __all__ = ["RULES", "Rule", "declared_routes", "uncovered"]
 
@@ -48,6 +48,7 @@ class Rule:
     json: Body | None = None
     form: Body | None = None
     fhir: Body | None = None
+    files: Body | None = None
     # Owner's answers that still count as "allowed" (e.g. a second accept of one plan is 400).
     owner_ok: frozenset[int] = field(default_factory=frozenset)
     # Logging out ends every session of the caller's account, so the matrix calls it last.
@@ -92,6 +93,9 @@ def _questionnaire_response(ids: dict[str, str]) -> dict[str, Any]:
 _PATIENTS = UseCase.PATIENT_RECORD
 _TOOLS = UseCase.CLINICAL_TOOLS
 _BOOK = UseCase.APPOINTMENT_READ
+_CURATE = UseCase.EVIDENCE_CURATE
+_LIBRARY_CSV = (",".join(LIBRARY_ENTRY) + "\n"
+                + ",".join(v.replace(",", "") for v in LIBRARY_ENTRY.values()) + "\n")
 
 RULES: dict[str, Rule] = {
     # Public: no login, no patient data.
@@ -261,25 +265,25 @@ RULES: dict[str, Rule] = {
     "GET /evidence/protocols/{protocol_id}": _web(_TOOLS),
     "GET /evidence/{condition}": _web(_TOOLS),
     "GET /evidence/{condition}/forest.svg": _web(_TOOLS),
-    # Each comparison's plots, the study data exports and a trial's history: published data.
+    "GET /evidence/{condition}/forest.png": _web(_TOOLS),
+    "GET /evidence/{condition}/responders.svg": _web(_TOOLS),
     "GET /evidence/{condition}/forest/{comparison}.{ext}": _web(_TOOLS),
     "GET /evidence/{condition}/funnel/{comparison}.{ext}": _web(_TOOLS),
     "GET /evidence/{condition}/export.csv": _web(_TOOLS),
-    "GET /evidence/{condition}/export.xlsx": _web(_TOOLS),
     "GET /evidence/{condition}/revman.csv": _web(_TOOLS),
-    "GET /evidence/trials/{trial_id}/history": _web(_TOOLS),
-    # The clinic's trial library: entering and verifying numbers (EVIDENCE_CURATE). An empty
-    # entry is refused as a sentence; the entry to verify does not exist (404 for everyone).
-    "GET /evidence/library": _web(UseCase.EVIDENCE_CURATE),
-    "POST /evidence/library": _web(UseCase.EVIDENCE_CURATE, form=lambda ids: {}),
-    "POST /evidence/library/import": _web(UseCase.EVIDENCE_CURATE, form=lambda ids: {}),
-    "POST /evidence/library/{entry_id}/verify": Rule(
-        "web", UseCase.EVIDENCE_CURATE, scoped=True, form=lambda ids: {"decision": "verify"},
-        owner_ok=frozenset({404})),
-    "GET /evidence/{condition}/forest.png": _web(_TOOLS),
-    "GET /evidence/{condition}/responders.svg": _web(_TOOLS),
+    "GET /evidence/{condition}/export.xlsx": _web(_TOOLS),
     # A leaflet about the condition for patients: it names no one.
     "GET /evidence/{condition}/patient": _web(_TOOLS),
+    # Who entered and verified each revision of a trial: linked from every evidence page.
+    "GET /evidence/trials/{trial_id}/history": _web(_TOOLS),
+    # The clinic's trial library (services/evidence_library): curators only, never the
+    # administrator. Entries wait for a second person, so the owner's own entry is a 409.
+    "GET /evidence/library": _web(_CURATE),
+    "POST /evidence/library": _web(_CURATE, form=lambda ids: dict(LIBRARY_ENTRY)),
+    "POST /evidence/library/import": Rule("web", _CURATE, files=lambda ids: {
+        "file": ("trials.csv", _LIBRARY_CSV.encode(), "text/csv")}),
+    "POST /evidence/library/{entry_id}/verify": _web(_CURATE, scoped=True,
+                                                     form=lambda ids: {"decision": "verify"}),
     # Web pages of one patient's assessments and plan.
     "GET /patients/{patient_id}/assessments/new": _web(_PATIENTS, scoped=True),
     "POST /patients/{patient_id}/assessments": _web(

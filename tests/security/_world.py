@@ -15,6 +15,7 @@ from acuneuro.services import (
     PatientCreate,
     appointments,
     assessment,
+    evidence_library,
     planning,
     referrers,
 )
@@ -33,6 +34,10 @@ CHARLIE_PATIENT = {
     "phone": "+44 20 7946 0555", "email": "b.zielinski@mail.example",
     "record_number": "MRN-CHARLIE-4410", "sex": "male",
 }  # fmt: skip
+# A correction of a seed trial's numbers, as typed into the library form (published data).
+LIBRARY_ENTRY = {"trial_id": "iravani2020", "data_kind": "continuous", "n1": "19",
+                 "mean1": "-3.1", "sd1": "1.5", "n2": "19", "mean2": "-1.2", "sd2": "1.4",
+                 "source": "Iravani 2020, Pain Res Manag", "location": "Table 2"}
 IDENTIFYING = ("given_name", "family_name", "date_of_birth", "phone", "email", "record_number")
 
 
@@ -61,6 +66,7 @@ class Holding:
     practitioner_id: int = 0
     appointment_id: int = 0
     referrer_id: int = 0
+    entry_id: int = 0
 
     def ids(self) -> dict[str, str]:
         """Path parameters by name, for filling route templates."""
@@ -73,8 +79,8 @@ class Holding:
                 "practitioner_id": str(self.practitioner_id),
                 "appointment_id": str(self.appointment_id), "action": "confirm",
                 "kind": "score", "ref": str(self.score_id),
-                "referrer_id": str(self.referrer_id), "comparison": "usual_care_waitlist",
-                "ext": "svg", "trial_id": "dietzel2023", "entry_id": "999999"}
+                "referrer_id": str(self.referrer_id), "entry_id": str(self.entry_id),
+                "trial_id": "shin2018", "comparison": "usual_care_waitlist", "ext": "svg"}
 
 
 def make_holding(ctx: Context, actor: Any, identity: dict[str, str]) -> Holding:
@@ -99,8 +105,10 @@ def make_holding(ctx: Context, actor: Any, identity: dict[str, str]) -> Holding:
         "patient": patient.id, "practitioner_id": practitioner_id,
         "on_day": next_open_day(today).isoformat(), "starts": "09:00"})
     referrer = referrers.add_referrer(ctx, actor, {"name": "Dr Matrix", "practice": "Surgery"})
+    # A trial-library entry of the clinic waiting for a second person's verification.
+    entry_id = evidence_library.propose(ctx, actor, LIBRARY_ENTRY)
     return Holding(patient.id, score.id, plan.id, identity, practitioner_id, booked.id,
-                   referrer.id)
+                   referrer.id, entry_id)
 
 
 def next_open_day(today: date) -> date:

@@ -109,12 +109,19 @@ def test_a_posted_narrative_and_display_name_are_never_stored(
     response["subject"]["display"] = NAMED
     response["text"] = {"status": "generated",
                         "div": '<div xmlns="http://www.w3.org/1999/xhtml"><script>x()</script></div>'}
-    stored, _ = record_questionnaire_response(ctx, actors["alice"].actor, response,
-                                              today=date.today())
-    served = api_as("alice").get(f"/fhir/QuestionnaireResponse/{stored['id']}")
+    alice = api_as("alice")
+    created = alice.post("/fhir/QuestionnaireResponse", json=response,
+                         headers={"Content-Type": "application/fhir+json"})
+    assert created.status_code == 201
+    assert "script" not in created.text and "Quasthoff" not in created.text
+    posted = created.json()["entry"][0]["resource"]  # the response as stored, then its score
+    assert posted["subject"] == {"reference": f"Patient/{held.patient_id}"}
+    stored = _stored_text(ctx, held.patient_id)
+    assert "script" not in stored and [t for t in TRACES if t in stored] == []
+    # Read back through the FHIR REST face by the logical id the create answered with.
+    served = alice.get(f"/fhir/QuestionnaireResponse/{posted['id']}")
     assert served.status_code == 200
     assert "script" not in served.text and "Quasthoff" not in served.text
-    assert served.json()["subject"] == {"reference": f"Patient/{held.patient_id}"}
     assert served.json()["item"]  # the answers themselves are kept
 
 

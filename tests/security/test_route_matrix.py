@@ -72,6 +72,8 @@ def _send(who: Principal, method: str, template: str, rule: Rule,
     if rule.fhir is not None:
         kwargs["json"] = rule.fhir(ids)
         kwargs["headers"] = {"Content-Type": FHIR_JSON}
+    if rule.files is not None:
+        kwargs["files"] = rule.files(ids)
     if rule.form is not None:
         kwargs["data"] = {**rule.form(ids), "csrf": who.csrf}
     elif method == "POST" and client is who.web:

@@ -54,6 +54,29 @@ def test_a_good_csv_is_imported_for_verification_with_a_confirmation(
     assert _entries(ctx) == 1
 
 
+def test_an_import_without_a_file_asks_for_one_and_keeps_nothing(
+    web_as: Clients, ctx: Context
+) -> None:
+    client = web_as("alice")
+    answer = client.post("/evidence/library/import",
+                         data={"csrf": csrf_of(client, "/evidence/library")})
+    assert answer.status_code == 400
+    assert "Choose the CSV file to import." in html.unescape(answer.text)
+    assert _entries(ctx) == 0
+
+
+def test_an_import_without_its_csrf_token_is_refused_before_the_file_is_read(
+    web_as: Clients, ctx: Context
+) -> None:
+    client = web_as("alice")
+    for data in ({}, {"csrf": "forged-" + "x" * 40}):
+        answer = client.post("/evidence/library/import", data=data,
+                             files={"file": ("trials.csv", _GOOD.encode(), "text/csv")})
+        assert answer.status_code == 403
+    assert client.post("/evidence/library/import").status_code == 403
+    assert _entries(ctx) == 0
+
+
 def test_a_refused_form_keeps_what_was_typed_and_names_the_field(web_as: Clients) -> None:
     client = web_as("bob")
     answer = client.post("/evidence/library", data={

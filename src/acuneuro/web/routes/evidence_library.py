@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, Response, UploadFile, status
+from fastapi import APIRouter, Form, Request, Response, status
 from fastapi.responses import RedirectResponse
+from starlette.datastructures import UploadFile
 
 from acuneuro.evidence.curation import COLUMNS, CurationError
 from acuneuro.i18n import N_
@@ -64,14 +65,18 @@ async def add_entry(request: Request, ctx: ContextDep, actor: WebActorDep) -> Re
 
 
 @router.post("/library/import")
-async def import_entries(
-    request: Request, ctx: ContextDep, actor: WebActorDep,
-    file: Annotated[UploadFile | None, Form()] = None, csrf: Annotated[str, Form()] = "",
-) -> Response:
+async def import_entries(request: Request, ctx: ContextDep, actor: WebActorDep) -> Response:
     """Import a CSV of entries: all rows or none, each problem named by row and column."""
-    check_csrf(request, csrf)
-    # No file chosen reads as an empty one: the service refuses the role first, then says so.
-    raw = await file.read(1_000_001) if file is not None else b""
+    # The form is read by hand so its CSRF token is checked before anything else of it: a
+    # forged post without a file is refused as forged, not answered with a validation error.
+    async with request.form() as data:  # closes the uploaded file's spool when done
+        check_csrf(request, str(data.get("csrf", "")))
+        file = data.get("file")
+        raw = await file.read(1_000_001) if isinstance(file, UploadFile) else None
+    if raw is None:
+        return _page(request, ctx, actor, form={}, errors={}, done=None,
+                     general=[_("Choose the CSV file to import.")],
+                     status_code=status.HTTP_400_BAD_REQUEST)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
