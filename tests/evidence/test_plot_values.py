@@ -2,7 +2,8 @@
 
 dat.bcg: against ``reference/metafor_plot_values.json`` (metafor's ``escalc``/``rma``/``predict``/
 ``regtest`` output with the formulas of ``forest.rma`` and ``weights.rma``, calls and source
-URLs in the file). The DPN comparisons: R is not reachable here, so they are checked against
+URLs in the file). The DPN comparisons: against R metafor's own output
+(``reference/metafor_dpn_plot_values.json``, made by ``generate_dpn_plot_values.R``), and against
 an independent REML fit written in this file (restricted likelihood maximised by scipy) with
 metafor's documented weight, Knapp-Hartung and prediction-interval formulas.
 """
@@ -96,3 +97,24 @@ def test_dpn_forest_values_match_an_independent_reml_fit(index: int) -> None:
     close([r["weight"] for r in values["rows"]], expected["weights"], "weights")
     for key in ("estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "tau2"):
         close(values["pooled"][key], expected[key], key)
+
+
+def _metafor_dpn() -> list[dict[str, Any]]:
+    """metafor's own DPN numbers (generate_dpn_plot_values.R; calls and versions in the file)."""
+    path = Path(__file__).parent / "reference" / "metafor_dpn_plot_values.json"
+    found: list[dict[str, Any]] = json.loads(path.read_text("utf-8"))["comparisons"]
+    return found
+
+
+@pytest.mark.parametrize("expected", _metafor_dpn(), ids=lambda e: str(e["class_id"]))
+def test_dpn_forest_values_match_metafor(expected: dict[str, Any]) -> None:
+    (cmp,) = [c for c in _dpn_pooled() if (c.class_id, c.sensitivity)
+              == (expected["class_id"], expected["sensitivity"])]
+    assert list(cmp.labels) == expected["labels"]
+    close(list(cmp.yi), expected["yi"], "yi")  # metafor was given the numbers the page pools
+    close(list(cmp.vi), expected["vi"], "vi")
+    values = comparison_forest_values(cmp)
+    for key in ("ci_lb", "ci_ub", "weight"):
+        close([r[key] for r in values["rows"]], expected["rows"][key], key)
+    for key in ("estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "tau2", "I2", "Q", "Q_p"):
+        close(values["pooled"][key], expected["pooled"][key], key)
