@@ -2,7 +2,8 @@
 
 dat.bcg: against ``reference/metafor_plot_values.json``, R metafor's own ``escalc``/``rma``/
 ``weights``/``predict``/``regtest`` output made by ``generate_bcg_plot_values.R`` (calls and
-versions in the file; it agrees to 4e-14 with the values once derived from stored outputs). The DPN comparisons: against R metafor's own output
+versions in the file; it agrees to 4e-14 with the values once derived from stored outputs).
+The DPN comparisons: against R metafor's own output
 (``reference/metafor_dpn_plot_values.json``, made by ``generate_dpn_plot_values.R``), and against
 an independent REML fit written in this file (restricted likelihood maximised by scipy) with
 metafor's documented weight, Knapp-Hartung and prediction-interval formulas.
