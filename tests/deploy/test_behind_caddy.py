@@ -150,7 +150,7 @@ def test_login_over_https_sets_secure_cookies_and_audits_the_client_address(
     with _client(site) as client:
         response = _login(client, str(site["public"]))
         assert response.status_code == 303, response.text[:300]
-        assert response.headers["location"].endswith("/patients")
+        assert response.headers["location"].endswith("/today")  # the care team's home page
         cookies = response.headers.get_list("set-cookie")
         assert cookies and all("secure" in c.lower() for c in cookies), cookies
         assert client.get("/patients").status_code == 200
