@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urldefrag, urlsplit
 
 __all__ = ["RESEARCHER_EMAIL", "RESEARCHER_PASSWORD", "first_patient", "open_demo"]
 
@@ -34,3 +35,24 @@ def first_patient(page: Any, site: Any) -> str:
     href = page.locator("#patient-rows a").first.get_attribute("href") or ""
     assert re.fullmatch(r"/patients/P[0-9A-Z]{12}", href), href
     return href
+
+
+def crawl_links(page: Any, site: Any, patient: str, not_pages: re.Pattern[str]) -> list[str]:
+    """Same-site pages linked from here, limited to the one patient of a crawl.
+
+    ``not_pages`` matches the paths that are files or actions (PDFs, figures, logout), not pages.
+    """
+    # An SVG link's href is not a string: resolve the attribute (the body map's points).
+    hrefs: list[str] = page.eval_on_selector_all(
+        "a[href]", "els => els.map(e => new URL(e.getAttribute('href'), document.baseURI).href)")
+    out = []
+    for href in hrefs:
+        url = urldefrag(href).url.split("?")[0]
+        path = urlsplit(url).path
+        if not url.startswith(site.url) or not_pages.search(path):
+            continue
+        other_patient = re.match(r"/patients/(P[0-9A-Z]{12})", path)
+        if other_patient and other_patient.group(1) != patient:
+            continue
+        out.append(url)
+    return out

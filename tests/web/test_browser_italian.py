@@ -15,9 +15,9 @@ import re
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
-from urllib.parse import urldefrag, urlsplit
 
 import pytest
+from tests.web._demo import crawl_links
 
 from acuneuro.services import demo
 
@@ -104,23 +104,6 @@ def english_in(words: list[str]) -> list[str]:
     return sorted({w for w in words if w.lower() in ENGLISH_WORDS})
 
 
-def _links(page: Any, site: Any, patient: str) -> list[str]:
-    # An SVG link (the body map's points) has no string href: resolve its attribute instead.
-    hrefs: list[str] = page.eval_on_selector_all(
-        "a[href]", "els => els.map(e => new URL(e.getAttribute('href'), document.baseURI).href)")
-    out = []
-    for href in hrefs:
-        url = urldefrag(href).url.split("?")[0]
-        path = urlsplit(url).path
-        if not url.startswith(site.url) or _NOT_PAGES.search(path):
-            continue
-        other = re.match(r"/patients/(P[0-9A-Z]{12})", path)
-        if other and other.group(1) != patient:
-            continue
-        out.append(url)
-    return out
-
-
 def crawl(page: Any, site: Any, only: str | None = None) -> dict[str, list[str]]:
     """Every page kind reachable for the first patient: its English lines (or none)."""
     first = page.locator("#patient-rows a, table a[href^='/patients/P']").first
@@ -130,7 +113,7 @@ def crawl(page: Any, site: Any, only: str | None = None) -> dict[str, list[str]]
         url = queue.pop(0)
         page.goto(url, wait_until="load")
         found[url] = english_lines(page, only)
-        for link in _links(page, site, patient):
+        for link in crawl_links(page, site, patient, _NOT_PAGES):
             kind = re.sub(r"/\d+(?=/|$)", "/N", link)
             if link.rstrip("/") != site.url and kind not in seen:
                 seen.add(kind)

@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urldefrag, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
-from tests.web._demo import RESEARCHER_EMAIL, first_patient
+from tests.web._demo import RESEARCHER_EMAIL, crawl_links, first_patient
 from tests.web._raw_codes import raw_codes
 
 from acuneuro.clinical.scoring import get_instrument
@@ -75,24 +75,6 @@ def _visit(page: Any, url: str, width: int) -> Visit:
     return Visit(url, width, scroll_width, errors)
 
 
-def _links(page: Any, site: Any, patient: str) -> list[str]:
-    """Same-site pages linked from here, limited to the one patient of the crawl."""
-    # An SVG link's href is not a string: resolve the attribute (the body map's points).
-    hrefs: list[str] = page.eval_on_selector_all(
-        "a[href]", "els => els.map(e => new URL(e.getAttribute('href'), location.href).href)")
-    out = []
-    for href in hrefs:
-        url = urldefrag(href).url.split("?")[0]
-        path = urlsplit(url).path
-        if not url.startswith(site.url) or _NOT_PAGES.search(path):
-            continue
-        other_patient = re.match(r"/patients/(P[0-9A-Z]{12})", path)
-        if other_patient and other_patient.group(1) != patient:
-            continue
-        out.append(url)
-    return out
-
-
 def _crawl(page: Any, site: Any, width: int) -> list[Visit]:
     patient = first_patient(page, site).rsplit("/", 1)[-1]
     # Pages no link leads to: the account's, and the error pages (unknown page, patient, score).
@@ -103,7 +85,7 @@ def _crawl(page: Any, site: Any, width: int) -> list[Visit]:
     while queue:
         url = queue.pop(0)
         visits.append(_visit(page, url, width))
-        for link in _links(page, site, patient):
+        for link in crawl_links(page, site, patient, _NOT_PAGES):
             # One page per kind: the first assessment result stands for all the others.
             kind = re.sub(r"/\d+(?=/|$)", "/N", link)
             if link.rstrip("/") != site.url and kind not in seen:
