@@ -273,3 +273,41 @@ def test_the_result_page_words_subscales_and_choices_as_the_form_does(
     assert "sum of the seven sensory items" in result
     assert "pain attacks with pain between them" in result
     assert "attacks_with_pain_between" not in result
+
+
+def test_an_italian_dn4_form_names_the_validated_italian_version(
+    web_as: Clients, ctx: Context, actors: Any
+) -> None:
+    pid = _patient(ctx, actors)
+    page = web_as("alice").get(f"/patients/{pid}/assessments/new?instrument=dn4",
+                               headers={"Accept-Language": "it"})
+    assert page.status_code == 200
+    assert "Spallone V" in page.text and "Diabet Med 2012" in page.text
+
+
+def test_an_italian_form_without_a_validated_version_says_so_and_where_to_look(
+    web_as: Clients, ctx: Context, actors: Any
+) -> None:
+    pid = _patient(ctx, actors)
+    page = web_as("alice").get(f"/patients/{pid}/assessments/new?instrument=npsi",
+                               headers={"Accept-Language": "it"})
+    assert "neupsig.de/screeningtools.html" in page.text
+    assert "Spallone" not in page.text
+
+
+def test_the_english_form_names_no_language_version(
+    web_as: Clients, ctx: Context, actors: Any
+) -> None:
+    pid = _patient(ctx, actors)
+    page = web_as("alice").get(f"/patients/{pid}/assessments/new?instrument=dn4",
+                               headers={"Accept-Language": "en"})
+    assert "language-version" not in page.text
+
+
+def test_the_tablet_page_is_in_the_readers_language(
+    web_as: Clients, ctx: Context, actors: Any
+) -> None:
+    pid = _patient(ctx, actors)
+    page = web_as("alice").get(f"/patients/{pid}/assessments/new?instrument=dn4&mode=tablet",
+                               headers={"Accept-Language": "it"})
+    assert '<html lang="it">' in page.text

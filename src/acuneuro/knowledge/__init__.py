@@ -83,6 +83,11 @@ from acuneuro.knowledge._instruments import (
     reachable_range,
 )
 from acuneuro.knowledge._labels import code_label, code_labels
+from acuneuro.knowledge._language_versions import (
+    LanguageVersion,
+    language_version,
+    language_versions,
+)
 from acuneuro.knowledge._outcome_change import ChangeCategory, PointChange
 from acuneuro.knowledge._pain_type_rules import (
     ExaminationSigns,
@@ -183,6 +188,7 @@ __all__ = [
     "KAnonymityPolicy",
     "LabAboveRule",
     "LabBelowRule",
+    "LanguageVersion",
     "Licence",
     "LimitedDataSetPolicy",
     "LocalRule",
@@ -247,6 +253,8 @@ __all__ = [
     "innervation",
     "instrument_ids",
     "knowledge_text",
+    "language_version",
+    "language_versions",
     "load_instrument",
     "load_instruments",
     "normalise_code",

@@ -27,9 +27,9 @@ from acuneuro.clinical.scoring import (
     get_instrument,
     list_instruments,
 )
-from acuneuro.i18n import N_
+from acuneuro.i18n import N_, current_locale
 from acuneuro.i18n import gettext as _
-from acuneuro.knowledge import Instrument, Item
+from acuneuro.knowledge import Instrument, Item, language_version
 from acuneuro.services import Actor, Context, PatientView, kiosk, patients
 from acuneuro.services import assessment as service
 from acuneuro.services.messages import sentence_of
@@ -195,6 +195,8 @@ def _form(
         "errors": errors,
         "today": date.today().isoformat(),
         "field": _FIELD,
+        # Short labels are shown; beside them, the validated version in the reader's language.
+        "language_version": language_version(instrument.id, current_locale()),
     }
     return render(request, page, context, ctx=ctx, actor=actor, status_code=status_code)
 
