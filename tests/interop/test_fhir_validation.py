@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 
+from acuneuro.interop.fhir_bundle import conditional_transaction
+
 from . import _fhir_invariants as invariants
 from ._demo_bundles import export_demo_bundles
 
@@ -89,3 +91,16 @@ def test_the_shipped_structure_definitions_validate() -> None:
     for path in files:
         report = invariants.check(json.loads(path.read_text("utf-8")))
         assert (report.errors, report.not_evaluated) == ([], set()), path.name
+
+
+def test_the_bundles_for_servers_that_assign_ids_validate_too(demo_bundles: list[Path],
+                                                               tmp_path: Path) -> None:
+    """The POST / urn:uuid / ifNoneExist form (``--requests conditional``) of 5 patients."""
+    files = []
+    for path in demo_bundles[:5]:
+        bundle = conditional_transaction(json.loads(path.read_text("utf-8")))
+        report = invariants.check(bundle)
+        assert (report.errors, report.not_evaluated) == ([], set()), path.name
+        files.append(tmp_path / path.name)
+        files[-1].write_text(json.dumps(bundle), "utf-8")
+    assert {f: r["errors"] for f, r in _medplum(files).items() if r["errors"]} == {}

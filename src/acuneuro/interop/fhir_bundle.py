@@ -34,7 +34,7 @@ from fhir.resources.R4B.bundle import Bundle
 
 from acuneuro.interop.fhir_ids import NAMESPACE, full_url
 
-__all__ = ["collection_bundle", "conditional_transaction", "searchset_bundle",
+__all__ = ["URI_SYSTEM", "collection_bundle", "conditional_transaction", "searchset_bundle",
            "transaction_bundle"]
 
 
