@@ -73,6 +73,12 @@ def test_if_none_exist_searches_the_patients_own_identifier_and_acuneuros_url_fo
     assert isinstance(entries[4]["resource"]["identifier"], dict)
 
 
+def test_an_adverse_event_is_a_plain_create_as_r4_gives_it_no_identifier_search() -> None:
+    entries = conditional_transaction(_bundle())["entry"]
+    assert [e["resource"]["resourceType"] for e in entries if "ifNoneExist" not in e["request"]
+            ] == ["AdverseEvent"]
+
+
 def test_plain_creates_carry_no_if_none_exist_and_the_same_identifiers() -> None:
     plain = conditional_transaction(_bundle(), if_none_exist=False)
     conditional = conditional_transaction(_bundle())

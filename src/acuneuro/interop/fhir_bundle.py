@@ -13,7 +13,8 @@ with a ``urn:uuid`` fullUrl, every reference inside the Bundle points at that fu
 rewrites it to the id it assigns), and ``ifNoneExist`` searches an identifier, so loading twice
 finds the first copy instead of duplicating. The identifier is the Patient's own (its pseudonymous
 id) or, for the others, acuneuro's absolute URL of the resource as a URI identifier (system
-``urn:ietf:rfc:3986``), which keeps acuneuro's id findable on the server.
+``urn:ietf:rfc:3986``), which keeps acuneuro's id findable on the server. R4 gives AdverseEvent no
+``identifier`` search parameter, so an AdverseEvent is always a plain create.
 
 References
 ----------
@@ -67,6 +68,10 @@ def transaction_bundle(resources: Iterable[Mapping[str, Any]],
 URI_SYSTEM = "urn:ietf:rfc:3986"
 # R4 elements ``identifier`` 0..1 (a single Identifier, not a list).
 _ONE_IDENTIFIER = frozenset({"QuestionnaireResponse", "AdverseEvent"})
+# R4 defines no ``identifier`` search parameter for AdverseEvent (adverseevent.html#search), so
+# no server can run its ``ifNoneExist``; Medplum refuses the whole transaction ("Unknown search
+# parameter: identifier"). Its entry is a plain create, the identifier still carried.
+_NO_IDENTIFIER_SEARCH = frozenset({"AdverseEvent"})
 
 
 def _urn(key: str, resource_id: str) -> str:
@@ -115,7 +120,7 @@ def conditional_transaction(bundle: Mapping[str, Any], *, if_none_exist: bool = 
         del resource["id"]  # the server assigns it (R4 http.html#create)
         identifier = _match_identifier(resource, full_url(*key.split("/", 1)))
         request = {"method": "POST", "url": resource["resourceType"]}
-        if if_none_exist:
+        if if_none_exist and resource["resourceType"] not in _NO_IDENTIFIER_SEARCH:
             search = quote(f"{identifier['system']}|{identifier['value']}", safe=":/|")
             request["ifNoneExist"] = f"identifier={search}"
         out.append({"fullUrl": urns[key], "resource": resource, "request": request})
