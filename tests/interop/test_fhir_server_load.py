@@ -15,7 +15,8 @@ runs conditional creates in a transaction 8 entries at a time).
 For each of the 30 patients: the transaction answers one 200/201 entry per resource; then the
 server is asked, per resource type, how many it holds for that patient (``_summary=count``,
 R4 search.html#summary), which must equal what was sent; every sent resource is read back at
-the location the server gave, and every ``reference`` in what the server returns is read too.
+the location the server gave (every element sent must come back unchanged), and every
+``reference`` in what the server returns is read too.
 Setup in docs/fhir.md ("Loading into a FHIR server").
 """
 
@@ -114,21 +115,39 @@ def _references(node: Any) -> Iterator[str]:
             yield from _references(item)
 
 
-def _load(client: httpx.Client, bundle: dict[str, Any]) -> dict[str, str]:
-    """POST the transaction; our ``Type/id`` -> the server's ``Type/id`` of each entry."""
+def _load(client: httpx.Client, bundle: dict[str, Any]
+          ) -> list[tuple[dict[str, Any], str]]:
+    """POST the transaction; each resource as sent (its references as the server should have
+    them, ``id`` and ``meta`` left out) with the server's ``Type/id`` for it."""
     sent = bundle if STYLE == "put" else conditional_transaction(
         bundle, if_none_exist=STYLE == "conditional")
     response = _ok(client.post("", content=json.dumps(sent)))
     assert response["type"] == "transaction-response"
-    assert len(response["entry"]) == len(bundle["entry"])
-    placed = {}
-    for ours, answer in zip(bundle["entry"], response["entry"], strict=True):
+    assert len(response["entry"]) == len(sent["entry"])
+    placed: dict[str, str] = {}
+    for entry, answer in zip(sent["entry"], response["entry"], strict=True):
         status = answer["response"]["status"]
-        assert status.split()[0] in ("200", "201"), (ours["fullUrl"], answer["response"])
-        resource = ours["resource"]
-        placed[f"{resource['resourceType']}/{resource['id']}"] = _id_of(
-            answer["response"]["location"])
-    return placed
+        assert status.split()[0] in ("200", "201"), (entry["fullUrl"], answer["response"])
+        location = _id_of(answer["response"]["location"])
+        placed[entry["fullUrl"]] = location
+        if "/" in entry["request"]["url"]:  # PUT Type/id: references name it so
+            placed[entry["request"]["url"]] = location
+    out = []
+    for entry in sent["entry"]:
+        resource = _mapped(entry["resource"], placed)
+        out.append(({k: v for k, v in resource.items() if k not in ("id", "meta")},
+                    placed[entry["fullUrl"]]))
+    return out
+
+
+def _mapped(node: Any, placed: dict[str, str]) -> Any:
+    """``node`` with every reference to an entry (``urn:uuid`` or ``Type/id``) as placed."""
+    if isinstance(node, dict):
+        return {k: placed.get(v, v) if k == "reference" and isinstance(v, str)
+                else _mapped(v, placed) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_mapped(item, placed) for item in node]
+    return node
 
 
 def test_every_demo_bundle_loads_and_reads_back_whole(server: httpx.Client,
@@ -140,9 +159,10 @@ def test_every_demo_bundle_loads_and_reads_back_whole(server: httpx.Client,
     sent: Counter[str] = Counter()
     read_back: Counter[str] = Counter()
     resolved = 0
+    changed: list[tuple[str, str]] = []
     for bundle in bundles:
-        placed = _load(server, bundle)
-        patient = next(v for k, v in placed.items() if k.startswith("Patient/"))
+        loaded = _load(server, bundle)
+        patient = next(v for _, v in loaded if v.startswith("Patient/"))
         types = Counter(e["resource"]["resourceType"] for e in bundle["entry"])
         sent.update(types)
         for resource_type, count in types.items():
@@ -152,9 +172,11 @@ def test_every_demo_bundle_loads_and_reads_back_whole(server: httpx.Client,
                 _SUBJECT[resource_type]: patient, "_summary": "count"}))["total"]
             assert found == count, (patient, resource_type, found, count)
             read_back[resource_type] += found
-        for location in placed.values():
+        for expected, location in loaded:
             resource = _ok(server.get(location))
             read_back["read"] += 1
+            # Every element sent comes back unchanged (a server may add its own, e.g. meta).
+            changed += [(location, k) for k, v in expected.items() if resource.get(k) != v]
             for reference in _references(resource):
                 assert not reference.startswith(("urn:", "#")), (location, reference)
                 target = _ok(server.get(reference))
@@ -162,6 +184,7 @@ def test_every_demo_bundle_loads_and_reads_back_whole(server: httpx.Client,
                     f"{target['resourceType']}/{target['id']}"), (location, reference)
                 resolved += 1
         read_back["Patient"] += 1
+    assert changed == []
     assert read_back["read"] == sum(sent.values())
     del read_back["read"]
     assert read_back == sent
