@@ -35,8 +35,8 @@ from fhir.resources.R4B.bundle import Bundle
 
 from acuneuro.interop.fhir_ids import NAMESPACE, full_url
 
-__all__ = ["URI_SYSTEM", "collection_bundle", "conditional_transaction", "searchset_bundle",
-           "transaction_bundle"]
+__all__ = ["URI_SYSTEM", "collection_bundle", "conditional_transaction", "entry_resources",
+           "searchset_bundle", "transaction_bundle"]
 
 
 def _checked(raw: dict[str, Any]) -> dict[str, Any]:
@@ -128,6 +128,28 @@ def conditional_transaction(bundle: Mapping[str, Any], *, if_none_exist: bool = 
     if "id" in bundle:
         raw["id"] = bundle["id"]
     return _checked(raw)
+
+
+def entry_resources(bundle: Mapping[str, Any]) -> list[Any]:
+    """The entries' resources as ``Type/id`` resources, whatever form the Bundle was sent in.
+
+    A resource POSTed with a ``urn:uuid`` fullUrl has no id: it gets the UUID as its id; and
+    every reference to another entry's fullUrl (``urn:uuid:...`` or absolute) becomes that
+    entry's ``Type/id`` (R4 bundle.html#references). An entry without a resource gives ``None``.
+    """
+    local: dict[str, str] = {}
+    out: list[Any] = []
+    for entry in bundle.get("entry", []):
+        if not isinstance(entry, Mapping):
+            continue
+        resource, url = entry.get("resource"), entry.get("fullUrl")
+        if isinstance(resource, Mapping) and isinstance(url, str) and resource.get("resourceType"):
+            if not resource.get("id") and url.startswith("urn:uuid:"):
+                resource = {**resource, "id": url.removeprefix("urn:uuid:")}
+            if resource.get("id"):
+                local[url] = f"{resource['resourceType']}/{resource['id']}"
+        out.append(resource)
+    return [_rewrite(dict(r), local) if isinstance(r, Mapping) else r for r in out]
 
 
 def searchset_bundle(resources: Iterable[Mapping[str, Any]], *, self_url: str | None = None,
