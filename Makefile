@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 PIP := $(BIN)/python -m pip --disable-pip-version-check
 
 .PHONY: demo test lint typecheck unit services install bench lock clean messages wheel deploy-test \
-	wheel-demo-test check-build-minimum test-py312 test-py313 lint-dockerfile
+	wheel-demo-test check-build-minimum interop test-py312 test-py313 lint-dockerfile
 
 # The hashed locks first (every file checked against its hash), then the project itself without
 # dependencies. A package another branch added to pyproject.toml since the last `make lock` is
@@ -48,7 +48,7 @@ typecheck: install
 
 # The load test measures latency, so it runs alone once the parallel suite is done.
 unit: install services
-	$(BIN)/pytest -n 2 --dist loadgroup -m "not load and not deploy"
+	$(BIN)/pytest -n 2 --dist loadgroup -m "not load and not deploy and not interop"
 	$(BIN)/pytest -n 0 -m load
 
 # The built wheel, once per source state (dist/ is reused by the two deployment checks).
@@ -68,6 +68,12 @@ deploy-test: wheel services
 
 test: lint typecheck unit wheel-demo-test deploy-test
 
+# Opt-in, not part of `make test`: every demo Bundle as a transaction into the real FHIR R4 server
+# at ACUNEURO_FHIR_SERVER, read back (docs/fhir.md, "Loading into a FHIR server"). Skips, saying
+# why, when the variable is unset.
+interop: install
+	$(BIN)/pytest -n 0 -m interop -rs tests/interop/test_fhir_server_load.py
+
 # The oldest setuptools build-system names (77) builds the wheel, in a clean venv.
 check-build-minimum:
 	bash scripts/check-build-minimum.sh
@@ -78,7 +84,7 @@ test-py312 test-py313: test-py3%:
 	  $$p -c '' 2>/dev/null && { echo $$p; break; }; done); \
 	[ -n "$$py" ] || { echo "no Python 3.$* on this machine (pyenv install 3.$*)" >&2; exit 1; }; \
 	$(MAKE) VENV=.venv-py3$* PYTHON=$$py install
-	.venv-py3$*/bin/pytest -n 2 --dist loadgroup -m "not load and not deploy and not browser" \
+	.venv-py3$*/bin/pytest -n 2 --dist loadgroup -m "not load and not deploy and not browser and not interop" \
 	  $(PYTEST_ARGS)
 
 # R and metafor only for the benchmark (never a runtime dependency): installed when missing.

@@ -28,3 +28,10 @@ def test_every_environment_variable_the_code_reads_is_documented() -> None:
 def test_every_exit_code_is_documented() -> None:
     table = re.findall(r"^\| (\d+) \|", DOC, flags=re.MULTILINE)
     assert sorted(int(code) for code in table) == sorted(EXIT_CODES)
+
+
+def test_every_variable_the_fhir_server_check_reads_is_documented() -> None:
+    check = SRC.parents[1] / "tests" / "interop" / "test_fhir_server_load.py"
+    names = set(re.findall(r"ACUNEURO_[A-Z_]+[A-Z]", check.read_text("utf-8")))
+    assert "ACUNEURO_FHIR_SERVER" in names
+    assert sorted(name for name in names if name not in DOC) == []

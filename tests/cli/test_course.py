@@ -252,3 +252,18 @@ def test_edit_plan_refuses_a_never_needled_or_unlimited_danger_point_with_exit_2
     assert result.exit_code == 0, result.output
     added = next(p for p in json.loads(result.stdout)["plan"]["points"] if p["code"] == "GB20")
     assert added["limit"]["max_depth_mm"] == 20
+
+
+def test_export_for_a_server_that_assigns_ids_posts_with_urn_uuids(demo_db: str) -> None:
+    pid, _ = _patient_with_pain_change(demo_db)
+    done = runner.invoke(app, ["export", "fhir", "--patient", pid, "--requests", "create",
+                               "--db", demo_db])
+    assert done.exit_code == 0, done.output
+    entries = json.loads(done.stdout)["entry"]
+    assert {e["request"]["method"] for e in entries} == {"POST"}
+    assert all(e["fullUrl"].startswith("urn:uuid:") for e in entries)
+    assert entries[1]["resource"]["subject"] == {"reference": entries[0]["fullUrl"]}
+    for bad in (["--requests", "patch"], ["--requests", "create", "--collection"]):
+        refused = runner.invoke(app, ["export", "fhir", "--patient", pid, *bad, "--db", demo_db])
+        assert refused.exit_code == 2 and "--requests" in refused.stderr, refused.output
+        assert "Traceback" not in refused.output

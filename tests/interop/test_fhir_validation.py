@@ -14,20 +14,17 @@ import copy
 import json
 import shutil
 import subprocess
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from acuneuro.services import Context, accounts, course_fhir, demo, throttle
-from acuneuro.services.patients import list_patients
-from acuneuro.store import Database, upgrade
+from acuneuro.interop.fhir_bundle import conditional_transaction
 
 from . import _fhir_invariants as invariants
+from ._demo_bundles import export_demo_bundles
 
 ROOT = Path(__file__).resolve().parents[2]
-TODAY = date(2026, 11, 24)
 pytestmark = pytest.mark.xdist_group("fhir-validator")
 
 
@@ -40,24 +37,7 @@ def _validator_ready() -> None:
 @pytest.fixture(scope="module")
 def demo_bundles(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     """The 30 demo patients' transaction Bundles, written to files."""
-    folder = tmp_path_factory.mktemp("fhir")
-    database = Database(f"sqlite:///{folder / 'demo.db'}")
-    upgrade(database.engine)
-    ctx = Context(db=database, signing_key="s" * 40, audit_key=b"a" * 40, token_minutes=5,
-                  session_hours=1)
-    demo.seed_demo(ctx, today=TODAY)
-    actor = accounts.operator(ctx, demo.DEMO_CLINIC)
-    files = []
-    with pytest.MonkeyPatch.context() as patch:
-        # One operator exporting 30 patients in a row is not the person the limit is for.
-        patch.setitem(throttle.LIMITS, throttle.Work.FHIR_EXPORT, ("100 per second",) * 2)
-        for patient in list_patients(ctx, actor):
-            path = folder / f"{patient.id}.json"
-            path.write_text(json.dumps(course_fhir.export_bundle(ctx, actor, patient.id)),
-                            "utf-8")
-            files.append(path)
-    database.dispose()
-    return files
+    return export_demo_bundles(tmp_path_factory.mktemp("fhir"))
 
 
 def _medplum(files: list[Path]) -> dict[str, dict[str, Any]]:
@@ -111,3 +91,16 @@ def test_the_shipped_structure_definitions_validate() -> None:
     for path in files:
         report = invariants.check(json.loads(path.read_text("utf-8")))
         assert (report.errors, report.not_evaluated) == ([], set()), path.name
+
+
+def test_the_bundles_for_servers_that_assign_ids_validate_too(demo_bundles: list[Path],
+                                                               tmp_path: Path) -> None:
+    """The POST / urn:uuid / ifNoneExist form (``--requests conditional``) of 5 patients."""
+    files = []
+    for path in demo_bundles[:5]:
+        bundle = conditional_transaction(json.loads(path.read_text("utf-8")))
+        report = invariants.check(bundle)
+        assert (report.errors, report.not_evaluated) == ([], set()), path.name
+        files.append(tmp_path / path.name)
+        files[-1].write_text(json.dumps(bundle), "utf-8")
+    assert {f: r["errors"] for f, r in _medplum(files).items() if r["errors"]} == {}

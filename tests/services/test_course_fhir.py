@@ -99,6 +99,24 @@ def test_a_demo_patients_bundle_reimports_and_exports_the_same_resources(
     assert _normalised(again) == _normalised(bundle)
 
 
+@pytest.mark.parametrize("kind", ["conditional", "create"])
+def test_the_bundle_for_a_server_that_assigns_ids_reimports_the_same_resources(
+    ctx: Context, empty_ctx: Context, kind: Any
+) -> None:
+    """POST entries have no id and urn:uuid references: still one score per Observation."""
+    demo.seed_demo(ctx, patients=12, today=TODAY)
+    source = accounts.operator(ctx, demo.DEMO_CLINIC)
+    pid = _demo_patient_with_everything(ctx, source)
+    bundle = course_fhir.export_bundle(ctx, source, pid, kind=kind)
+    assert {e["request"]["method"] for e in bundle["entry"]} == {"POST"}
+    accounts.add_clinic(empty_ctx, "Receiving clinic")
+    target = accounts.operator(empty_ctx, "Receiving clinic")
+    new_id = course_fhir.import_bundle(empty_ctx, target, json.loads(json.dumps(bundle)))
+    assert _content(empty_ctx, target, new_id) == _content(ctx, source, pid)
+    assert _normalised(course_fhir.export_bundle(empty_ctx, target, new_id)) == _normalised(
+        course_fhir.export_bundle(ctx, source, pid))
+
+
 def test_ids_are_stable_and_unique_even_for_equal_scores_on_one_day(
     ctx: Context, actors: Any
 ) -> None:

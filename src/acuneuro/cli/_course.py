@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from pydantic import ValidationError
@@ -132,6 +132,10 @@ def export_fhir(
         "--national-id", help="Italian codice fiscale for --identified.")] = None,
     collection: Annotated[bool, typer.Option(
         "--collection", help="A collection Bundle instead of a transaction.")] = False,
+    requests: Annotated[str, typer.Option(
+        "--requests", help="How the transaction writes each resource: put (keep acuneuro's "
+        "ids), conditional (the server assigns ids; POST with ifNoneExist on an identifier) or "
+        "create (POST without ifNoneExist, for Medplum).")] = "put",
     clinic: ClinicOption = None,
     as_email: AsOption = None,
     db: DbOption = None,
@@ -141,11 +145,17 @@ def export_fhir(
         _writable(out, "--out")
     if national_id is not None and not identified:
         fail("--national-id: only with --identified")
+    kinds: dict[str, Literal["transaction", "conditional", "create"]] = {
+        "put": "transaction", "conditional": "conditional", "create": "create"}
+    if requests not in kinds:
+        fail(f"--requests: put, conditional or create, not {requests!r}")
+    if collection and requests != "put":
+        fail("--requests: only for a transaction, not with --collection")
     with _context(db) as ctx:
         actor = _actor(ctx, clinic, as_email)
         try:
             bundle = course_fhir.export_bundle(
-                ctx, actor, patient, kind="collection" if collection else "transaction",
+                ctx, actor, patient, kind="collection" if collection else kinds[requests],
                 profile="identified" if identified else "pseudonymous",
                 national_id=national_id)
         except NotFound:

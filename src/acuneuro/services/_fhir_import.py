@@ -24,6 +24,7 @@ from acuneuro.clinical.planner import Plan
 from acuneuro.clinical.scoring import get_instrument, score
 from acuneuro.clinical.stricta import SessionRecord
 from acuneuro.i18n import gettext as _
+from acuneuro.interop.fhir_bundle import entry_resources
 from acuneuro.interop.fhir_course import parse_adverse_event, parse_medication, parse_session
 from acuneuro.interop.fhir_scores import ImportedScore, parse_scores
 from acuneuro.knowledge import fhir_codes
@@ -88,7 +89,9 @@ def _condition(c: Mapping[str, Any]) -> tuple[ConditionKind, str | None, date | 
 def read_bundle(bundle: Mapping[str, Any]) -> BundleContent:
     """The Bundle's content; ``problems`` names every resource that could not be read."""
     content = BundleContent()
-    resources = [e.get("resource") for e in bundle.get("entry", []) if isinstance(e, Mapping)]
+    # urn:uuid entries (``export fhir --requests create``, or another system's transaction)
+    # get their ids and their Bundle-internal references as Type/id before anything is read.
+    resources = entry_resources(bundle)
     readers: dict[str, tuple[list[Any], Callable[[Mapping[str, Any]], Any]]] = {
         "Procedure": (content.sessions, parse_session),
         "MedicationStatement": (content.medications, parse_medication),

@@ -3,12 +3,13 @@
 ``patient_resources`` gives every resource of one patient with its stable logical id
 (``interop.fhir_ids``: clinic + table + primary key, so the REST face serves the same id) and
 ``read_resource`` one of them by type and id;
-``export_bundle`` wraps them in a ``transaction`` Bundle that PUTs each at ``Type/id`` (or a
-``collection``), ``everything`` in the ``searchset`` of ``Patient/$everything``. The default
-profile is pseudonymous (pseudonymous id, sex, birth YEAR: no name, contact data or record
-number); the ``identified`` profile, when the clinic chooses it, adds the name, birth date, the
-record number and a national identifier for matching in a hospital record. Reads are one
-snapshot (never the writer lock) and audited like every patient read.
+``export_bundle`` wraps them in a ``transaction`` Bundle that PUTs each at ``Type/id`` (or, for a
+server that assigns its own ids, POSTs each with a ``urn:uuid`` fullUrl; or a ``collection``),
+``everything`` in the ``searchset`` of ``Patient/$everything``. The default profile is
+pseudonymous (pseudonymous id, sex, birth YEAR: no name, contact data or record number); the
+``identified`` profile, when the clinic chooses it, adds the name, birth date, the record number
+and a national identifier for matching in a hospital record. Reads are one snapshot (never the
+writer lock) and audited like every patient read.
 
 ``import_bundle`` reads a Bundle (acuneuro's own, or standard resources from another system: a
 LOINC-coded NRS Observation, a QuestionnaireResponse to an acuneuro Questionnaire) into a NEW
@@ -26,7 +27,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from acuneuro.i18n import gettext as _
-from acuneuro.interop.fhir_bundle import collection_bundle, searchset_bundle, transaction_bundle
+from acuneuro.interop.fhir_bundle import (
+    collection_bundle,
+    conditional_transaction,
+    searchset_bundle,
+    transaction_bundle,
+)
 from acuneuro.interop.fhir_ids import NAMESPACE, logical_id
 from acuneuro.services._actor import Actor
 from acuneuro.services._audit_group import record_read
@@ -127,16 +133,25 @@ def _resources(session: Session, patient: Patient, profile: Profile,
 
 
 def export_bundle(ctx: Context, actor: Actor, pseudo_id: str, *,
-                  kind: Literal["transaction", "collection"] = "transaction",
+                  kind: Literal["transaction", "conditional", "create",
+                                "collection"] = "transaction",
                   profile: Profile = "pseudonymous",
                   national_id: str | None = None) -> dict[str, Any]:
-    """The patient's record as a validated ``transaction`` (default) or ``collection`` Bundle."""
+    """The patient's record as a validated Bundle.
+
+    ``transaction`` (default) PUTs every resource at its id; ``conditional`` and ``create`` are the
+    same transaction for a server that assigns its own ids (POST with ``urn:uuid`` fullUrls, with
+    or without ``ifNoneExist``, ``fhir_bundle.conditional_transaction``); ``collection`` a file.
+    """
     resources = patient_resources(ctx, actor, pseudo_id, profile=profile,
                                   national_id=national_id)
     bundle_id = str(uuid.uuid5(NAMESPACE, f"bundle|{actor.clinic_id}|{pseudo_id}|{profile}"))
     if kind == "collection":
         return collection_bundle(resources, bundle_id)
-    return transaction_bundle(resources, bundle_id)
+    bundle = transaction_bundle(resources, bundle_id)
+    if kind == "transaction":
+        return bundle
+    return conditional_transaction(bundle, if_none_exist=kind == "conditional")
 
 
 _TABLES: dict[str, Any] = {
