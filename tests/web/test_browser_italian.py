@@ -94,7 +94,15 @@ def english_lines(page: Any, only: str | None = None) -> list[str]:
              body.querySelectorAll(skip + ', script, style, template, .visually-hidden')
                  .forEach(e => e.remove());
              const parts = only ? [...body.querySelectorAll(only)] : [body.querySelector('body')];
-             return parts.map(e => e.textContent.replace(/\\s+/g, ' ')).join('\\n'); }""",
+             // One line per text node: the listing names each English text, not the whole page.
+             const lines = [];
+             for (const part of parts) {
+               const walk = document.createTreeWalker(part, NodeFilter.SHOW_TEXT);
+               for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+                 lines.push(n.textContent.replace(/\\s+/g, ' '));
+               }
+             }
+             return lines.join('\\n'); }""",
         [SOURCES, only])
     return [line.strip()[:160] for line in text.splitlines() if english_in(_WORD.findall(line))]
 

@@ -91,7 +91,7 @@ def rate_indirectness(
 ) -> Downgrade:
     """Rate down one level when more than the threshold share of weight is indirect."""
     share = sum(w for w, why in zip(weights, indirect, strict=True) if why)
-    reasons = "; ".join(why for why in indirect if why)
+    reasons = "; ".join(_(why) for why in indirect if why)
     if share > rules.indirect_weight_pct:
         return Downgrade("indirectness", 1, _(
             "%(share)s%% of the weight answers a different question: %(reasons)s")

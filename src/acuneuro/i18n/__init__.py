@@ -36,6 +36,7 @@ __all__ = [
     "gettext",
     "negotiate_locale",
     "ngettext",
+    "pgettext",
     "use_locale",
 ]
 
@@ -79,6 +80,12 @@ def gettext(message: str) -> str:
     if not message:  # gettext("") is the catalogue's header, never a translation
         return message
     return _translations(current_locale()).gettext(message)
+
+
+def pgettext(context: str, message: str) -> str:
+    """``message`` in the current language, where one English word needs two translations
+    ("Low" certainty is *bassa*, "Low" risk of bias is *basso*): ``msgctxt`` in the catalogue."""
+    return str(_translations(current_locale()).pgettext(context, message))
 
 
 def N_(message: str) -> str:
