@@ -19,10 +19,13 @@ from acuneuro.i18n import use_locale
 
 # Words that exist in English and not in Italian (the list of the Italian page crawl,
 # tests/web/test_browser_italian.py): one of them between spaces is English text.
-ENGLISH = frozenset("the of and with for is are was were this that these those from by to at on "
-                    "or not yes none your their has have had be been which when after before an "
-                    "as into than only each any all patient patients session sessions save "
-                    "record recorded plan points score scores date new".split())
+ENGLISH = frozenset([
+    "the", "of", "and", "with", "for", "is", "are", "was", "were", "this", "that", "these",
+    "those", "from", "by", "to", "at", "on", "or", "not", "yes", "none", "your", "their", "has",
+    "have", "had", "be", "been", "which", "when", "after", "before", "an", "as", "into", "than",
+    "only", "each", "any", "all", "patient", "patients", "session", "sessions", "save", "record",
+    "recorded", "plan", "points", "score", "scores", "date", "new",
+])
 # Published names, codes and sources: shown as they are in every language.
 AS_PUBLISHED = {"sources", "citation", "doi", "doi_url", "pmid", "url", "id", "label", "labels",
                 "trials", "forest", "funnel", "key", "class_id", "condition", "comparator",

@@ -3,11 +3,12 @@
 The page's own words (headings, navigation, buttons, field labels, table headers, captions,
 alerts) carry no English outside proper names and sources, on every page but those of the
 trials behind a protocol (headed by the protocol's title, protocol prose). The whole visible
-text is not there yet: the prose of the knowledge base (evidence pages and patient leaflets, protocol
-titles, point rationales and course notes, the interpretation stored with a score) is English
-only; the full-text crawl is a strict expected failure that names every English line, and
-turns into a failure to remove once that prose is translated. Beside them, the same crawl in
-English keeps its English texts (the English pages are unchanged by translation)."""
+text is not there yet: the evidence pages and patient leaflets are Italian, but the clinical
+prose of the knowledge base (protocol titles, point rationales and course notes, safety checks,
+the interpretation stored with a score) is English only; the full-text crawl is a strict
+expected failure that names every English line, and turns into a failure to remove once that
+prose is translated. Beside them, the same crawl in English keeps its English texts (the
+English pages are unchanged by translation)."""
 
 from __future__ import annotations
 
