@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from acuneuro.evidence.pages import condition_document, patient_information
+from acuneuro.evidence.pages import condition_document, forest_figure, patient_information
 from acuneuro.i18n import use_locale
 
 # Words that exist in English and not in Italian (the list of the Italian page crawl,
@@ -88,3 +88,16 @@ def test_the_english_documents_keep_their_english_prose() -> None:
     with use_locale("it"):
         doc = condition_document("dpn")
     assert _first_reading(doc).startswith("In 2 studi il dolore è stato in media di 2,26")
+
+
+def test_the_forest_plot_in_italian_has_no_english_label() -> None:
+    with use_locale("it"):
+        svg = str(forest_figure("cipn", "svg", comparison="sham_placebo"))
+    labels = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    assert any("agopuntura" in label for label in labels), labels
+    found = [t for t in labels if {w.lower() for w in re.findall(r"[A-Za-z][A-Za-z'-]*", t)}
+             & (ENGLISH | {"favours", "study", "control"})]
+    assert found == []
+    with use_locale("en"):
+        assert "Favours acupuncture" in str(forest_figure("cipn", "svg",
+                                                          comparison="sham_placebo"))

@@ -343,8 +343,10 @@ def evidence_statements(condition: str) -> list[dict[str, str]]:
         out.append({"statement": doc["plotted_note"],
                     "citation": _("acuneuro evidence library")})
     for g in doc["guidelines"]:
-        text = f"{g['body']}: {g['statement']} Grade: {g['grade']} ({g['meaning']})"
+        text = _("%(body)s: %(statement)s Grade: %(grade)s (%(meaning)s)") % {
+            "body": g["body"], "statement": g["statement"], "grade": g["grade"],
+            "meaning": g["meaning"]}
         if g["correction"]:
-            text += f" Correction: {g['correction']}"
+            text += " " + _("Correction: %(correction)s") % {"correction": g["correction"]}
         out.append({"statement": text, "citation": g["sources"][0]["citation"]})
     return out
