@@ -36,7 +36,7 @@ from acuneuro.evidence.library import (
 from acuneuro.evidence.meta import MetaResult
 from acuneuro.evidence.plots import studies_plot
 from acuneuro.evidence.sof import rob_table, summary_of_findings
-from acuneuro.i18n import format_decimal
+from acuneuro.i18n import format_number
 from acuneuro.i18n import gettext as _
 from acuneuro.knowledge import (
     EVIDENCE_CONDITIONS,
@@ -95,8 +95,8 @@ def _i2_words(i2: float) -> str:
     return _("represents considerable heterogeneity")
 
 
-def _num(value: float, digits: int = 2) -> str:
-    return format_decimal(value, digits, fixed=True)
+def _num(value: float, spec: str = ".2f") -> str:
+    return format_number(value, spec)
 
 
 def plain_reading(res: MetaResult) -> list[str]:
@@ -123,8 +123,8 @@ def plain_reading(res: MetaResult) -> list[str]:
     lines.append(_(
         "tau² = %(tau2)s (true effects vary between trials with a standard deviation of about "
         "%(tau)s points); I² = %(i2)s%% of the spread is beyond chance, which %(words)s."
-    ) % {"tau2": format_decimal(float(f"{res.tau2:.3g}"), 3), "tau": _num(tau),
-         "i2": format_decimal(res.I2, 0), "words": _i2_words(res.I2)})
+    ) % {"tau2": _num(res.tau2, ".3g"), "tau": _num(tau), "i2": _num(res.I2, ".0f"),
+         "words": _i2_words(res.I2)})
     if res.k < 5:
         lines.append(_("With only %(k)s trials, tau² and I² are very imprecise.") % {"k": res.k})
     return lines
@@ -334,8 +334,8 @@ def evidence_statements(condition: str) -> list[dict[str, str]]:
                            "%(k)d trial(s), %(n)d participants; difference %(est)s (95%% CI "
                            "%(lo)s to %(hi)s) on a 0-10 scale.") % {
                 "statement": row["statement"], "certainty": row["certainty_label"].lower(),
-                "k": row["k"], "n": row["participants"], "est": f"{row['estimate']:.2f}",
-                "lo": f"{row['ci'][0]:.2f}", "hi": f"{row['ci'][1]:.2f}"},
+                "k": row["k"], "n": row["participants"], "est": _num(row["estimate"]),
+                "lo": _num(row["ci"][0]), "hi": _num(row["ci"][1])},
             "citation": _("acuneuro summary of findings from: %(trials)s") % {
                 "trials": "; ".join(row["trials"])},
         })

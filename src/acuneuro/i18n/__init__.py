@@ -23,6 +23,7 @@ from babel.dates import format_datetime as _babel_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal as _babel_decimal
+from babel.numbers import get_decimal_symbol
 from babel.support import NullTranslations, Translations
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "format_date",
     "format_datetime",
     "format_decimal",
+    "format_number",
     "gettext",
     "negotiate_locale",
     "ngettext",
@@ -163,3 +165,10 @@ def format_decimal(value: float, digits: int = 1, *, fixed: bool = False,
     pattern = "#,##0" + ("." + decimals if digits > 0 else "")
     text = str(_babel_decimal(value, format=pattern, locale=_babel_locale()))
     return "+" + text if signed and value > 0 else text
+
+
+def format_number(value: float, spec: str) -> str:
+    """``format(value, spec)`` with the current language's decimal mark: the digits of a
+    statistic stay exactly as computed ("-1.83", "0.0123" in English; "-1,83", "0,0123" in
+    Italian), where :func:`format_decimal` would round to a fixed number of places."""
+    return format(value, spec).replace(".", str(get_decimal_symbol(_babel_locale())))
