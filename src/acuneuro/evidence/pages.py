@@ -36,7 +36,7 @@ from acuneuro.evidence.library import (
 from acuneuro.evidence.meta import MetaResult
 from acuneuro.evidence.plots import studies_plot
 from acuneuro.evidence.sof import rob_table, summary_of_findings
-from acuneuro.i18n import format_number
+from acuneuro.i18n import N_, format_number
 from acuneuro.i18n import gettext as _
 from acuneuro.knowledge import (
     EVIDENCE_CONDITIONS,
@@ -65,6 +65,9 @@ __all__ = [
 # The acceptance bar for "a forest plot worth showing": fewer trials are said so in words.
 MIN_TRIALS = 3
 _Z = float(stats.norm.isf(0.025))
+# How a trial's numbers were read (knowledge Status): in the publication, in a report of it.
+_STATUS_WORDS = {"verified": N_("verified"), "secondary": N_("secondary"),
+                 "unverified": N_("unverified")}
 
 
 def sources_of(ids: list[str]) -> list[dict[str, str | None]]:
@@ -159,6 +162,7 @@ def _trial(trial: Trial, pooled: bool, excluded: str | None) -> dict[str, Any]:
         "outcome": {**trial.outcome.model_dump(), "name": _(trial.outcome.name)},
         "data": trial.data.model_dump() if trial.data is not None else None,
         "status": trial.status,
+        "status_words": _(_STATUS_WORDS.get(trial.status, trial.status)),
         "effect": _effect(trial),
         "in_pain_plot": pooled,
         "excluded_because": _(excluded) if excluded else None,
