@@ -1,14 +1,13 @@
 """Every page of one demo patient's day, crawled in Italian in headless Chromium (issue 15).
 
 The page's own words (headings, navigation, buttons, field labels, table headers, captions,
-alerts) carry no English outside proper names and sources, on every page but those of the
-trials behind a protocol (headed by the protocol's title, protocol prose). The whole visible
-text is not there yet: the evidence pages and patient leaflets are Italian, but the clinical
-prose of the knowledge base (protocol titles, point rationales and course notes, safety checks,
-the interpretation stored with a score) is English only; the full-text crawl is a strict
-expected failure that names every English line, and turns into a failure to remove once that
-prose is translated. Beside them, the same crawl in English keeps its English texts (the
-English pages are unchanged by translation)."""
+alerts) carry no English outside proper names and sources, on every page (the evidence pages
+included). The whole visible text is not there yet: the evidence pages and patient leaflets
+are Italian, but the clinical prose of the knowledge base (point rationales and course notes,
+safety checks, the interpretation stored with a score) is English only; the full-text crawl is
+a strict expected failure that names every English line, and turns into a failure to remove
+once that prose is translated. Beside them, the same crawl in English keeps its English texts
+(the English pages are unchanged by translation)."""
 
 from __future__ import annotations
 
@@ -140,10 +139,7 @@ def test_the_words_of_every_demo_page_in_italian_are_italian(italian: Any, demo_
                                                              ) -> None:
     found = crawl(italian, demo_site, only=CHROME)
     assert len(found) >= 8, f"the crawl reached only {sorted(found)}"
-    # The pages of the trials behind a protocol are headed by the protocol's title (protocol
-    # prose, translated with the protocols): the full-text crawl below lists them.
-    english = {url: words for url, words in found.items()
-               if words and "/evidence/protocols/" not in url}
+    english = {url: words for url, words in found.items() if words}
     assert not english, "\n".join(f"{url}:\n  " + "\n  ".join(w) for url, w in english.items())
 
 
