@@ -14,8 +14,10 @@ from acuneuro.i18n import (
     current_locale,
     format_date,
     format_decimal,
+    format_number,
     gettext,
     negotiate_locale,
+    pgettext,
     use_locale,
 )
 
@@ -58,6 +60,21 @@ def test_numbers_use_the_decimal_mark_of_the_language() -> None:
         assert format_decimal(3, 0, signed=True) == "+3"
     assert format_decimal(1.5) == "1.5"
     assert format_decimal(2.0, 1, fixed=True) == "2.0"
+
+
+def test_a_statistic_keeps_its_digits_and_takes_the_decimal_mark_of_the_language() -> None:
+    assert format_number(0.012345, ".3g") == "0.0123"
+    assert format_number(-1.834, ".2f") == "-1.83"
+    with use_locale("it"):
+        assert format_number(0.012345, ".3g") == "0,0123"
+        assert format_number(-1.834, ".2f") == "-1,83"
+
+
+def test_one_english_word_can_have_two_italian_translations_by_context() -> None:
+    with use_locale("it"):
+        assert gettext("Low") == "Bassa"  # certainty of the evidence
+        assert pgettext("risk of bias", "Low") == "Basso"
+    assert pgettext("risk of bias", "Low") == "Low"
 
 
 def test_a_text_is_translated_in_italian_and_kept_in_english() -> None:

@@ -1,13 +1,13 @@
 """Every page of one demo patient's day, crawled in Italian in headless Chromium (issue 15).
 
 The page's own words (headings, navigation, buttons, field labels, table headers, captions,
-alerts) carry no English outside proper names and sources, on every page but the evidence
-library (whose headings are knowledge prose too). The whole visible text is not
-there yet: the prose of the knowledge base (evidence pages and patient leaflets, protocol
-titles, point rationales and course notes, the interpretation stored with a score) is English
-only; the full-text crawl is a strict expected failure that names every English line, and
-turns into a failure to remove once that prose is translated. Beside them, the same crawl in
-English keeps its English texts (the English pages are unchanged by translation)."""
+alerts) carry no English outside proper names and sources, on every page (the evidence pages
+included). The whole visible text is not there yet: the evidence pages and patient leaflets
+are Italian, but the clinical prose of the knowledge base (point rationales and course notes,
+safety checks, the interpretation stored with a score) is English only; the full-text crawl is
+a strict expected failure that names every English line, and turns into a failure to remove
+once that prose is translated. Beside them, the same crawl in English keeps its English texts
+(the English pages are unchanged by translation)."""
 
 from __future__ import annotations
 
@@ -94,7 +94,15 @@ def english_lines(page: Any, only: str | None = None) -> list[str]:
              body.querySelectorAll(skip + ', script, style, template, .visually-hidden')
                  .forEach(e => e.remove());
              const parts = only ? [...body.querySelectorAll(only)] : [body.querySelector('body')];
-             return parts.map(e => e.textContent.replace(/\\s+/g, ' ')).join('\\n'); }""",
+             // One line per text node: the listing names each English text, not the whole page.
+             const lines = [];
+             for (const part of parts) {
+               const walk = document.createTreeWalker(part, NodeFilter.SHOW_TEXT);
+               for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+                 lines.push(n.textContent.replace(/\\s+/g, ' '));
+               }
+             }
+             return lines.join('\\n'); }""",
         [SOURCES, only])
     return [line.strip()[:160] for line in text.splitlines() if english_in(_WORD.findall(line))]
 
@@ -131,9 +139,7 @@ def test_the_words_of_every_demo_page_in_italian_are_italian(italian: Any, demo_
                                                              ) -> None:
     found = crawl(italian, demo_site, only=CHROME)
     assert len(found) >= 8, f"the crawl reached only {sorted(found)}"
-    # The evidence pages are knowledge prose through and through (titles included): the
-    # full-text crawl below lists them.
-    english = {url: words for url, words in found.items() if words and "/evidence" not in url}
+    english = {url: words for url, words in found.items() if words}
     assert not english, "\n".join(f"{url}:\n  " + "\n  ".join(w) for url, w in english.items())
 
 

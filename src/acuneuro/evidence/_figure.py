@@ -9,6 +9,7 @@ import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from acuneuro.i18n import N_
 from acuneuro.i18n import gettext as _
 
 __all__ = ["Format", "measure_label", "render"]
@@ -16,12 +17,12 @@ __all__ = ["Format", "measure_label", "render"]
 Format = Literal["svg", "png"]
 
 _LABELS = {
-    "MD": "Mean difference",
-    "SMD": "Standardised mean difference (Hedges' g)",
-    "RR": "Risk ratio",
-    "OR": "Odds ratio",
-    "RD": "Risk difference",
-    "GEN": "Effect",
+    "MD": N_("Mean difference"),
+    "SMD": N_("Standardised mean difference (Hedges' g)"),
+    "RR": N_("Risk ratio"),
+    "OR": N_("Odds ratio"),
+    "RD": N_("Risk difference"),
+    "GEN": N_("Effect"),
 }
 
 

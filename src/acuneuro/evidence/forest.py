@@ -28,6 +28,7 @@ from scipy import stats
 from acuneuro.evidence._figure import Format, measure_label, render
 from acuneuro.evidence.bias import egger_test
 from acuneuro.evidence.meta import MetaResult
+from acuneuro.i18n import N_
 from acuneuro.i18n import gettext as _
 
 __all__ = ["EGGER_MIN_K", "forest_chart", "forest_values", "funnel_chart", "funnel_values"]
@@ -86,8 +87,8 @@ def forest_chart(
     *,
     title: str = "",
     note: str = "",
-    favours: tuple[str, str] = ("Favours acupuncture", "Favours control"),
-    arms: tuple[str, str] = ("Acupuncture", "Control"),
+    favours: tuple[str, str] = (N_("Favours acupuncture"), N_("Favours control")),
+    arms: tuple[str, str] = (N_("Acupuncture"), N_("Control")),
     fmt: Format = "svg",
 ) -> str | bytes:
     """Draw ``forest_values``: columns, squares by weight, diamond, PI and heterogeneity."""
@@ -99,8 +100,8 @@ def forest_chart(
     y_rows = np.arange(k, 0, -1) + float(extra)
     text = blended_transform_factory(fig.transFigure, ax.transData)
     head = float(k + extra + 1)
-    cols = ((0.01, _("Study"), "left"), (0.27, arms[0] + " n", "right"),
-            (0.36, arms[1] + " n", "right"), (0.72, _("Effect [95% CI]"), "left"),
+    cols = ((0.01, _("Study"), "left"), (0.27, _(arms[0]) + " n", "right"),
+            (0.36, _(arms[1]) + " n", "right"), (0.72, _("Effect [95% CI]"), "left"),
             (0.99, _("Weight"), "right"))
     for x, word, align in cols:
         ax.text(x, head, word, transform=text, ha=align, va="center", fontsize=8,
@@ -145,7 +146,7 @@ def forest_chart(
     ax.set_yticks([])
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
-    ax.set_xlabel(f"← {favours[0]}    {favours[1]} →\n{measure_label(values['measure'])}",
+    ax.set_xlabel(f"← {_(favours[0])}    {_(favours[1])} →\n{measure_label(values['measure'])}",
                   fontsize=8)
     ax.tick_params(axis="x", labelsize=7)
     heading = "\n".join(part for part in (title, note) if part)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from scipy import stats
 
+from acuneuro.i18n import format_number
 from acuneuro.i18n import gettext as _
 from acuneuro.knowledge import GradeRules
 
@@ -91,7 +92,7 @@ def rate_indirectness(
 ) -> Downgrade:
     """Rate down one level when more than the threshold share of weight is indirect."""
     share = sum(w for w, why in zip(weights, indirect, strict=True) if why)
-    reasons = "; ".join(why for why in indirect if why)
+    reasons = "; ".join(_(why) for why in indirect if why)
     if share > rules.indirect_weight_pct:
         return Downgrade("indirectness", 1, _(
             "%(share)s%% of the weight answers a different question: %(reasons)s")
@@ -114,20 +115,22 @@ def rate_imprecision(
     if lo < -mid and hi > mid:
         return Downgrade("imprecision", 2, _(
             "The 95%% CI (%(lo)s to %(hi)s) includes both an important benefit and an important "
-            "harm (MID %(mid)s points).") % {"lo": f"{lo:.2f}", "hi": f"{hi:.2f}",
-                                             "mid": f"{mid:g}"})
+            "harm (MID %(mid)s points).") % {"lo": format_number(lo, ".2f"),
+                                             "hi": format_number(hi, ".2f"),
+                                             "mid": format_number(mid, "g")})
     crossed = [x for x in (-mid, 0.0, mid) if lo < x < hi]
     if crossed:
         return Downgrade("imprecision", 1, _(
             "The 95%% CI (%(lo)s to %(hi)s) crosses %(what)s (MID %(mid)s points).") % {
-            "lo": f"{lo:.2f}", "hi": f"{hi:.2f}", "mid": f"{mid:g}",
+            "lo": format_number(lo, ".2f"), "hi": format_number(hi, ".2f"),
+            "mid": format_number(mid, "g"),
             "what": _("no effect") if 0.0 in crossed else _("the minimal important difference")})
     if participants < rules.ois_participants:
         return Downgrade("imprecision", 1, _(
             "%(n)d participants, fewer than the optimal information size of %(ois)d.")
             % {"n": participants, "ois": rules.ois_participants})
     return Downgrade("imprecision", 0, _("The 95%% CI (%(lo)s to %(hi)s) is precise.")
-                     % {"lo": f"{lo:.2f}", "hi": f"{hi:.2f}"})
+                     % {"lo": format_number(lo, ".2f"), "hi": format_number(hi, ".2f")})
 
 
 def rate_publication_bias(k: int, egger_p: float | None, rules: GradeRules) -> Downgrade:
@@ -138,9 +141,10 @@ def rate_publication_bias(k: int, egger_p: float | None, rules: GradeRules) -> D
             % {"k": k, "min": rules.egger_min_k})
     if egger_p < rules.egger_alpha:
         return Downgrade("publication_bias", 1, _(
-            "Egger's test p = %(p)s: the funnel plot is asymmetric.") % {"p": f"{egger_p:.3g}"})
+            "Egger's test p = %(p)s: the funnel plot is asymmetric.")
+            % {"p": format_number(egger_p, ".3g")})
     return Downgrade("publication_bias", 0, _("Egger's test p = %(p)s: no asymmetry detected.")
-                     % {"p": f"{egger_p:.3g}"})
+                     % {"p": format_number(egger_p, ".3g")})
 
 
 def certainty(downgrades: Sequence[Downgrade]) -> str:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from scipy import stats
 
 from acuneuro.evidence.comparisons import Comparison, class_of, pool
+from acuneuro.i18n import N_
 from acuneuro.i18n import gettext as _
 from acuneuro.knowledge import (
     EVIDENCE_CONDITIONS,
@@ -50,9 +51,9 @@ __all__ = [
 
 _Z = float(stats.norm.isf(0.025))
 _TITLES = {
-    "dpn": "Painful diabetic neuropathy",
-    "phn": "Herpes zoster and postherpetic neuralgia",
-    "cipn": "Chemotherapy-induced peripheral neuropathy",
+    "dpn": N_("Painful diabetic neuropathy"),
+    "phn": N_("Herpes zoster and postherpetic neuralgia"),
+    "cipn": N_("Chemotherapy-induced peripheral neuropathy"),
 }
 
 

@@ -36,6 +36,7 @@ from acuneuro.evidence.library import (
 from acuneuro.evidence.meta import MetaResult
 from acuneuro.evidence.plots import studies_plot
 from acuneuro.evidence.sof import rob_table, summary_of_findings
+from acuneuro.i18n import N_, format_number
 from acuneuro.i18n import gettext as _
 from acuneuro.knowledge import (
     EVIDENCE_CONDITIONS,
@@ -64,6 +65,9 @@ __all__ = [
 # The acceptance bar for "a forest plot worth showing": fewer trials are said so in words.
 MIN_TRIALS = 3
 _Z = float(stats.norm.isf(0.025))
+# How a trial's numbers were read (knowledge Status): in the publication, in a report of it.
+_STATUS_WORDS = {"verified": N_("verified"), "secondary": N_("secondary"),
+                 "unverified": N_("unverified")}
 
 
 def sources_of(ids: list[str]) -> list[dict[str, str | None]]:
@@ -86,41 +90,46 @@ def sources_of(ids: list[str]) -> list[dict[str, str | None]]:
 def _i2_words(i2: float) -> str:
     # Cochrane Handbook 10.10.2: overlapping bands, read with the CI of I².
     if i2 < 40:
-        return "might not be important"
+        return _("might not be important")
     if i2 < 60:
-        return "may represent moderate heterogeneity"
+        return _("may represent moderate heterogeneity")
     if i2 < 75:
-        return "may represent substantial heterogeneity"
-    return "represents considerable heterogeneity"
+        return _("may represent substantial heterogeneity")
+    return _("represents considerable heterogeneity")
+
+
+def _num(value: float, spec: str = ".2f") -> str:
+    return format_number(value, spec)
 
 
 def plain_reading(res: MetaResult) -> list[str]:
     """The pooled pain difference in sentences a clinician reads (negative favours acupuncture)."""
     est, (lo, hi), (p_lo, p_hi) = res.estimate, res.ci, res.pi
-    side = "lower" if est < 0 else "higher"
-    lines = [
-        f"Across {res.k} trials, pain was on average {abs(est):.2f} points {side} with "
-        f"acupuncture than with the comparators, on a 0-10 scale "
-        f"(95% confidence interval {lo:.2f} to {hi:.2f}).",
-    ]
+    first = (_("Across %(k)s trials, pain was on average %(d)s points lower with acupuncture "
+               "than with the comparators, on a 0-10 scale (95%% confidence interval %(lo)s to "
+               "%(hi)s).") if est < 0 else
+             _("Across %(k)s trials, pain was on average %(d)s points higher with acupuncture "
+               "than with the comparators, on a 0-10 scale (95%% confidence interval %(lo)s to "
+               "%(hi)s)."))
+    lines = [first % {"k": res.k, "d": _num(abs(est)), "lo": _num(lo), "hi": _num(hi)}]
     if lo <= 0 <= hi:
-        lines.append("The confidence interval includes no difference: these trials do not "
-                     "show a reliable effect on pain.")
+        lines.append(_("The confidence interval includes no difference: these trials do not "
+                       "show a reliable effect on pain."))
     else:
-        lines.append("The confidence interval excludes no difference, but small unblinded "
-                     "trials overstate effects; read the trials one by one.")
-    lines.append(
-        f"Prediction interval {p_lo:.2f} to {p_hi:.2f}: where the true effect in a new clinic "
-        "like these could plausibly lie, allowing for the differences between trials."
-    )
+        lines.append(_("The confidence interval excludes no difference, but small unblinded "
+                       "trials overstate effects; read the trials one by one."))
+    lines.append(_(
+        "Prediction interval %(lo)s to %(hi)s: where the true effect in a new clinic like these "
+        "could plausibly lie, allowing for the differences between trials."
+    ) % {"lo": _num(p_lo), "hi": _num(p_hi)})
     tau = math.sqrt(max(res.tau2, 0.0))
-    lines.append(
-        f"tau² = {res.tau2:.3g} (true effects vary between trials with a standard deviation of "
-        f"about {tau:.2f} points); I² = {res.I2:.0f}% of the spread is beyond chance, which "
-        f"{_i2_words(res.I2)}."
-    )
+    lines.append(_(
+        "tau² = %(tau2)s (true effects vary between trials with a standard deviation of about "
+        "%(tau)s points); I² = %(i2)s%% of the spread is beyond chance, which %(words)s."
+    ) % {"tau2": _num(res.tau2, ".3g"), "tau": _num(tau), "i2": _num(res.I2, ".0f"),
+         "words": _i2_words(res.I2)})
     if res.k < 5:
-        lines.append(f"With only {res.k} trials, tau² and I² are very imprecise.")
+        lines.append(_("With only %(k)s trials, tau² and I² are very imprecise.") % {"k": res.k})
     return lines
 
 
@@ -143,29 +152,31 @@ def _trial(trial: Trial, pooled: bool, excluded: str | None) -> dict[str, Any]:
     return {
         "id": trial.id,
         "label": study_label(trial),
-        "design": trial.design,
+        "design": _(trial.design),
         "comparator": trial.comparator,
         "comparator_label": _(comparator_label(trial.comparator)),
         "comparator_class": _(class_of(trial.comparator).label),
         "n_randomised": trial.n_randomised,
-        "intervention": trial.intervention,
+        "intervention": _(trial.intervention),
         "points": list(trial.points),
-        "outcome": trial.outcome.model_dump(),
+        "outcome": {**trial.outcome.model_dump(), "name": _(trial.outcome.name)},
         "data": trial.data.model_dump() if trial.data is not None else None,
         "status": trial.status,
+        "status_words": _(_STATUS_WORDS.get(trial.status, trial.status)),
         "effect": _effect(trial),
         "in_pain_plot": pooled,
-        "excluded_because": excluded,
-        "to_read": trial.to_read if trial.data is None else None,
-        "note": trial.note,
+        "excluded_because": _(excluded) if excluded else None,
+        "to_read": _(trial.to_read) if trial.data is None and trial.to_read else None,
+        "note": _(trial.note) if trial.note else None,
         "sources": sources_of(list(trial.sources)),
     }
 
 
 def _guideline(g: Guideline) -> dict[str, Any]:
     return {
-        "id": g.id, "body": g.body, "statement": g.statement, "grade": g.grade,
-        "meaning": g.meaning, "correction": g.correction, "status": g.status,
+        "id": g.id, "body": _(g.body), "statement": _(g.statement), "grade": _(g.grade),
+        "meaning": _(g.meaning), "correction": _(g.correction) if g.correction else None,
+        "status": g.status,
         "sources": sources_of(list(g.sources)),
     }
 
@@ -225,7 +236,8 @@ def condition_document(
             _trial(t, t.id in ev.pooled_ids, ev.excluded.get(t.id)) for t in ev.trials
         ],
         "reviews": [
-            {**r.model_dump(exclude={"sources"}), "sources": sources_of(list(r.sources))}
+            {**r.model_dump(exclude={"sources"}), "label": _(r.label), "scope": _(r.scope),
+             "sources": sources_of(list(r.sources))}
             for r in ev.reviews
         ],
         "guidelines": [_guideline(g) for g in ev.guidelines],
@@ -263,10 +275,10 @@ def responder_figure(condition: str, fmt: Format = "svg") -> str | bytes | None:
         vi.append(float(eff.vi[0]))
     return studies_plot(
         labels, yi, vi,
-        measure="log risk ratio of responding (0 = no difference)",
-        title="Responders: each trial's own definition, not pooled",
-        note="Log scale: 0.69 is a doubled chance of responding.",
-        favours=("favours control", "favours acupuncture"),
+        measure=_("log risk ratio of responding (0 = no difference)"),
+        title=_("Responders: each trial's own definition, not pooled"),
+        note=_("Log scale: 0.69 is a doubled chance of responding."),
+        favours=(_("favours control"), _("favours acupuncture")),
         fmt=fmt,
     )
 
@@ -282,7 +294,7 @@ def evidence_links(protocol_id: str) -> list[dict[str, Any]]:
         out.append({
             "id": t.id,
             "condition": t.condition,
-            "design": t.design,
+            "design": _(t.design),
             "comparator": t.comparator,
             "n_randomised": t.n_randomised,
             "href": f"/evidence/{t.condition}#trial-{t.id}",
@@ -300,12 +312,14 @@ def patient_information(condition: str) -> dict[str, Any]:
     info = patient_info(condition)
     return {
         "condition": info.condition,
-        "title": info.title,
-        "sections": [{**s.model_dump(exclude={"sources"}), "sources": sources_of(s.sources)}
+        "title": _(info.title),
+        "sections": [{**s.model_dump(exclude={"sources"}), "heading": _(s.heading),
+                      "text": _(s.text), "sources": sources_of(s.sources)}
                      for s in info.sections],
-        "faq": [{**a.model_dump(exclude={"sources"}), "sources": sources_of(a.sources)}
-                for a in info.faq],
-        "corrections": [{**c.model_dump(exclude={"sources"}), "sources": sources_of(c.sources)}
+        "faq": [{**a.model_dump(exclude={"sources"}), "question": _(a.question),
+                 "answer": _(a.answer), "sources": sources_of(a.sources)} for a in info.faq],
+        "corrections": [{**c.model_dump(exclude={"sources"}), "claim": _(c.claim),
+                         "correction": _(c.correction), "sources": sources_of(c.sources)}
                         for c in info.corrections],
     }
 
@@ -324,8 +338,8 @@ def evidence_statements(condition: str) -> list[dict[str, str]]:
                            "%(k)d trial(s), %(n)d participants; difference %(est)s (95%% CI "
                            "%(lo)s to %(hi)s) on a 0-10 scale.") % {
                 "statement": row["statement"], "certainty": row["certainty_label"].lower(),
-                "k": row["k"], "n": row["participants"], "est": f"{row['estimate']:.2f}",
-                "lo": f"{row['ci'][0]:.2f}", "hi": f"{row['ci'][1]:.2f}"},
+                "k": row["k"], "n": row["participants"], "est": _num(row["estimate"]),
+                "lo": _num(row["ci"][0]), "hi": _num(row["ci"][1])},
             "citation": _("acuneuro summary of findings from: %(trials)s") % {
                 "trials": "; ".join(row["trials"])},
         })
@@ -333,8 +347,10 @@ def evidence_statements(condition: str) -> list[dict[str, str]]:
         out.append({"statement": doc["plotted_note"],
                     "citation": _("acuneuro evidence library")})
     for g in doc["guidelines"]:
-        text = f"{g['body']}: {g['statement']} Grade: {g['grade']} ({g['meaning']})"
+        text = _("%(body)s: %(statement)s Grade: %(grade)s (%(meaning)s)") % {
+            "body": g["body"], "statement": g["statement"], "grade": g["grade"],
+            "meaning": g["meaning"]}
         if g["correction"]:
-            text += f" Correction: {g['correction']}"
+            text += " " + _("Correction: %(correction)s") % {"correction": g["correction"]}
         out.append({"statement": text, "citation": g["sources"][0]["citation"]})
     return out

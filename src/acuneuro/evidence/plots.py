@@ -19,6 +19,7 @@ from scipy import stats
 from acuneuro.evidence._figure import Format, measure_label, render
 from acuneuro.evidence.forest import forest_chart, forest_values, funnel_chart, funnel_values
 from acuneuro.evidence.meta import MetaResult
+from acuneuro.i18n import N_
 from acuneuro.i18n import gettext as _
 
 __all__ = ["Format", "forest_plot", "funnel_plot", "studies_plot"]
@@ -28,7 +29,7 @@ def forest_plot(
     res: MetaResult,
     *,
     title: str = "",
-    favours: tuple[str, str] = ("Favours acupuncture", "Favours control"),
+    favours: tuple[str, str] = (N_("Favours acupuncture"), N_("Favours control")),
     fmt: Format = "svg",
 ) -> str | bytes:
     """Forest plot of a fitted model: columns, squares by weight, diamond, PI, heterogeneity.
@@ -54,7 +55,7 @@ def studies_plot(
     measure: str = "MD",
     title: str = "",
     note: str = "",
-    favours: tuple[str, str] = ("Favours acupuncture", "Favours control"),
+    favours: tuple[str, str] = (N_("Favours acupuncture"), N_("Favours control")),
     fmt: Format = "svg",
 ) -> str | bytes:
     """Each study's effect and 95% CI without a pooled estimate (too few studies to pool)."""
@@ -71,7 +72,7 @@ def studies_plot(
     ax.set_yticks(rows)
     ax.set_yticklabels(labels)
     ax.set_ylim(0, k + 1)
-    ax.set_xlabel(f"{measure_label(measure)}   ← {favours[0]} | {favours[1]} →")
+    ax.set_xlabel(f"{measure_label(measure)}   ← {_(favours[0])} | {_(favours[1])} →")
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
     ax.tick_params(axis="y", length=0)

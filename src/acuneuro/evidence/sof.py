@@ -26,20 +26,29 @@ from acuneuro.evidence.grade import (
     single_trial_ci,
 )
 from acuneuro.evidence.library import ConditionEvidence
+from acuneuro.i18n import N_, pgettext
 from acuneuro.i18n import gettext as _
 from acuneuro.knowledge import Trial, grade_rules, rob2_records
 
 __all__ = ["CERTAINTY_WORDS", "DOMAIN_WORDS", "ROB_WORDS", "rob_table", "summary_of_findings"]
 
-CERTAINTY_WORDS = {"high": "High", "moderate": "Moderate", "low": "Low", "very_low": "Very low"}
-DOMAIN_WORDS = {"risk_of_bias": "Risk of bias", "inconsistency": "Inconsistency",
-                "indirectness": "Indirectness", "imprecision": "Imprecision",
-                "publication_bias": "Publication bias"}
+CERTAINTY_WORDS = {"high": N_("High"), "moderate": N_("Moderate"), "low": N_("Low"),
+                   "very_low": N_("Very low")}
+DOMAIN_WORDS = {"risk_of_bias": N_("Risk of bias"), "inconsistency": N_("Inconsistency"),
+                "indirectness": N_("Indirectness"), "imprecision": N_("Imprecision"),
+                "publication_bias": N_("Publication bias")}
 ROB_WORDS = {"low": "Low", "some_concerns": "Some concerns", "high": "High"}
-_ROB_DOMAIN_WORDS = {"randomisation": "Randomisation", "deviations": "Deviations from intended "
-                     "interventions", "missing": "Missing outcome data",
-                     "measurement": "Measurement of the outcome",
-                     "reporting": "Selection of the reported result"}
+_ROB_DOMAIN_WORDS = {"randomisation": N_("Randomisation"),
+                     "deviations": N_("Deviations from intended interventions"),
+                     "missing": N_("Missing outcome data"),
+                     "measurement": N_("Measurement of the outcome"),
+                     "reporting": N_("Selection of the reported result")}
+
+
+def _rob_words(judgement: str) -> str:
+    # A judgement of risk (masculine in Italian), not a certainty (feminine): own context.
+    return {"low": pgettext("risk of bias", "Low"), "some_concerns": _("Some concerns"),
+            "high": pgettext("risk of bias", "High")}[judgement]
 
 
 def _participants(trial: Trial) -> int:
@@ -109,9 +118,10 @@ def rob_table(ev: ConditionEvidence) -> list[dict[str, Any]]:
             out.append({
                 "trial": trial.id, "label": label, "assessed": True, "outcome": rec.outcome,
                 "domains": [{"domain": name, "label": _(_ROB_DOMAIN_WORDS[name]),
-                             "judgement": d.judgement, "words": _(ROB_WORDS[d.judgement]),
-                             "support": d.support} for name, d in rec.domains.items()],
-                "overall": rec.overall, "overall_words": _(ROB_WORDS[rec.overall]),
-                "indirect": rec.indirect, "sources": list(rec.sources),
+                             "judgement": d.judgement, "words": _rob_words(d.judgement),
+                             "support": _(d.support)} for name, d in rec.domains.items()],
+                "overall": rec.overall, "overall_words": _rob_words(rec.overall),
+                "indirect": _(rec.indirect) if rec.indirect else None,
+                "sources": list(rec.sources),
             })
     return out

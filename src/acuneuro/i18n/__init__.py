@@ -23,6 +23,7 @@ from babel.dates import format_datetime as _babel_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal as _babel_decimal
+from babel.numbers import get_decimal_symbol
 from babel.support import NullTranslations, Translations
 
 __all__ = [
@@ -33,9 +34,11 @@ __all__ = [
     "format_date",
     "format_datetime",
     "format_decimal",
+    "format_number",
     "gettext",
     "negotiate_locale",
     "ngettext",
+    "pgettext",
     "use_locale",
 ]
 
@@ -79,6 +82,12 @@ def gettext(message: str) -> str:
     if not message:  # gettext("") is the catalogue's header, never a translation
         return message
     return _translations(current_locale()).gettext(message)
+
+
+def pgettext(context: str, message: str) -> str:
+    """``message`` in the current language, where one English word needs two translations
+    ("Low" certainty is *bassa*, "Low" risk of bias is *basso*): ``msgctxt`` in the catalogue."""
+    return str(_translations(current_locale()).pgettext(context, message))
 
 
 def N_(message: str) -> str:
@@ -156,3 +165,10 @@ def format_decimal(value: float, digits: int = 1, *, fixed: bool = False,
     pattern = "#,##0" + ("." + decimals if digits > 0 else "")
     text = str(_babel_decimal(value, format=pattern, locale=_babel_locale()))
     return "+" + text if signed and value > 0 else text
+
+
+def format_number(value: float, spec: str) -> str:
+    """``format(value, spec)`` with the current language's decimal mark: the digits of a
+    statistic stay exactly as computed ("-1.83", "0.0123" in English; "-1,83", "0,0123" in
+    Italian), where :func:`format_decimal` would round to a fixed number of places."""
+    return format(value, spec).replace(".", str(get_decimal_symbol(_babel_locale())))

@@ -4,6 +4,13 @@ Codes stay in the data; the words a clinician reads beside a code (``label``, ``
 the words of a ``labels`` list of codes) become catalogue entries, translated where they are
 shown (``gettext(label)``, ``|translate`` in a page). One way for every knowledge label: no
 ``label_it`` fields in the data.
+
+The same holds for long prose: the evidence library (``knowledge/evidence/*.yaml``: trial
+designs and notes, RoB 2 support, guideline statements, review scopes) and the patient leaflets
+(``knowledge/patient_info/*.yaml``) name their prose fields with ``keys`` in babel.cfg; each
+paragraph is one catalogue entry, translated where the document is built
+(``acuneuro.evidence.pages``). ``tests/i18n/test_knowledge_prose.py`` fails when a paragraph of
+those files has no Italian translation, or a new prose field is not extracted.
 """
 
 from __future__ import annotations

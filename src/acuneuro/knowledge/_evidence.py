@@ -5,6 +5,11 @@ published, a verification status and, when the data could not be read, why the t
 out of pooling), ``reviews.yaml`` (published pooled estimates, shown as context) and
 ``guidelines.yaml`` (statements with their grade explained, and corrections of overstatements).
 Every item cites sources from the bibliography.
+
+The prose is written once, in English; the patient leaflets (``knowledge/patient_info/``) too.
+Other languages come from the gettext catalogue: babel.cfg names the prose fields of each file
+(``acuneuro.i18n.extract``) and ``acuneuro.evidence.pages`` translates them where a document is
+built. No ``text_it`` fields: a paragraph without its Italian entry fails tests/i18n.
 """
 
 from __future__ import annotations
