@@ -36,6 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from datetime import time as clock
 from pathlib import Path
+from typing import cast
 
 import httpx
 import sqlalchemy as sa
@@ -108,7 +109,7 @@ def _history(engine: sa.Engine) -> int:
     ps = sa.table("planned_sessions", sa.column("id"), sa.column("clinic_id"),
                   sa.column("patient_id"), sa.column("number"), sa.column("due_on"))
     pr = sa.table("practitioners", sa.column("id"), sa.column("clinic_id"))
-    appointments = Appointment.__table__
+    appointments = cast(sa.Table, Appointment.__table__)
     stamp = datetime(2026, 1, 1, tzinfo=UTC)
     select = sa.select(
         ps.c.clinic_id, ps.c.patient_id, pr.c.id, ps.c.due_on,
@@ -152,7 +153,7 @@ def _full_day(ctx: Context, clinic_id: int, today: date) -> int:
         return added
 
 
-def select_practitioners(clinic_id: int) -> sa.Select[tuple[Practitioner]]:
+def select_practitioners(clinic_id: int) -> sa.Select[Practitioner]:
     return sa.select(Practitioner).where(Practitioner.clinic_id == clinic_id).order_by(
         Practitioner.id)
 

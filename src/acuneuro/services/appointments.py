@@ -151,7 +151,7 @@ def _view(session: Session, row: Appointment) -> AppointmentView:
     return views[0]
 
 
-def _views(session: Session, query: Select[tuple[Appointment]]) -> list[AppointmentView]:
+def _views(session: Session, query: Select[Appointment]) -> list[AppointmentView]:
     """The views of the appointments ``query`` selects, in its order, in one statement.
 
     The patient, name, practitioner and planned visit come joined in, not one query each per
