@@ -70,12 +70,7 @@ nrs AS (
 scores AS (
     SELECT patient_id,
            avg(total) FILTER (WHERE taken_on <= first_on) AS baseline,
-           -- The last score by date, then by id: one HUGEINT key, microseconds since 1970 *
-           -- 2^64 + (id + 2^63), orders exactly as the pair (taken_on, id) for every DATE or
-           -- TIMESTAMP and BIGINT id, and is compared faster than the pair (issue 18).
-           arg_max(total, CAST(epoch_us(taken_on) AS HUGEINT) * 18446744073709551616
-                          + (CAST(id AS HUGEINT) + 9223372036854775808))
-               FILTER (WHERE taken_on > first_on) AS latest,
+           arg_max(total, (taken_on, id)) FILTER (WHERE taken_on > first_on) AS latest,
            max(taken_on) FILTER (WHERE taken_on > first_on) AS latest_on
     FROM nrs
     GROUP BY patient_id
