@@ -17,6 +17,7 @@ BENCHMARKS: list[str] = [
     "meta",  # evidence engine vs R metafor (bench/meta.py)
     "analytics",  # cohort report vs hand DuckDB query vs pandas (bench/analytics.py)
     "api",  # clinician read endpoints vs a minimal endpoint, growth with size (bench/api.py)
+    "clinic_day",  # today's list and the calendar at registry scale (bench/clinic_day.py)
     "reports",  # patient report and referral letter against 200 ms (bench/reports.py)
     "cli",  # acuneuro --help and --version, start to exit, against 0.5 s (bench/cli.py)
 ]

@@ -13,6 +13,10 @@ then times, in interleaved rounds so that machine noise hits all three alike:
   DuckDB prunes columns by itself).
 
 Other sizes: ``python -c "import bench.analytics as b; b.run(quick=True, patients=200_000)"``.
+With ``profile=True`` (``python -c "import bench.analytics as b; b.run(quick=False,
+profile=True)"``) the run also prints where each spends its time: the report's DuckDB
+operators from its profile (the timings ``EXPLAIN ANALYZE`` shows, summed per operator) and the
+pandas baseline's steps from ``cProfile``.
 The load average is printed before and after: on a shared machine it says how much of the
 cores DuckDB could use (pandas uses one).
 
@@ -22,8 +26,11 @@ Figures are medians of the rounds; only the ratios are meant to travel between m
 
 from __future__ import annotations
 
+import cProfile
+import json
 import math
 import os
+import pstats
 import statistics
 import tempfile
 import time
@@ -34,7 +41,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from acuneuro.analytics._duck import connect
 from acuneuro.analytics.cohort import (
+    COHORT_SQL,
     CohortQuery,
     cohort_report,
     knowledge_query,
@@ -200,7 +209,59 @@ def _median_times(
     return {name: statistics.median(values) for name, values in times.items()}
 
 
-def run(quick: bool, patients: int | None = None) -> None:
+def _profile_report(folder: Path, query: CohortQuery, top: int = 12) -> None:
+    """The report's operators by time, from DuckDB's profile of one run (EXPLAIN ANALYZE's)."""
+    con = connect(source_for(parquet=folder))
+    try:
+        prepare(con, query)
+        out = folder.parent / "profile.json"
+        con.execute("PRAGMA enable_profiling = 'json'")
+        con.execute(f"PRAGMA profiling_output = '{out}'")
+        con.sql(COHORT_SQL, params=query.parameters()).fetchall()
+        con.execute("PRAGMA disable_profiling")
+    finally:
+        con.close()
+    profile = json.loads(out.read_text())
+    ops: list[tuple[float, int, str, str]] = []
+
+    def walk(node: dict[str, Any]) -> None:
+        extra = node.get("extra_info", {})
+        what = extra.get("Aggregates") or extra.get("Conditions") or extra.get("Projections")
+        text = "; ".join(what) if isinstance(what, list) else str(what or "")
+        files = str(extra.get("Filename(s)", "")).rsplit("/", 1)[-1]
+        ops.append((float(node.get("timing", 0.0)), int(node.get("intermediate_rows", 0)),
+                    str(node.get("name")), (files + " " + text).strip()[:80]))
+        for child in node.get("children", []):
+            walk(child)
+
+    for node in profile["operator"]:
+        walk(node)
+    total = sum(o[0] for o in ops) or 1.0
+    query_info = profile["query"]
+    print(f"analytics: profile of the report: {query_info['total_time']:.3f} s wall, "
+          f"{query_info['cpu_time']:.3f} s of operator CPU (both cores when > wall)")
+    for seconds, rows, name, what in sorted(ops, reverse=True)[:top]:
+        print(f"analytics:   {100 * seconds / total:5.1f}% {seconds:7.3f} s {rows:>12,} rows "
+              f"{name:<14} {what}")
+
+
+def _profile_pandas(folder: Path, query: CohortQuery, top: int = 12) -> None:
+    """The pandas baseline's steps by cumulative time (cProfile, its overhead included)."""
+    profiler = cProfile.Profile()
+    profiler.runcall(_pandas, folder, query)
+    stats = pstats.Stats(profiler)
+    total = max(v[3] for v in stats.stats.values())  # type: ignore[attr-defined]
+    rows = sorted(((v[3], f"{Path(k[0]).name}:{k[1]}({k[2]})")
+                   for k, v in stats.stats.items()  # type: ignore[attr-defined]
+                   if "cohort_pandas" in k[0] or "analytics.py" in k[0]
+                   or k[2] in ("read_parquet", "to_datetime", "merge", "sort_values", "tail")),
+                  reverse=True)
+    print(f"analytics: profile of the pandas baseline: {total:.3f} s under cProfile")
+    for seconds, where in rows[:top]:
+        print(f"analytics:   {100 * seconds / total:5.1f}% {seconds:7.3f} s {where}")
+
+
+def run(quick: bool, patients: int | None = None, profile: bool = False) -> None:
     """Print the generator's speed, the three timings and the two ratios with their targets."""
     patients = patients or (20_000 if quick else 1_000_000)
     # Other jobs share the cores; the load average says how much of them DuckDB could use.
@@ -225,6 +286,9 @@ def run(quick: bool, patients: int | None = None) -> None:
             },
             rounds,
         )
+        if profile:
+            _profile_report(folder, query)
+            _profile_pandas(folder, query)
     for name, label in (("report", "cohort report (DuckDB over Parquet)"),
                         ("hand", "hand-written DuckDB query (ceiling)"),
                         ("pandas", "pandas baseline")):

@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+import sqlalchemy as sa
+
 from acuneuro.services import Context
 from acuneuro.services import appointments as appointment_service
 from acuneuro.services.today import todays_list
+from acuneuro.store import AuditEvent
 
 from ._appointments import open_every_day, profiles
 from ._course import accepted_patient
@@ -56,3 +59,22 @@ def test_another_clinic_has_an_empty_day(ctx: Context, actors: Any) -> None:
     alice = actors["alice"].actor
     _book(ctx, alice, new_patient(ctx, alice), ids["alice"], "09:00")
     assert todays_list(ctx, actors["charlie"].actor, date.today()) == []
+
+
+def test_the_list_audits_each_patients_course_and_plan_read(ctx: Context, actors: Any) -> None:
+    ids = profiles(ctx, actors)
+    open_every_day(ctx, actors)
+    alice = actors["alice"].actor
+    treated = accepted_patient(ctx, alice, start=date.today())
+    unplanned = new_patient(ctx, alice, given_name="Cleo")
+    _book(ctx, alice, treated, ids["alice"], "09:00")
+    _book(ctx, alice, unplanned, ids["alice"], "10:00")
+    with ctx.db.read() as session:
+        before = session.scalar(sa.select(sa.func.max(AuditEvent.id)))
+    todays_list(ctx, alice, date.today())
+    with ctx.db.read() as session:
+        rows = session.execute(sa.select(AuditEvent.resource, AuditEvent.patient_pseudo_id)
+                               .where(AuditEvent.id > before, AuditEvent.action == "read")).all()
+    # As course_overview (every patient) and day_screen (a patient with a plan) audit them.
+    assert sorted(rows) == sorted([("session", treated[:32]), ("session", unplanned[:32]),
+                                   ("plan", treated[:32])])

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
+from functools import cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -97,8 +98,14 @@ class DayFactError(ValueError):
         self.message = message
 
 
+@cache
+def _covering(path: str) -> tuple[FactWindow, ...]:
+    """The windows that cover ``path`` (knowledge is read once; a day asks thousands of times)."""
+    return tuple(w for w in fact_windows() if w.covers(path))
+
+
 def _window(path: str) -> FactWindow | None:
-    return next((w for w in fact_windows() if w.covers(path)), None)
+    return next(iter(_covering(path)), None)
 
 
 def _group(path: str) -> str:
@@ -274,7 +281,7 @@ def screen_day(known: Mapping[str, KnownFact], on: date, planned: Iterable[str] 
     extra: list[SafetyFinding] = []
     lines: list[FactLine] = []
     for window in fact_windows():
-        facts = [f for p, f in sorted(known.items()) if window.covers(p)]
+        facts = [f for p, f in sorted(known.items()) if window in _covering(p)]
         line = _line(window, facts, late, on)
         lines.append(line)
         stale = {f.path: f for f in facts if f.path in late}

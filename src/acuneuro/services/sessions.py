@@ -65,7 +65,7 @@ from acuneuro.services._session_rows import recorded_of as _recorded
 from acuneuro.services._session_rows import total_sessions as _total_sessions
 from acuneuro.services.audit import Action, record
 from acuneuro.services.practitioners import stricta_practitioner
-from acuneuro.store import Patient, PlanRecord, TreatmentSession
+from acuneuro.store import Patient, PlannedSession, PlanRecord, TreatmentSession
 
 __all__ = [
     "CourseOverview",
@@ -78,7 +78,9 @@ __all__ = [
     "course_overview",
     "day_screen",
     "list_sessions",
+    "overview_from",
     "record_session",
+    "screen_from",
 ]
 
 _RESOURCE = "session"
@@ -218,7 +220,14 @@ def _screen(session: Session, patient: Patient, row: PlanRecord, day: Mapping[st
 
     A day fact that cannot be used raises ``ValidationError`` located under ``day``.
     """
-    known = day_facts_known(row, _recorded(session, patient), day, on)
+    return screen_from(row, _recorded(session, patient), day, on, points)
+
+
+def screen_from(row: PlanRecord, recorded: list[TreatmentSession], day: Mapping[str, Any],
+                on: date, points: list[NeedledPoint] | list[PlanPoint]
+                ) -> tuple[DayScreen, dict[str, KnownFact]]:
+    """``_screen`` from rows already read (the patient's sessions in force, oldest first)."""
+    known = day_facts_known(row, recorded, day, on)
     codes = _known_codes(points)
     try:
         found = screen_day(known, on, codes)
@@ -368,12 +377,19 @@ def course_overview(ctx: Context, actor: Actor, pseudo_id: str, *, today: date
 
 
 def _overview(session: Session, patient: Patient, today: date) -> CourseOverview:
-    sessions = [_view(t, patient.pseudo_id) for t in _recorded(session, patient)]
     plan_row = accepted_plan(session, patient)
+    planned = [] if plan_row is None else _planned(session, plan_row)
+    return overview_from(patient.pseudo_id, _recorded(session, patient), plan_row, planned,
+                         today)
+
+
+def overview_from(pseudo_id: str, recorded: list[TreatmentSession], plan_row: PlanRecord | None,
+                  planned: list[PlannedSession], today: date) -> CourseOverview:
+    """``course_overview`` from rows already read (sessions in force, the plan's visits)."""
+    sessions = [_view(t, pseudo_id) for t in recorded]
     visits: list[Visit] = []
     total = 0
     if plan_row is not None:
-        planned = _planned(session, plan_row)
         total = _total_sessions(Plan.model_validate(plan_row.plan_json), planned)
         by_number = {s.number: s.attendance for s in sessions}
         visits = [
@@ -387,7 +403,7 @@ def _overview(session: Session, patient: Patient, today: date) -> CourseOverview
     records = [s.record for s in sessions]
     upcoming = next_session(records, course)
     return CourseOverview(
-        patient=patient.pseudo_id, plan_id=plan_row.id if plan_row else None,
+        patient=pseudo_id, plan_id=plan_row.id if plan_row else None,
         start_on=plan_row.start_on if plan_row else None, planned_sessions=total,
         schedule=visits, due_today=[v for v in visits if v.due_on == today],
         sessions=sessions, adherence=adherence(records, course, today),
