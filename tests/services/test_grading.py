@@ -10,9 +10,11 @@ from pypdf import PdfReader
 
 from acuneuro.reports import render_report
 from acuneuro.services import Context
+from acuneuro.services._course_common import accepted_plan, load_patient
 from acuneuro.services.accounts import authenticate
 from acuneuro.services.demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
-from acuneuro.services.grading import neuropathic_grading
+from acuneuro.services.grading import grading_of, neuropathic_grading
+from acuneuro.services.outcomes import score_rows
 from acuneuro.services.patients import list_patients
 from acuneuro.services.referrers import add_referrer
 
@@ -57,3 +59,18 @@ def test_the_letter_is_addressed_from_the_directory_and_states_the_grade_and_sco
     assert "NeuPSIG grade:" in text
     assert "Screening questionnaires (newest of each): DN4" in text
     assert "Safety findings of the current plan:" in text
+
+
+def test_the_grading_from_rows_already_read_is_the_grading_read_afresh(ctx: Context) -> None:
+    # The letter hands its scores and accepted plan to the grading (issue 18); the grading must
+    # be the one the grading would read itself.
+    actor, ids = _demo(ctx)
+    for pid in ids:
+        with ctx.db.snapshot() as session:
+            patient = load_patient(session, actor, pid)  # type: ignore[arg-type]
+            assert patient is not None
+            afresh = grading_of(session, patient)
+            handed = grading_of(session, patient, scores=score_rows(session, patient),
+                                plan_row=accepted_plan(session, patient))
+        assert handed == afresh
+        assert afresh.screening and afresh.safety_status is not None

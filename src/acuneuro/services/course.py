@@ -281,7 +281,7 @@ def _source(session: Session, actor: Actor, patient: Patient, today: date) -> Re
         adverse_events=adverse_events_of(event_rows(session, patient), session_numbers(sessions)),
         pgic=pgic_of(scores)[0], foot_exams=foot_exams_of(scores)[0],
         calendar=calendar_in(session, patient.clinic_id),
-        **_grading_fields(grading_of(session, patient)),
+        **_grading_fields(grading_of(session, patient, scores=scores, plan_row=plan_row)),
     )  # fmt: skip
 
 

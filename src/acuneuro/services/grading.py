@@ -85,9 +85,14 @@ def _current_plan(session: Session, patient: Patient) -> PlanRecord | None:
         .order_by(PlanRecord.id.desc()).limit(1))
 
 
-def grading_of(session: Session, patient: Patient) -> Grading:
-    """The grading of ``patient`` in an open session (no audit: the caller's read records it)."""
-    latest = _latest_screening(score_rows(session, patient))
+def grading_of(session: Session, patient: Patient, *, scores: list[ScoreRecord] | None = None,
+               plan_row: PlanRecord | None = None) -> Grading:
+    """The grading of ``patient`` in an open session (no audit: the caller's read records it).
+
+    A caller that has already read the patient's scores (``score_rows``) or current plan in the
+    same session passes them, so the letter does not query them twice (issue 18).
+    """
+    latest = _latest_screening(score_rows(session, patient) if scores is None else scores)
     screening = []
     for instrument_id, row in sorted(latest.items()):
         try:
@@ -95,7 +100,7 @@ def grading_of(session: Session, patient: Patient) -> Grading:
         except UnknownInstrumentError:
             name = code_label(instrument_id)
         screening.append(ScreeningScore(name, row.total, _reading(row.positive), row.taken_on))
-    plan_row = _current_plan(session, patient)
+    plan_row = _current_plan(session, patient) if plan_row is None else plan_row
     not_assessed = _("not assessed")
     if plan_row is None:
         return Grading(None, not_assessed, not_assessed,
