@@ -18,6 +18,7 @@ BENCHMARKS: list[str] = [
     "analytics",  # cohort report vs hand DuckDB query vs pandas (bench/analytics.py)
     "api",  # clinician read endpoints vs a minimal endpoint, growth with size (bench/api.py)
     "reports",  # patient report and referral letter against 200 ms (bench/reports.py)
+    "fhir",  # FHIR read and search on the demo clinic against 200 ms (bench/fhir.py)
     "cli",  # acuneuro --help and --version, start to exit, against 0.5 s (bench/cli.py)
 ]
 
