@@ -178,13 +178,16 @@ def _patients_where(session: Session, clinic_id: int, ids: Sequence[int]) -> lis
 
 
 def clinic_resources(session: Session, clinic_id: int, types: Iterable[str],
-                     each: Callable[[str, list[dict[str, Any]]], None]) -> list[str]:
-    """Build every patient's resources of ``types``, calling ``each(type, resources)``;
-    return the pseudonymous ids of the patients whose resources were given (Bulk Data)."""
+                     each: Callable[[str, list[dict[str, Any]]], None],
+                     keeps: Callable[[str, dict[str, Any]], bool] | None = None) -> list[str]:
+    """Build every patient's resources of ``types``, calling ``each(type, resources)`` with
+    those ``keeps`` keeps (all by default); return the pseudonymous ids of the patients whose
+    resources were given (Bulk Data)."""
     wanted = list(types)
     given: list[str] = []
     for patient in _patients(session, clinic_id):
-        found = _all_of(session, patient, wanted)
+        found = {kind: [r for r in resources if keeps is None or keeps(kind, r)]
+                 for kind, resources in _all_of(session, patient, wanted).items()}
         for kind, resources in found.items():
             if resources:
                 each(kind, resources)
