@@ -153,3 +153,17 @@ def test_the_migration_gives_rows_written_before_it_their_ids(db_url: str) -> No
                 conn.execute(sa.text(f"DELETE FROM {table}"))
         upgrade(engine)
         engine.dispose()
+
+
+def test_a_row_loaded_without_its_id_is_still_read(ctx: Context) -> None:
+    # The synthetic registry loads rows with Core inserts, around the ORM's insert hook.
+    caller = _clinic(ctx)
+    with ctx.db.write() as session:
+        row = session.scalars(sa.select(ScoreRecord).order_by(ScoreRecord.id.desc())).first()
+        assert row is not None
+        observation_id = row.fhir_id
+        session.execute(sa.update(ScoreRecord).where(ScoreRecord.id == row.id)
+                        .values(fhir_id=None, fhir_response_id=None))
+    assert observation_id is not None
+    read = fhir_rest.read_resource(ctx, caller, "Observation", observation_id)
+    assert read["id"] == observation_id

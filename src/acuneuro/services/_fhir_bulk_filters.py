@@ -3,7 +3,7 @@
 ``_since`` keeps the resources whose row changed after the instant: written after it, or
 corrected after it (``record_revisions``, which every correction writes, entered-in-error
 included, so a retraction is exported), or for a plan accepted after it; a Patient whose row or
-record changed. Rows are found by their stored logical id (``store._fhir_ids``).
+record changed. A row's resource id is its logical id (``interop.fhir_ids.logical_id``).
 ``_typeFilter`` keeps, for a type it names, the resources matching at least one of its REST
 searches (the search parameters the REST face supports; several filters of a type are ORed).
 
@@ -28,6 +28,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from acuneuro.i18n import gettext as _
+from acuneuro.interop.fhir_ids import logical_id
 from acuneuro.services import _fhir_search as search_params
 from acuneuro.services._errors import ServiceError
 from acuneuro.store import (
@@ -113,13 +114,14 @@ class ExportFilters:
             when = [model.created_at > since, model.id.in_(revised)]
             if model is PlanRecord:
                 when.append(PlanRecord.accepted_at > since)
-            columns = [model.fhir_id]
-            if model is ScoreRecord:
-                # The response's id, and the row number the assessment builder serves.
-                columns += [ScoreRecord.fhir_response_id, ScoreRecord.id]
-            for row in session.execute(select(*columns).where(model.clinic_id == clinic_id,
-                                                              or_(*when))):
-                ids.update(str(v) for v in row if v is not None)
+            table = model.__tablename__
+            for pk in session.scalars(select(model.id).where(model.clinic_id == clinic_id,
+                                                             or_(*when))):
+                # Computed, not read from fhir_id: rows bulk-loaded without it count too.
+                ids.add(logical_id(clinic_id, table, pk))
+                if model is ScoreRecord:
+                    # The response's id, and the row number the assessment builder serves.
+                    ids.update((logical_id(clinic_id, table, pk, "response"), str(pk)))
         return ids
 
     def keeps(self, kind: str, resource: Mapping[str, Any], changed: set[str] | None) -> bool:

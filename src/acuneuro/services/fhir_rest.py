@@ -29,6 +29,7 @@ from sqlalchemy import Select, case, exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from acuneuro.i18n import gettext as _
+from acuneuro.interop.fhir_ids import logical_id
 from acuneuro.services import _fhir_search as search_params
 from acuneuro.services._actor import Actor
 from acuneuro.services._audit_group import record_read
@@ -222,6 +223,8 @@ def _holder(session: Session, clinic: int, resource_type: str, resource_id: str
     model, column = _ROWS[resource_type]
     patient_id = session.scalar(select(model.patient_id).where(
         model.clinic_id == clinic, getattr(model, column) == resource_id))
+    if patient_id is None:
+        patient_id = _unstamped(session, clinic, model, column, resource_id)
     if (patient_id is None and resource_type == "QuestionnaireResponse"
             and resource_id.isascii() and resource_id.isdigit()):
         # A patient with no answers anywhere is served the assessment builder's responses,
@@ -229,6 +232,18 @@ def _holder(session: Session, clinic: int, resource_type: str, resource_id: str
         patient_id = session.scalar(select(ScoreRecord.patient_id).where(
             ScoreRecord.clinic_id == clinic, ScoreRecord.id == int(resource_id)))
     return _patients_where(session, clinic, [patient_id] if patient_id is not None else [])
+
+
+def _unstamped(session: Session, clinic: int, model: Any, column: str, resource_id: str
+               ) -> int | None:
+    """The patient of a row written without its id (bulk loads that bypass the ORM, such as
+    the synthetic registry): its id is computed as the export computes it. Normally no row."""
+    part = "response" if column == "fhir_response_id" else ""
+    for pk, patient_id in session.execute(select(model.id, model.patient_id).where(
+            model.clinic_id == clinic, getattr(model, column).is_(None))):
+        if logical_id(clinic, model.__tablename__, pk, part) == resource_id:
+            return int(patient_id)
+    return None
 
 
 def read_resource(ctx: Context, caller: FhirCaller, resource_type: str, resource_id: str
