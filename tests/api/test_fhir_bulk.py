@@ -118,6 +118,7 @@ def test_since_exports_only_what_changed_after_it(
         assert wrong is not None and clinic is not None
         wrong_id, wrong_fhir = wrong.id, wrong.fhir_id
         owner = session.scalar(sa.select(Patient.pseudo_id).where(Patient.id == wrong.patient_id))
+        assert owner is not None
     alice = replace(actors["alice"].actor, clinic_id=clinic)
     since = datetime.now(UTC)
     time.sleep(0.05)

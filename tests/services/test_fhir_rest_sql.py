@@ -8,6 +8,7 @@ order, with the same total.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -32,8 +33,8 @@ from acuneuro.store import (
 from acuneuro.store._migrate import alembic_config
 
 TODAY = date(2026, 11, 24)
-_TABLES = (Episode, PlanRecord, ScoreRecord, TreatmentSession, MedicationStatementRecord,
-           AdverseEventRecord)
+_TABLES: tuple[Any, ...] = (Episode, PlanRecord, ScoreRecord, TreatmentSession,
+                            MedicationStatementRecord, AdverseEventRecord)
 
 
 def _clinic(ctx: Context) -> fhir_rest.FhirCaller:
