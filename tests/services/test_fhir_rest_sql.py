@@ -90,6 +90,10 @@ def test_every_exported_row_stores_the_id_its_resource_has(ctx: Context) -> None
     ("Observation", [("date", "2026-11")]),
     ("Observation", [("date", "gt2026-11-01,le2026-09-30")]),
     ("Observation", [("code", "http://loinc.org|72514-3"), ("_count", "3")]),
+    ("Observation", [("code", "https://acuneuro.org/fhir/CodeSystem/instrument-score|dn4.total,"
+                              "nrs.total"), ("date", "ge2026-10-01")]),
+    ("Observation", [("code", "http://loinc.org|")]),
+    ("Observation", [("code", "|no-such-code")]),
     ("Procedure", [("_count", "4"), ("_offset", "2")]),
     ("Procedure", [("date", "ge2026-11-01")]),
     ("MedicationStatement", []),

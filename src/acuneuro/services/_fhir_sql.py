@@ -2,9 +2,11 @@
 
 A search used to build every resource of the clinic and test each one. The parameters whose
 meaning is a column comparison (the patient reference: the patient's pseudonymous id; a date on
-a resource whose date is one stored day) become WHERE clauses; whatever cannot be pushed stays a
-*residual* test, run on the built resources exactly as before, so a pushed search and a built
-one match the same resources (tests/services/test_fhir_rest_sql.py compares them).
+a resource whose date is one stored day; an Observation's code, which depends on its instrument
+alone, so it becomes the list of instruments whose code matches) become WHERE clauses;
+whatever cannot be pushed stays a *residual* test, run on the built resources exactly as
+before, so a pushed search and a built one match the same resources
+(tests/services/test_fhir_rest_sql.py compares them).
 
 References
 ----------
@@ -15,15 +17,30 @@ inside the range, ``gt`` after its end, ``ge`` on or after its start, ``lt`` bef
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, or_
 
+from acuneuro.clinical.scoring import ScoreResult
+from acuneuro.interop.fhir_questionnaire import score_observation
+from acuneuro.knowledge import instrument_ids
 from acuneuro.services._fhir_search import Query, day_range
 from acuneuro.store import Patient
 
-__all__ = ["Pushed", "push"]
+__all__ = ["Pushed", "observation_codes", "push"]
+
+
+@cache
+def observation_codes() -> Mapping[str, Any]:
+    """Each instrument's ``Observation.code``, built by the export's own builder: the code
+    depends on the instrument only (never on the answers), so a code search is an instrument
+    list."""
+    return {i: score_observation(ScoreResult(instrument=i, version="", total=None,
+                                             positive=None, interpretation=""))["code"]
+            for i in instrument_ids()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +63,13 @@ def _on(column: Any, value: str) -> ColumnElement[bool]:
     return clauses[prefix]
 
 
-def push(query: Query, day_column: Any | None) -> Pushed:
+def push(query: Query, day_column: Any | None, instrument_column: Any | None = None
+         ) -> Pushed:
     """Split ``query``: patient (and, with ``day_column``, date) tests become SQL.
 
     ``day_column`` is the column holding the resource's one date, or None when the resource's
     date is not one stored day (a period, an optional onset): then dates stay residual.
+    ``instrument_column`` (Observations): the code test becomes "instrument in [...]".
     """
     where: list[ColumnElement[bool]] = []
     left = []
@@ -61,6 +80,10 @@ def push(query: Query, day_column: Any | None) -> Pushed:
                                                 for v in test.values]))
         elif kind == "date" and day_column is not None:
             where.append(or_(*(_on(day_column, v) for v in test.values)))
+        elif test.parameter.name == "code" and instrument_column is not None:
+            matching = [i for i, code in observation_codes().items()
+                        if test.matches({"code": code})]
+            where.append(instrument_column.in_(matching) if matching else false())
         else:
             left.append(test)
     residual = Query(tuple(left), query.count, query.offset, query.patient, query.names)

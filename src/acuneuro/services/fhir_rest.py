@@ -300,7 +300,7 @@ def _per_row(session: Session, clinic: int, spec: _PerRow, query: search_params.
     """One resource per row: patient (and date) and paging go into SQL and only the page's
     rows are built, in the export's order (by patient, active then retracted, by day)."""
     model = spec.model
-    pushed = push(query, spec.day)
+    pushed = push(query, spec.day, ScoreRecord.instrument_id if model is ScoreRecord else None)
     rows: Select[Any, str] = (
         select(model, Patient.pseudo_id)
         .join(Patient, (Patient.clinic_id == model.clinic_id) & (Patient.id == model.patient_id))
