@@ -19,6 +19,7 @@ BENCHMARKS: list[str] = [
     "api",  # clinician read endpoints vs a minimal endpoint, growth with size (bench/api.py)
     "clinic_day",  # today's list and the calendar at registry scale (bench/clinic_day.py)
     "reports",  # patient report and referral letter against 200 ms (bench/reports.py)
+    "fhir",  # FHIR read and search on the demo clinic against 200 ms (bench/fhir.py)
     "cli",  # acuneuro --help and --version, start to exit, against 0.5 s (bench/cli.py)
 ]
 

@@ -102,6 +102,7 @@ PUBLIC: dict[str, list[str]] = {
         "TechniqueLimit",
         "Trial",
         "UnrecognisedMedicineRule",
+        "Unverified",
         "atlas",
         "atlas_point",
         "bibliography",

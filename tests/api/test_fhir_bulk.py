@@ -6,15 +6,19 @@ import json
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from acuneuro.services import Context
-from acuneuro.store import AuditEvent, ScoreRecord
+from acuneuro.interop.fhir_ids import logical_id
+from acuneuro.services import Context, assessment, corrections, demo
+from acuneuro.store import AuditEvent, Clinic, Patient, ScoreRecord
 
-from ._fhir_world import TYPES, exported_counts, seed_clinic
+from ._fhir_world import TYPES, exported, exported_counts, seed_clinic
 
 Clients = Callable[[str], TestClient]
 ASYNC = {"Prefer": "respond-async", "Accept": "application/fhir+json"}
@@ -93,3 +97,73 @@ def test_export_refusals_are_operation_outcomes(ctx: Context, actors: Any,
         answer = alice.get(path, headers=ASYNC)
         assert answer.status_code == 400 and answer.json()["resourceType"] == "OperationOutcome"
     assert api_as("dana").get("/fhir/$export", headers=ASYNC).status_code == 403
+
+
+def _export_lines(client: TestClient, query: dict[str, str]) -> dict[str, list[Any]]:
+    kick = client.get(f"/fhir/$export?{urlencode(query)}", headers=ASYNC)
+    assert kick.status_code == 202, kick.text
+    manifest = _finished(client, kick.headers["content-location"]).json()
+    return {o["type"]: [json.loads(line) for line in
+                        client.get(_local(o["url"])).text.splitlines()]
+            for o in manifest["output"]}
+
+
+def test_since_exports_only_what_changed_after_it(
+    ctx: Context, actors: Any, api_as: Clients
+) -> None:
+    pids = seed_clinic(ctx, "alice", patients=2)
+    with ctx.db.read() as session:
+        clinic = session.scalar(sa.select(Clinic.id).where(Clinic.name == demo.DEMO_CLINIC))
+        wrong = session.scalars(sa.select(ScoreRecord).order_by(ScoreRecord.id)).first()
+        assert wrong is not None and clinic is not None
+        wrong_id, wrong_fhir = wrong.id, wrong.fhir_id
+        owner = session.scalar(sa.select(Patient.pseudo_id).where(Patient.id == wrong.patient_id))
+        assert owner is not None
+    alice = replace(actors["alice"].actor, clinic_id=clinic)
+    since = datetime.now(UTC)
+    time.sleep(0.05)
+    corrections.mark_entered_in_error(ctx, alice, owner, "score", str(wrong_id),
+                                      {"reason": "Another patient's answers"})
+    new = assessment.record_score(ctx, alice, pids[-1], {
+        "instrument": "nrs", "answers": {"pain": 4}, "taken_on": "2026-11-23"})
+    client = api_as("alice")
+    lines = _export_lines(client, {"_type": "Observation", "_since": since.isoformat()})
+    observations = lines["Observation"]
+    assert {o["id"] for o in observations} == {wrong_fhir, logical_id(clinic, "score_records",
+                                                                      new.id)}
+    assert {o["status"] for o in observations if o["id"] == wrong_fhir} == {"entered-in-error"}
+    later = datetime.now(UTC) + timedelta(hours=1)
+    assert _export_lines(client, {"_since": later.isoformat()}) == {}
+
+
+def test_a_type_filter_keeps_the_resources_its_search_matches(
+    ctx: Context, actors: Any, api_as: Clients
+) -> None:
+    pids = seed_clinic(ctx, "alice", patients=2)
+    nrs = "http://loinc.org|72514-3"
+    lines = _export_lines(api_as("alice"), {
+        "_type": "Observation,Procedure",
+        "_typeFilter": f"Observation?code={nrs}&date=ge2026-11-01"})
+    expected = {o["id"] for pid in pids for o in exported(ctx, pid)["Observation"]
+                if any(c.get("code") == "72514-3" for c in o["code"]["coding"])
+                and o["effectiveDateTime"] >= "2026-11-01"}
+    found = [o["id"] for o in lines["Observation"]]
+    assert expected and sorted(found) == sorted(expected)
+    # A type without a filter is exported whole.
+    assert len(lines["Procedure"]) == exported_counts(ctx, pids)["Procedure"]
+
+
+def test_since_and_type_filter_refusals_name_the_parameter(
+    ctx: Context, actors: Any, api_as: Clients
+) -> None:
+    alice = api_as("alice")
+    for query in ({"_since": "yesterday"},
+                  {"_type": "Observation", "_typeFilter": "Procedure?date=2026"},
+                  {"_typeFilter": "Observation?colour=blue"},
+                  {"_typeFilter": "Observation?code=x&_count=2"}):
+        answer = alice.get(f"/fhir/$export?{urlencode(query)}", headers=ASYNC)
+        assert answer.status_code == 400, query
+        outcome = answer.json()
+        assert outcome["resourceType"] == "OperationOutcome"
+        text = json.dumps(outcome)
+        assert any(name in text for name in ("_since", "_typeFilter", "colour")), text

@@ -82,8 +82,15 @@ def test_a_score_without_loinc_uses_the_local_code_and_components() -> None:
         == "https://acuneuro.org/fhir/CodeSystem/instrument-score"
     )
     assert "dataAbsentReason" in resource  # the BPI has no single total
-    components = {c["code"]["coding"][0]["code"]: c for c in resource["component"]}
+    local = "https://acuneuro.org/fhir/CodeSystem/instrument-score"
+    components = {next(x["code"] for x in c["code"]["coding"] if x["system"] == local): c
+                  for c in resource["component"]}
     assert components["bpi-sf.interference"]["valueQuantity"]["value"] == 5
+    # The interference subscale has a LOINC code (77565-0); the severity subscale has none.
+    assert {"system": "http://loinc.org", "code": "77565-0",
+            "display": "Pain interference score [BPI Short Form]"} in \
+        components["bpi-sf.interference"]["code"]["coding"]
+    assert [x["system"] for x in components["bpi-sf.severity"]["code"]["coding"]] == [local]
     assert resource["interpretation"][0]["coding"][0]["code"] == "POS"
 
 

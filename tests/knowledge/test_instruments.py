@@ -44,7 +44,8 @@ REQUIRED = {
 
 
 # The only LOINC code the reference dossier found for these instruments (NRS, HL7 BE IG).
-KNOWN_LOINC = {"72514-3"}
+# Each confirmed in two independent sources (see the instrument files and their sources).
+KNOWN_LOINC = {"72514-3", "77565-0"}
 
 
 def test_every_required_instrument_is_shipped() -> None:
@@ -76,6 +77,20 @@ def test_no_loinc_code_is_invented() -> None:
     }
     assert used <= KNOWN_LOINC
     assert load_instrument("nrs").codes[0].code == "72514-3"
+
+
+def test_every_loinc_code_cites_two_sources() -> None:
+    # The rule of knowledge/fhir_codes.yaml: a standard code goes in only when two
+    # independent sources agree on code and display.
+    for instrument in load_instruments().values():
+        for code in instrument.codes:
+            if code.system == "http://loinc.org" and code.code != "72514-3":
+                assert len(set(code.sources)) >= 2, (instrument.id, code.code)
+
+
+def test_the_bpi_interference_score_carries_its_loinc_code() -> None:
+    codes = load_instrument("bpi-sf").codes
+    assert [(c.code, c.score) for c in codes] == [("77565-0", "interference")]
 
 
 @pytest.mark.parametrize(

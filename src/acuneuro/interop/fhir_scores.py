@@ -54,12 +54,19 @@ class ImportedScore:
 def score_resources(result: ScoreResult, answers: Mapping[str, Any], *, patient_ref: str,
                     taken_on: date, observation_id: str, response_id: str,
                     meta: Mapping[str, Any] | None = None,
-                    entered_in_error: bool = False) -> list[dict[str, Any]]:
-    """The score's QuestionnaireResponse (when it has answers) and its Observation."""
+                    entered_in_error: bool = False,
+                    with_response: bool = True) -> list[dict[str, Any]]:
+    """The score's QuestionnaireResponse (when it has answers) and its Observation.
+
+    ``with_response=False`` gives the Observation alone (the same one: its ``derivedFrom``
+    still names the response), for a caller that serves Observations only.
+    """
     out: list[dict[str, Any]] = []
     derived = None
     status = "entered-in-error" if entered_in_error else None
-    if answers:
+    if answers and not with_response:
+        derived = reference("QuestionnaireResponse", response_id)
+    elif answers:
         response = questionnaire_response(result.instrument, answers, subject=patient_ref,
                                           authored=taken_on.isoformat())
         response = {"resourceType": "QuestionnaireResponse", "id": response_id,

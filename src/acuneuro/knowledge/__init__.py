@@ -67,7 +67,7 @@ from acuneuro.knowledge._evidence import (
     trials,
 )
 from acuneuro.knowledge._fact_windows import FactWindow, fact_windows
-from acuneuro.knowledge._fhir_codes import FhirCodes, StandardConcept, fhir_codes
+from acuneuro.knowledge._fhir_codes import FhirCodes, StandardConcept, Unverified, fhir_codes
 from acuneuro.knowledge._instruments import (
     Band,
     Code,
@@ -232,6 +232,7 @@ __all__ = [
     "TechniqueLimit",
     "Trial",
     "UnrecognisedMedicineRule",
+    "Unverified",
     "atlas",
     "atlas_point",
     "bibliography",

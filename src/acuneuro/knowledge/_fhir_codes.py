@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from acuneuro.knowledge._bibliography import check_cited, knowledge_text
 
-__all__ = ["FhirCodes", "StandardConcept", "fhir_codes"]
+__all__ = ["FhirCodes", "StandardConcept", "Unverified", "fhir_codes"]
 
 
 class StandardConcept(BaseModel):
@@ -43,6 +43,15 @@ class Icd10Display(BaseModel):
     sources: list[str] = Field(min_length=1)
 
 
+class Unverified(BaseModel):
+    """A concept left without a standard code, with what was searched for it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    concept: str = Field(min_length=1)
+    searched: str = Field(min_length=1)
+
+
 class FhirCodes(BaseModel):
     """Terminology systems, condition and procedure concepts, ICD-10 titles and UCUM units."""
 
@@ -54,6 +63,8 @@ class FhirCodes(BaseModel):
     icd10: dict[str, Icd10Display]
     acupuncture_procedure: StandardConcept
     ucum: dict[str, str]
+    # Concepts searched for and not confirmed twice: recorded, never exported.
+    unverified: list[Unverified] = Field(default_factory=list)
 
 
 @cache

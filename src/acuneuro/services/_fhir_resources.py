@@ -46,7 +46,17 @@ from acuneuro.store import (
     TreatmentSession,
 )
 
-__all__ = ["EXT_PLAN", "PSEUDO_SYSTEM", "RECORD_SYSTEM", "Profile", "resources_of"]
+__all__ = [
+    "EXT_PLAN",
+    "PSEUDO_SYSTEM",
+    "RECORD_SYSTEM",
+    "Profile",
+    "medication_statements_of",
+    "procedures_of",
+    "resources_of",
+    "resources_of_kind",
+    "score_resources_of",
+]
 
 Profile = Literal["pseudonymous", "identified"]
 PSEUDO_SYSTEM = "urn:acuneuro:pseudo-id"
@@ -141,9 +151,10 @@ def care_plan_resource(plan: PlanRecord, ref: str) -> dict[str, Any]:
     }
 
 
-def score_resources_of(rows: list[ScoreRecord], patient: Patient, ref: str
-                       ) -> list[dict[str, Any]]:
-    """Each stored score as its QuestionnaireResponse (answers) and Observation (stored numbers)."""
+def score_resources_of(rows: list[ScoreRecord], patient: Patient, ref: str, *,
+                       observations_only: bool = False) -> list[dict[str, Any]]:
+    """Each stored score as its QuestionnaireResponse (answers) and Observation (stored numbers);
+    ``observations_only``: the same Observations without building the responses."""
     out: list[dict[str, Any]] = []
     for row in rows:
         view = score_view(row, patient.pseudo_id)
@@ -155,8 +166,9 @@ def score_resources_of(rows: list[ScoreRecord], patient: Patient, ref: str
             result, view.answers, patient_ref=ref, taken_on=row.taken_on,
             observation_id=logical_id(row.clinic_id, ScoreRecord.__tablename__, row.id),
             response_id=response_id,
-            meta=meta(row), entered_in_error=row_status(row) == "entered-in-error")
-        if view.fhir_resource is not None:
+            meta=meta(row), entered_in_error=row_status(row) == "entered-in-error",
+            with_response=not observations_only)
+        if view.fhir_resource is not None and not observations_only:
             # A response posted as FHIR is served as it was posted (its identifiers, tags and
             # time of day included), under the same id.
             posted = {"resourceType": "QuestionnaireResponse", "id": response_id,
@@ -173,18 +185,29 @@ def _procedure_ids(rows: list[TreatmentSession]) -> dict[int, str]:
     return {r.id: logical_id(r.clinic_id, TreatmentSession.__tablename__, r.id) for r in rows}
 
 
+def procedures_of(rows: list[TreatmentSession], ref: str) -> list[dict[str, Any]]:
+    """Each session row as its Procedure (one per row, built from that row alone)."""
+    ids = _procedure_ids(rows)
+    return [procedure_resource(rec, ref, ids[row.id], meta=meta(row),
+                               entered_in_error=row_status(row) == "entered-in-error")
+            for row, rec in zip(rows, session_records_of(rows), strict=True)]
+
+
+def medication_statements_of(rows: list[MedicationStatementRecord], ref: str
+                             ) -> list[dict[str, Any]]:
+    """Each medicine row as its MedicationStatement (one per row, built from that row alone)."""
+    return [medication_statement_resource(
+        stmt, ref, logical_id(row.clinic_id, MedicationStatementRecord.__tablename__, row.id),
+        meta=meta(row), entered_in_error=row_status(row) == "entered-in-error")
+        for row, stmt in zip(rows, statements_of(rows), strict=True)]
+
+
 def course_resources_of(session: Session, patient: Patient, ref: str) -> list[dict[str, Any]]:
     """Procedures (sessions), MedicationStatements and AdverseEvents of the patient."""
     sessions = session_rows(session, patient)
     ids = _procedure_ids(sessions)
-    out = [procedure_resource(rec, ref, ids[row.id], meta=meta(row),
-                              entered_in_error=row_status(row) == "entered-in-error")
-           for row, rec in zip(sessions, session_records_of(sessions), strict=True)]
-    meds = medication_rows(session, patient)
-    out += [medication_statement_resource(
-        stmt, ref, logical_id(row.clinic_id, MedicationStatementRecord.__tablename__, row.id),
-        meta=meta(row), entered_in_error=row_status(row) == "entered-in-error")
-        for row, stmt in zip(meds, statements_of(meds), strict=True)]
+    out = procedures_of(sessions, ref)
+    out += medication_statements_of(medication_rows(session, patient), ref)
     events = event_rows(session, patient)
     # R4 AdverseEvent has no status element: an event entered in error is not exported.
     kept = [r for r in events if row_status(r) != "entered-in-error"]
@@ -216,15 +239,33 @@ def retracted_resources_of(session: Session, patient: Patient, ref: str
     """Scores, sessions and medicines entered in error: same ids, status entered-in-error."""
     out = score_resources_of(entered_in_error_rows(session, patient, ScoreRecord,
                                                    ScoreRecord.taken_on), patient, ref)
-    visits = entered_in_error_rows(session, patient, TreatmentSession,
-                                   TreatmentSession.occurred_on)
-    ids = _procedure_ids(visits)
-    out += [procedure_resource(rec, ref, ids[row.id], meta=meta(row), entered_in_error=True)
-            for row, rec in zip(visits, session_records_of(visits), strict=True)]
-    meds = entered_in_error_rows(session, patient, MedicationStatementRecord,
-                                 MedicationStatementRecord.start_on)
-    out += [medication_statement_resource(
-        stmt, ref, logical_id(row.clinic_id, MedicationStatementRecord.__tablename__, row.id),
-        meta=meta(row), entered_in_error=True)
-        for row, stmt in zip(meds, statements_of(meds), strict=True)]
+    out += procedures_of(entered_in_error_rows(session, patient, TreatmentSession,
+                                               TreatmentSession.occurred_on), ref)
+    out += medication_statements_of(entered_in_error_rows(
+        session, patient, MedicationStatementRecord, MedicationStatementRecord.start_on), ref)
     return out
+
+
+def resources_of_kind(session: Session, patient: Patient, kind: str) -> list[dict[str, Any]]:
+    """The patient's resources of one type, built alone: the same resources, in the same order,
+    as ``[r for r in resources_of(...) if r["resourceType"] == kind]`` (a test holds them
+    equal), without building the other types (what a read or a search of one type needs)."""
+    ref = reference("Patient", patient.pseudo_id)
+    if kind == "Patient":
+        return [patient_resource(patient)]
+    if kind == "Condition":
+        return condition_resources(patient, ref)
+    if kind == "CarePlan":
+        plan = accepted_plan(session, patient)
+        return [care_plan_resource(plan, ref)] if plan is not None and plan.start_on else []
+    if kind in {"Observation", "QuestionnaireResponse"}:
+        rows = [*score_rows(session, patient),
+                *entered_in_error_rows(session, patient, ScoreRecord, ScoreRecord.taken_on)]
+        return [r for r in score_resources_of(rows, patient, ref,
+                                              observations_only=kind == "Observation")
+                if r["resourceType"] == kind]
+    if kind in {"Procedure", "MedicationStatement", "AdverseEvent"}:
+        built = [*course_resources_of(session, patient, ref),
+                 *retracted_resources_of(session, patient, ref)]
+        return [r for r in built if r["resourceType"] == kind]
+    return []

@@ -24,7 +24,7 @@ from typing import Any
 from acuneuro.i18n import gettext as _
 from acuneuro.services._errors import ServiceError
 
-__all__ = ["SEARCH_PARAMETERS", "Query", "SearchParameter", "parse"]
+__all__ = ["SEARCH_PARAMETERS", "Query", "SearchParameter", "day_range", "parse"]
 
 _SP = "http://hl7.org/fhir/SearchParameter/"
 
@@ -138,6 +138,11 @@ def _range(text: str) -> Range | None:
     except ValueError:
         return None
     return one, one
+
+
+def day_range(text: str) -> Range | None:
+    """The first and last day a search date means (``2026-11`` is the whole month)."""
+    return _range(text)
 
 
 def _value_range(value: Any) -> Range | None:

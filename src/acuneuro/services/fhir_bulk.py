@@ -10,9 +10,10 @@ into the files is audited as a read when the export is built.
 References
 ----------
 HL7 FHIR Bulk Data Access IG 2.0.0 (export.html): kick-off (``Prefer: respond-async``,
-``_outputFormat``, ``_type``), 202 with ``Content-Location``, status polling (202 with
-``X-Progress``, 200 with the manifest: ``transactionTime``, ``request``,
-``requiresAccessToken``, ``output[type,url,count]``, ``error``), DELETE to cancel.
+``_outputFormat``, ``_type``, ``_since``, ``_typeFilter``: ``_fhir_bulk_filters``), 202
+with ``Content-Location``, status polling (202 with ``X-Progress``, 200 with the manifest:
+``transactionTime``, ``request``, ``requiresAccessToken``, ``output[type,url,count]``,
+``error``), DELETE to cancel.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from acuneuro.i18n import gettext as _
 from acuneuro.services._audit_group import record_read
 from acuneuro.services._context import Context
 from acuneuro.services._errors import NotFound, PermissionDenied, ServiceError
+from acuneuro.services._fhir_bulk_filters import ExportFilters, parse_since, parse_type_filters
 from acuneuro.services.audit import Action, Outcome, record, record_alone
 from acuneuro.services.fhir_rest import RESOURCE_TYPES, FhirCaller, clinic_resources
 from acuneuro.services.throttle import Work, check_work
@@ -43,7 +45,7 @@ OUTPUT_FORMATS = frozenset({"application/fhir+ndjson", "application/ndjson", "nd
 # Design choice: files are kept a day, long enough to fetch, short enough not to pile up.
 KEEP = timedelta(days=1)
 _RESOURCE = "fhir-bulk-export"
-_SUPPORTED = frozenset({"_type", "_outputFormat"})
+_SUPPORTED = frozenset({"_type", "_outputFormat", "_since", "_typeFilter"})
 _log = logging.getLogger(__name__)
 
 
@@ -73,10 +75,17 @@ def start_export(ctx: Context, caller: FhirCaller, params: list[tuple[str, str]]
     # An export builds every patient of the clinic: counted like the other costly requests.
     check_work(ctx, Work.FHIR_EXPORT, caller.actor)
     types: list[str] = []
+    since: str | None = None
+    type_filters: list[str] = []
     for name, value in params:
         if name not in _SUPPORTED:
             raise ServiceError(_("The export parameter '%(name)s' is not supported; this "
-                                 "server takes _type and _outputFormat.") % {"name": name})
+                                 "server takes _type, _outputFormat, _since and _typeFilter.")
+                               % {"name": name})
+        if name == "_since":
+            since = value
+        if name == "_typeFilter":
+            type_filters.append(value)
         if name == "_outputFormat" and value not in OUTPUT_FORMATS:
             raise ServiceError(_("Exports are written as NDJSON (application/fhir+ndjson), "
                                  "not %(format)s.") % {"format": value})
@@ -93,6 +102,8 @@ def start_export(ctx: Context, caller: FhirCaller, params: list[tuple[str, str]]
         refused = [] if types else list(RESOURCE_TYPES)
     if refused:
         _deny(ctx, caller, refused)
+    filters = ExportFilters(parse_since(since) if since is not None else None,
+                            parse_type_filters(type_filters, types))
     job_id = str(uuid.uuid4())
     with ctx.db.write() as session:
         old = select(FhirExportJob.id).where(FhirExportJob.created_at < utcnow() - KEEP)
@@ -103,7 +114,8 @@ def start_export(ctx: Context, caller: FhirCaller, params: list[tuple[str, str]]
                                   types=",".join(dict.fromkeys(types)), status="in-progress"))
         record(session, ctx.audit_key, actor=caller.actor, action=Action.CREATE,
                resource=_RESOURCE)
-    threading.Thread(target=_run, args=(ctx, caller, job_id, list(dict.fromkeys(types))),
+    threading.Thread(target=_run, args=(ctx, caller, job_id, list(dict.fromkeys(types)),
+                                        filters),
                      name=f"fhir-export-{job_id}", daemon=True).start()
     return job_id
 
@@ -115,7 +127,9 @@ def _deny(ctx: Context, caller: FhirCaller, types: list[str]) -> NoReturn:
         "types": ", ".join(types)})
 
 
-def _run(ctx: Context, caller: FhirCaller, job_id: str, types: list[str]) -> None:
+def _run(ctx: Context, caller: FhirCaller, job_id: str, types: list[str],
+         filters: ExportFilters | None = None) -> None:
+    filters = filters or ExportFilters()
     lines: dict[str, list[str]] = {t: [] for t in types}
 
     def keep(kind: str, resources: list[dict[str, Any]]) -> None:
@@ -124,7 +138,10 @@ def _run(ctx: Context, caller: FhirCaller, job_id: str, types: list[str]) -> Non
 
     try:
         with ctx.db.snapshot() as session:
-            patients = clinic_resources(session, caller.actor.clinic_id, types, keep)
+            changed = filters.changed(session, caller.actor.clinic_id)
+            patients = clinic_resources(
+                session, caller.actor.clinic_id, types, keep,
+                lambda kind, resource: filters.keeps(kind, resource, changed))
         # The files are stored only once every patient read is durably audited.
         record_read(ctx, caller.actor, Action.READ, _RESOURCE, patients)
         with ctx.db.write() as session:

@@ -3,7 +3,11 @@
 Every resource served is the one the patient's export puts in its Bundle
 (:func:`built_resources`, the export's builders; :func:`resources_of_type` per type), so the
 REST face and the Bundles never disagree: the id at ``/fhir/{type}/{id}`` is the builder's
-``resource["id"]``, never a row number of ours. A caller is a staff member (the role policy
+``resource["id"]``, never a row number of ours. That id is also stored, indexed, on the row
+(``store._fhir_ids``), so a read finds its row with one lookup and builds only that patient's
+resources of the type; a search pushes its patient and date parameters and its paging into SQL
+(``_fhir_sql``) and builds only the rows of the page (Observations) or only the matching
+patients' resources of the one type (the others). A caller is a staff member (the role policy
 applies) or a SMART backend client (its ``system/`` scopes apply too); either way the clinic is
 part of every query, another clinic's resource is "not found" exactly like one that never
 existed, and every read and search is audited like the other reads.
@@ -17,29 +21,45 @@ HL7 FHIR R4 (4.0.1) http.html (read, search), search.html (date prefixes, token
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, case, exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from acuneuro.i18n import gettext as _
+from acuneuro.interop.fhir_ids import logical_id
 from acuneuro.services import _fhir_search as search_params
 from acuneuro.services._actor import Actor
 from acuneuro.services._audit_group import record_read
 from acuneuro.services._context import Context
 from acuneuro.services._course_common import episodes_loader, not_found
 from acuneuro.services._errors import NotFound, PermissionDenied
-from acuneuro.services._fhir_resources import resources_of
+from acuneuro.services._fhir_resources import (
+    medication_statements_of,
+    procedures_of,
+    resources_of,
+    resources_of_kind,
+    score_resources_of,
+)
+from acuneuro.services._fhir_sql import push
 from acuneuro.services._policy import UseCase, allowed
 from acuneuro.services.assessment import score_view
 from acuneuro.services.audit import Action, Outcome, record_alone
 from acuneuro.services.fhir_assessment import questionnaire_response_of
 from acuneuro.services.outcomes import score_rows
-from acuneuro.store import Patient
+from acuneuro.store import (
+    ACTIVE,
+    ENTERED_IN_ERROR,
+    AdverseEventRecord,
+    Episode,
+    MedicationStatementRecord,
+    Patient,
+    PlanRecord,
+    ScoreRecord,
+    TreatmentSession,
+)
 
 __all__ = [
     "RESOURCE_TYPES",
@@ -94,18 +114,22 @@ class SearchPage:
 
 # ---------------------------------------------------------------- the sources
 
+# The table each type is built from and the column holding the resource's stored logical id.
+_ROWS: dict[str, tuple[Any, str]] = {
+    "Condition": (Episode, "fhir_id"),
+    "CarePlan": (PlanRecord, "fhir_id"),
+    "Observation": (ScoreRecord, "fhir_id"),
+    "QuestionnaireResponse": (ScoreRecord, "fhir_response_id"),
+    "Procedure": (TreatmentSession, "fhir_id"),
+    "MedicationStatement": (MedicationStatementRecord, "fhir_id"),
+    "AdverseEvent": (AdverseEventRecord, "fhir_id"),
+}
+
 
 def built_resources(session: Session, patient: Patient) -> list[dict[str, Any]]:
     """Every resource of the patient exactly as the export builds it: the one seam between
     the REST face and the builders (whatever they put in ``resource["id"]`` is served)."""
     return resources_of(session, patient)
-
-
-def _exported(session: Session, patient: Patient) -> dict[str, list[dict[str, Any]]]:
-    grouped: dict[str, list[dict[str, Any]]] = {}
-    for resource in built_resources(session, patient):
-        grouped.setdefault(str(resource.get("resourceType")), []).append(resource)
-    return grouped
 
 
 def _questionnaire_responses(session: Session, patient: Patient) -> list[dict[str, Any]]:
@@ -117,48 +141,22 @@ def _questionnaire_responses(session: Session, patient: Patient) -> list[dict[st
 def resources_of_type(session: Session, patient: Patient, resource_type: str
                       ) -> list[dict[str, Any]]:
     """The patient's resources of one type, exactly as the export builds them."""
-    exported = _exported(session, patient)
-    if resource_type == "QuestionnaireResponse" and resource_type not in exported:
+    found = resources_of_kind(session, patient, resource_type)
+    if resource_type == "QuestionnaireResponse" and not found:
         return _questionnaire_responses(session, patient)
-    return exported.get(resource_type, [])
+    return found
 
 
 def _all_of(session: Session, patient: Patient, types: Iterable[str]
             ) -> dict[str, list[dict[str, Any]]]:
-    exported = _exported(session, patient)
+    # Several types at once (Bulk Data): build the patient's resources once and split them.
+    exported: dict[str, list[dict[str, Any]]] = {}
+    for resource in built_resources(session, patient):
+        exported.setdefault(str(resource.get("resourceType")), []).append(resource)
     wanted = set(types)
     if "QuestionnaireResponse" in wanted and "QuestionnaireResponse" not in exported:
         exported["QuestionnaireResponse"] = _questionnaire_responses(session, patient)
-    found = {kind: exported.get(kind, []) for kind in RESOURCE_TYPES if kind in wanted}
-    for resources in found.values():
-        for resource in resources:
-            _WHERE.remember(patient.clinic_id, resource, patient.pseudo_id)
-    return found
-
-
-class _Locator:
-    """Which patient holds a resource id, learnt whenever resources are built (a hint only:
-    every read builds that patient's resources again and checks the id)."""
-
-    def __init__(self, size: int = 200_000) -> None:
-        self._size = size
-        self._seen: OrderedDict[tuple[int, str, str], str] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def remember(self, clinic: int, resource: Mapping[str, Any], pseudo_id: str) -> None:
-        key = (clinic, str(resource.get("resourceType")), str(resource.get("id")))
-        with self._lock:
-            self._seen[key] = pseudo_id
-            self._seen.move_to_end(key)
-            while len(self._seen) > self._size:
-                self._seen.popitem(last=False)
-
-    def hint(self, clinic: int, resource_type: str, resource_id: str) -> str | None:
-        with self._lock:
-            return self._seen.get((clinic, resource_type, resource_id))
-
-
-_WHERE = _Locator()
+    return {kind: exported.get(kind, []) for kind in RESOURCE_TYPES if kind in wanted}
 
 
 def _patients(session: Session, clinic_id: int, pseudo_id: str | None = None
@@ -171,14 +169,26 @@ def _patients(session: Session, clinic_id: int, pseudo_id: str | None = None
     return list(session.scalars(query).unique())
 
 
+def _patients_where(session: Session, clinic_id: int, ids: Sequence[int]) -> list[Patient]:
+    if not ids:
+        return []
+    query = (select(Patient).where(Patient.clinic_id == clinic_id, Patient.id.in_(ids))
+             .options(selectinload(Patient.identity), episodes_loader(one=False))
+             .order_by(Patient.id))
+    return list(session.scalars(query).unique())
+
+
 def clinic_resources(session: Session, clinic_id: int, types: Iterable[str],
-                     each: Callable[[str, list[dict[str, Any]]], None]) -> list[str]:
-    """Build every patient's resources of ``types``, calling ``each(type, resources)``;
-    return the pseudonymous ids of the patients whose resources were given (Bulk Data)."""
+                     each: Callable[[str, list[dict[str, Any]]], None],
+                     keeps: Callable[[str, dict[str, Any]], bool] | None = None) -> list[str]:
+    """Build every patient's resources of ``types``, calling ``each(type, resources)`` with
+    those ``keeps`` keeps (all by default); return the pseudonymous ids of the patients whose
+    resources were given (Bulk Data)."""
     wanted = list(types)
     given: list[str] = []
     for patient in _patients(session, clinic_id):
-        found = _all_of(session, patient, wanted)
+        found = {kind: [r for r in resources if keeps is None or keeps(kind, r)]
+                 for kind, resources in _all_of(session, patient, wanted).items()}
         for kind, resources in found.items():
             if resources:
                 each(kind, resources)
@@ -205,6 +215,37 @@ def _require(ctx: Context, caller: FhirCaller, resource_type: str, action: Actio
             "type": resource_type})
 
 
+def _holder(session: Session, clinic: int, resource_type: str, resource_id: str
+            ) -> list[Patient]:
+    """The patient whose row has this logical id (one indexed lookup), as a list of 0 or 1."""
+    if resource_type == "Patient":
+        return _patients(session, clinic, resource_id)
+    model, column = _ROWS[resource_type]
+    patient_id = session.scalar(select(model.patient_id).where(
+        model.clinic_id == clinic, getattr(model, column) == resource_id))
+    if patient_id is None:
+        patient_id = _unstamped(session, clinic, model, column, resource_id)
+    if (patient_id is None and resource_type == "QuestionnaireResponse"
+            and resource_id.isascii() and resource_id.isdigit()):
+        # A patient with no answers anywhere is served the assessment builder's responses,
+        # whose id is the score's row number (resources_of_type).
+        patient_id = session.scalar(select(ScoreRecord.patient_id).where(
+            ScoreRecord.clinic_id == clinic, ScoreRecord.id == int(resource_id)))
+    return _patients_where(session, clinic, [patient_id] if patient_id is not None else [])
+
+
+def _unstamped(session: Session, clinic: int, model: Any, column: str, resource_id: str
+               ) -> int | None:
+    """The patient of a row written without its id (bulk loads that bypass the ORM, such as
+    the synthetic registry): its id is computed as the export computes it. Normally no row."""
+    part = "response" if column == "fhir_response_id" else ""
+    for pk, patient_id in session.execute(select(model.id, model.patient_id).where(
+            model.clinic_id == clinic, getattr(model, column).is_(None))):
+        if logical_id(clinic, model.__tablename__, pk, part) == resource_id:
+            return int(patient_id)
+    return None
+
+
 def read_resource(ctx: Context, caller: FhirCaller, resource_type: str, resource_id: str
                   ) -> dict[str, Any]:
     """One resource by its id, from the caller's clinic; audited; "not found" otherwise."""
@@ -212,30 +253,97 @@ def read_resource(ctx: Context, caller: FhirCaller, resource_type: str, resource
     clinic = caller.actor.clinic_id
     found: tuple[str, dict[str, Any]] | None = None
     with ctx.db.snapshot() as session:
-        hint = (resource_id if resource_type == "Patient"
-                else _WHERE.hint(clinic, resource_type, resource_id))
-        tried: set[str] = set()
-        for candidates in ((hint,), (None,)):
-            for pseudo in candidates:
-                for patient in _patients(session, clinic, pseudo):
-                    if patient.pseudo_id in tried:
-                        continue
-                    tried.add(patient.pseudo_id)
-                    match = next((r for r in _all_of(session, patient, [resource_type])
-                                  [resource_type] if r.get("id") == resource_id), None)
-                    if match is not None:
-                        found = (patient.pseudo_id, match)
-                        break
-                if found or pseudo is None:
-                    break
-            if found:
-                break
+        for patient in _holder(session, clinic, resource_type, resource_id[:64]):
+            # The resource as its patient's export builds it (the id is checked again).
+            match = next((r for r in resources_of_type(session, patient, resource_type)
+                          if r.get("id") == resource_id), None)
+            if match is not None:
+                found = (patient.pseudo_id, match)
     if found is None:
         not_found(ctx, caller.actor, Action.READ, _audit_name(resource_type),
                   resource_id[:32], what=_("%(type)s with this id in your clinic") % {
                       "type": resource_type})
     record_read(ctx, caller.actor, Action.READ, _audit_name(resource_type), [found[0]])
     return found[1]
+
+
+Pair = tuple[str, dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class _PerRow:
+    """A type built one resource per row: the table, the day a date search compares (None:
+    the resource's date is not one stored day), the order the export gives, the builder."""
+
+    model: Any
+    day: Any | None
+    order: Any
+    build: Callable[[list[Any], Patient, str], list[dict[str, Any]]]
+
+
+_PER_ROW: dict[str, _PerRow] = {
+    "Observation": _PerRow(ScoreRecord, ScoreRecord.taken_on, ScoreRecord.taken_on,
+                           lambda rows, patient, ref: score_resources_of(
+                               rows, patient, ref, observations_only=True)),
+    # performedDateTime comes from the STRICTA record, not from occurred_on: not pushed.
+    "Procedure": _PerRow(TreatmentSession, None, TreatmentSession.occurred_on,
+                         lambda rows, _patient, ref: procedures_of(rows, ref)),
+    "MedicationStatement": _PerRow(MedicationStatementRecord, None,
+                                   MedicationStatementRecord.start_on,
+                                   lambda rows, _patient, ref: medication_statements_of(
+                                       rows, ref)),
+}
+
+
+def _per_row(session: Session, clinic: int, spec: _PerRow, query: search_params.Query
+             ) -> tuple[list[Pair], int]:
+    """One resource per row: patient (and date) and paging go into SQL and only the page's
+    rows are built, in the export's order (by patient, active then retracted, by day)."""
+    model = spec.model
+    pushed = push(query, spec.day, ScoreRecord.instrument_id if model is ScoreRecord else None)
+    rows: Select[Any, str] = (
+        select(model, Patient.pseudo_id)
+        .join(Patient, (Patient.clinic_id == model.clinic_id) & (Patient.id == model.patient_id))
+        .where(model.clinic_id == clinic, model.status.in_((ACTIVE, ENTERED_IN_ERROR)),
+               *pushed.where)
+        .order_by(Patient.id, case((model.status == ENTERED_IN_ERROR, 1), else_=0),
+                  spec.order, model.id))
+    residual = pushed.residual
+    if not residual.tests:
+        total = session.scalar(select(func.count()).select_from(rows.subquery())) or 0
+        page = session.execute(rows.offset(query.offset).limit(query.count)).all()
+        return _built(session, clinic, spec, page), total
+    matches = [pair for pair in _built(session, clinic, spec, session.execute(rows).all())
+               if residual.matches(pair[1])]
+    return matches[query.offset:query.offset + query.count], len(matches)
+
+
+def _built(session: Session, clinic: int, spec: _PerRow, rows: Sequence[Any]) -> list[Pair]:
+    patients = {p.pseudo_id: p for p in _patients_where(
+        session, clinic, sorted({row.patient_id for row, _pseudo in rows}))}
+    out: list[Pair] = []
+    for row, pseudo in rows:
+        built = spec.build([row], patients[pseudo], f"Patient/{pseudo}")
+        out += [(pseudo, r) for r in built]
+    return out
+
+
+def _others(session: Session, clinic: int, resource_type: str, query: search_params.Query
+            ) -> tuple[list[Pair], int]:
+    """Any other type: SQL picks the patients (the patient parameter; only patients with rows
+    of the type), then only their resources of this one type are built and tested."""
+    pushed = push(query, None)
+    who = select(Patient.id).where(Patient.clinic_id == clinic, *pushed.where)
+    if resource_type in _ROWS:
+        model = _ROWS[resource_type][0]
+        who = who.where(exists().where(model.clinic_id == Patient.clinic_id,
+                                       model.patient_id == Patient.id))
+    ids = list(session.scalars(who.order_by(Patient.id)))
+    matches = [(patient.pseudo_id, resource)
+               for patient in _patients_where(session, clinic, ids)
+               for resource in resources_of_type(session, patient, resource_type)
+               if pushed.residual.matches(resource)]
+    return matches[query.offset:query.offset + query.count], len(matches)
 
 
 def search_resources(ctx: Context, caller: FhirCaller, resource_type: str,
@@ -247,21 +355,16 @@ def search_resources(ctx: Context, caller: FhirCaller, resource_type: str,
     """
     _require(ctx, caller, resource_type, Action.LIST)
     query = search_params.parse(resource_type, params, DEFAULT_COUNT, MAX_COUNT)
-    pairs: list[tuple[str, dict[str, Any]]] = []
+    clinic = caller.actor.clinic_id
     with ctx.db.snapshot() as session:
-        hint = query.patient
-        patients = _patients(session, caller.actor.clinic_id, hint) if hint else []
-        if not patients:
-            patients = _patients(session, caller.actor.clinic_id)
-        for patient in patients:
-            for resource in _all_of(session, patient, [resource_type])[resource_type]:
-                if query.matches(resource):
-                    pairs.append((patient.pseudo_id, resource))
-    page = pairs[query.offset:query.offset + query.count]
+        if resource_type in _PER_ROW:
+            page, total = _per_row(session, clinic, _PER_ROW[resource_type], query)
+        else:
+            page, total = _others(session, clinic, resource_type, query)
     seen = list(dict.fromkeys(pseudo for pseudo, _resource in page))
     if seen:
         record_read(ctx, caller.actor, Action.LIST, _audit_name(resource_type), seen)
     else:
         record_alone(ctx, actor=caller.actor, action=Action.LIST,
                      resource=_audit_name(resource_type), outcome=Outcome.SUCCESS)
-    return SearchPage([r for _pseudo, r in page], len(pairs), query.offset, query.count)
+    return SearchPage([r for _pseudo, r in page], total, query.offset, query.count)

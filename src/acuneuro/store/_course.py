@@ -10,7 +10,7 @@ Scores keep the instrument version they were scored with and are never re-scored
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from acuneuro.store._base import Base, Correctable, UTCDateTime, utcnow
+from acuneuro.store._fhir_ids import FhirIdentified
 
 __all__ = [
     "AdverseEventRecord",
@@ -44,7 +45,7 @@ def _patient_fk() -> ForeignKeyConstraint:
     return ForeignKeyConstraint(["clinic_id", "patient_id"], ["patients.clinic_id", "patients.id"])
 
 
-class PlanRecord(Base):
+class PlanRecord(FhirIdentified, Base):
     """A proposed or accepted acupuncture plan, with the case it was built from."""
 
     __tablename__ = "plans"
@@ -93,7 +94,7 @@ class PlannedSession(Base):
     instruments_due: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
-class TreatmentSession(Correctable, Base):
+class TreatmentSession(FhirIdentified, Correctable, Base):
     """A session as delivered (STRICTA 2010), or cancelled or missed, with the day's screen."""
 
     __tablename__ = "treatment_sessions"
@@ -118,7 +119,7 @@ class TreatmentSession(Correctable, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class ScoreRecord(Correctable, Base):
+class ScoreRecord(FhirIdentified, Correctable, Base):
     """An instrument's answers and its score, kept with the instrument version used."""
 
     __tablename__ = "score_records"
@@ -129,6 +130,10 @@ class ScoreRecord(Correctable, Base):
         _patient_fk(),
         Index("ix_score_records_patient_series", "clinic_id", "patient_id", "taken_on", "id"),
     )
+
+    # The QuestionnaireResponse of the answers has its own logical id (store._fhir_ids).
+    fhir_parts: ClassVar[dict[str, str]] = {"fhir_response_id": "response"}
+    fhir_response_id: Mapped[str | None] = mapped_column(String(36), index=True, unique=True)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
@@ -146,7 +151,7 @@ class ScoreRecord(Correctable, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class MedicationStatementRecord(Correctable, Base):
+class MedicationStatementRecord(FhirIdentified, Correctable, Base):
     """A drug taken at a daily dose from ``start_on`` until ``stop_on`` (open when null)."""
 
     __tablename__ = "medication_statements"
@@ -168,7 +173,7 @@ class MedicationStatementRecord(Correctable, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class AdverseEventRecord(Correctable, Base):
+class AdverseEventRecord(FhirIdentified, Correctable, Base):
     """An adverse event: type, CTCAE-style grade, relatedness, action and outcome."""
 
     __tablename__ = "adverse_events"

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from acuneuro.clinical.case import ConditionKind
 from acuneuro.store._base import Base, Correctable, UTCDateTime, utcnow
+from acuneuro.store._fhir_ids import FhirIdentified
 from acuneuro.store._name_key import name_key
 
 __all__ = ["ConditionKind", "Encounter", "Episode", "Patient", "PatientIdentity"]
@@ -88,7 +89,7 @@ def _refresh_name_key(_mapper: object, _connection: object, target: PatientIdent
     target.name_key = name_key(target.given_name, target.family_name)
 
 
-class Episode(Correctable, Base):
+class Episode(FhirIdentified, Correctable, Base):
     """An episode of care for one condition (ICD-10 coded), from its onset."""
 
     __tablename__ = "episodes"
