@@ -26,6 +26,7 @@ from typing import Literal
 import numpy as np
 
 from acuneuro.evidence._algebra import Arr, project, qe_generalised, quad
+from acuneuro.evidence._scoring import scoring_intercept
 
 __all__ = ["ESTIMATORS", "Method", "solve_q", "tau2_estimate"]
 
@@ -200,7 +201,13 @@ def _loglik(y: Arr, v: Arr, X: Arr | None, m: Arr, tau2: Arr, reml: bool) -> Arr
 
 
 def _scoring(y: Arr, v: Arr, X: Arr | None, m: Arr, tau2: Arr, reml: bool) -> tuple[Arr, Arr]:
-    """Fisher scoring on rows of shape ``(n, k)``; returns tau² and which rows converged."""
+    """Fisher scoring on rows of shape ``(n, k)``; returns tau² and which rows converged.
+
+    Intercept-only rows go to ``_scoring.scoring_intercept`` (scoring finished by Newton steps,
+    the same root; see there); meta-regression keeps plain scoring below.
+    """
+    if X is None:
+        return scoring_intercept(y, v, m, tau2, reml, _SCORING_STEPS, _TOL)
     active = np.arange(tau2.size)
     converged = np.zeros(tau2.size, dtype=bool)
     for _ in range(_SCORING_STEPS):
