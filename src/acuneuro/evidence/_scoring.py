@@ -59,12 +59,12 @@ def _reml_terms(w: Arr, sw: Arr, ypp: Arr, one: Arr) -> tuple[Arr, Arr]:
     most. Other rows take the positive-term sums with prefix sums, as ``_algebra.Projection``.
     """
     w2 = w * w
-    s2 = (one @ w2) / (sw * sw)
-    s3 = (one @ (w2 * w)) / (sw * sw * sw)
-    tr = sw * (1.0 - s2)
-    info = sw * sw * (s2 - 2.0 * s3 + s2 * s2)
-    lop = np.flatnonzero(s2 > 0.25)
-    if lop.size:
+    a2 = one @ w2  # sw² S2
+    tr = sw - a2 / sw
+    info = a2 - (2.0 * (one @ (w2 * w)) - a2 * a2 / sw) / sw
+    lopsided = 4.0 * a2 > sw * sw
+    if np.count_nonzero(lopsided):
+        lop = np.flatnonzero(lopsided)
         ql = w[:, lop] / sw[lop]
         rest = others_t(ql)
         ql2 = ql * ql
@@ -82,9 +82,10 @@ def _halve(ta: Arr, adj: Arr) -> Arr:
     in floating point exactly when it holds in real numbers, so ``n`` is the loop's count. At
     tau² = 0 the halving only ends in underflow, whose limit is a step of exactly zero.
     """
-    neg = np.flatnonzero(ta + adj < 0)
-    if neg.size == 0:
+    below = ta + adj < 0
+    if not np.count_nonzero(below):
         return adj
+    neg = np.flatnonzero(below)
     adj = adj.copy()
     t, a = ta[neg], adj[neg]
     with np.errstate(all="ignore"):
@@ -132,27 +133,31 @@ def _iterate(
             info = one @ (w * w)
         # An information that underflows to zero gives no step (as ``_estimators._scoring``).
         adj = g / info
-        adj = np.where(np.isfinite(adj), adj, 0.0)
-        if newton.any():
+        bad = ~np.isfinite(adj)
+        if np.count_nonzero(bad):
+            adj[bad] = 0.0
+        if np.count_nonzero(newton):
             # d/dtau² of y'PPy is -2 y'PPPy = -2 (sum w (Py)² - (sum w Py)² / sw). Only the
             # step's length depends on it, never the root, so the short form is enough.
             wpy = w * py
-            slope = info - 2 * (one @ (wpy * py) - (one @ wpy) ** 2 / sw)
+            slope = info - 2.0 * (one @ (wpy * py) - (one @ wpy) ** 2 / sw)
             step = -g / slope
-            ok = (newton & (slope < 0) & np.isfinite(step) & (ta + step >= 0)
-                  & (np.abs(step) <= last))
+            # |step| <= last (finite in Newton mode) also rules out inf and nan.
+            ok = newton & (slope < 0) & (np.abs(step) <= last) & (ta + step >= 0)
             adj = np.where(ok, step, adj)
         adj = _halve(ta, adj)
         ta = ta + adj
         tau2[active] = ta
         size = np.abs(adj)
-        still = size > tol * (1.0 + ta)
-        newton = size <= NEWTON_FROM * (1.0 + ta)
+        scale = 1.0 + ta
+        still = size > tol * scale
+        newton = size <= NEWTON_FROM * scale
         last = size
-        if still.all():
+        left = np.count_nonzero(still)
+        if left == still.size:
             continue
         converged[active[~still]] = True
-        if not still.any():
+        if not left:
             break
         active, ta, newton, last = active[still], ta[still], newton[still], last[still]
         ya, va, ma = ya[:, still], va[:, still], ma[:, still]

@@ -207,6 +207,22 @@ def _loglik(y: list[float], v: list[float], t: float, reml: bool) -> float:
     return -0.5 * (k - 1) * _LOG_2PI - 0.5 * logv - 0.5 * math.log(sw) - 0.5 * rss
 
 
+def _reml_terms(w: list[float], sw: float, ypp: float) -> tuple[float, float]:
+    """``y'PPy - tr(P)`` and ``tr(PP)``: closed forms unless one study holds most of the weight.
+
+    As ``_scoring._reml_terms``: with ``S2 = sum q²``, ``S3 = sum q³`` (``q = w / sw``),
+    ``tr(P) = sw (1 - S2)`` and ``tr(PP) = sw² (S2 - 2 S3 + S2²)`` lose at most a few units in
+    the last place while ``S2 <= 1/4``; otherwise the positive-term sums of ``_trace``/``_tr_pp``.
+    """
+    w2 = [x * x for x in w]
+    s2 = sum(w2) / (sw * sw)
+    if s2 > 0.25:
+        tr, q, rest = _trace(w, sw)
+        return ypp - tr, _tr_pp(sw, q, rest)
+    s3 = _rss(w2, w) / (sw * sw * sw)
+    return ypp - sw * (1.0 - s2), sw * sw * (s2 - 2.0 * s3 + s2 * s2)
+
+
 def _scoring(y: list[float], v: list[float], t: float, reml: bool) -> tuple[float, bool]:
     """Fisher scoring from ``t`` (``_estimators._scoring``), finished by Newton (module doc)."""
     newton = False
@@ -216,13 +232,14 @@ def _scoring(y: list[float], v: list[float], t: float, reml: bool) -> tuple[floa
         sw, _, py = _wls(y, w)
         ypp = _rss(py, py)
         if reml:
-            tr, q, rest = _trace(w, sw)
-            g, info = ypp - tr, _tr_pp(sw, q, rest)
+            g, info = _reml_terms(w, sw, ypp)
         else:
             g, info = ypp - sw, _rss(w, w)
         if newton:
-            # Exact derivative of g: -2 y'PPPy + tr(PP) (REML) or + sum w² (ML).
-            slope = -2 * _rss(py, _wls(py, w)[2]) + info
+            # Exact derivative of g: -2 y'PPPy + tr(PP) (REML) or + sum w² (ML), with
+            # y'PPPy = sum w (Py)² - (sum w Py)² / sw. Only the step's length depends on it.
+            wpy = list(map(mul, w, py))
+            slope = info - 2 * (_rss(wpy, py) - sum(wpy) ** 2 / sw)
             adj = -g / slope if slope < 0 else math.nan
             if not math.isfinite(adj) or t + adj < 0 or abs(adj) > last:
                 newton = False  # not a safe Newton step here: back to a scoring step
@@ -230,6 +247,8 @@ def _scoring(y: list[float], v: list[float], t: float, reml: bool) -> tuple[floa
             adj = g / info if info != 0 else math.nan
             if not math.isfinite(adj):
                 adj = 0.0
+        if t == 0 and adj < 0:
+            adj = 0.0  # where the 60 halvings below end at tau² = 0
         for _ in range(60):
             if t + adj >= 0:
                 break
