@@ -107,11 +107,14 @@ def _q(t: float, y: list[float], v: list[float]) -> tuple[float, float]:
     return _rss(py, y), -_rss(py, py)
 
 
-def _root(fn: Fn, a: float, b: float) -> float:
-    """``_estimators._scalar_root``: bracketed Newton, bisecting a step that leaves the bracket."""
+def _root(fn: Fn, a: float, b: float, first: tuple[float, float] | None = None) -> float:
+    """``_estimators._scalar_root``: bracketed Newton, bisecting a step that leaves the bracket.
+
+    ``first`` is ``fn(a)`` when the caller has it already (the same path, one evaluation less).
+    """
     x = a
-    for _ in range(_MAXITER):
-        f, df = fn(x)
+    for i in range(_MAXITER):
+        f, df = first if i == 0 and first is not None else fn(x)
         if f == 0:
             return x
         a, b = (x, b) if f > 0 else (a, x)
@@ -125,16 +128,22 @@ def _root(fn: Fn, a: float, b: float) -> float:
     return x
 
 
-def _solve_q(y: list[float], v: list[float], target: float, lo: float, hi: float) -> float:
-    """``_estimators.solve_q``: Newton on ``1/target - 1/Q`` inside ``[lo, hi]``."""
+def _solve_q(
+    y: list[float], v: list[float], target: float, lo: float, hi: float,
+    q_lo: tuple[float, float] | None = None,
+) -> float:
+    """``_estimators.solve_q``: Newton on ``1/target - 1/Q`` inside ``[lo, hi]``.
 
-    def fn(t: float) -> tuple[float, float]:
-        q, dq = _q(t, y, v)
+    ``q_lo``: Q and its derivative at ``lo`` if already known.
+    """
+
+    def fn(t: float, known: tuple[float, float] | None = None) -> tuple[float, float]:
+        q, dq = _q(t, y, v) if known is None else known
         if q == 0:
             return -math.inf, math.nan  # NumPy's -inf and nan: the bracket then bisects
         return 1.0 / target - 1.0 / q, dq / (q * q)
 
-    return _root(fn, lo, hi)
+    return _root(fn, lo, hi, None if q_lo is None else fn(lo, q_lo))
 
 
 def _median(a: list[float]) -> float:
@@ -349,7 +358,8 @@ def q_profile_single(
     crit_u = 2.0 * float(special.gammainccinv(df / 2, alpha / 2))
     crit_l = 2.0 * float(special.gammaincinv(df / 2, alpha / 2))
     hi = max(100.0, 10.0 * tau2_hat)
-    q_lo = _q(0.0, y, v)[0]
+    at_zero = _q(0.0, y, v)
+    q_lo = at_zero[0]
     q_hi = _q(hi, y, v)[0]
     if q_hi > crit_u:
         return hi, hi
@@ -358,6 +368,6 @@ def q_profile_single(
     elif q_hi > crit_l:
         upper = hi
     else:
-        upper = _solve_q(y, v, crit_l, 0.0, hi)
-    lower = 0.0 if q_lo < crit_u else _solve_q(y, v, crit_u, 0.0, hi)
+        upper = _solve_q(y, v, crit_l, 0.0, hi, at_zero)
+    lower = 0.0 if q_lo < crit_u else _solve_q(y, v, crit_u, 0.0, hi, at_zero)
     return lower, upper
