@@ -15,22 +15,35 @@ out <- list(metafor = as.character(packageVersion("metafor")), r = R.version.str
 # Wall-clock seconds, and the CPU seconds of this process (user + system): on a shared machine
 # the second does not depend on how many other processes wait for a core.
 cpu <- function(st) st[["user.self"]] + st[["sys.self"]]
+# Mean seconds per call over blocks of cfg$reps calls until at least cfg$min_seconds have passed
+# (the engine's side does the same), so that both sides average over windows of similar length.
+timed <- function(call) {
+  n <- 0; el <- 0; cp <- 0
+  repeat {
+    st <- system.time(for (i in seq_len(cfg$reps)) call())
+    n <- n + cfg$reps; el <- el + st[["elapsed"]]; cp <- cp + cpu(st)
+    if (el >= cfg$min_seconds) break
+  }
+  list(seconds = el / n, cpu = cp / n)
+}
 for (m in cfg$methods) for (t in cfg$tests) {
-  st <- system.time(for (i in seq_len(cfg$reps)) {
+  one <- function() {
     res <- suppressWarnings(rma(yi, vi, data = dat, method = m, test = t))
     pr <- predict(res)
     if (m != "EE") ci <- confint(res)
-  })
-  out$single[[length(out$single) + 1]] <- list(method = m, test = t,
-                                               seconds = st[["elapsed"]] / cfg$reps,
-                                               cpu = cpu(st) / cfg$reps,
-                                               estimate = as.numeric(res$b), tau2 = res$tau2)
+    res
+  }
+  tm <- timed(one)
+  res <- one()
+  out$single[[length(out$single) + 1]] <- list(method = m, test = t, seconds = tm$seconds,
+                                               cpu = tm$cpu, estimate = as.numeric(res$b),
+                                               tau2 = res$tau2)
 }
 for (m in cfg$loo_methods) {
   res <- rma(yi, vi, data = dat, method = m)
-  st <- system.time(for (i in seq_len(cfg$reps)) l1 <- leave1out(res))
-  out$loo[[length(out$loo) + 1]] <- list(method = m, seconds = st[["elapsed"]] / cfg$reps,
-                                         cpu = cpu(st) / cfg$reps,
+  tm <- timed(function() leave1out(res))
+  l1 <- leave1out(res)
+  out$loo[[length(out$loo) + 1]] <- list(method = m, seconds = tm$seconds, cpu = tm$cpu,
                                          estimate = as.numeric(l1$estimate))
 }
 for (m in cfg$boot_methods) {
