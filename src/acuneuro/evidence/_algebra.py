@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["Arr", "Projection", "project", "qe_generalised", "quad"]
+__all__ = ["Arr", "Projection", "lopsided", "project", "qe_generalised", "quad"]
 
 Arr = NDArray[Any]
 
@@ -56,7 +56,8 @@ class Projection:
     # trace of PP: given for meta-regression; for the intercept-only model worked out when first
     # asked (only REML needs it, and it costs two more prefix sums).
     given_tr_pp: Arr | None = None
-    rest: Arr | None = None  # intercept only: 1 - q_i for each study, from prefix sums
+    rest: Arr | None = None  # intercept only: 1 - q_i for each study (``_others``)
+    lopsided: Arr | None = None  # intercept only: rows where one study holds over half the weight
 
     @cached_property
     def tr_pp(self) -> Arr:
@@ -67,7 +68,8 @@ class Projection:
         sw = self.w.sum(axis=-1)
         q = self.w / sw[..., None]
         rest = self.rest
-        return np.asarray(sw**2 * np.sum(q * q * (rest * rest + _others(q * q)), axis=-1))
+        q2 = q * q
+        return np.asarray(sw**2 * np.sum(q2 * (rest * rest + _others(q2, self.lopsided)), axis=-1))
 
     @property
     def rss(self) -> Arr:
@@ -82,12 +84,33 @@ class Projection:
         return _apply(self.X, self.w, self.inv, z)
 
 
-def _others(a: Arr) -> Arr:
-    """For each study, the sum of ``a`` over the other studies, without subtracting.
+def _others(a: Arr, lopsided: Arr | None = None) -> Arr:
+    """For each study, the sum of ``a`` over the other studies.
 
     ``sum(a) - a_i`` loses every digit when one study holds nearly all the weight (variances
-    1 and 1e8); prefix and suffix sums keep each term exact to rounding.
+    1 and 1e8), so rows flagged ``lopsided`` (one study holds over half the weight, see
+    ``lopsided``) use prefix and suffix sums, which keep each term exact to rounding. In every
+    other row the subtraction is safe: for ``a = q`` (weights summing to 1) every ``q_i <= 1/2``
+    so ``1 - q_i >= 1/2``; for ``a = q²`` the sum over the others includes the largest ``q_j²``
+    (or, for the largest itself, ``>= (1/2)² / (k - 1)`` against a total below 1/2), so the
+    relative rounding error stays below ``2 k`` units in the last place. ``None`` flags all.
     """
+    if lopsided is None or a.ndim == 1:
+        if lopsided is None or bool(lopsided):
+            return _prefix_others(a)
+        return np.asarray(a.sum() - a)
+    out = np.asarray(a.sum(axis=-1, keepdims=True) - a)
+    if lopsided.any():
+        out[lopsided] = _prefix_others(a[lopsided])
+    return out
+
+
+def lopsided(q: Arr) -> Arr:
+    """Rows where one study's share ``q_i`` of the weight is over one half."""
+    return np.asarray(q.max(axis=-1) > 0.5)
+
+
+def _prefix_others(a: Arr) -> Arr:
     zero = np.zeros_like(a[..., :1])
     before = np.concatenate([zero, np.cumsum(a, axis=-1)[..., :-1]], axis=-1)
     after = np.concatenate([np.cumsum(a[..., ::-1], axis=-1)[..., ::-1][..., 1:], zero], axis=-1)
@@ -100,7 +123,8 @@ def _intercept(y: Arr, w: Arr) -> Projection:
     mu = quad(w, y) / sw
     Py = w * (y - mu[..., None])
     q = w / sw[..., None]
-    rest = _others(q)  # 1 - q_i
+    flags = lopsided(q)
+    rest = _others(q, flags)  # 1 - q_i
     diag = w * rest
     return Projection(
         w=w,
@@ -112,6 +136,7 @@ def _intercept(y: Arr, w: Arr) -> Projection:
         tr=diag.sum(axis=-1),
         X=None,
         rest=rest,
+        lopsided=flags,
     )
 
 

@@ -26,6 +26,7 @@ from typing import Literal
 import numpy as np
 
 from acuneuro.evidence._algebra import Arr, project, qe_generalised, quad
+from acuneuro.evidence._scoring import scoring_intercept
 
 __all__ = ["ESTIMATORS", "Method", "solve_q", "tau2_estimate"]
 
@@ -58,6 +59,10 @@ def _dl(y: Arr, v: Arr, X: Arr | None, m: Arr) -> Arr:
 def _he(y: Arr, v: Arr, X: Arr | None, m: Arr) -> Arr:
     """Hedges (method of moments, unweighted): ``(RSS_ols - tr(P_ols V)) / (k - p)``."""
     k, p = _dims(X, m)
+    if X is None:
+        # Unit weights: diag(P) is (k - 1) / k for every study in the fit, so no projection.
+        r = m * (y - (quad(m, y) / k)[..., None])
+        return np.asarray((quad(r, y) - quad(m, v) * (k - 1) / k) / (k - 1))
     proj = project(y, X, m)
     tr_pv = np.sum(proj.diag * v, axis=-1)
     return np.asarray((proj.rss - tr_pv) / (k - p))
@@ -200,7 +205,13 @@ def _loglik(y: Arr, v: Arr, X: Arr | None, m: Arr, tau2: Arr, reml: bool) -> Arr
 
 
 def _scoring(y: Arr, v: Arr, X: Arr | None, m: Arr, tau2: Arr, reml: bool) -> tuple[Arr, Arr]:
-    """Fisher scoring on rows of shape ``(n, k)``; returns tau² and which rows converged."""
+    """Fisher scoring on rows of shape ``(n, k)``; returns tau² and which rows converged.
+
+    Intercept-only rows go to ``_scoring.scoring_intercept`` (scoring finished by Newton steps,
+    the same root; see there); meta-regression keeps plain scoring below.
+    """
+    if X is None:
+        return scoring_intercept(y, v, m, tau2, reml, _SCORING_STEPS, _TOL)
     active = np.arange(tau2.size)
     converged = np.zeros(tau2.size, dtype=bool)
     for _ in range(_SCORING_STEPS):
@@ -245,7 +256,10 @@ def _fisher(y: Arr, v: Arr, X: Arr | None, m: Arr, reml: bool) -> Arr:
     """
     shape = y.shape[:-1]
     k = y.shape[-1]
-    y2, v2, m2 = (np.broadcast_to(a, y.shape).reshape(-1, k) for a in (y, v, m))
+    if y.ndim == 2 and v.shape == m.shape == y.shape:
+        y2, v2, m2 = y, v, m  # already rows of studies (leave-one-out, bootstrap)
+    else:
+        y2, v2, m2 = (np.broadcast_to(a, y.shape).reshape(-1, k) for a in (y, v, m))
     X2 = None
     if X is not None:
         X2 = np.broadcast_to(X, (*shape, k, X.shape[-1])).reshape(-1, k, X.shape[-1])
@@ -266,12 +280,20 @@ def _fisher(y: Arr, v: Arr, X: Arr | None, m: Arr, reml: bool) -> Arr:
         tau2[stuck] = np.where(g0 <= 0, 0.0, _bracketed_root(score, zero, hi))
     tau2 = np.maximum(0.0, tau2)
     positive = np.flatnonzero(tau2 > _LL0_THRESHOLD)
-    if positive.size:
+    if positive.size == tau2.size:
+        yp, vp, mp, Xp = y2, v2, m2, X2
+    elif positive.size:
         yp, vp, mp = y2[positive], v2[positive], m2[positive]
         Xp = None if X2 is None else X2[positive]
-        ll = _loglik(yp, vp, Xp, mp, tau2[positive], reml)
-        ll0 = _loglik(yp, vp, Xp, mp, np.zeros(positive.size), reml)
-        tau2[positive] = np.where(ll0 - ll > _LL0_TOL, 0.0, tau2[positive])
+    if positive.size:
+        tp = tau2[positive]
+        if Xp is None:
+            # Both likelihoods in one batched call: tau² and zero stacked on a leading axis.
+            ll, ll0 = _loglik(yp, vp, None, mp, np.stack([tp, np.zeros_like(tp)]), reml)
+        else:
+            ll = _loglik(yp, vp, Xp, mp, tp, reml)
+            ll0 = _loglik(yp, vp, Xp, mp, np.zeros_like(tp), reml)
+        tau2[positive] = np.where(ll0 - ll > _LL0_TOL, 0.0, tp)
     return tau2.reshape(shape)
 
 

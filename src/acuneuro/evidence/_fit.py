@@ -19,7 +19,7 @@ from typing import Literal
 
 import numpy as np
 
-from acuneuro.evidence._algebra import Arr, project
+from acuneuro.evidence._algebra import Arr, project, quad
 from acuneuro.evidence._dist import chi2_sf, norm_isf, norm_sf, t_isf, t_sf
 from acuneuro.evidence._estimators import tau2_estimate
 
@@ -99,15 +99,23 @@ def fit_batch(
 
     tau2 = tau2_estimate(method, y, v, X, m)
     w = m / (v + tau2[..., None])
-    proj = project(y, X, w)
-    vb = proj.inv
     df = k - p
+    if X is None:
+        # The same sums as ``project`` without its traces, which only the Q statistic needs.
+        sw = w.sum(axis=-1)
+        mu = quad(w, y) / sw
+        beta, vb = mu[..., None], (1 / sw)[..., None, None]
+        if test == "knha":
+            rss = quad(w * (y - mu[..., None]), y)
+    else:
+        proj = project(y, X, w)
+        beta, vb = proj.beta, proj.inv
+        if test == "knha":
+            rss = proj.rss
     if test == "knha":
-        rss = proj.rss
         s2w = np.where(rss <= _EPS, 0.0, rss / df)
         vb = vb * s2w[..., None, None]
     se = np.sqrt(np.diagonal(vb, axis1=-2, axis2=-1))
-    beta = proj.beta
     with np.errstate(all="ignore"):
         stat = beta / se
     crit = critical(test, df, level)[..., None]

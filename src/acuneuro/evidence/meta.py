@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from acuneuro.evidence._fit import fit_batch
 from acuneuro.evidence._heterogeneity import q_profile
+from acuneuro.evidence._single import SCALAR_MAX_K, fit_single, q_profile_single
 
 __all__ = ["METHODS", "TESTS", "MetaResult", "meta_analysis"]
 
@@ -128,10 +129,14 @@ def meta_analysis(
         raise ValueError("yi and vi must be one-dimensional and of equal length")
     if y.size < 2:
         raise ValueError(f"a meta-analysis needs at least 2 studies, got {y.size}")
-    if not (np.all(np.isfinite(y)) and np.all(np.isfinite(v))):
+    # The checks on Python floats: a dozen numbers cost less than the NumPy calls would.
+    ys, vs = y.tolist(), v.tolist()
+    if not (all(map(math.isfinite, ys)) and all(map(math.isfinite, vs))):
         raise ValueError("yi and vi must be finite numbers")
-    if np.any(v <= 0):
+    if min(vs) <= 0:
         raise ValueError("sampling variances must be positive")
+    if y.size <= SCALAR_MAX_K:
+        return _single_result(ys, vs, method, test, level, measure, labels)
     fit = fit_batch(y, v, method=method, test=test, level=level)
     het = q_profile(y, v, fit.tau2, fit.vt, level=level)
     return MetaResult(
@@ -161,3 +166,45 @@ def meta_analysis(
         labels=tuple(labels),
     )
 
+
+def _single_result(
+    y: list[float],
+    v: list[float],
+    method: str,
+    test: str,
+    level: float,
+    measure: str,
+    labels: tuple[str, ...] | list[str],
+) -> MetaResult:
+    """The same result from ``_single`` (Python floats; see its docstring for why)."""
+    if test not in TESTS:
+        raise ValueError(f"unknown test {test!r}; use z or knha")
+    fit = fit_single(y, v, method, test, level)
+    tau2, vt = cast(float, fit["tau2"]), cast(float, fit["vt"])
+    lower, upper = q_profile_single(y, v, tau2, level)
+    return MetaResult(
+        measure=measure,
+        method=method,
+        test=test,
+        level=level,
+        k=len(y),
+        estimate=cast(float, fit["beta"]),
+        se=cast(float, fit["se"]),
+        stat=cast(float, fit["stat"]),
+        p=cast(float, fit["pval"]),
+        ci=(cast(float, fit["ci_lb"]), cast(float, fit["ci_ub"])),
+        pi=(cast(float, fit["pi_lb"]), cast(float, fit["pi_ub"])),
+        tau2=tau2,
+        tau2_ci=(lower, upper),
+        I2=cast(float, fit["I2"]),
+        I2_ci=(100 * lower / (vt + lower), 100 * upper / (vt + upper)),
+        H2=cast(float, fit["H2"]),
+        H2_ci=(lower / vt + 1, upper / vt + 1),
+        Q=cast(float, fit["Q"]),
+        Q_df=len(y) - 1,
+        Q_p=cast(float, fit["Q_p"]),
+        yi=tuple(y),
+        vi=tuple(v),
+        weights=tuple(cast(list[float], fit["weights"])),
+        labels=tuple(labels),
+    )
