@@ -6,7 +6,9 @@ sends no patient data before that, and a failed audit write fails the read. Thre
 arrive while a commit is in flight queue their rows; when it ends, one of them commits
 everything queued in one transaction (one fsync for all), chained in arrival order, and wakes
 the others. Nothing is fire-and-forget and no read goes unaudited: the batching only shares
-the transaction and its fsync.
+the transaction and its fsync. The chain's head of these commits is anchored outside the
+database by the background step of ``services.audit_anchor`` (``anchor_later``), off the
+request: the guarantee above is about the rows, which are durable before the read answers.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from acuneuro.i18n import gettext as _
 from acuneuro.services._actor import Actor
 from acuneuro.services._context import Context
 from acuneuro.services.audit import Action, record_many
+from acuneuro.services.audit_anchor import anchor_later
 from acuneuro.store import Database
 
 __all__ = ["AuditNotWritten", "record_read"]
@@ -88,5 +91,5 @@ def _commit(db: Database, queue: _Queue, batch: list[_Request]) -> None:
             request.done, request.error = True, error
         queue.committing = False
         queue.ready.notify_all()
-    if error is None:  # the audit anchor, once the waiters are on their way
-        db.run_after_write()
+    if error is None:  # the anchor file is written by the background step, not by this read
+        anchor_later(db)

@@ -9,7 +9,8 @@ SQLite has one writer, and a connection that finds the lock taken polls it with 
 often sleeps long after the lock came free. Write transactions of one ``Database`` therefore
 queue on an in-process lock first and start when the previous one ends; other processes still
 meet the SQLite lock and its busy timeout. Hooks given to ``after_write`` run after a write
-transaction committed and that lock was released (the audit anchor is written there).
+transaction committed and that lock was released (the audit anchor is written there); hooks
+given to ``before_dispose`` finish pending work before the connections close.
 Long reads take ``snapshot()``: one consistent view, never the writer lock.
 """
 
@@ -94,6 +95,7 @@ class Database:
         self._writer: AbstractContextManager[object] = (
             threading.RLock() if self.engine.dialect.name == "sqlite" else nullcontext())
         self._after_write: list[Callable[[], None]] = []
+        self._before_dispose: list[Callable[[], None]] = []
 
     @property
     def backend(self) -> str:
@@ -136,6 +138,15 @@ class Database:
         with self._snapshot() as session, session.begin():
             yield session
 
+    def before_dispose(self, hook: Callable[[], None]) -> None:
+        """Call ``hook`` when ``dispose`` is called, before the connections close."""
+        self._before_dispose.append(hook)
+
     def dispose(self) -> None:
-        """Close every pooled connection."""
-        self.engine.dispose()
+        """Run the ``before_dispose`` hooks (work still pending), then close every pooled
+        connection."""
+        try:
+            for hook in self._before_dispose:
+                hook()
+        finally:
+            self.engine.dispose()
