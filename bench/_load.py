@@ -23,7 +23,7 @@ import httpx
 __all__ = ["CONNECTIONS", "Load", "generator", "run_load"]
 
 # Open connections, each sending its next request when the answer came (a closed loop).
-CONNECTIONS = 16
+CONNECTIONS = 8
 
 # wrk's Lua hooks: paths cycle through the ids, each thread from its own place in the list;
 # ``done`` prints one JSON line (latencies in microseconds).

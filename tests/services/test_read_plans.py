@@ -47,13 +47,14 @@ def _sqlite_patient(ctx: Context, actors: Any) -> tuple[Actor, str]:
     return alice, service.create_patient(ctx, alice, data).id
 
 
-@pytest.mark.parametrize("read", ["patient", "outcomes", "plans"])
+@pytest.mark.parametrize("read", ["patient", "list", "outcomes", "plans"])
 def test_a_patients_reads_find_episodes_by_patient_not_by_clinic(
     ctx: Context, actors: Any, read: str
 ) -> None:
     alice, pseudo_id = _sqlite_patient(ctx, actors)
     reads: dict[str, Callable[[], object]] = {
         "patient": lambda: service.get_patient(ctx, alice, pseudo_id),
+        "list": lambda: service.search_patients(ctx, alice, limit=20),
         "outcomes": lambda: outcome_service.outcomes(ctx, alice, pseudo_id, as_of=date.today()),
         "plans": lambda: planning_service.list_plans(ctx, alice, pseudo_id),
     }

@@ -55,7 +55,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from acuneuro.settings import Settings
-from acuneuro.store import AuditEvent, Database
+from acuneuro.store import AuditEvent, Database, read_only
 
 __all__ = [
     "HEAD_KEY",
@@ -138,8 +138,8 @@ def attach(db: Database, path: Path) -> None:
     db.before_dispose(flush)
 
 
-def anchor_later(db: Database) -> None:
-    """Have the background step anchor the heads committed through ``db`` (reads' audit rows).
+def anchor_later(db: Database, head: tuple[int, str]) -> None:
+    """Have the background step anchor ``head``, committed through ``db`` (reads' audit rows).
 
     Returns at once; the step writes within ``READ_ANCHOR_INTERVAL`` plus one file write.
     """
@@ -147,8 +147,8 @@ def anchor_later(db: Database) -> None:
     if target is None:
         return
     with target.guard:
-        if target.pending is None:
-            return
+        if target.pending is None or head[0] > target.pending[0]:
+            target.pending = head
         target.wake.set()
         if target.background is not None:
             return
@@ -290,7 +290,7 @@ def _flush(engine: Engine) -> None:
         return
 
     def still_there(anchored: Anchor) -> bool:
-        with engine.connect() as connection:
+        with read_only(engine).connect() as connection:  # not the writer lock
             stored = connection.scalar(
                 select(AuditEvent.hmac).where(AuditEvent.id == anchored.id))
         return stored is not None and hmac.compare_digest(stored, anchored.hmac)

@@ -23,13 +23,18 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext, supp
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["Database", "make_engine"]
+__all__ = ["Database", "make_engine", "read_only"]
 
 _READ_ONLY = "acuneuro_read_only"
+
+
+def read_only(engine: Engine) -> Engine:
+    """``engine`` for reads only: a plain ``BEGIN`` on SQLite, never the writer lock."""
+    return engine.execution_options(**{_READ_ONLY: True})
 
 
 def make_engine(url: str | URL) -> Engine:
@@ -81,9 +86,8 @@ class Database:
     def __init__(self, url: str | URL) -> None:
         self.engine = make_engine(url)
         self._write = sessionmaker(self.engine, expire_on_commit=False)
-        self._read = sessionmaker(
-            self.engine.execution_options(**{_READ_ONLY: True}), expire_on_commit=False
-        )
+        self._reader = read_only(self.engine)
+        self._read = sessionmaker(self._reader, expire_on_commit=False)
         # One snapshot for every statement of a long read (PostgreSQL's default, read committed,
         # takes a new one per statement); SQLite's deferred BEGIN in WAL mode already has one.
         snapshot = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True} if (
@@ -121,6 +125,19 @@ class Database:
     def after_write(self, hook: Callable[[], None]) -> None:
         """Call ``hook`` after each committed write transaction, outside the writer queue."""
         self._after_write.append(hook)
+
+    @contextmanager
+    def write_connection(self) -> Iterator[Connection]:
+        """``write`` for Core statements alone: a connection, no ORM session; committed on
+        success, rolled back on any error. The ``after_write`` hooks are the caller's."""
+        with self._writer, self.engine.connect() as connection, connection.begin():
+            yield connection
+
+    @contextmanager
+    def read_connection(self) -> Iterator[Connection]:
+        """``read`` for Core statements alone (the hot read paths): no ORM session."""
+        with self._reader.connect() as connection, connection.begin():
+            yield connection
 
     @contextmanager
     def read(self) -> Iterator[Session]:
