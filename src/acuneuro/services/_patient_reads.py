@@ -31,7 +31,10 @@ from acuneuro.services._patient_models import EpisodeView, PatientView
 from acuneuro.services._patient_search import PatientSort, last_visit, next_appointment, ordered
 from acuneuro.store import ACTIVE, Episode, Patient, PatientIdentity
 
-__all__ = ["count_in_clinic", "one_patient", "page_of_patients", "visits_and_appointments"]
+__all__ = [
+    "count_in_clinic", "one_patient", "page_of_patients", "patient_row_id",
+    "visits_and_appointments",
+]
 
 _AnySelect = Select[*tuple[Any, ...]]
 _AnyRow = Row[*tuple[Any, ...]]
@@ -62,6 +65,16 @@ _EPISODES = (
 # Unfiltered, the total is read from the clinic's name index alone: the composite foreign key
 # (clinic_id, patient_id) already ties each identity to a patient of the same clinic.
 _COUNT = select(func.count(_I.id)).where(_I.clinic_id == bindparam("clinic"))
+
+
+_ROW_ID = select(_P.id).where(_P.clinic_id == bindparam("clinic"),
+                             _P.pseudo_id == bindparam("pseudo_id"))
+
+
+def patient_row_id(connection: Connection, clinic: int, pseudo_id: str) -> int | None:
+    """The row id of ``clinic``'s patient with this pseudonymous id, or None."""
+    found = connection.scalar(_ROW_ID, {"clinic": clinic, "pseudo_id": pseudo_id})
+    return None if found is None else int(found)
 
 
 def one_patient(connection: Connection, clinic: int, pseudo_id: str) -> PatientView | None:
