@@ -18,7 +18,10 @@ series and the plan list. Every read writes its audit rows durably before it ans
 
 Reported, with met/MISSED: throughput as a share of the ceiling (target >= 0.5 with p99 < 50 ms
 at 100,000 patients) and the p99 growth from the smallest to the largest registry (<= 1.5x).
-The load average is printed at the start and the end (the machine is shared).
+The load average is printed at the start and the end (the machine is shared). Also printed, on
+Linux, for orientation and not a target: the server's CPU time per answer (every worker process,
+from ``/proc``) and its ratio to the ceiling's, which a loaded machine disturbs far less than
+throughput.
 """
 
 from __future__ import annotations
@@ -89,6 +92,7 @@ class Server:
     def __init__(self, env: dict[str, str], folder: Path, workers: int = WORKERS) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.pid = 0
         root = str(Path(__file__).resolve().parent.parent)
         logging = folder / "log-config.json"  # acuneuro serve's: one JSON line per request
         logging.write_text(json.dumps(log_config(fmt="json")), "utf-8")
@@ -100,6 +104,7 @@ class Server:
                 filter(None, [root, os.environ.get("PYTHONPATH")]))},
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
+        self.pid = self._proc.pid
         deadline = time.monotonic() + 120
         answered = 0
         while time.monotonic() < deadline and answered < 4 * workers:  # every worker up
@@ -177,17 +182,41 @@ def _registry(folder: Path, url: str, patients: int) -> tuple[dict[str, str], st
     return env, token, list(ids)
 
 
-def _line(label: str, load: Load) -> str:
+def _line(label: str, load: Load, cpu: float | None) -> str:
+    spent = "" if cpu is None else f"  server CPU {1000 * cpu:5.2f} ms/answer"
     return (f"api: {label:<44} {load.throughput:8.1f} req/s  p50 {1000 * load.p50:6.1f} ms"
-            f"  p99 {1000 * load.p99:6.1f} ms  errors {load.errors}")
+            f"  p99 {1000 * load.p99:6.1f} ms  errors {load.errors}{spent}")
 
 
-def _measure(url: str, token: str, ids: list[str], seconds: float
-             ) -> tuple[Load, Load, dict[str, Load]]:
-    """Both ceilings and every endpoint, each after a short warm-up of its own."""
-    def timed(pattern: str, auth: str | None) -> Load:
-        run_load(url, pattern, ids, 1, auth)  # every worker warm, connections open
-        return run_load(url, pattern, ids, seconds, auth)
+def _cpu_seconds(root: int) -> float | None:
+    """User and system CPU time of ``root`` and its descendants (Linux ``/proc``), else None."""
+    try:
+        pids, total = [root], 0
+        while pids:
+            pid = pids.pop()
+            stat = Path(f"/proc/{pid}/stat").read_text("ascii").rsplit(")", 1)[1].split()
+            total += int(stat[11]) + int(stat[12])
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                pids += [int(c) for c in (task / "children").read_text("ascii").split()]
+        return total / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+Timed = tuple[Load, float | None]
+
+
+def _measure(server: Server, token: str, ids: list[str], seconds: float
+             ) -> tuple[Timed, Timed, dict[str, Timed]]:
+    """Both ceilings and every endpoint, each after a short warm-up of its own, with the
+    server's CPU time per answer."""
+    def timed(pattern: str, auth: str | None) -> Timed:
+        run_load(server.url, pattern, ids, 1, auth)  # every worker warm, connections open
+        cpu = _cpu_seconds(server.pid)
+        load = run_load(server.url, pattern, ids, seconds, auth)
+        after = _cpu_seconds(server.pid)
+        spent = None if cpu is None or after is None else (after - cpu) / load.requests
+        return load, spent
 
     before = timed("/ping", None)
     loads = {label: timed(pattern, token) for label, pattern in ENDPOINTS.items()}
@@ -218,15 +247,19 @@ def run(quick: bool, sizes: tuple[int, ...] | None = None, backend: str | None =
             shuffled = random.Random(SEED).sample(ids, len(ids))
             server = Server(env, Path(tmp))
             try:
-                before, after, loads = _measure(server.url, token, shuffled, seconds)
+                before, after, timed = _measure(server, token, shuffled, seconds)
             finally:
                 server.stop()
+        loads = {label: load for label, (load, _) in timed.items()}
         by_size[patients] = loads
-        ceiling = max(before, after, key=lambda load: load.throughput)
-        print(_line(f"ceiling /ping, before ({patients:,})", before))
-        print(_line(f"ceiling /ping, after ({patients:,})", after))
-        for label, load in loads.items():
-            print(_line(f"{label} @ {patients:,}", load))
+        ceiling, ceiling_cpu = max(before, after, key=lambda pair: pair[0].throughput)
+        print(_line(f"ceiling /ping, before ({patients:,})", *before))
+        print(_line(f"ceiling /ping, after ({patients:,})", *after))
+        for label, (load, cpu) in timed.items():
+            print(_line(f"{label} @ {patients:,}", load, cpu))
+            if cpu and ceiling_cpu:
+                print(f"api:   server CPU per answer, ceiling / endpoint = {ceiling_cpu / cpu:.3f}"
+                      " (for orientation, not a target)")
             share, p99 = load.throughput / ceiling.throughput, 1000 * load.p99
             if patients != TARGET_SIZE:
                 verdict = f"checked at {TARGET_SIZE:,} only"

@@ -40,7 +40,9 @@ from sqlalchemy.orm import Session
 from acuneuro.services._actor import Actor
 from acuneuro.store import Database, User
 
-__all__ = ["TOKEN_CACHE_SECONDS", "attach", "cached_actor", "revocation_mark_path"]
+__all__ = [
+    "TOKEN_CACHE_SECONDS", "attach", "cached_actor", "remembered_actor", "revocation_mark_path",
+]
 
 # Design choice: how long a checked token is trusted without a new check when nothing about
 # accounts changed (revocations end it at once, see above); short, so that a change made
@@ -89,6 +91,14 @@ def attach(db: Database, path: Path) -> None:
     _cache(db.engine).path = path
 
 
+def remembered_actor(db: Database, secret: str, token: str, source: str | None
+                     ) -> Actor | None:
+    """The actor of ``token`` if the cache holds a live entry for it, else None (no I/O but
+    one ``stat``: an event loop may call it)."""
+    cache = _cache(db.engine)
+    return _live(cache, _key(secret, token), cache.mark(), source)
+
+
 def cached_actor(
     db: Database, secret: str, token: str, source: str | None,
     check: Callable[[], tuple[Actor, float]],
@@ -96,19 +106,30 @@ def cached_actor(
     """The actor of ``token``: from the cache, else from ``check`` (which raises when the token
     is refused, or returns the actor and the token's expiry, epoch seconds), then remembered."""
     cache = _cache(db.engine)
-    key = hashlib.sha256(f"{secret}\0{token}".encode()).digest()
+    key = _key(secret, token)
     mark = cache.mark()  # before the account is loaded: see the module's docstring
-    found = cache.entries.get(key)
-    if found is not None:
-        actor, until, marked = found
-        if marked == mark and time.time() < until:
-            return Actor(actor.user_id, actor.email, actor.role, actor.clinic_id, source)
+    if (actor := _live(cache, key, mark, source)) is not None:
+        return actor
     actor, expires = check()
     with cache.guard:
         if len(cache.entries) >= _MAX_ENTRIES:
             cache.entries.clear()
         cache.entries[key] = (actor, min(expires, time.time() + TOKEN_CACHE_SECONDS), mark)
     return actor
+
+
+def _key(secret: str, token: str) -> bytes:
+    return hashlib.sha256(f"{secret}\0{token}".encode()).digest()
+
+
+def _live(cache: _Cache, key: bytes, mark: _Mark, source: str | None) -> Actor | None:
+    found = cache.entries.get(key)
+    if found is None:
+        return None
+    actor, until, marked = found
+    if marked != mark or time.time() >= until:
+        return None
+    return Actor(actor.user_id, actor.email, actor.role, actor.clinic_id, source)
 
 
 def _cache(engine: Engine) -> _Cache:

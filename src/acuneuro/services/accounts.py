@@ -31,7 +31,7 @@ from acuneuro.services._passwords import (
     hash_password,
     verify,
 )
-from acuneuro.services._token_cache import cached_actor
+from acuneuro.services._token_cache import cached_actor, remembered_actor
 from acuneuro.services.audit import Action, Outcome, record
 from acuneuro.store import Clinic, Role, User
 
@@ -52,6 +52,7 @@ __all__ = [
     "issue_token",
     "operator",
     "refresh_session",
+    "remembered_token",
     "resolve_pending",
     "resolve_session",
     "resolve_token",
@@ -254,6 +255,12 @@ def resolve_token(ctx: Context, token: str, source: str | None) -> Actor:
     """
     return cached_actor(ctx.db, ctx.signing_key, token, source, partial(
         _resolve_until, ctx, token, _TOKEN_SALT, ctx.token_minutes * 60, source))
+
+
+def remembered_token(ctx: Context, token: str, source: str | None) -> Actor | None:
+    """The actor of a bearer token checked a moment ago (``resolve_token``), from memory alone;
+    None when it must be checked (again): no database access, so an event loop may call it."""
+    return remembered_actor(ctx.db, ctx.signing_key, token, source)
 
 
 def issue_session(ctx: Context, actor: Actor, *, logged_in_at: int | None = None) -> str:
