@@ -6,6 +6,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from acuneuro.services import account_admin
+
 
 def test_a_correct_password_gets_a_short_lived_bearer_token(
     anonymous: TestClient, actors: Any
@@ -36,3 +38,23 @@ def test_a_missing_password_is_422_naming_it(anonymous: TestClient) -> None:
     answer = anonymous.post("/api/v1/auth/token", data={"username": "a@example.org"})
     assert answer.status_code == 422
     assert answer.json()["detail"][0]["loc"] == ["body", "password"]
+
+
+def test_a_token_answered_from_memory_is_refused_on_the_next_request_after_logout(
+    api_as: Any, ctx: Any, actors: Any
+) -> None:
+    alice = api_as("alice")
+    assert alice.get("/api/v1/patients").status_code == 200
+    assert alice.get("/api/v1/patients").status_code == 200  # the token is now remembered
+    account_admin.end_sessions(ctx, actors["alice"].actor)
+    refused = alice.get("/api/v1/patients")
+    assert refused.status_code == 401 and refused.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_a_token_of_an_account_disabled_meanwhile_is_refused_on_the_next_request(
+    api_as: Any, ctx: Any, actors: Any
+) -> None:
+    bob = api_as("bob")
+    assert bob.get("/api/v1/patients").status_code == 200
+    account_admin.disable_user(ctx, actors["bob"].email)
+    assert bob.get("/api/v1/patients").status_code == 401

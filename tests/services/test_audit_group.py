@@ -14,7 +14,7 @@ from acuneuro.services import Context, PatientCreate
 from acuneuro.services import _audit_group as group
 from acuneuro.services import patients as service
 from acuneuro.services._audit_group import AuditNotWritten
-from acuneuro.services.audit import record_many, verify_chain
+from acuneuro.services.audit import append, verify_chain
 from acuneuro.store import AuditEvent
 
 
@@ -37,7 +37,7 @@ def test_a_read_whose_audit_row_cannot_be_written_returns_nothing(
     def broken(*_: Any, **__: Any) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(group, "record_many", broken)
+    monkeypatch.setattr(group, "append", broken)
     with pytest.raises(AuditNotWritten):
         service.get_patient(ctx, actors["alice"].actor, pseudo_id)
     assert _read_rows(ctx) == []
@@ -49,25 +49,25 @@ def test_reads_arriving_during_a_commit_share_the_next_transaction(
     pseudo_id = _patient(ctx, actors)
     alice = actors["alice"].actor
     entered, release = threading.Event(), threading.Event()
-    real = record_many
+    real = append
     calls: list[int] = []
 
-    def first_waits(*args: Any, **kwargs: Any) -> None:
-        calls.append(threading.get_ident())
+    def first_waits(*args: Any, **kwargs: Any) -> Any:
+        calls.append(len(args[2]))
         if len(calls) == 1:
             entered.set()
             release.wait(10)
-        real(*args, **kwargs)
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(group, "record_many", first_waits)
+    monkeypatch.setattr(group, "append", first_waits)
     transactions: list[int] = []
-    write = ctx.db.write
+    write = ctx.db.write_connection
 
-    def counted(**kwargs: Any) -> Any:
+    def counted() -> Any:
         transactions.append(1)
-        return write(**kwargs)
+        return write()
 
-    monkeypatch.setattr(ctx.db, "write", counted)
+    monkeypatch.setattr(ctx.db, "write_connection", counted)
     readers = [threading.Thread(target=service.get_patient, args=(ctx, alice, pseudo_id))
                for _ in range(5)]
     readers[0].start()
@@ -82,7 +82,7 @@ def test_reads_arriving_during_a_commit_share_the_next_transaction(
     release.set()
     for reader in readers:
         reader.join()
-    assert len(transactions) == 2 and len(calls) == 5
+    assert len(transactions) == 2 and calls == [1, 4]  # one INSERT of 4 rows for the 4 waiting
     assert _read_rows(ctx) == [pseudo_id] * 5 and verify_chain(ctx).intact
 
 
@@ -92,19 +92,18 @@ def test_every_read_of_a_failed_batch_is_refused(
     pseudo_id = _patient(ctx, actors)
     alice = actors["alice"].actor
     entered, release = threading.Event(), threading.Event()
-    real = record_many
+    real = append
     calls: list[int] = []
 
-    def second_batch_fails(*args: Any, **kwargs: Any) -> None:
+    def second_batch_fails(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
         if len(calls) == 1:
             entered.set()
             release.wait(10)
-            real(*args, **kwargs)
-            return
+            return real(*args, **kwargs)
         raise OSError("disk full")
 
-    monkeypatch.setattr(group, "record_many", second_batch_fails)
+    monkeypatch.setattr(group, "append", second_batch_fails)
     outcomes: list[str] = []
 
     def read() -> None:

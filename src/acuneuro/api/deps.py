@@ -7,9 +7,10 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
+from starlette.concurrency import run_in_threadpool
 
 from acuneuro.services import Actor, AuthenticationFailed, Context
-from acuneuro.services.accounts import resolve_token
+from acuneuro.services.accounts import remembered_token, resolve_token
 from acuneuro.services.peer import client_address
 from acuneuro.services.throttle import Work, check_work
 
@@ -40,14 +41,21 @@ async def _context(request: Request) -> Context:
 ContextDep = Annotated[Context, Depends(_context)]
 
 
-def current_actor(
+async def current_actor(
     request: Request, ctx: ContextDep, token: Annotated[str | None, Depends(_bearer)]
 ) -> Actor:
-    """The caller named by the bearer token; 401 when missing, expired or forged."""
+    """The caller named by the bearer token; 401 when missing, expired or forged.
+
+    A coroutine: a token checked a moment ago is answered from memory in the event loop (no
+    hop to a worker thread); a full check reads the account, in a worker thread.
+    """
     try:
         if token is None:
             raise AuthenticationFailed
-        return resolve_token(ctx, token, client_address(request))
+        source = client_address(request)
+        if (known := remembered_token(ctx, token, source)) is not None:
+            return known
+        return await run_in_threadpool(resolve_token, ctx, token, source)
     except AuthenticationFailed:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,

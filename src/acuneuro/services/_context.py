@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from acuneuro.services import _token_cache
 from acuneuro.services.audit_anchor import attach, audit_anchor_path
 from acuneuro.settings import Settings
 from acuneuro.store import Database
@@ -45,6 +46,7 @@ class Context:
         db = Database(settings.database_url)
         anchor = audit_anchor_path(settings)
         attach(db, anchor)
+        _token_cache.attach(db, _token_cache.revocation_mark_path(anchor))
         return cls(
             db=db,
             signing_key=signing_key,

@@ -49,14 +49,17 @@ def require(
         raise PermissionDenied(f"the {actor.role.value} role may not do this with {resource}s")
 
 
-def load_patient(session: Session, actor: Actor, pseudo_id: str, *, lock: bool = False
-                 ) -> Patient | None:
-    """The patient of the caller's clinic with this pseudonymous id, or None."""
-    query = (
-        select(Patient)
-        .where(Patient.clinic_id == actor.clinic_id, Patient.pseudo_id == pseudo_id)
-        .options(selectinload(Patient.identity), episodes_loader(one=True))
-    )
+def load_patient(session: Session, actor: Actor, pseudo_id: str, *, lock: bool = False,
+                 record: bool = True) -> Patient | None:
+    """The patient of the caller's clinic with this pseudonymous id, or None.
+
+    With ``record=False`` the identity and episodes are not loaded (a read that needs the
+    patient's row alone: its ids).
+    """
+    query = select(Patient).where(Patient.clinic_id == actor.clinic_id,
+                                  Patient.pseudo_id == pseudo_id)
+    if record:
+        query = query.options(selectinload(Patient.identity), episodes_loader(one=True))
     # Serialises course writes per patient on PostgreSQL (session numbers cannot interleave).
     return session.scalar(query.with_for_update(of=Patient) if lock else query)
 
@@ -77,16 +80,17 @@ _T = TypeVar("_T")
 
 def audited_read(
     ctx: Context, actor: Actor, use_case: UseCase, action: Action, resource: str,
-    pseudo_id: str, read: Callable[[Session, Patient], _T],
+    pseudo_id: str, read: Callable[[Session, Patient], _T], *, record: bool = True,
 ) -> _T:
     """Read a patient's course data: role check, clinic scope, and the audit row in one go.
 
     The read runs in a read transaction; the result is returned only once its audit row is
-    committed (``services._audit_group``).
+    committed (``services._audit_group``). ``record=False``: ``read`` is given the patient's
+    row without its identity and episodes (``load_patient``).
     """
     require(ctx, actor, use_case, action, resource, pseudo_id)
     with ctx.db.read() as session:
-        patient = load_patient(session, actor, pseudo_id)
+        patient = load_patient(session, actor, pseudo_id, record=record)
         results = [] if patient is None else [read(session, patient)]
     if not results:
         not_found(ctx, actor, action, resource, pseudo_id)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from enum import StrEnum
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
@@ -44,6 +45,8 @@ __all__ = [
     "ordered",
 ]
 
+# A select of patients: ORM entities or the columns of the Core reads (services._patient_reads).
+_Query = TypeVar("_Query", bound=Select[*tuple[Any, ...]])
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _DAY_FIRST = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})")
 _YEAR = re.compile(r"(1[89]|20)\d\d")
@@ -121,7 +124,7 @@ def next_appointment(today: date) -> ScalarSelect[date]:
     )
 
 
-def ordered(query: Select[Patient], sort: PatientSort, today: date) -> Select[Patient]:
+def ordered(query: _Query, sort: PatientSort, today: date) -> _Query:
     """``query`` in the order ``sort`` names; ties broken by name, then id, so pages are stable."""
     by_name = (PatientIdentity.family_name, PatientIdentity.given_name, Patient.id)
     if sort is PatientSort.LAST_VISIT:

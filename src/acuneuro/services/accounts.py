@@ -31,6 +31,7 @@ from acuneuro.services._passwords import (
     hash_password,
     verify,
 )
+from acuneuro.services._token_cache import cached_actor, remembered_actor
 from acuneuro.services.audit import Action, Outcome, record
 from acuneuro.store import Clinic, Role, User
 
@@ -51,6 +52,7 @@ __all__ = [
     "issue_token",
     "operator",
     "refresh_session",
+    "remembered_token",
     "resolve_pending",
     "resolve_session",
     "resolve_token",
@@ -246,8 +248,19 @@ def issue_token(ctx: Context, actor: Actor) -> tuple[str, int]:
 
 
 def resolve_token(ctx: Context, token: str, source: str | None) -> Actor:
-    """The actor a bearer token stands for; expired, forged or disabled: refused."""
-    return _resolve(ctx, token, _TOKEN_SALT, ctx.token_minutes * 60, source)
+    """The actor a bearer token stands for; expired, forged, disabled or ended: refused.
+
+    A token checked in full is trusted for a few seconds without a new check, until any
+    account changes (``services._token_cache``: revocation is honoured on the next request).
+    """
+    return cached_actor(ctx.db, ctx.signing_key, token, source, partial(
+        _resolve_until, ctx, token, _TOKEN_SALT, ctx.token_minutes * 60, source))
+
+
+def remembered_token(ctx: Context, token: str, source: str | None) -> Actor | None:
+    """The actor of a bearer token checked a moment ago (``resolve_token``), from memory alone;
+    None when it must be checked (again): no database access, so an event loop may call it."""
+    return remembered_actor(ctx.db, ctx.signing_key, token, source)
 
 
 def issue_session(ctx: Context, actor: Actor, *, logged_in_at: int | None = None) -> str:
@@ -341,6 +354,12 @@ def _serializer(ctx: Context, salt: str) -> URLSafeTimedSerializer:
 
 
 def _resolve(ctx: Context, value: str, salt: str, max_age: int, source: str | None) -> Actor:
+    return _resolve_until(ctx, value, salt, max_age, source)[0]
+
+
+def _resolve_until(ctx: Context, value: str, salt: str, max_age: int, source: str | None
+                   ) -> tuple[Actor, float]:
+    """The actor, and until when (epoch seconds) the signature stays valid."""
     try:
         payload, signed_at = _serializer(ctx, salt).loads(
             value, max_age=max_age, return_timestamp=True)
@@ -356,7 +375,7 @@ def _resolve(ctx: Context, value: str, salt: str, max_age: int, source: str | No
         if user.sessions_valid_after is not None and _issued_ms(payload, signed_at) < int(
                 user.sessions_valid_after.timestamp() * 1000):
             raise AuthenticationFailed
-        return Actor.of(user, source)
+        return Actor.of(user, source), signed_at.timestamp() + max_age
 
 
 def _now_ms() -> int:

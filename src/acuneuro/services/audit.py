@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Connection, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from acuneuro.services._actor import Actor
@@ -26,13 +26,21 @@ from acuneuro.services.audit_anchor import HEAD_KEY
 from acuneuro.store import AuditEvent, utcnow
 
 __all__ = [
-    "Action", "ChainReport", "Outcome", "record", "record_alone", "record_many", "verify_chain",
+    "Action", "ChainReport", "Outcome", "append", "event_rows", "record", "record_alone",
+    "record_many", "verify_chain",
 ]
 
 # Any fixed 64-bit number: serialises chain appends between PostgreSQL transactions.
 _CHAIN_LOCK = 0x61_63_75_6E_61_75_64
-# Core, not the ORM, for the appends: one executemany INSERT, no unit of work.
+# Core, not the ORM, for the appends: one executemany INSERT, no unit of work. The statements
+# are built once: their SQL is compiled once and cached.
 _TABLE = AuditEvent.metadata.tables[AuditEvent.__tablename__]
+_INSERT = insert(_TABLE)
+_NEWEST = select(_TABLE.c.id, _TABLE.c.hmac).order_by(_TABLE.c.id.desc()).limit(1)
+_LOCK = select(func.pg_advisory_xact_lock(_CHAIN_LOCK))
+# The chain lock is held, so these come after every id already in the chain.
+_NEXT_IDS = select(func.nextval(func.pg_get_serial_sequence("audit_events", "id"))).select_from(
+    func.generate_series(1, bindparam("n")))
 
 
 class Action(StrEnum):
@@ -85,55 +93,65 @@ def record_many(
     actor_label: str | None = None,
     source_address: str | None = None,
 ) -> None:
-    """Append one event per entry of ``patients``, in order, inside the caller's transaction.
+    """Append one event per entry of ``patients``, in order, inside the caller's transaction."""
+    rows = event_rows(actor, action, resource, patients, outcome=outcome,
+                      actor_label=actor_label, source_address=source_address)
+    head = append(session.connection(), key, rows)
+    if head is not None:
+        # Anchored outside the database once the transaction commits (services.audit_anchor).
+        session.info[HEAD_KEY] = head
+
+
+def event_rows(
+    actor: Actor | None,
+    action: Action,
+    resource: str,
+    patients: Sequence[str | None],
+    *,
+    outcome: Outcome = Outcome.SUCCESS,
+    actor_label: str | None = None,
+    source_address: str | None = None,
+) -> list[dict[str, Any]]:
+    """The rows of one event per entry of ``patients``, not yet numbered nor chained."""
+    common = {
+        "user_id": actor.user_id if actor else None,
+        "actor": actor.email if actor else actor_label,
+        "role": actor.role.value if actor else None,
+        "clinic_id": actor.clinic_id if actor else None,
+        "action": action.value,
+        "resource": resource,
+        "source_address": actor.source_address if actor else source_address,
+        "outcome": outcome.value,
+    }
+    return [{**common, "patient_pseudo_id": patient} for patient in patients]
+
+
+def append(connection: Connection, key: bytes, rows: list[dict[str, Any]]
+           ) -> tuple[int, str] | None:
+    """Number, chain and insert ``rows`` (from ``event_rows``) in the connection's transaction;
+    the new head ``(id, hmac)``, or None when there were none.
 
     The rows get their ids before they are written (the chain's newest id plus one on SQLite,
     whose write transactions hold the database lock; the id sequence on PostgreSQL, under the
     chain lock), so each HMAC is computed here and all rows go in one INSERT: no flush and no
-    UPDATE per row.
+    UPDATE per row. Statements built once at import (their SQL is compiled once), Core only.
     """
-    if not patients:
-        return
-    postgresql = session.get_bind().dialect.name == "postgresql"
+    if not rows:
+        return None
+    postgresql = connection.dialect.name == "postgresql"
     if postgresql:
-        session.execute(select(func.pg_advisory_xact_lock(_CHAIN_LOCK)))
-    last = session.execute(
-        select(AuditEvent.id, AuditEvent.hmac).order_by(AuditEvent.id.desc()).limit(1)
-    ).first()
-    prev = None if last is None else last.hmac
-    ids = _next_ids(session, len(patients), postgresql, 0 if last is None else last.id)
+        connection.execute(_LOCK)
+    last = connection.execute(_NEWEST).first()
+    prev: str | None = None if last is None else last.hmac
+    newest = 0 if last is None else last.id
+    ids = sorted(connection.scalars(_NEXT_IDS, {"n": len(rows)})) if postgresql else list(
+        range(newest + 1, newest + 1 + len(rows)))
     at = utcnow()
-    rows: list[dict[str, Any]] = []
-    for event_id, patient in zip(ids, patients, strict=True):
-        row = {
-            "id": event_id,
-            "at": at,
-            "user_id": actor.user_id if actor else None,
-            "actor": actor.email if actor else actor_label,
-            "role": actor.role.value if actor else None,
-            "clinic_id": actor.clinic_id if actor else None,
-            "action": action.value,
-            "resource": resource,
-            "patient_pseudo_id": patient,
-            "source_address": actor.source_address if actor else source_address,
-            "outcome": outcome.value,
-            "prev_hmac": prev,
-        }
+    for event_id, row in zip(ids, rows, strict=True):
+        row["id"], row["at"], row["prev_hmac"] = event_id, at, prev
         row["hmac"] = prev = _mac_of(key, [row[name] for name in _CHAINED])
-        rows.append(row)
-    session.execute(insert(_TABLE), rows)
-    # Anchored outside the database once the transaction commits (services.audit_anchor).
-    session.info[HEAD_KEY] = (ids[-1], prev)
-
-
-def _next_ids(session: Session, count: int, postgresql: bool, newest: int) -> list[int]:
-    if not postgresql:
-        return list(range(newest + 1, newest + 1 + count))
-    # The chain lock is held, so these come after every id already in the chain.
-    return sorted(session.scalars(
-        select(func.nextval(func.pg_get_serial_sequence("audit_events", "id")))
-        .select_from(func.generate_series(1, count))
-    ))
+    connection.execute(_INSERT, rows)
+    return ids[-1], str(prev)
 
 
 def record_alone(

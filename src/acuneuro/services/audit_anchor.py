@@ -8,28 +8,42 @@ then checks that the anchored row is still in the database with the same HMAC
 (shared/reference/security-reliability.md A1.3; ASVS 5.0 16.4.2). One file may anchor several
 databases (one entry per database, keyed by a digest of its URL without the password).
 
-Group anchoring. A commit only notes its head; the file is written after the write transaction
-ended (``Database.after_write``) by one thread at a time: a thread that finds another one
-writing leaves its head to it and returns, and the writing thread loops until no newer head is
-waiting. Alone (the CLI, a quiet server) every commit is anchored before its call returns. Under
-concurrent writers the file trails the database by the commits made while one anchor write is in
-flight (a few milliseconds), anchored by that writer's next turn before it returns. The window
-this leaves: if the process dies (kill, power cut) after such commits and before their anchor
-write, the newest rows of those last milliseconds are not anchored, and cutting off exactly those
-rows, and no earlier one, goes undetected until a later commit anchors past them. The anchor is
-never ahead of the database: a head is noted only after its commit, and never moves backwards.
+Two paces. A write transaction (``Database.write``: creating or changing a record, logging in,
+the command line) has its head anchored before the call returns: the thread waits for any anchor
+write in flight, then writes the newest head noted (``Database.after_write``). The audit rows of
+reads (``services._audit_group``, the hot path) are committed durably before the read answers,
+as always, but their head is anchored by a background step of the process (``anchor_later``):
+one thread per database that writes the newest noted head, then waits ``READ_ANCHOR_INTERVAL``
+before the next write, so a busy worker writes the file at most about ten times a second
+instead of once per group commit. Disposing of the ``Database`` (the end of every command) and
+the end of the process (``atexit``, which uvicorn's graceful shutdown reaches) write what is
+still pending.
+
+What this leaves, and why tamper evidence holds: the anchor is never ahead of the database (a
+head is noted only after its commit, and never moves backwards), so ``acuneuro audit verify``
+still checks the whole HMAC chain and that the anchored row is present with its HMAC. The
+window: if the process is killed (SIGKILL, power cut) after some reads' rows were committed and
+before the background step wrote their head, those rows (at most ``READ_ANCHOR_INTERVAL`` plus
+one file write of reads, in that worker) are not anchored, and cutting off exactly those rows
+and no earlier one goes undetected until a later commit anchors past them. Editing, inserting
+or reordering rows anywhere, and cutting off anything anchored, is still found. Whether a read
+may answer is unaffected: that depends on its audit row being committed durably, never on the
+anchor.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
 import hashlib
 import hmac
 import json
+import logging
 import os
 import tempfile
 import threading
+import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,32 +55,46 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from acuneuro.settings import Settings
-from acuneuro.store import AuditEvent, Database
+from acuneuro.store import AuditEvent, Database, read_only
 
 __all__ = [
     "HEAD_KEY",
+    "READ_ANCHOR_INTERVAL",
     "Anchor",
+    "anchor_later",
     "anchor_problem",
     "attach",
     "audit_anchor_path",
     "database_fingerprint",
+    "drain",
     "read_anchor",
     "write_anchor",
 ]
 
 # ``services.audit.record`` leaves the newest (id, hmac) of a transaction under this key.
 HEAD_KEY = "acuneuro.audit_head"
+# Seconds between two anchor writes of the background step (reads' audit rows). Design choice:
+# the width of the crash window described above against one fsync'd file write per interval.
+READ_ANCHOR_INTERVAL = 0.1
+# The background thread ends after this long without a head to write (a new one starts when
+# one is noted), so a quiet process or a disposed database keeps no thread.
+_IDLE_SECONDS = 5.0
+_log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
 class _Target:
-    """Where one engine's head is anchored, and the head waiting to be written there."""
+    """Where one engine's head is anchored, the head waiting to be written there, and the
+    background step that writes the heads of reads."""
 
     path: Path
     fingerprint: str
     guard: threading.Lock = field(default_factory=threading.Lock)
     pending: tuple[int, str] | None = None
-    writing: bool = False
+    # Held while the file is written: one anchor write at a time in this process.
+    writer: threading.Lock = field(default_factory=threading.Lock)
+    wake: threading.Event = field(default_factory=threading.Event)
+    background: threading.Thread | None = None
 
 
 _anchors: weakref.WeakKeyDictionary[Engine, _Target] = weakref.WeakKeyDictionary()
@@ -96,7 +124,9 @@ def audit_anchor_path(settings: Settings) -> Path:
 
 
 def attach(db: Database, path: Path) -> None:
-    """Anchor every audit commit made through ``db`` in ``path``."""
+    """Anchor every audit commit made through ``db`` in ``path``: a write's before
+    ``Database.write`` returns, the reads' by the background step (``anchor_later``), and what
+    is pending when ``db`` is disposed of."""
     engine = weakref.ref(db.engine)
     _anchors[db.engine] = _Target(path, database_fingerprint(db))
 
@@ -105,6 +135,63 @@ def attach(db: Database, path: Path) -> None:
             _flush(live)
 
     db.after_write(flush)
+    db.before_dispose(flush)
+
+
+def anchor_later(db: Database, head: tuple[int, str]) -> None:
+    """Have the background step anchor ``head``, committed through ``db`` (reads' audit rows).
+
+    Returns at once; the step writes within ``READ_ANCHOR_INTERVAL`` plus one file write.
+    """
+    target = _anchors.get(db.engine)
+    if target is None:
+        return
+    with target.guard:
+        if target.pending is None or head[0] > target.pending[0]:
+            target.pending = head
+        target.wake.set()
+        if target.background is not None:
+            return
+        target.background = threading.Thread(
+            target=_background, args=(weakref.ref(db.engine), target),
+            name="acuneuro-audit-anchor", daemon=True)
+    target.background.start()
+
+
+def drain(db: Database) -> None:
+    """Anchor every head committed through ``db`` so far; return when it is written."""
+    _flush(db.engine)
+
+
+def _background(engine: weakref.ref[Engine], target: _Target) -> None:
+    """Write the newest noted head, then rest ``READ_ANCHOR_INTERVAL``; end when idle."""
+    while True:
+        if not target.wake.wait(_IDLE_SECONDS):
+            with target.guard:
+                if target.pending is None:  # else a head came in just now: go on
+                    target.background = None
+                    return
+        target.wake.clear()
+        live = engine()
+        if live is None:
+            with target.guard:
+                target.background = None
+            return
+        try:
+            _flush(live)
+        except Exception:  # the file's folder gone, disk full: said, and tried again
+            _log.exception("the audit anchor could not be written; it is tried again")
+            target.wake.set()
+        del live
+        time.sleep(READ_ANCHOR_INTERVAL)
+
+
+@atexit.register
+def _drain_all() -> None:
+    """At the end of the process, anchor what every database has pending."""
+    for engine in list(_anchors.keys()):
+        with contextlib.suppress(Exception):
+            _flush(engine)
 
 
 def read_anchor(path: Path, fingerprint: str) -> Anchor | None:
@@ -181,41 +268,44 @@ def _note_after_commit(session: Session) -> None:
         return
     bind = session.get_bind()
     target = _anchors.get(bind if isinstance(bind, Engine) else bind.engine)
-    if target is None:
-        return
+    if target is not None:
+        _note(target, head)
+
+
+def _note(target: _Target, head: tuple[int, str]) -> None:
     with target.guard:
         if target.pending is None or head[0] > target.pending[0]:
             target.pending = head
 
 
 def _flush(engine: Engine) -> None:
-    """Write the newest noted head, unless another thread is writing (it will take it)."""
+    """Write the newest noted head; return once every head noted before the call is written.
+
+    A thread that finds another one writing waits for it: the writer loops until nothing newer
+    is pending, so when the lock comes free the waiter's head is either written or still
+    pending, and then the waiter writes it.
+    """
     target = _anchors.get(engine)
     if target is None:
         return
-    with target.guard:
-        if target.writing or target.pending is None:
-            return
-        target.writing = True
 
     def still_there(anchored: Anchor) -> bool:
-        with engine.connect() as connection:
+        with read_only(engine).connect() as connection:  # not the writer lock
             stored = connection.scalar(
                 select(AuditEvent.hmac).where(AuditEvent.id == anchored.id))
         return stored is not None and hmac.compare_digest(stored, anchored.hmac)
 
-    try:
+    with target.writer:
         while True:
             with target.guard:
                 head, target.pending = target.pending, None
-                if head is None:
-                    target.writing = False
-                    return
-            write_anchor(target.path, target.fingerprint, Anchor(*head), still_there)
-    except BaseException:
-        with target.guard:
-            target.writing = False
-        raise
+            if head is None:
+                return
+            try:
+                write_anchor(target.path, target.fingerprint, Anchor(*head), still_there)
+            except BaseException:
+                _note(target, head)  # not written: still pending, never lost
+                raise
 
 
 @event.listens_for(Session, "after_rollback")

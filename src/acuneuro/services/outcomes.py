@@ -174,8 +174,10 @@ def score_rows(session: Session, patient: Patient) -> list[ScoreRecord]:
 
 def outcomes(ctx: Context, actor: Actor, pseudo_id: str, *, as_of: date) -> OutcomesView:
     """Series, summaries (baseline, change, IMMPACT category), PGIC and feet up to ``as_of``."""
+    # The patient's row alone: the series need its ids, not its identity or episodes.
     return audited_read(ctx, actor, UseCase.COURSE_READ, Action.READ, _RESOURCE, pseudo_id,
-                        lambda session, patient: _outcomes(session, patient, as_of))
+                        lambda session, patient: _outcomes(session, patient, as_of),
+                        record=False)
 
 
 def _outcomes(session: Session, patient: Patient, as_of: date) -> OutcomesView:

@@ -1,10 +1,11 @@
 """Patient use cases: create, list, read, update; each scoped to the caller's clinic and audited.
 
-The clinic scope is part of every query (``_in_clinic``), so another clinic's patient is simply
-not found: the caller gets the same answer as for an id that never existed (no existence oracle,
-Medplum ``accesspolicy.test.ts``). Every patient read or written gets its own audit row in the
-same transaction; a list writes one row per patient returned. Reads read in a read transaction
-and return only once their audit rows are committed (``services._audit_group``).
+The clinic scope is part of every query (``_in_clinic``; the Core reads of ``_patient_reads``),
+so another clinic's patient is simply not found: the caller gets the same answer as for an id
+that never existed (no existence oracle, Medplum ``accesspolicy.test.ts``). Every patient read
+or written gets its own audit row; a write in its own transaction, a list one row per patient
+returned. Reads read in a read transaction and return only once their audit rows are committed
+(``services._audit_group``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from acuneuro.i18n import gettext as _
+from acuneuro.services import _patient_reads as reads
 from acuneuro.services._actor import Actor
 from acuneuro.services._audit_group import record_read
 from acuneuro.services._clinical_checks import check_clinical_date
@@ -36,9 +38,6 @@ from acuneuro.services._patient_models import (
 from acuneuro.services._patient_search import (
     PatientSort,
     criteria,
-    last_visit,
-    next_appointment,
-    ordered,
 )
 from acuneuro.services._policy import UseCase, roles_for
 from acuneuro.services.audit import Action, Outcome, record, record_alone
@@ -152,31 +151,20 @@ def search_patients(
     _require_role(ctx, actor, Action.LIST)
     limit, offset = max(1, min(limit, 500)), max(0, offset)
     today = date.today()
-    query = _in_clinic(actor)
-    # Unfiltered, the total is read from the clinic's name index alone: the composite foreign
-    # key (clinic_id, patient_id) already ties each identity to a patient of the same clinic.
-    counted = select(func.count(PatientIdentity.id)).where(
-        PatientIdentity.clinic_id == actor.clinic_id)
-    if search and (match := criteria(search[:200])) is not None:
-        query = query.where(match)
-        counted = counted.join(Patient, Patient.id == PatientIdentity.patient_id).where(
-            Patient.clinic_id == actor.clinic_id, match)
-    with ctx.db.read() as session:
-        total = session.scalar(counted) or 0
-        patients = list(session.scalars(ordered(query, sort, today).limit(limit).offset(offset)))
-        views = [_view(p) for p in patients]
-        ids = {p.id: p.pseudo_id for p in patients}
-        visits: dict[str, date] = {}
-        appointments: dict[str, date] = {}
-        if ids:
-            for row_id, last, upcoming in session.execute(
-                select(Patient.id, last_visit(), next_appointment(today))
-                .where(Patient.id.in_(ids))
-            ):
-                if last is not None:
-                    visits[ids[row_id]] = last
-                if upcoming is not None:
-                    appointments[ids[row_id]] = upcoming
+    match = criteria(search[:200]) if search else None
+    with ctx.db.read_connection() as connection:
+        if match is None:
+            total = reads.count_in_clinic(connection, actor.clinic_id)
+        else:
+            total = connection.scalar(
+                select(func.count(PatientIdentity.id))
+                .join(Patient, Patient.id == PatientIdentity.patient_id)
+                .where(PatientIdentity.clinic_id == actor.clinic_id,
+                       Patient.clinic_id == actor.clinic_id, match)) or 0
+        views, ids = reads.page_of_patients(connection, actor.clinic_id, sort, today, limit,
+                                            offset, match)
+        visits, appointments = reads.visits_and_appointments(connection, actor.clinic_id, ids,
+                                                             today)
     record_read(ctx, actor, Action.LIST, _RESOURCE, [v.id for v in views])
     return PatientPage(items=views, total=total, offset=offset, limit=limit, sort=sort,
                        last_visit=visits, next_appointment=appointments)
@@ -185,9 +173,8 @@ def search_patients(
 def get_patient(ctx: Context, actor: Actor, pseudo_id: str) -> PatientView:
     """One patient of the caller's clinic."""
     _require_role(ctx, actor, Action.READ, pseudo_id)
-    with ctx.db.read() as session:
-        patient = _load(session, actor, pseudo_id)
-        view = None if patient is None else _view(patient)
+    with ctx.db.read_connection() as connection:
+        view = reads.one_patient(connection, actor.clinic_id, pseudo_id)
     if view is None:
         _not_found(ctx, actor, Action.READ, pseudo_id)
     record_read(ctx, actor, Action.READ, _RESOURCE, [pseudo_id])

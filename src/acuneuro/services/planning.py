@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any, NoReturn
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from acuneuro.clinical.case import STORED_CASE, ClinicalCase
@@ -28,6 +28,7 @@ from acuneuro.services._course_common import episodes_loader
 from acuneuro.services._errors import NotFound, PermissionDenied
 from acuneuro.services._input_limits import check_input
 from acuneuro.services._patient_models import PatientView
+from acuneuro.services._patient_reads import patient_row_id
 from acuneuro.services._plan_edit import (
     PlanRefused,
     PointRefused,
@@ -115,15 +116,10 @@ def propose_plan(
 def list_plans(ctx: Context, actor: Actor, pseudo_id: str) -> list[PlanSummary]:
     """The patient's plans, newest first (withdrawn and entered-in-error ones left out)."""
     _require(ctx, actor, READ_ROLES, Action.LIST, pseudo_id)
-    with ctx.db.read() as session:
-        patient = _patient(session, actor, pseudo_id)
-        found = None if patient is None else [_summary(row) for row in session.scalars(
-            select(PlanRecord)
-            .where(PlanRecord.clinic_id == actor.clinic_id, PlanRecord.patient_id == patient.id,
-                   # Withdrawn and entered-in-error plans live in the record history only.
-                   PlanRecord.status.not_in(("withdrawn", "entered-in-error")))
-            .order_by(PlanRecord.id.desc())
-        )]
+    with ctx.db.read_connection() as connection:  # Core: no ORM objects (_patient_reads)
+        patient = patient_row_id(connection, actor.clinic_id, pseudo_id)
+        found = None if patient is None else [_summary(row) for row in connection.execute(
+            _LISTED, {"clinic": actor.clinic_id, "patient": patient})]
     if found is None:
         _not_found(ctx, actor, Action.LIST, pseudo_id, "patient")
     record_read(ctx, actor, Action.LIST, _RESOURCE, [pseudo_id])
@@ -345,7 +341,20 @@ def _not_found(ctx: Context, actor: Actor, action: Action, pseudo_id: str, what:
     raise NotFound(f"no such {what}")
 
 
-def _summary(row: PlanRecord) -> PlanSummary:
+# The plans of one patient, newest first; withdrawn and entered-in-error plans live in the
+# record history only. Built once (compiled once).
+_LISTED = (
+    select(PlanRecord.id, PlanRecord.status, PlanRecord.condition_kind, PlanRecord.safety_status,
+           PlanRecord.plan_json, PlanRecord.created_at, PlanRecord.accepted_at,
+           PlanRecord.start_on)
+    .where(PlanRecord.clinic_id == bindparam("clinic"),
+           PlanRecord.patient_id == bindparam("patient"),
+           PlanRecord.status.not_in(("withdrawn", "entered-in-error")))
+    .order_by(PlanRecord.id.desc())
+)
+
+
+def _summary(row: Any) -> PlanSummary:  # a PlanRecord row of ``_LISTED``
     return PlanSummary(
         id=row.id, status=row.status,
         condition=row.condition_kind, safety_status=row.safety_status,

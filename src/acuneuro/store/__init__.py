@@ -17,7 +17,7 @@ from acuneuro.store._course import (
     ScoreRecord,
     TreatmentSession,
 )
-from acuneuro.store._database import Database, make_engine
+from acuneuro.store._database import Database, make_engine, read_only
 from acuneuro.store._evidence import CuratedTrialEntry
 from acuneuro.store._fhir_access import FhirAssertion, FhirClient, FhirExportFile, FhirExportJob
 from acuneuro.store._migrate import current_revision, head_revision, upgrade
@@ -66,6 +66,7 @@ __all__ = [
     "head_revision",
     "make_engine",
     "name_key",
+    "read_only",
     "upgrade",
     "utcnow",
 ]

@@ -9,7 +9,8 @@ SQLite has one writer, and a connection that finds the lock taken polls it with 
 often sleeps long after the lock came free. Write transactions of one ``Database`` therefore
 queue on an in-process lock first and start when the previous one ends; other processes still
 meet the SQLite lock and its busy timeout. Hooks given to ``after_write`` run after a write
-transaction committed and that lock was released (the audit anchor is written there).
+transaction committed and that lock was released (the audit anchor is written there); hooks
+given to ``before_dispose`` finish pending work before the connections close.
 Long reads take ``snapshot()``: one consistent view, never the writer lock.
 """
 
@@ -22,13 +23,18 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext, supp
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["Database", "make_engine"]
+__all__ = ["Database", "make_engine", "read_only"]
 
 _READ_ONLY = "acuneuro_read_only"
+
+
+def read_only(engine: Engine) -> Engine:
+    """``engine`` for reads only: a plain ``BEGIN`` on SQLite, never the writer lock."""
+    return engine.execution_options(**{_READ_ONLY: True})
 
 
 def make_engine(url: str | URL) -> Engine:
@@ -80,9 +86,8 @@ class Database:
     def __init__(self, url: str | URL) -> None:
         self.engine = make_engine(url)
         self._write = sessionmaker(self.engine, expire_on_commit=False)
-        self._read = sessionmaker(
-            self.engine.execution_options(**{_READ_ONLY: True}), expire_on_commit=False
-        )
+        self._reader = read_only(self.engine)
+        self._read = sessionmaker(self._reader, expire_on_commit=False)
         # One snapshot for every statement of a long read (PostgreSQL's default, read committed,
         # takes a new one per statement); SQLite's deferred BEGIN in WAL mode already has one.
         snapshot = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True} if (
@@ -94,6 +99,7 @@ class Database:
         self._writer: AbstractContextManager[object] = (
             threading.RLock() if self.engine.dialect.name == "sqlite" else nullcontext())
         self._after_write: list[Callable[[], None]] = []
+        self._before_dispose: list[Callable[[], None]] = []
 
     @property
     def backend(self) -> str:
@@ -121,6 +127,19 @@ class Database:
         self._after_write.append(hook)
 
     @contextmanager
+    def write_connection(self) -> Iterator[Connection]:
+        """``write`` for Core statements alone: a connection, no ORM session; committed on
+        success, rolled back on any error. The ``after_write`` hooks are the caller's."""
+        with self._writer, self.engine.connect() as connection, connection.begin():
+            yield connection
+
+    @contextmanager
+    def read_connection(self) -> Iterator[Connection]:
+        """``read`` for Core statements alone (the hot read paths): no ORM session."""
+        with self._reader.connect() as connection, connection.begin():
+            yield connection
+
+    @contextmanager
     def read(self) -> Iterator[Session]:
         """A transaction that only reads (plain ``BEGIN`` on SQLite, so readers never queue)."""
         with self._read() as session, session.begin():
@@ -136,6 +155,15 @@ class Database:
         with self._snapshot() as session, session.begin():
             yield session
 
+    def before_dispose(self, hook: Callable[[], None]) -> None:
+        """Call ``hook`` when ``dispose`` is called, before the connections close."""
+        self._before_dispose.append(hook)
+
     def dispose(self) -> None:
-        """Close every pooled connection."""
-        self.engine.dispose()
+        """Run the ``before_dispose`` hooks (work still pending), then close every pooled
+        connection."""
+        try:
+            for hook in self._before_dispose:
+                hook()
+        finally:
+            self.engine.dispose()

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from acuneuro.api._bodies import RawBody, body_schema, unprocessable
 from acuneuro.api._fhir import FhirResponse
+from acuneuro.api._json import as_json
 from acuneuro.api.deps import ActorDep, ContextDep
 from acuneuro.clinical.adverse_events import AdverseEvent
 from acuneuro.services import course as course_service
@@ -128,10 +129,10 @@ def medication_summary(ctx: ContextDep, actor: ActorDep, patient_id: str
     return medication_service.medication_summary(ctx, actor, patient_id, on=date.today())
 
 
-@router.get(_P + "/outcomes")
-def read_outcomes(ctx: ContextDep, actor: ActorDep, patient_id: str) -> OutcomesView:
+@router.get(_P + "/outcomes", response_model=OutcomesView)
+def read_outcomes(ctx: ContextDep, actor: ActorDep, patient_id: str) -> Response:
     """Every followed score over time with baseline, change, IMMPACT category; PGIC; feet."""
-    return outcome_service.outcomes(ctx, actor, patient_id, as_of=date.today())
+    return as_json(outcome_service.outcomes(ctx, actor, patient_id, as_of=date.today()))
 
 
 @fhir_router.get("/Patient/{patient_id}/$everything", response_class=FhirResponse)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
+from acuneuro.api._json import as_json
 from acuneuro.api.deps import ActorDep, ContextDep
 from acuneuro.services import PatientCreate, PatientUpdate, PatientView
 from acuneuro.services import patients as service
@@ -51,16 +52,17 @@ def create_patient(ctx: ContextDep, actor: ActorDep, body: PatientCreate) -> Pat
     return service.create_patient(ctx, actor, body)
 
 
-@router.get("")
+@router.get("", response_model=PatientList)
 def list_patients(
     ctx: ContextDep,
     actor: ActorDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=_MAX_OFFSET)] = 0,
     sort: PatientSort = PatientSort.NAME,
-) -> PatientList:
+) -> Response:
     """Patients of the caller's clinic, one page (search is a POST: no names in URLs)."""
-    return _listed(service.search_patients(ctx, actor, sort=sort, limit=limit, offset=offset))
+    return as_json(_listed(service.search_patients(ctx, actor, sort=sort, limit=limit,
+                                                   offset=offset)))
 
 
 class Search(BaseModel):
@@ -81,10 +83,10 @@ def search_patients(ctx: ContextDep, actor: ActorDep, body: Search) -> PatientLi
                                            limit=body.limit, offset=body.offset))
 
 
-@router.get("/{patient_id}")
-def read_patient(ctx: ContextDep, actor: ActorDep, patient_id: str) -> PatientView:
+@router.get("/{patient_id}", response_model=PatientView)
+def read_patient(ctx: ContextDep, actor: ActorDep, patient_id: str) -> Response:
     """One patient; 404 when it is not in the caller's clinic."""
-    return service.get_patient(ctx, actor, patient_id)
+    return as_json(service.get_patient(ctx, actor, patient_id))
 
 
 @router.patch("/{patient_id}")

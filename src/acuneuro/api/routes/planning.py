@@ -11,11 +11,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, status
+from fastapi import APIRouter, Body, Query, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
 from acuneuro.api._bodies import RawBody, body_schema, unprocessable
+from acuneuro.api._json import as_json
 from acuneuro.api.deps import ActorDep, ContextDep
 from acuneuro.clinical.case import ClinicalCase
 from acuneuro.clinical.planner import Plan, build_plan
@@ -90,11 +91,11 @@ def propose_plan(
         raise unprocessable(exc) from None
 
 
-@router.get(_PLANS)
-def list_plans(ctx: ContextDep, actor: ActorDep, patient_id: str) -> PlanList:
+@router.get(_PLANS, response_model=PlanList)
+def list_plans(ctx: ContextDep, actor: ActorDep, patient_id: str) -> Response:
     """The patient's plans; 404 when the patient is not in the caller's clinic."""
     items = service.list_plans(ctx, actor, patient_id)
-    return PlanList(items=items, count=len(items))
+    return as_json(PlanList(items=items, count=len(items)))
 
 
 @router.get(_PLANS + "/{plan_id}")
