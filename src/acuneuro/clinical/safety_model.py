@@ -13,6 +13,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from acuneuro.clinical.case import DermatomeSite, RegionSite
+from acuneuro.i18n import N_, gettext
+from acuneuro.i18n.prose import prose, render
 
 __all__ = [
     "NeedlingLimit",
@@ -42,8 +44,13 @@ class _Frozen(BaseModel):
 class SafetyFinding(_Frozen):
     rule: str
     severity: Severity
-    message: str
+    message: str  # in English, as stored and audited
     sources: list[str] = Field(min_length=1)
+    # The rule's message template (knowledge/safety/*.yaml, a catalogue msgid) and what fills it,
+    # so that the message is shown in the reader's language (:meth:`shown`); findings stored
+    # before issue 15 have neither and are shown from their English ``message``.
+    template: str | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
     # True when the finding exists because a fact the rule needs was not assessed.
     not_assessed: bool = False
     # True when the rule's threshold is acuneuro's design choice awaiting clinical sign-off
@@ -66,9 +73,21 @@ class SafetyFinding(_Frozen):
         # The clinician reads the message, not the flag: a design choice is said in words.
         if (isinstance(data, dict) and data.get("design_choice")
                 and "design choice" not in str(data.get("message", "")).lower()):
-            data = {**data, "message": f"{data['message']} (Design choice awaiting clinical "
-                                       "sign-off.)"}
+            data = {**data, "message": f"{data['message']} {_DESIGN_CHOICE}"}
         return data
+
+    def shown(self) -> str:
+        """The message in the current language (English: ``message`` itself)."""
+        if self.template is None:
+            return prose(self.message)
+        text = render(self.template, self.params)
+        if self.design_choice and "design choice" not in self.template.lower():
+            text = f"{text} {gettext(_DESIGN_CHOICE)}"
+        return text
+
+
+# Said in words after the message of a rule whose threshold is acuneuro's own design choice.
+_DESIGN_CHOICE = N_("(Design choice awaiting clinical sign-off.)")
 
 
 class SafetyScreen(_Frozen):
