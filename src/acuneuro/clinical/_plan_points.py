@@ -13,9 +13,12 @@ from dataclasses import dataclass, field
 from acuneuro.clinical.anatomy import danger_zones_of, refusal, technique_limit
 from acuneuro.clinical.case import ClinicalCase
 from acuneuro.clinical.safety_model import NeedlingLimit, PlanPoint, PointSide, SafetyFinding
+from acuneuro.i18n import N_
+from acuneuro.i18n.prose import fill
 from acuneuro.knowledge import Protocol, atlas_point, dermatome
 
 __all__ = [
+    "RATIONALE_SENTENCES",
     "Candidate",
     "Omission",
     "apply_exclusions",
@@ -23,6 +26,14 @@ __all__ = [
     "is_thoracic",
     "point_region",
 ]
+
+# The sentences the planner adds to a protocol's point rationale. A plan stores the English
+# rationale; a page reads these sentences back (acuneuro.i18n.prose) to show them translated.
+LOCAL_REASON = N_("Local point along the affected limb ({regions}).")
+JIAJI_REASON = N_("Jiaji (EX-B2) beside the {dermatome} spinous process.")
+DERMATOME_REASON = N_("On the {dermatome} dermatome near its key sensory point ({key_point}); "
+                      "needle around, never through, any lesion.")
+RATIONALE_SENTENCES = (LOCAL_REASON, JIAJI_REASON, DERMATOME_REASON)
 
 _SIDES = {
     "left": frozenset({"left"}),
@@ -115,7 +126,7 @@ def _local(case: ClinicalCase, proto: Protocol, sel: _Selection) -> None:
                 covered.add(site.region.value)
         for point in rule.points if sides else []:
             affected = ", ".join(r for r in rule.when_regions)
-            text = f"{point.rationale} Local point along the affected limb ({affected})."
+            text = f"{point.rationale} {fill(LOCAL_REASON, {'regions': affected})}"
             sel.add(Candidate(point.code, "local", set(sides), text, list(point.sources)))
     uses_segments = proto.segmental.jiaji or proto.segmental.dermatome_points
     if proto.local and not case.pain.regions:
@@ -155,7 +166,7 @@ def _segmental(case: ClinicalCase, proto: Protocol, sel: _Selection) -> None:
         entry = dermatome(site.dermatome)
         sides = set(_SIDES[site.side.value])
         if seg.jiaji and entry.jiaji:
-            text = f"{seg.rationale} Jiaji (EX-B2) beside the {site.dermatome} spinous process."
+            text = f"{seg.rationale} {fill(JIAJI_REASON, {'dermatome': site.dermatome})}"
             sel.add(
                 Candidate(
                     _JIAJI,
@@ -185,10 +196,8 @@ def _segmental(case: ClinicalCase, proto: Protocol, sel: _Selection) -> None:
                 rule,
             ))  # fmt: skip
         for code in entry.points if on_dermatome else []:
-            text = (
-                f"On the {site.dermatome} dermatome near its key sensory point "
-                f"({entry.key_point}); needle around, never through, any lesion."
-            )
+            text = fill(DERMATOME_REASON, {"dermatome": site.dermatome,
+                                           "key_point": entry.key_point})
             sel.add(Candidate(code, "local", set(sides), text, [*seg.sources, *entry.sources]))
 
 

@@ -23,6 +23,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from acuneuro.clinical._plan_points import (
+    RATIONALE_SENTENCES,
     Candidate,
     Omission,
     apply_exclusions,
@@ -37,6 +38,7 @@ from acuneuro.clinical.safety_model import PlanPoint, SafetyFinding, SafetyScree
 from acuneuro.knowledge import Electro, Protocol, protocol
 
 __all__ = [
+    "RATIONALE_SENTENCES",
     "Candidate",
     "Course",
     "Omitted",

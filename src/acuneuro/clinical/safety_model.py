@@ -135,11 +135,21 @@ class NeedlingLimit(_Frozen):
     basis: str = Field(min_length=1, max_length=1000)
     acknowledged: list[str] = Field(default_factory=list)  # danger-zone tags acknowledged
 
+    def said(self) -> dict[str, Any]:
+        """The limit as a message template and its parameters (acuneuro.i18n.prose)."""
+        depth: Any = ({"template": N_("at most {mm:g} mm"), "params": {"mm": self.max_depth_mm}}
+                      if self.max_depth_mm else N_("no deeper than bone"))
+        params = {"depth": depth, "angle": self.angle}
+        if self.direction:
+            return {"template": N_("{depth}, {angle} {direction}"),
+                    "params": {**params, "direction": self.direction}}
+        return {"template": N_("{depth}, {angle}"), "params": params}
+
     def text(self) -> str:
-        """The limit in one clinician sentence, e.g. ``at most 20 mm, oblique (towards ...)``."""
-        depth = f"at most {self.max_depth_mm:g} mm" if self.max_depth_mm else "no deeper than bone"
-        toward = f" {self.direction}" if self.direction else ""
-        return f"{depth}, {self.angle}{toward}"
+        """The limit in one clinician sentence, e.g. ``at most 20 mm, oblique (towards ...)``,
+        in the reader's language."""
+        said = self.said()
+        return render(said["template"], said["params"])
 
 
 class PlanPoint(_Frozen):

@@ -13,6 +13,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from acuneuro.clinical.safety_model import SafetyFinding
 from acuneuro.clinical.scoring import UnknownInstrumentError, get_instrument
 from acuneuro.services import sessions as session_service
 from acuneuro.services._actor import Actor
@@ -34,7 +35,8 @@ class TodayRow(BaseModel):
     # The names of the instruments to take before needling (not their ids).
     instruments_due: list[str] = Field(default_factory=list)
     to_check: list[str] = Field(default_factory=list)
-    cautions: list[str] = Field(default_factory=list)
+    # The day's cautions (one per message), shown in the reader's language (SafetyFinding.shown).
+    cautions: list[SafetyFinding] = Field(default_factory=list)
 
 
 def todays_list(ctx: Context, actor: Actor, today: date,
@@ -71,6 +73,6 @@ def _due(ctx: Context, actor: Actor, appointment: AppointmentView, today: date) 
         appointment=appointment, has_plan=True, next_number=course.next_number,
         instruments_due=instruments,
         to_check=[f.label for f in screen.facts if not f.current],
-        cautions=list(dict.fromkeys(f.message for f in screen.screen.cautions
-                                    if not f.not_assessed)),
+        cautions=list({f.message: f for f in screen.screen.cautions
+                       if not f.not_assessed}.values()),
     )
