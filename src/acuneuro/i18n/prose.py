@@ -22,12 +22,13 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
 
-from acuneuro.i18n import current_locale, gettext
+from acuneuro.i18n import N_, current_locale, gettext
 
 __all__ = ["fill", "prose", "render"]
 
 # A placeholder of a template: {name} or {name:format}.
 _FIELD = re.compile(r"\{(\w+)(?::[^{}]*)?\}")
+_AND = N_("and")  # between the two last items of a list written "a and b"
 # Sentences end with ". ", "; " or ": " before the next one (not in "e.g. " or "2.5").
 _SENTENCE = re.compile(r"(?<=[.;])\s+(?=[A-Z(])")
 
@@ -37,7 +38,10 @@ def _value(value: Any, translate: bool) -> Any:
     if isinstance(value, Mapping) and "template" in value:
         return _render(str(value["template"]), value.get("params", {}), translate)
     if isinstance(value, Mapping) and "items" in value:  # a list with its own separator
-        return str(value.get("sep", ", ")).join(str(_value(v, translate)) for v in value["items"])
+        sep = str(value.get("sep", ", "))
+        if translate and sep == " and ":
+            sep = f" {gettext(_AND)} "
+        return sep.join(str(_value(v, translate)) for v in value["items"])
     if isinstance(value, list | tuple):
         items = [str(_value(v, translate)) for v in value]
         # A list of labels that hold commas themselves is separated by semicolons.
@@ -54,6 +58,10 @@ def _word(text: str) -> str:
         words = text.replace("_", " ")  # a code shown as its words: upper_arm -> upper arm
         if gettext(words) != words:
             return gettext(words)
+    if translated == text and text[:1].isupper() and text[1:].islower():
+        lower = gettext(text.lower())  # a label capitalised to start a sentence ("Ulcer")
+        if lower != text.lower():
+            return lower[:1].upper() + lower[1:]
     return translated
 
 
