@@ -12,7 +12,13 @@ from dataclasses import dataclass, field
 
 from acuneuro.clinical.anatomy import danger_zones_of, refusal, technique_limit
 from acuneuro.clinical.case import ClinicalCase
-from acuneuro.clinical.safety_model import NeedlingLimit, PlanPoint, PointSide, SafetyFinding
+from acuneuro.clinical.safety_model import (
+    POINT_AT_LEVEL,
+    NeedlingLimit,
+    PlanPoint,
+    PointSide,
+    SafetyFinding,
+)
 from acuneuro.i18n import N_
 from acuneuro.i18n.prose import fill
 from acuneuro.knowledge import Protocol, atlas_point, dermatome
@@ -62,7 +68,7 @@ class Candidate:
 
     def name(self) -> str:
         base = atlas_point(self.code).pinyin
-        return f"{base} at {self.level}" if self.level else base
+        return fill(POINT_AT_LEVEL, {"name": base, "level": self.level}) if self.level else base
 
     def side(self) -> PointSide:
         if self.midline:

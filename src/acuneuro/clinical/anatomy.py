@@ -127,7 +127,9 @@ def limit_findings(points: Iterable[PlanPoint]) -> list[SafetyFinding]:
                       else N_("an anatomical danger zone"))
         sources = sorted({s for z in zones for s in z.sources}) or ["acu-peuker2001"]
         template = _LIMIT_BY_HAND if point.limit.acknowledged else _LIMIT
-        params = {"point": f"{point.code} {point.name}", "side": point.side, "zones": label,
+        named = {"template": "{code} {name}",
+                 "params": {"code": point.code, "name": point.name_said()}}
+        params = {"point": named, "side": point.side, "zones": label,
                   "limit": point.limit.said()}
         found.append(SafetyFinding(rule=LIMIT_RULE, severity=Severity.caution,
                                    message=fill(template, params), template=template,

@@ -7,6 +7,7 @@ acknowledged by the clinician, and ``exclude`` findings remove points, regions o
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -17,6 +18,7 @@ from acuneuro.i18n import N_, gettext
 from acuneuro.i18n.prose import prose, render
 
 __all__ = [
+    "POINT_AT_LEVEL",
     "NeedlingLimit",
     "PlanPoint",
     "PointRole",
@@ -160,3 +162,19 @@ class PlanPoint(_Frozen):
     rationale: str = Field(min_length=1)
     sources: list[str] = Field(min_length=1)
     limit: NeedlingLimit | None = None  # set for a point in an anatomical danger zone
+
+    def name_said(self) -> str | dict[str, Any]:
+        """The name as a message part: a segmental point's "Jiaji at T5" is a template."""
+        match = re.fullmatch(r"(.+) at (\S+)", self.name)
+        if match is None:
+            return self.name
+        return {"template": POINT_AT_LEVEL, "params": {"name": match[1], "level": match[2]}}
+
+    def shown_name(self) -> str:
+        """The name in the current language ("Jiaji a livello di T5")."""
+        said = self.name_said()
+        return said if isinstance(said, str) else render(said["template"], said["params"])
+
+
+# The name of a point placed at a spinal level (a segmental Jiaji point of a plan).
+POINT_AT_LEVEL = N_("{name} at {level}")
