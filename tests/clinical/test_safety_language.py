@@ -77,3 +77,16 @@ def test_a_planned_point_rationale_is_shown_in_italian_sentence_by_sentence() ->
     assert "Punto locale lungo l'arto colpito (" in shown and "nervo peroneo profondo" in shown
     assert "Local point" not in shown and "affected limb" not in shown
     assert title.startswith("Agopuntura per ") and "Acupuncture" not in title
+
+
+def test_what_a_plan_left_out_and_why_is_read_back_in_italian() -> None:
+    from acuneuro.clinical.planner import OMISSION_SENTENCES, PLANNER_SENTENCES
+    from acuneuro.clinical.safety import message_templates
+
+    patterns = (*OMISSION_SENTENCES, *PLANNER_SENTENCES, *message_templates())
+    plan = build_plan(make_case(medications=_meds("Coumadin 5 mg"), labs__inr=6.2))
+    [stopped] = [o for o in plan.omitted if o.what == "all needling today"]
+    with use_locale("it"):
+        assert prose(stopped.what, patterns) == "ogni infissione di aghi oggi"
+        reason = prose(stopped.reason, patterns)
+    assert reason.startswith("INR 6.2 superiore a 4.5") and "bleeding" not in reason

@@ -17,7 +17,8 @@ their findings; anticoagulant with antiplatelet follows Hansen 2010 (``_safety_m
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import cache
 from typing import Any
 
 from acuneuro.clinical._safety_case import (
@@ -69,7 +70,7 @@ from acuneuro.knowledge import (
     safety_rules,
 )
 
-__all__ = ["screen", "screen_case", "screen_points"]
+__all__ = ["message_templates", "screen", "screen_case", "screen_points"]
 
 
 def _finding(rule: SafetyRule, template: str, params: dict[str, Any] | None = None,
@@ -293,3 +294,21 @@ def screen(case: ClinicalCase, planned: Iterable[str] = ()) -> SafetyScreen:
     """The whole screen: case-level findings plus point cautions for the ``planned`` codes."""
     findings = screen_case(case) + screen_points(planned)
     return SafetyScreen(status=SafetyScreen.verdict(findings), findings=findings)
+
+
+@cache
+def message_templates() -> tuple[str, ...]:
+    """Every message template of the safety rules, longest first: a page reads a message stored
+    without its template (a plan's omission reason) back into one (acuneuro.i18n.prose)."""
+    def walk(node: Any) -> Iterator[str]:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key.endswith("message") and isinstance(value, str) and "{" in value:
+                    yield value
+                else:
+                    yield from walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                yield from walk(item)
+    found = {t for rule in safety_rules() for t in walk(rule.model_dump())}
+    return tuple(sorted(found, key=len, reverse=True))

@@ -109,12 +109,17 @@ def _sentence(text: str, patterns: Iterable[str]) -> str:
         match = _pattern(template)[0].match(text)
         if match is not None:
             params = {k: _split(v) for k, v in match.groupdict().items()}
-            return _render(template, params, translate=True)
+            try:
+                return _render(template, params, translate=True)
+            except (KeyError, IndexError, ValueError):
+                continue  # a value read back that the template cannot format
     return text
 
 
 def _split(value: str) -> Any:
     """A parameter read back from a sentence: a list when it was a list of words."""
+    if re.fullmatch(r"-?\d+(\.\d+)?", value):
+        return float(value) if "." in value else int(value)
     return value.split(", ") if ", " in value else value
 
 
@@ -130,4 +135,7 @@ def prose(text: str | None, patterns: Iterable[str] = ()) -> str:
     if whole != text:
         return whole
     patterns = tuple(patterns)
+    whole = _sentence(text, patterns)  # a template of several sentences, read back whole
+    if whole != text:
+        return whole
     return " ".join(_sentence(s, patterns) for s in _SENTENCE.split(text))

@@ -19,7 +19,8 @@ from fastapi.templating import Jinja2Templates
 
 from acuneuro import i18n
 from acuneuro.clinical.drug_names import drug_vocabulary
-from acuneuro.clinical.planner import RATIONALE_SENTENCES
+from acuneuro.clinical.planner import OMISSION_SENTENCES, PLANNER_SENTENCES, RATIONALE_SENTENCES
+from acuneuro.clinical.safety import message_templates
 from acuneuro.i18n import gettext as _
 from acuneuro.i18n.prose import prose
 from acuneuro.knowledge import code_label
@@ -70,6 +71,9 @@ templates.env.filters["translate"] = i18n.gettext
 # Knowledge prose stored in English (a plan's protocol title, point rationales, course notes):
 # shown in the reader's language, sentence by sentence (acuneuro.i18n.prose).
 templates.env.filters["prose"] = lambda text: prose(text, RATIONALE_SENTENCES)
+# What a plan left out and why: the planner's own words, or a safety rule's message.
+templates.env.filters["omission"] = lambda text: prose(
+    text, (*OMISSION_SENTENCES, *PLANNER_SENTENCES, *message_templates()))
 
 
 class LoginRequired(Exception):
