@@ -51,6 +51,21 @@ def test_every_translation_keeps_the_placeholders_of_its_text() -> None:
     assert not wrong, wrong[:5]
 
 
+_FIELD = re.compile(r"\{(\w+)(?::[^{}]*)?\}")
+
+
+def test_every_translated_template_keeps_the_named_fields_of_its_text() -> None:
+    # Knowledge message templates ("INR {value:g} is above {above:g}: ...") are filled after
+    # translation (acuneuro.i18n.prose): the same names, each format free to follow the
+    # language ("{value:,.0f}" may become "{value:.0f}" where the comma is the decimal mark).
+    wrong = []
+    for m in _catalogue():
+        fields = sorted(set(_FIELD.findall(m.id))) if isinstance(m.id, str) else []
+        if m.string and fields != sorted(set(_FIELD.findall(str(m.string)))):
+            wrong.append((m.id, m.string))
+    assert not wrong, wrong[:5]
+
+
 def test_the_catalogue_holds_every_translatable_text_of_the_sources() -> None:
     # The same extraction as `make messages`, in process: a new _() text without an entry
     # means the catalogue was not brought up to date.

@@ -57,3 +57,19 @@ def test_the_english_report_keeps_its_english_date_and_decimal_point(
         text,
     )
     assert "6.5 out of 10 before treatment" in text and "6,5" not in text
+
+
+def test_the_italian_letter_shows_the_medication_cautions_of_knowledge_in_italian(
+    report_data: ReportData,
+) -> None:
+    # Tramadol with duloxetine (knowledge/drugs.yaml combinations) and tramadol without a
+    # creatinine clearance: the cautions are knowledge prose, written in Italian.
+    with use_locale("it"):
+        text = text_of(referral_letter_pdf(report_data))
+    assert "tossicità serotoninergica (sindrome serotoninergica)" in text
+    assert "funzione renale (clearance della creatinina) non valutata" in text
+    for english in ("serotonin toxicity", "kidney function", "seizure threshold",
+                    "not assessed, so the dose"):
+        assert english not in text
+    english_text = text_of(referral_letter_pdf(report_data))
+    assert "serotonin toxicity (serotonin syndrome) has been reported" in english_text

@@ -143,9 +143,6 @@ def test_the_words_of_every_demo_page_in_italian_are_italian(italian: Any, demo_
     assert not english, "\n".join(f"{url}:\n  " + "\n  ".join(w) for url, w in english.items())
 
 
-@pytest.mark.xfail(strict=True, reason="the prose of knowledge/ (evidence pages, patient "
-                   "leaflets, protocol titles, point rationales, course notes, stored score "
-                   "interpretations) is English only")
 def test_every_demo_page_in_italian_shows_no_english_text(italian: Any, demo_site: Any
                                                           ) -> None:
     found = crawl(italian, demo_site)

@@ -9,10 +9,14 @@ is reported as not assessed, never as normal, and so is a medicine the vocabular
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Any
 
-from acuneuro.clinical._safety_medicines import unrecognised_message
+from pydantic import BaseModel, ConfigDict, Field
+
+from acuneuro.clinical._safety_medicines import unrecognised_said
 from acuneuro.clinical.drug_names import match_drug, match_drugs
+from acuneuro.i18n import N_
+from acuneuro.i18n.prose import fill, prose, render
 from acuneuro.knowledge import UnrecognisedMedicineRule, safety_rules
 from acuneuro.knowledge.course import drug_knowledge
 
@@ -23,9 +27,34 @@ class MedicationCaution(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     rule: str
-    message: str
+    message: str  # in English
     sources: list[str]
     not_assessed: bool = False
+    # The message as a catalogue template and what fills it (acuneuro.i18n.prose), for
+    # :meth:`shown`; a caution made before issue 15 is shown from its English message.
+    template: str | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    def shown(self) -> str:
+        """The caution in the current language."""
+        if self.template is None:
+            return prose(self.message)
+        return render(self.template, self.params)
+
+
+def _caution(rule: str, template: str, params: dict[str, Any], sources: list[str],
+             not_assessed: bool = False) -> MedicationCaution:
+    return MedicationCaution(rule=rule, message=fill(template, params), sources=sources,
+                             not_assessed=not_assessed, template=template, params=params)
+
+
+# The renal-dose cautions (knowledge/drugs.yaml renal_bands), in the words of the catalogue.
+_RENAL_NOT_ASSESSED = N_("{drug} {dose:g} mg/day: kidney function (creatinine clearance) not "
+                         "assessed, so the dose cannot be checked against its band")
+_RENAL_ABOVE = N_("{drug} {dose:g} mg/day is above {limit} for creatinine clearance {crcl:g} "
+                  "mL/min{note}")
+_RANGE = N_("the {low:g}-{high:g} mg/day range")
+_MAXIMUM = N_("the maximum of {high:g} mg/day")
 
 
 def _inn(drug: str) -> str:
@@ -42,29 +71,18 @@ def _renal(doses: dict[tuple[str, str], float], crcl: float | None) -> list[Medi
             continue
         rule = f"renal-dose-{rb.drug}"
         if crcl is None:
-            found.append(
-                MedicationCaution(
-                    rule=rule,
-                    message=f"{rb.drug} {dose:g} mg/day: kidney function (creatinine clearance) "
-                    "not assessed, so the dose cannot be checked against its band",
-                    sources=rb.sources,
-                    not_assessed=True,
-                )
-            )
+            found.append(_caution(rule, _RENAL_NOT_ASSESSED, {"drug": rb.drug, "dose": dose},
+                                  list(rb.sources), not_assessed=True))
             continue
         band = next(b for b in rb.bands if b.holds(crcl))
         if dose > band.max:
-            limit = (f"the {band.min:g}-{band.max:g} mg/day range" if band.min is not None
-                     else f"the maximum of {band.max:g} mg/day")
-            note = f" ({band.note})" if band.note else ""
-            found.append(
-                MedicationCaution(
-                    rule=rule,
-                    message=f"{rb.drug} {dose:g} mg/day is above {limit} for creatinine "
-                    f"clearance {crcl:g} mL/min{note}",
-                    sources=rb.sources,
-                )
-            )
+            limit = ({"template": _RANGE, "params": {"low": band.min, "high": band.max}}
+                     if band.min is not None
+                     else {"template": _MAXIMUM, "params": {"high": band.max}})
+            note: Any = ({"template": " ({note})", "params": {"note": band.note}} if band.note
+                         else "")
+            params = {"drug": rb.drug, "dose": dose, "limit": limit, "crcl": crcl, "note": note}
+            found.append(_caution(rule, _RENAL_ABOVE, params, list(rb.sources)))
     return found
 
 
@@ -79,11 +97,8 @@ def _combinations(drugs: set[str]) -> list[MedicationCaution]:
         pairs = sorted((x, y) for x in a for y in b if x != y)
         if pairs:
             names = ", ".join(f"{x} + {y}" for x, y in pairs)
-            found.append(
-                MedicationCaution(
-                    rule=combo.id, message=f"{names}: {combo.message}", sources=combo.sources
-                )
-            )
+            params = {"names": names, "message": {"template": combo.message, "params": {}}}
+            found.append(_caution(combo.id, "{names}: {message}", params, list(combo.sources)))
     return found
 
 
@@ -92,10 +107,9 @@ def _unrecognised(drugs: set[str]) -> list[MedicationCaution]:
     rule = next(r for r in safety_rules() if isinstance(r, UnrecognisedMedicineRule))
     found: list[MedicationCaution] = []
     for drug in sorted(drugs):
-        message = unrecognised_message(rule, drug, match_drugs(drug))
-        if message is not None:
-            found.append(MedicationCaution(rule=rule.id, message=message,
-                                           sources=list(rule.sources), not_assessed=True))
+        said = unrecognised_said(rule, drug, match_drugs(drug))
+        if said is not None:
+            found.append(_caution(rule.id, *said, list(rule.sources), not_assessed=True))
     return found
 
 

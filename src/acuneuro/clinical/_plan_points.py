@@ -12,10 +12,20 @@ from dataclasses import dataclass, field
 
 from acuneuro.clinical.anatomy import danger_zones_of, refusal, technique_limit
 from acuneuro.clinical.case import ClinicalCase
-from acuneuro.clinical.safety_model import NeedlingLimit, PlanPoint, PointSide, SafetyFinding
+from acuneuro.clinical.safety_model import (
+    POINT_AT_LEVEL,
+    NeedlingLimit,
+    PlanPoint,
+    PointSide,
+    SafetyFinding,
+)
+from acuneuro.i18n import N_
+from acuneuro.i18n.prose import fill
 from acuneuro.knowledge import Protocol, atlas_point, dermatome
 
 __all__ = [
+    "OMISSION_SENTENCES",
+    "RATIONALE_SENTENCES",
     "Candidate",
     "Omission",
     "apply_exclusions",
@@ -23,6 +33,25 @@ __all__ = [
     "is_thoracic",
     "point_region",
 ]
+
+# The sentences the planner adds to a protocol's point rationale. A plan stores the English
+# rationale; a page reads these sentences back (acuneuro.i18n.prose) to show them translated.
+LOCAL_REASON = N_("Local point along the affected limb ({regions}).")
+JIAJI_REASON = N_("Jiaji (EX-B2) beside the {dermatome} spinous process.")
+DERMATOME_REASON = N_("On the {dermatome} dermatome near its key sensory point ({key_point}); "
+                      "needle around, never through, any lesion.")
+RATIONALE_SENTENCES = (LOCAL_REASON, JIAJI_REASON, DERMATOME_REASON)
+# What a plan left out and why, in the same way (OMISSION_SENTENCES).
+_LOCAL_FOR = N_("local points for {region} ({side})")
+_SEGMENTAL_FOR = N_("segmental points for {dermatome}")
+_JIAJI_AT = N_("Jiaji at {dermatome}")
+_POINTS_ON = N_("points on the {dermatome} dermatome ({points})")
+_NEVER_PROPOSED = N_("lies over {zones}: never proposed; a clinician may add it by hand with the "
+                     "danger acknowledged and a depth and angle limit")
+_BOTH_SIDES = N_("{point} (both sides)")
+_ONE_SIDE = N_("{point} ({side} side)")
+OMISSION_SENTENCES = (_LOCAL_FOR, _SEGMENTAL_FOR, _JIAJI_AT, _POINTS_ON, _NEVER_PROPOSED,
+                      _BOTH_SIDES, _ONE_SIDE, POINT_AT_LEVEL)
 
 _SIDES = {
     "left": frozenset({"left"}),
@@ -51,7 +80,7 @@ class Candidate:
 
     def name(self) -> str:
         base = atlas_point(self.code).pinyin
-        return f"{base} at {self.level}" if self.level else base
+        return fill(POINT_AT_LEVEL, {"name": base, "level": self.level}) if self.level else base
 
     def side(self) -> PointSide:
         if self.midline:
@@ -115,20 +144,21 @@ def _local(case: ClinicalCase, proto: Protocol, sel: _Selection) -> None:
                 covered.add(site.region.value)
         for point in rule.points if sides else []:
             affected = ", ".join(r for r in rule.when_regions)
-            text = f"{point.rationale} Local point along the affected limb ({affected})."
+            text = f"{point.rationale} {fill(LOCAL_REASON, {'regions': affected})}"
             sel.add(Candidate(point.code, "local", set(sides), text, list(point.sources)))
     uses_segments = proto.segmental.jiaji or proto.segmental.dermatome_points
     if proto.local and not case.pain.regions:
         sel.omitted.append(Omission(
-            "local points", "no affected region is given; local points need it",
+            N_("local points"), N_("no affected region is given; local points need it"),
             f"protocol:{proto.condition}",
         ))  # fmt: skip
     for site in case.pain.regions:
         if site.region.value not in covered and not (uses_segments and case.pain.dermatomes):
             sel.omitted.append(
                 Omission(
-                    what=f"local points for {site.region.value} ({site.side.value})",
-                    reason="the protocol has no published local point set for this region",
+                    what=fill(_LOCAL_FOR, {"region": site.region.value,
+                                           "side": site.side.value}),
+                    reason=N_("the protocol has no published local point set for this region"),
                     rule=f"protocol:{proto.condition}",
                 )
             )
@@ -140,14 +170,15 @@ def _segmental(case: ClinicalCase, proto: Protocol, sel: _Selection) -> None:
     if not (seg.jiaji or seg.dermatome_points):
         for site in case.pain.dermatomes:
             sel.omitted.append(
-                Omission(f"segmental points for {site.dermatome}", seg.rationale, rule)
+                Omission(fill(_SEGMENTAL_FOR, {"dermatome": site.dermatome}), seg.rationale,
+                         rule)
             )
         return
     if not case.pain.dermatomes and not proto.local:
         sel.omitted.append(
             Omission(
-                "segmental points",
-                "no affected dermatome is given; segmental selection needs it",
+                N_("segmental points"),
+                N_("no affected dermatome is given; segmental selection needs it"),
                 rule,
             )
         )
@@ -155,7 +186,7 @@ def _segmental(case: ClinicalCase, proto: Protocol, sel: _Selection) -> None:
         entry = dermatome(site.dermatome)
         sides = set(_SIDES[site.side.value])
         if seg.jiaji and entry.jiaji:
-            text = f"{seg.rationale} Jiaji (EX-B2) beside the {site.dermatome} spinous process."
+            text = f"{seg.rationale} {fill(JIAJI_REASON, {'dermatome': site.dermatome})}"
             sel.add(
                 Candidate(
                     _JIAJI,
@@ -170,8 +201,8 @@ def _segmental(case: ClinicalCase, proto: Protocol, sel: _Selection) -> None:
         elif seg.jiaji:
             sel.omitted.append(
                 Omission(
-                    f"Jiaji at {site.dermatome}",
-                    "Jiaji (EX-B2) exists from T1 to L5 only (WHO)",
+                    fill(_JIAJI_AT, {"dermatome": site.dermatome}),
+                    N_("Jiaji (EX-B2) exists from T1 to L5 only (WHO)"),
                     rule,
                 )
             )
@@ -179,16 +210,14 @@ def _segmental(case: ClinicalCase, proto: Protocol, sel: _Selection) -> None:
         on_dermatome = seg.dermatome_points and not is_thoracic(site.dermatome)
         if seg.dermatome_points and entry.points and not on_dermatome:
             sel.omitted.append(Omission(
-                f"points on the {site.dermatome} dermatome ({', '.join(entry.points)})",
-                "intercostal points lie over the pleura and no cited trial needled them; "
-                "thoracic segments get Jiaji (and the protocol's encircling needling) instead",
+                fill(_POINTS_ON, {"dermatome": site.dermatome, "points": ", ".join(entry.points)}),
+                N_("intercostal points lie over the pleura and no cited trial needled them; "
+                   "thoracic segments get Jiaji (and the protocol's encircling needling) instead"),
                 rule,
             ))  # fmt: skip
         for code in entry.points if on_dermatome else []:
-            text = (
-                f"On the {site.dermatome} dermatome near its key sensory point "
-                f"({entry.key_point}); needle around, never through, any lesion."
-            )
+            text = fill(DERMATOME_REASON, {"dermatome": site.dermatome,
+                                           "key_point": entry.key_point})
             sel.add(Candidate(code, "local", set(sides), text, [*seg.sources, *entry.sources]))
 
 
@@ -230,10 +259,7 @@ def _outside_danger_zones(
         if refused is None and not zones:
             kept.append(item)
             continue
-        reason = refused or (
-            f"lies over {' and '.join(z.label for z in zones)}: never proposed; a clinician "
-            "may add it by hand with the danger acknowledged and a depth and angle limit"
-        )
+        reason = refused or fill(_NEVER_PROPOSED, {"zones": " and ".join(z.label for z in zones)})
         omitted.append(Omission(_label(item), reason, f"danger-zone:{condition}"))
     return kept, omitted
 
@@ -253,8 +279,9 @@ def _remove_sides(
     lost = item.sides & sides
     if lost:
         item.sides -= lost
-        side = "both sides" if lost == {"left", "right"} else f"{next(iter(lost))} side"
-        omitted.append(Omission(f"{_label(item)} ({side})", finding.message, finding.rule))
+        what = (fill(_BOTH_SIDES, {"point": _label(item)}) if lost == {"left", "right"}
+                else fill(_ONE_SIDE, {"point": _label(item), "side": next(iter(lost))}))
+        omitted.append(Omission(what, finding.message, finding.rule))
 
 
 def apply_exclusions(

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from acuneuro.clinical.case import ClinicalCase, ConditionKind
+from acuneuro.i18n import N_
+
+# A part of a message: a catalogue text, or a template with its parameters (acuneuro.i18n.prose).
+Said = str | dict[str, Any]
 
 __all__ = ["chemotherapy_status", "foot_affected", "lab_problem", "limb_regions"]
 
 
-def chemotherapy_status(case: ClinicalCase, after_last_dose_days: int) -> str | None:
+def chemotherapy_status(case: ClinicalCase, after_last_dose_days: int) -> Said | None:
     """Why blood counts are needed (``None`` when chemotherapy is neither active nor recent).
 
     Unknown status fails closed: chemotherapy listed without ``active`` and ``last_dose``, or a
@@ -17,30 +22,34 @@ def chemotherapy_status(case: ClinicalCase, after_last_dose_days: int) -> str | 
     """
     chemo = case.chemotherapy
     if chemo is None:
-        return "not assessed in a CIPN case" if case.condition.kind is ConditionKind.cipn else None
+        if case.condition.kind is ConditionKind.cipn:
+            return N_("not assessed in a CIPN case")
+        return None
     if chemo.active:
-        return "is active"
+        return N_("is active")
     if chemo.last_dose is not None:
         since = (case.assessed_on - chemo.last_dose).days
-        return f"last given {since} days ago" if since <= after_last_dose_days else None
-    return "ended on an unknown date" if chemo.active is False else "status not assessed"
+        if since > after_last_dose_days:
+            return None
+        return {"template": N_("last given {days} days ago"), "params": {"days": since}}
+    return N_("ended on an unknown date") if chemo.active is False else N_("status not assessed")
 
 
-def lab_problem(case: ClinicalCase, fields: Sequence[str], max_age_days: int) -> str | None:
+def lab_problem(case: ClinicalCase, fields: Sequence[str], max_age_days: int) -> Said | None:
     """What is wrong with the blood count for a chemotherapy patient, or ``None`` if usable."""
     labs = case.labs
     if labs is None:
-        return "no blood count"
+        return N_("no blood count")
     missing = [f for f in fields if getattr(labs, f) is None]
     if missing:
-        return "not assessed: " + ", ".join(missing)
+        return {"template": N_("not assessed: {fields}"), "params": {"fields": missing}}
     if labs.taken is None:
-        return "date of the blood count not given"
+        return N_("date of the blood count not given")
     age = (case.assessed_on - labs.taken).days
     if age < 0:
-        return "blood count dated after the assessment"
+        return N_("blood count dated after the assessment")
     if age > max_age_days:
-        return f"blood count is {age} days old"
+        return {"template": N_("blood count is {days} days old"), "params": {"days": age}}
     return None
 
 

@@ -15,6 +15,8 @@ from typing import Any
 from acuneuro.clinical.case import ClinicalCase, Medication
 from acuneuro.clinical.drug_names import DrugMatch, class_labels, match_drugs, unplaced_words
 from acuneuro.clinical.safety_model import SafetyFinding, Severity
+from acuneuro.i18n import N_
+from acuneuro.i18n.prose import fill
 from acuneuro.knowledge import (
     DrugClassRule,
     DrugCombinationRule,
@@ -35,9 +37,12 @@ __all__ = [
 ]
 
 
-def _finding(rule: SafetyRule, message: str, **extra: Any) -> SafetyFinding:
+def _finding(rule: SafetyRule, message: str, params: dict[str, Any] | None = None,
+             **extra: Any) -> SafetyFinding:
+    """A finding whose message is the rule's template ``message`` filled with ``params``."""
     return SafetyFinding(rule=rule.id, severity=Severity(extra.pop("severity", rule.severity)),
-                         message=message, sources=list(rule.sources),
+                         message=fill(message, params or {}), template=message,
+                         params=params or {}, sources=list(rule.sources),
                          design_choice=rule.design_choice, **extra)
 
 
@@ -73,8 +78,8 @@ def drug_class(rule: DrugClassRule, case: ClinicalCase) -> list[SafetyFinding]:
         # The rule's class and any subclass that says more ("antiplatelet, P2Y12 inhibitor").
         named = [c for c in match.classes if c in rule.classes or c.endswith("_inhibitor")]
         label = ", ".join(class_labels(named))
-        found.append(_finding(rule, rule.message.format(drug=drug_label(match),
-                                                        drug_class=label)))
+        found.append(_finding(rule, rule.message, {"drug": drug_label(match),
+                                                   "drug_class": label}))
     return found
 
 
@@ -86,20 +91,30 @@ def drug_combination(rule: DrugCombinationRule, case: ClinicalCase) -> list[Safe
     if not pairs:
         return []
     labels = {**a, **b}
-    text = "; ".join(" with ".join(drug_label(labels[d]) for d in pair) for pair in pairs)
-    return [_finding(rule, rule.message.format(pairs=text))]
+    text = {"items": [{"template": N_("{a} with {b}"),
+                       "params": {"a": drug_label(labels[x]), "b": drug_label(labels[y])}}
+                      for x, y in pairs], "sep": "; "}
+    return [_finding(rule, rule.message, {"pairs": text})]
+
+
+def unrecognised_said(rule: UnrecognisedMedicineRule, name: str, found: list[DrugMatch]
+                      ) -> tuple[str, dict[str, Any]] | None:
+    """The rule's template and parameters for a medicine not (or only partly) placed, or None
+    when fully placed."""
+    if not found:
+        return rule.message, {"name": name}
+    rest = unplaced_words(name)
+    if not rest:
+        return None
+    known = ", ".join(drug_label(d) for d in found)
+    return rule.partial_message, {"name": name, "words": " ".join(rest), "known": known}
 
 
 def unrecognised_message(rule: UnrecognisedMedicineRule, name: str,
                          found: list[DrugMatch]) -> str | None:
     """The rule's words for a medicine not (or only partly) placed, or None when fully placed."""
-    if not found:
-        return rule.message.format(name=name)
-    rest = unplaced_words(name)
-    if not rest:
-        return None
-    known = ", ".join(drug_label(d) for d in found)
-    return rule.partial_message.format(name=name, words=" ".join(rest), known=known)
+    said = unrecognised_said(rule, name, found)
+    return None if said is None else fill(*said)
 
 
 def medicine_unrecognised(rule: UnrecognisedMedicineRule, case: ClinicalCase
@@ -108,9 +123,9 @@ def medicine_unrecognised(rule: UnrecognisedMedicineRule, case: ClinicalCase
     part: "metformin + Zzzyxol" is never read as metformin alone."""
     found: list[SafetyFinding] = []
     for medicine, matches in case_medicines(case):
-        message = unrecognised_message(rule, as_typed(medicine), matches)
-        if message is not None:
-            found.append(_finding(rule, message, severity=Severity.caution, not_assessed=True))
+        said = unrecognised_said(rule, as_typed(medicine), matches)
+        if said is not None:
+            found.append(_finding(rule, *said, severity=Severity.caution, not_assessed=True))
     return found
 
 
@@ -119,4 +134,4 @@ def lab_above(rule: LabAboveRule, case: ClinicalCase) -> list[SafetyFinding]:
     value = getattr(case.labs, rule.field, None) if case.labs is not None else None
     if value is None or value <= rule.above:
         return []
-    return [_finding(rule, rule.message.format(value=value, above=rule.above))]
+    return [_finding(rule, rule.message, {"value": value, "above": rule.above})]

@@ -16,6 +16,8 @@ from typing import Any
 from acuneuro.clinical._safety_case import foot_affected
 from acuneuro.clinical.case import DERMATOMES, ClinicalCase, ConditionKind, RegionSite
 from acuneuro.clinical.safety_model import SafetyFinding, Severity
+from acuneuro.i18n import N_
+from acuneuro.i18n.prose import fill
 from acuneuro.knowledge import (
     InsensateElectroRule,
     PregnancyStage,
@@ -46,11 +48,13 @@ def sci_level_rank(level: str) -> int:
 
 
 def _finding(
-    rule_id: str, severity: str, message: str, sources: Sequence[str], **extra: Any
+    rule_id: str, severity: str, message: str, sources: Sequence[str],
+    params: dict[str, Any] | None = None, **extra: Any
 ) -> SafetyFinding:
+    """A finding whose message is the template ``message`` filled with ``params``."""
     return SafetyFinding(
-        rule=rule_id, severity=Severity(severity), message=message, sources=list(sources),
-        **extra,
+        rule=rule_id, severity=Severity(severity), message=fill(message, params or {}),
+        template=message, params=params or {}, sources=list(sources), **extra,
     )  # fmt: skip
 
 
@@ -78,10 +82,11 @@ def pregnancy_stage(rule: PregnancyStageRule, case: ClinicalCase) -> list[Safety
         stage, message, missing = rule.early, rule.message, False
     else:
         stage, message, missing = rule.late, rule.message, False
-    when = "first trimester" if patient.trimester == 1 else f"trimester {patient.trimester}"
+    when: Any = (N_("first trimester") if patient.trimester == 1 else
+                 {"template": N_("trimester {number}"), "params": {"number": patient.trimester}})
     return [
         _finding(
-            rule.id, "caution", message.format(stage=when, what=stage.message), rule.sources,
+            rule.id, "caution", message, rule.sources, {"stage": when, "what": stage.message},
             not_assessed=missing, excluded_points=stage.excluded_points(),
             excluded_regions=_both(stage.regions),
             excluded_techniques=list(rule.excluded_techniques),
@@ -112,7 +117,7 @@ def sci_level(rule: SciLevelRule, case: ClinicalCase) -> list[SafetyFinding]:
         return []
     if sci_level_rank(level) > sci_level_rank(rule.at_or_above):
         return []
-    return [_finding(rule.id, rule.severity, rule.message.format(level=level), rule.sources)]
+    return [_finding(rule.id, rule.severity, rule.message, rule.sources, {"level": level})]
 
 
 def insensate_electro(rule: InsensateElectroRule, case: ClinicalCase) -> list[SafetyFinding]:
@@ -151,12 +156,10 @@ def _sites(item: RiskItem, sites: list[RegionSite]) -> list[SafetyFinding]:
     found: list[SafetyFinding] = []
     for site in sites:
         regions = item.near.get(site.region.value, [site.region.value])
-        message = item.message.format(
-            site=site.region.value.replace("_", " "), side=site.side.value,
-            regions=", ".join(r.replace("_", " ") for r in regions),
-        )  # fmt: skip
+        params = {"site": site.region.value.replace("_", " "), "side": site.side.value,
+                  "regions": {"items": [r.replace("_", " ") for r in regions]}}
         excluded = [RegionSite.model_validate({"region": r, "side": site.side}) for r in regions]
-        found.append(_finding(item.id, item.severity, message, item.sources,
+        found.append(_finding(item.id, item.severity, item.message, item.sources, params,
                               excluded_regions=excluded))  # fmt: skip
     return found
 
@@ -168,8 +171,8 @@ def _jiaji(item: RiskItem, levels: list[str]) -> list[SafetyFinding]:
     near = sorted({r + d for r in ranks for d in range(-item.margin_levels, item.margin_levels + 1)
                    if 0 <= r + d < len(LEVELS)})  # fmt: skip
     excluded = [LEVELS[r] for r in near]
-    message = item.message.format(site=", ".join(levels), levels=", ".join(excluded))
-    return [_finding(item.id, item.severity, message, item.sources,
+    params = {"site": ", ".join(levels), "levels": ", ".join(excluded)}
+    return [_finding(item.id, item.severity, item.message, item.sources, params,
                      excluded_jiaji_levels=excluded)]  # fmt: skip
 
 
@@ -181,7 +184,7 @@ def _present(item: RiskItem, value: Any, case: ClinicalCase) -> list[SafetyFindi
     shown = getattr(value, "value", value)
     if (item.values and shown not in item.values) or (not item.values and value is not True):
         return []
-    found = [_finding(item.id, item.severity, item.message.format(value=shown), item.sources,
+    found = [_finding(item.id, item.severity, item.message, item.sources, {"value": shown},
                       excluded_techniques=list(item.excluded_techniques))]  # fmt: skip
     insensate = case.findings.protective_sensation_lost
     if item.insensate_regions and item.insensate_message and insensate:
@@ -208,7 +211,7 @@ def risk_factors(rule: RiskFactorsRule, case: ClinicalCase) -> list[SafetyFindin
     if missing:
         sources = sorted({s for item in missing for s in item.sources} | set(rule.sources))
         techniques = sorted({t for item in missing for t in item.missing_excluded_techniques})
-        message = rule.message.format(facts="; ".join(item.label for item in missing))
-        found.append(_finding(rule.id, "caution", message, sources, not_assessed=True,
-                              excluded_techniques=techniques))  # fmt: skip
+        labels = {"items": [item.label for item in missing], "sep": "; "}
+        found.append(_finding(rule.id, "caution", rule.message, sources, {"facts": labels},
+                              not_assessed=True, excluded_techniques=techniques))  # fmt: skip
     return found

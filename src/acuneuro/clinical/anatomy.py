@@ -18,9 +18,12 @@ spinal cord first). Peuker ET et al. Arch Fam Med 1999;8:553-558. Zhang J et al.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from acuneuro.clinical.safety_model import NeedlingLimit, PlanPoint, SafetyFinding, Severity
 from acuneuro.clinical.stricta import NeedledPoint
+from acuneuro.i18n import N_
+from acuneuro.i18n.prose import fill
 from acuneuro.knowledge import DangerZone, atlas, normalise_code, point_zones
 
 __all__ = [
@@ -106,6 +109,12 @@ def hand_added_problem(code: str, limit: NeedlingLimit | None) -> str | None:
     return None
 
 
+# The caution of a point with a needling limit (limit_findings), shown in the reader's language.
+_LIMIT = N_("{point} ({side}) lies over {zones}: needle {limit}.")
+_LIMIT_BY_HAND = N_("{point} ({side}) lies over {zones}: needle {limit} (added by hand, danger "
+                    "acknowledged).")
+
+
 def limit_findings(points: Iterable[PlanPoint]) -> list[SafetyFinding]:
     """One caution per point with a needling limit, naming the point, the zone and the limit."""
     found: list[SafetyFinding] = []
@@ -114,13 +123,17 @@ def limit_findings(points: Iterable[PlanPoint]) -> list[SafetyFinding]:
             continue
         normal = _atlas_code(point.code)
         zones = [] if normal is None else [z for z in point_zones(normal) if z.kind != "refuse"]
-        label = _labels(zones) or "an anatomical danger zone"
+        label: Any = ({"items": [z.label for z in zones], "sep": " and "} if zones
+                      else N_("an anatomical danger zone"))
         sources = sorted({s for z in zones for s in z.sources}) or ["acu-peuker2001"]
-        by = " (added by hand, danger acknowledged)" if point.limit.acknowledged else ""
-        message = (f"{point.code} {point.name} ({point.side}) lies over {label}: needle "
-                   f"{point.limit.text()}{by}.")
-        found.append(SafetyFinding(rule=LIMIT_RULE, severity=Severity.caution, message=message,
-                                   sources=sources))
+        template = _LIMIT_BY_HAND if point.limit.acknowledged else _LIMIT
+        named = {"template": "{code} {name}",
+                 "params": {"code": point.code, "name": point.name_said()}}
+        params = {"point": named, "side": point.side, "zones": label,
+                  "limit": point.limit.said()}
+        found.append(SafetyFinding(rule=LIMIT_RULE, severity=Severity.caution,
+                                   message=fill(template, params), template=template,
+                                   params=params, sources=sources))
     return found
 
 

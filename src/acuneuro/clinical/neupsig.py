@@ -30,8 +30,23 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from acuneuro.clinical.case import Findings
+from acuneuro.i18n import N_
+from acuneuro.i18n.prose import fill
 
-__all__ = ["ExaminedSigns", "Grade", "NeupsigGrading", "grade_neuropathic_pain"]
+__all__ = ["REASON_SENTENCES", "ExaminedSigns", "Grade", "NeupsigGrading",
+           "grade_neuropathic_pain"]
+
+# The reasons made with the examination's own words; a page reads them back into these
+# templates to show them translated (REASON_SENTENCES, acuneuro.i18n.prose).
+_SIGNS_DISPUTED = N_("the case records no sensory signs, but the clinician's examination found "
+                     "{named}: sensory signs treated as not assessed until this is resolved")
+_SIGNS_FOUND = N_("sensory signs found on examination ({named})")
+_SIGNS_NONE_OF = N_("examination found none of {none_of}; other sensory signs not assessed")
+_TEST_ONLY_UNASSESSED = N_("sensory signs not assessed, but a diagnostic test confirms the "
+                           "lesion: probable ('definite' needs sensory signs as well)")
+_TEST_ONLY_NOT_FOUND = N_("sensory signs not found, but a diagnostic test confirms the lesion: "
+                          "probable ('definite' needs sensory signs as well)")
+REASON_SENTENCES = (_SIGNS_DISPUTED, _SIGNS_FOUND, _SIGNS_NONE_OF)
 
 Grade = Literal["unlikely", "possible", "probable", "definite"]
 
@@ -70,17 +85,12 @@ def _signs(
     if findings.sensory_signs is True:
         return True, []
     if found and findings.sensory_signs is False:
-        return None, [
-            f"the case records no sensory signs, but the clinician's examination found "
-            f"{named}: sensory signs treated as not assessed until this is resolved"
-        ]
+        return None, [fill(_SIGNS_DISPUTED, {"named": named})]
     if found:
-        return True, [f"sensory signs found on examination ({named})"]
+        return True, [fill(_SIGNS_FOUND, {"named": named})]
     if findings.sensory_signs is None and absent:
         none_of = "; ".join(f"{form}: {label}" for form, label in absent)
-        return None, [
-            f"examination found none of {none_of}; other sensory signs not assessed"
-        ]
+        return None, [fill(_SIGNS_NONE_OF, {"none_of": none_of})]
     return findings.sensory_signs, []
 
 
@@ -88,20 +98,20 @@ def _entry(findings: Findings) -> tuple[bool | None, list[str]]:
     history, distribution = findings.lesion_or_disease, findings.plausible_distribution
     reasons = []
     if history is False:
-        reasons.append("history: no relevant lesion or disease of the somatosensory system")
+        reasons.append(N_("history: no relevant lesion or disease of the somatosensory system"))
     if distribution is False:
-        reasons.append("pain distribution is not neuroanatomically plausible")
+        reasons.append(N_("pain distribution is not neuroanatomically plausible"))
     if reasons:
         return False, reasons
     if history is None:
-        reasons.append("history of a relevant lesion or disease: not assessed")
+        reasons.append(N_("history of a relevant lesion or disease: not assessed"))
     if distribution is None:
-        reasons.append("neuroanatomical plausibility of the distribution: not assessed")
+        reasons.append(N_("neuroanatomical plausibility of the distribution: not assessed"))
     if reasons:
         return None, reasons
     return True, [
-        "history of a relevant lesion or disease and a neuroanatomically plausible "
-        "distribution: possible neuropathic pain"
+        N_("history of a relevant lesion or disease and a neuroanatomically plausible "
+           "distribution: possible neuropathic pain")
     ]
 
 
@@ -115,34 +125,30 @@ def grade_neuropathic_pain(
     """
     entered, reasons = _entry(findings)
     if entered is False:
-        return NeupsigGrading("unlikely", [*reasons, "entry criteria not met: unlikely"])
+        return NeupsigGrading("unlikely", [*reasons, N_("entry criteria not met: unlikely")])
     if entered is None:
-        return NeupsigGrading(None, [*reasons, "grading stops before 'possible'"])
+        return NeupsigGrading(None, [*reasons, N_("grading stops before 'possible'")])
     signs, sign_reasons = _signs(findings, examined or [])
     reasons.extend(sign_reasons)
     test = findings.confirmatory_test
     if signs is True:
-        reasons.append("sensory signs in the same plausible distribution: probable")
+        reasons.append(N_("sensory signs in the same plausible distribution: probable"))
         if test is True:
-            reasons.append("a diagnostic test confirms the lesion or disease: definite")
+            reasons.append(N_("a diagnostic test confirms the lesion or disease: definite"))
             return NeupsigGrading("definite", reasons)
         if test is None:
-            reasons.append("confirmatory test: not assessed; grading stops at 'probable'")
+            reasons.append(N_("confirmatory test: not assessed; grading stops at 'probable'"))
         else:
-            reasons.append("confirmatory test negative: stays 'probable'")
+            reasons.append(N_("confirmatory test negative: stays 'probable'"))
         return NeupsigGrading("probable", reasons)
     if test is True:
         # Figure 2 legend: a confirmed lesion supports "probable" when signs are hard to show.
-        state = "not assessed" if signs is None else "not found"
-        reasons.append(
-            f"sensory signs {state}, but a diagnostic test confirms the lesion: probable "
-            "('definite' needs sensory signs as well)"
-        )
+        reasons.append(_TEST_ONLY_UNASSESSED if signs is None else _TEST_ONLY_NOT_FOUND)
         return NeupsigGrading("probable", reasons)
     if signs is None:
-        reasons.append("sensory examination: not assessed; grading stops at 'possible'")
+        reasons.append(N_("sensory examination: not assessed; grading stops at 'possible'"))
     else:
-        reasons.append("no sensory signs in the plausible distribution: stays 'possible'")
+        reasons.append(N_("no sensory signs in the plausible distribution: stays 'possible'"))
     if test is None:
-        reasons.append("confirmatory test: not assessed")
+        reasons.append(N_("confirmatory test: not assessed"))
     return NeupsigGrading("possible", reasons)

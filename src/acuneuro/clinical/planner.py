@@ -23,6 +23,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from acuneuro.clinical._plan_points import (
+    OMISSION_SENTENCES,
+    RATIONALE_SENTENCES,
     Candidate,
     Omission,
     apply_exclusions,
@@ -34,9 +36,14 @@ from acuneuro.clinical.anatomy import limit_findings
 from acuneuro.clinical.case import ClinicalCase, ConditionKind
 from acuneuro.clinical.safety import screen_case, screen_points
 from acuneuro.clinical.safety_model import PlanPoint, SafetyFinding, SafetyScreen, Severity
+from acuneuro.i18n import N_
+from acuneuro.i18n.prose import fill
 from acuneuro.knowledge import Electro, Protocol, protocol
 
 __all__ = [
+    "OMISSION_SENTENCES",
+    "PLANNER_SENTENCES",
+    "RATIONALE_SENTENCES",
     "Candidate",
     "Course",
     "Omitted",
@@ -48,6 +55,12 @@ __all__ = [
     "build_plan",
     "point_region",
 ]
+
+# Omissions the planner words itself (the rest are the protocol's or a safety rule's words).
+_NOT_DURING = N_("not during {agents}: EA to prevent neuropathy during taxanes did harm "
+                 "(Greenlee 2016)")
+_TECHNIQUE_AT = N_("{technique} at {dermatome} ({side})")
+PLANNER_SENTENCES = (_NOT_DURING, _TECHNIQUE_AT)
 
 
 class _Frozen(BaseModel):
@@ -122,21 +135,18 @@ def _electro(
     if electro is None:
         return Omission(
             "electroacupuncture",
-            "no verified electroacupuncture parameters in the protocol's sources",
+            N_("no verified electroacupuncture parameters in the protocol's sources"),
             rule,
         )
     chemo = case.chemotherapy
     given = set(chemo.agents) if chemo is not None and chemo.active else set()
     during = sorted(given & set(electro.avoid_during_agents))
     if during:
-        reason = (
-            f"not during {', '.join(during)}: EA to prevent neuropathy during taxanes"
-            " did harm (Greenlee 2016)"
-        )
+        reason = fill(_NOT_DURING, {"agents": ", ".join(during)})
         return Omission("electroacupuncture", reason, rule)
     if electro.pairs and not _usable_pairs(electro.pairs, kept):
         return Omission(
-            "electroacupuncture", "the points of its electrode pairs were left out", rule
+            "electroacupuncture", N_("the points of its electrode pairs were left out"), rule
         )
     return electro
 
@@ -215,7 +225,8 @@ def _techniques(
                         and (d.side.value == "both" or site.side.value in (d.side.value, "both"))),
                        None)
         if blocked is not None:
-            what = f"{technique.name} at {site.dermatome} ({site.side.value})"
+            what = fill(_TECHNIQUE_AT, {"technique": technique.name,
+                                        "dermatome": site.dermatome, "side": site.side.value})
             omitted.append(Omission(what, blocked.message, blocked.rule))
             continue
         found.append(PlannedTechnique(name=technique.name, segment=site.dermatome,
@@ -234,7 +245,8 @@ def build_plan(case: ClinicalCase) -> Plan:
     findings = screen_case(case)
     if SafetyScreen.verdict(findings) == "stop":
         stops = [f for f in findings if f.severity is Severity.stop]
-        stopped = [Omitted(what="all needling today", reason=f.message, rule=f.rule) for f in stops]
+        stopped = [Omitted(what=N_("all needling today"), reason=f.message, rule=f.rule)
+                   for f in stops]
         safety = SafetyScreen(status="stop", findings=findings)
         return Plan(
             condition=case.condition.kind,

@@ -17,10 +17,12 @@ their findings; anticoagulant with antiplatelet follows Hansen 2010 (``_safety_m
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import cache
 from typing import Any
 
 from acuneuro.clinical._safety_case import (
+    Said,
     chemotherapy_status,
     foot_affected,
     lab_problem,
@@ -42,6 +44,8 @@ from acuneuro.clinical._safety_patient import (
 )
 from acuneuro.clinical.case import ClinicalCase, DermatomeSite, RegionSite
 from acuneuro.clinical.safety_model import SafetyFinding, SafetyScreen, Severity
+from acuneuro.i18n import N_
+from acuneuro.i18n.prose import fill
 from acuneuro.knowledge import (
     AnticoagulantRule,
     ChemotherapyCountRule,
@@ -66,31 +70,37 @@ from acuneuro.knowledge import (
     safety_rules,
 )
 
-__all__ = ["screen", "screen_case", "screen_points"]
+__all__ = ["message_templates", "screen", "screen_case", "screen_points"]
 
 
-def _finding(rule: SafetyRule, message: str, **extra: Any) -> SafetyFinding:
+def _finding(rule: SafetyRule, template: str, params: dict[str, Any] | None = None,
+             **extra: Any) -> SafetyFinding:
+    """A finding of ``rule`` whose message is ``template`` (the rule's own, from the knowledge
+    file) filled with ``params``: stored in English, shown in the reader's language."""
     return SafetyFinding(
         rule=rule.id,
         severity=Severity(extra.pop("severity", rule.severity)),
-        message=message,
+        message=fill(template, params or {}),
+        template=template,
+        params=params or {},
         sources=list(rule.sources),
         design_choice=rule.design_choice,
         **extra,
     )
 
 
-def _missing(rule: SafetyRule, message: str, **extra: Any) -> SafetyFinding:
+def _missing(rule: SafetyRule, template: str, params: dict[str, Any] | None = None,
+             **extra: Any) -> SafetyFinding:
     """A not-assessed fact must be acknowledged: at least a caution, never silently go."""
     severity = Severity.stop if rule.severity == "stop" else Severity.caution
-    return _finding(rule, message, severity=severity, not_assessed=True, **extra)
+    return _finding(rule, template, params, severity=severity, not_assessed=True, **extra)
 
 
 def _lab_below(rule: LabBelowRule, case: ClinicalCase) -> list[SafetyFinding]:
     value = getattr(case.labs, rule.field, None) if case.labs is not None else None
     if value is None or value >= rule.below:
         return []
-    return [_finding(rule, rule.message.format(value=value, below=rule.below))]
+    return [_finding(rule, rule.message, {"value": value, "below": rule.below})]
 
 
 def _chemotherapy_count(rule: ChemotherapyCountRule, case: ClinicalCase) -> list[SafetyFinding]:
@@ -100,8 +110,8 @@ def _chemotherapy_count(rule: ChemotherapyCountRule, case: ClinicalCase) -> list
     problem = lab_problem(case, rule.fields, rule.max_age_days)
     if problem is None:
         return []
-    message = rule.message.format(status=status, max_age_days=rule.max_age_days, problem=problem)
-    return [_finding(rule, message, severity=Severity.caution, not_assessed=True)]
+    params = {"status": status, "max_age_days": rule.max_age_days, "problem": problem}
+    return [_finding(rule, rule.message, params, severity=Severity.caution, not_assessed=True)]
 
 
 def _anticoagulant(rule: AnticoagulantRule, case: ClinicalCase) -> list[SafetyFinding]:
@@ -112,13 +122,14 @@ def _anticoagulant(rule: AnticoagulantRule, case: ClinicalCase) -> list[SafetyFi
     # Brands and salt forms count ("Eliquis", "warfarin sodium 5 mg"): clinical.drug_names.
     taken = {d.inn: d for _, ds in case_medicines(case) for d in ds if d.inn in rule.drugs}
     for drug, match in sorted(taken.items()):
-        found.append(_finding(rule, rule.message.format(drug=drug_label(match))))
+        found.append(_finding(rule, rule.message, {"drug": drug_label(match)}))
         if drug not in rule.vitamin_k_antagonists:
             continue
         if inr is None:
-            found.append(_missing(rule, rule.missing_inr_message.format(drug=drug)))
+            found.append(_missing(rule, rule.missing_inr_message, {"drug": drug}))
         elif inr > rule.inr_above:
-            found.append(_finding(rule, rule.inr_message.format(inr=inr, inr_above=rule.inr_above)))
+            params = {"inr": inr, "inr_above": rule.inr_above}
+            found.append(_finding(rule, rule.inr_message, params))
     return found
 
 
@@ -137,7 +148,7 @@ def _device_electro(rule: DeviceElectroRule, case: ClinicalCase) -> list[SafetyF
     return [
         _finding(
             rule,
-            rule.message.format(device=rule.labels.get(device, device)),
+            rule.message, {"device": rule.labels.get(device, device)},
             excluded_techniques=["electroacupuncture"],
         )
         for device in sorted({d.value for d in case.devices if d.value in rule.devices})
@@ -171,7 +182,9 @@ def _skin(rule: SkinRule, case: ClinicalCase) -> list[SafetyFinding]:
         segment = str(item.dermatome)
         sites = [DermatomeSite(dermatome=segment, side=item.side)]
         found.append(
-            _skin_finding(rule, item.finding, f"dermatome {segment}", item.side.value, [], sites)
+            _skin_finding(rule, item.finding, {"template": N_("dermatome {segment}"),
+                                               "params": {"segment": segment}},
+                          item.side.value, [], sites)
         )
     return found
 
@@ -179,15 +192,16 @@ def _skin(rule: SkinRule, case: ClinicalCase) -> list[SafetyFinding]:
 def _skin_finding(
     rule: SkinRule,
     finding: str,
-    site: str,
+    site: Said,
     side: str,
     regions: list[RegionSite],
     dermatomes: list[DermatomeSite],
 ) -> SafetyFinding:
-    message = rule.message.format(finding=finding.capitalize(), site=site, side=side)
+    params = {"finding": finding.capitalize(), "site": site, "side": side}
     return _finding(
         rule,
-        message,
+        rule.message,
+        params,
         excluded_regions=regions,
         excluded_dermatome_sites=dermatomes,
         excluded_dermatomes=[d.dermatome for d in dermatomes],
@@ -201,8 +215,8 @@ def _lymphoedema(rule: LymphoedemaRule, case: ClinicalCase) -> list[SafetyFindin
     for site in case.lymphoedema:
         limb, regions = limb_regions(dict(rule.limbs.items()), site.region.value)
         excluded = [RegionSite.model_validate({"region": r, "side": site.side}) for r in regions]
-        message = rule.message.format(limb=limb, side=site.side.value)
-        found.append(_finding(rule, message, excluded_regions=excluded))
+        params = {"limb": limb, "side": site.side.value}
+        found.append(_finding(rule, rule.message, params, excluded_regions=excluded))
     return found
 
 
@@ -272,7 +286,7 @@ def screen_points(
             continue
         hit = [c for c in planned if rule.point_caution in atlas()[c].cautions]
         if hit:
-            found.append(_finding(rule, rule.message.format(points=", ".join(hit))))
+            found.append(_finding(rule, rule.message, {"points": ", ".join(hit)}))
     return found
 
 
@@ -280,3 +294,21 @@ def screen(case: ClinicalCase, planned: Iterable[str] = ()) -> SafetyScreen:
     """The whole screen: case-level findings plus point cautions for the ``planned`` codes."""
     findings = screen_case(case) + screen_points(planned)
     return SafetyScreen(status=SafetyScreen.verdict(findings), findings=findings)
+
+
+@cache
+def message_templates() -> tuple[str, ...]:
+    """Every message template of the safety rules, longest first: a page reads a message stored
+    without its template (a plan's omission reason) back into one (acuneuro.i18n.prose)."""
+    def walk(node: Any) -> Iterator[str]:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key.endswith("message") and isinstance(value, str) and "{" in value:
+                    yield value
+                else:
+                    yield from walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                yield from walk(item)
+    found = {t for rule in safety_rules() for t in walk(rule.model_dump())}
+    return tuple(sorted(found, key=len, reverse=True))

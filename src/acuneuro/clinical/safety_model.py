@@ -7,14 +7,18 @@ acknowledged by the clinician, and ``exclude`` findings remove points, regions o
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from acuneuro.clinical.case import DermatomeSite, RegionSite
+from acuneuro.i18n import N_, gettext
+from acuneuro.i18n.prose import prose, render
 
 __all__ = [
+    "POINT_AT_LEVEL",
     "NeedlingLimit",
     "PlanPoint",
     "PointRole",
@@ -42,8 +46,13 @@ class _Frozen(BaseModel):
 class SafetyFinding(_Frozen):
     rule: str
     severity: Severity
-    message: str
+    message: str  # in English, as stored and audited
     sources: list[str] = Field(min_length=1)
+    # The rule's message template (knowledge/safety/*.yaml, a catalogue msgid) and what fills it,
+    # so that the message is shown in the reader's language (:meth:`shown`); findings stored
+    # before issue 15 have neither and are shown from their English ``message``.
+    template: str | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
     # True when the finding exists because a fact the rule needs was not assessed.
     not_assessed: bool = False
     # True when the rule's threshold is acuneuro's design choice awaiting clinical sign-off
@@ -66,9 +75,21 @@ class SafetyFinding(_Frozen):
         # The clinician reads the message, not the flag: a design choice is said in words.
         if (isinstance(data, dict) and data.get("design_choice")
                 and "design choice" not in str(data.get("message", "")).lower()):
-            data = {**data, "message": f"{data['message']} (Design choice awaiting clinical "
-                                       "sign-off.)"}
+            data = {**data, "message": f"{data['message']} {_DESIGN_CHOICE}"}
         return data
+
+    def shown(self) -> str:
+        """The message in the current language (English: ``message`` itself)."""
+        if self.template is None:
+            return prose(self.message)
+        text = render(self.template, self.params)
+        if self.design_choice and "design choice" not in self.template.lower():
+            text = f"{text} {gettext(_DESIGN_CHOICE)}"
+        return text
+
+
+# Said in words after the message of a rule whose threshold is acuneuro's own design choice.
+_DESIGN_CHOICE = N_("(Design choice awaiting clinical sign-off.)")
 
 
 class SafetyScreen(_Frozen):
@@ -116,11 +137,21 @@ class NeedlingLimit(_Frozen):
     basis: str = Field(min_length=1, max_length=1000)
     acknowledged: list[str] = Field(default_factory=list)  # danger-zone tags acknowledged
 
+    def said(self) -> dict[str, Any]:
+        """The limit as a message template and its parameters (acuneuro.i18n.prose)."""
+        depth: Any = ({"template": N_("at most {mm:g} mm"), "params": {"mm": self.max_depth_mm}}
+                      if self.max_depth_mm else N_("no deeper than bone"))
+        params = {"depth": depth, "angle": self.angle}
+        if self.direction:
+            return {"template": N_("{depth}, {angle} {direction}"),
+                    "params": {**params, "direction": self.direction}}
+        return {"template": N_("{depth}, {angle}"), "params": params}
+
     def text(self) -> str:
-        """The limit in one clinician sentence, e.g. ``at most 20 mm, oblique (towards ...)``."""
-        depth = f"at most {self.max_depth_mm:g} mm" if self.max_depth_mm else "no deeper than bone"
-        toward = f" {self.direction}" if self.direction else ""
-        return f"{depth}, {self.angle}{toward}"
+        """The limit in one clinician sentence, e.g. ``at most 20 mm, oblique (towards ...)``,
+        in the reader's language."""
+        said = self.said()
+        return render(said["template"], said["params"])
 
 
 class PlanPoint(_Frozen):
@@ -131,3 +162,19 @@ class PlanPoint(_Frozen):
     rationale: str = Field(min_length=1)
     sources: list[str] = Field(min_length=1)
     limit: NeedlingLimit | None = None  # set for a point in an anatomical danger zone
+
+    def name_said(self) -> str | dict[str, Any]:
+        """The name as a message part: a segmental point's "Jiaji at T5" is a template."""
+        match = re.fullmatch(r"(.+) at (\S+)", self.name)
+        if match is None:
+            return self.name
+        return {"template": POINT_AT_LEVEL, "params": {"name": match[1], "level": match[2]}}
+
+    def shown_name(self) -> str:
+        """The name in the current language ("Jiaji a livello di T5")."""
+        said = self.name_said()
+        return said if isinstance(said, str) else render(said["template"], said["params"])
+
+
+# The name of a point placed at a spinal level (a segmental Jiaji point of a plan).
+POINT_AT_LEVEL = N_("{name} at {level}")

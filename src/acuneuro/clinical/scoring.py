@@ -20,6 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 from acuneuro.clinical._scoring_answers import AnswerError, Normalised, normalise_answers
 from acuneuro.clinical._scoring_rules import Interval, band_of, compute
+from acuneuro.i18n import N_
+from acuneuro.i18n.prose import fill, prose, render
 from acuneuro.knowledge import Instrument, load_instrument, load_instruments
 
 __all__ = [
@@ -61,6 +63,15 @@ class ScoreResult(BaseModel):
     interpretation: str
     missing: list[str] = Field(default_factory=list)
     sources: list[str] = Field(default_factory=list)
+    # The parts of the interpretation as message templates with their parameters, so that a
+    # page shows it in the reader's language (:meth:`shown_interpretation`); not in the JSON.
+    said: list[dict[str, Any]] = Field(default_factory=list, exclude=True)
+
+    def shown_interpretation(self) -> str:
+        """The interpretation in the current language (English: ``interpretation``)."""
+        if not self.said:
+            return prose(self.interpretation)
+        return "; ".join(render(n["template"], n["params"]) for n in self.said)
 
     @field_serializer("total")
     def _total_json(self, value: float | None) -> float | int | None:
@@ -155,13 +166,19 @@ def _fmt(value: float) -> str:
     return f"{value:g}"
 
 
-def _describe(label: str, value: Interval | None) -> str:
+def _note(template: str, **params: Any) -> dict[str, Any]:
+    """One part of an interpretation: a catalogue template and what fills it."""
+    return {"template": template, "params": params}
+
+
+def _describe(label: str, value: Interval | None) -> dict[str, Any]:
     if value is None:
-        return f"{label}: not computed"
+        return _note(N_("{label}: not computed"), label=label)
     exact = value.exact
     if exact is not None:
-        return f"{label}: {_fmt(exact)}"
-    return f"{label}: between {_fmt(value.low)} and {_fmt(value.high)}"
+        return _note(N_("{label}: {value}"), label=label, value=_fmt(exact))
+    return _note(N_("{label}: between {low} and {high}"), label=label, low=_fmt(value.low),
+                 high=_fmt(value.high))
 
 
 def _positive(instrument: Instrument, readings: dict[int, bool | None]) -> bool | None:
@@ -183,13 +200,14 @@ def _positive(instrument: Instrument, readings: dict[int, bool | None]) -> bool 
 def score_checked(instrument: Instrument, answers: Normalised) -> ScoreResult:
     """Score answers already checked by :func:`normalise_answers`."""
     values: dict[str, Interval | None] = {}
-    notes: list[str] = []
+    notes: list[dict[str, Any]] = []
     missing: list[str] = []
     sources = list(instrument.sources)
     for rule in instrument.scores:
         if not rule.verified:
             values[rule.id] = None
-            notes.append(f"{rule.label}: not computed, rule unverified ({rule.verification})")
+            notes.append(_note(N_("{label}: not computed, rule unverified ({why})"),
+                               label=rule.label, why=rule.verification))
             continue
         value, lacking = compute(instrument, rule, answers)
         values[rule.id] = value
@@ -197,27 +215,28 @@ def score_checked(instrument: Instrument, answers: Normalised) -> ScoreResult:
         sources.extend(rule.sources)
         notes.append(_describe(rule.label, value))
         if value is not None and value.exact is None:
-            notes.append(
-                f"{rule.label} is a range because a published option value is unconfirmed"
-            )
+            notes.append(_note(N_("{label} is a range because a published option value is "
+                                  "unconfirmed"), label=rule.label))
     readings: dict[int, bool | None] = {}
     for index, cutoff in enumerate(instrument.cutoffs):
         if not cutoff.verified:
-            notes.append(f"cut-off on {cutoff.score} not applied: {cutoff.verification}")
+            notes.append(_note(N_("cut-off on {score} not applied: {why}"), score=cutoff.score,
+                               why=cutoff.verification))
             continue
         value = values.get(cutoff.score)
         if value is None:
             continue
         band = band_of(cutoff.bands, value)
         if band is None:
-            notes.append(f"{cutoff.score}: range spans cut-off bands, no reading")
+            notes.append(_note(N_("{score}: range spans cut-off bands, no reading"),
+                               score=cutoff.score))
             readings[index] = None
             continue
         readings[index] = band.positive
-        notes.append(band.label)
+        notes.append(_note(band.label))
         sources.extend(cutoff.sources)
     if not any(c.verified for c in instrument.cutoffs):
-        notes.append("no validated cut-off")
+        notes.append(_note(N_("no validated cut-off")))
     if instrument.profile:
         if all(i in answers for i in instrument.profile):
             levels = [instrument.item(i).options for i in instrument.profile]
@@ -225,15 +244,14 @@ def score_checked(instrument: Instrument, answers: Normalised) -> ScoreResult:
                 _fmt(next(o.value or 0 for o in opts if o.code == answers[i]))
                 for i, opts in zip(instrument.profile, levels, strict=True)
             )
-            notes.append(f"health profile {digits}")
+            notes.append(_note(N_("health profile {digits}"), digits=digits))
         else:
-            notes.append("health profile: incomplete")
+            notes.append(_note(N_("health profile: incomplete")))
     if missing:
         ordered = [i.id for i in instrument.items if i.id in set(missing)]
         # Named by their wording: the interpretation is read by clinicians, not by code.
-        notes.append(
-            "missing items: " + "; ".join(instrument.item(i).text for i in ordered)
-        )
+        texts = [instrument.item(i).text for i in ordered]
+        notes.append(_note(N_("missing items: {items}"), items={"items": texts, "sep": "; "}))
         missing = ordered
     total_value = values.get(instrument.total) if instrument.total else None
     return ScoreResult(
@@ -246,7 +264,8 @@ def score_checked(instrument: Instrument, answers: Normalised) -> ScoreResult:
             if rule.id != instrument.total
         },
         positive=_positive(instrument, readings),
-        interpretation="; ".join(notes),
+        interpretation="; ".join(fill(n["template"], n["params"]) for n in notes),
+        said=notes,
         missing=missing,
         sources=_dedup(sources),
     )

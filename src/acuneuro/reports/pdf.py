@@ -327,7 +327,7 @@ def referral_letter_pdf(data: ReportData, out: Path | None = None) -> bytes:
         *_medication_chart(data),
         para(_("Overall medication change since the first session: %(overall)s.")
              % {"overall": _(s.medication.overall)}),
-        *[para(_("Caution: %(message)s") % {"message": _(c.message)}) for c in s.cautions],
+        *[para(_("Caution: %(message)s") % {"message": c.shown()}) for c in s.cautions],
         *_foot(s),
         heading(_("Adverse events")),
     ]

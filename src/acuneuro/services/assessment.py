@@ -38,6 +38,7 @@ from acuneuro.clinical.scoring import (
     score,
 )
 from acuneuro.i18n import gettext as _
+from acuneuro.i18n.prose import prose, render
 from acuneuro.services._actor import Actor
 from acuneuro.services._audit_group import record_read
 from acuneuro.services._clinical_checks import check_clinical_date
@@ -135,6 +136,17 @@ class ScoreView(BaseModel):
     from_fhir: bool = False
     created_at: datetime
     fhir_resource: dict[str, Any] | None = Field(default=None, exclude=True, repr=False)
+    # The interpretation's templates and parameters (ScoreResult.said): for the pages only.
+    interpretation_said: list[dict[str, Any]] = Field(default_factory=list, exclude=True,
+                                                      repr=False)
+
+    def shown_interpretation(self) -> str | None:
+        """The interpretation in the reader's language (None: not re-interpreted)."""
+        if self.interpretation is None:
+            return None
+        if not self.interpretation_said:
+            return prose(self.interpretation)
+        return "; ".join(render(n["template"], n["params"]) for n in self.interpretation_said)
 
 
 def classify_case(case: ClinicalCase) -> Classification:
@@ -342,6 +354,7 @@ def _view(row: ScoreRecord, pseudo_id: str, fresh: ScoreResult | None = None) ->
         positive=row.positive,
         reading=_reading(row.positive),
         interpretation=result.interpretation if result is not None else None,
+        interpretation_said=list(result.said) if result is not None else [],
         note=note,
         sources=list(result.sources) if result is not None else [],
         from_fhir=fhir is not None,

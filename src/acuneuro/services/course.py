@@ -27,6 +27,7 @@ from acuneuro.clinical.planner import Plan
 from acuneuro.clinical.stricta import SessionRecord
 from acuneuro.i18n import format_date
 from acuneuro.i18n import gettext as _
+from acuneuro.i18n.prose import prose
 from acuneuro.knowledge import code_label
 from acuneuro.services._actor import Actor
 from acuneuro.services._audit_group import record_read
@@ -267,14 +268,15 @@ def _source(session: Session, actor: Actor, patient: Patient, today: date) -> Re
         f" (ICD-10 {episode.icd10})" if episode is not None and episode.icd10 else "")
     clinic = session.get(Clinic, patient.clinic_id)
     identity = patient.identity
-    points = ", ".join(f"{p.code} ({p.side})" for p in plan.points)
+    points = ", ".join(f"{p.code} ({code_label(p.side)})" for p in plan.points)
     return ReportSource(
         report_date=today, clinic=clinic.name if clinic else "", clinician=_signed(session, actor),
         patient=ReportPerson(name=f"{identity.given_name} {identity.family_name}",
                              age=_age(identity.date_of_birth, today), sex=patient.sex,
                              identifier=patient.pseudo_id),
         diagnosis=diagnosis,
-        plan_summary=f"Protocol {plan.protocol}: {points}.",
+        plan_summary=_("Protocol %(protocol)s: %(points)s.") % {
+            "protocol": prose(plan.protocol), "points": points},
         course=course_definition(plan), first_session=plan_row.start_on,
         sessions=session_records_of(sessions), scores=outcome_scores(scores),
         medications=statements_of(list(meds)),

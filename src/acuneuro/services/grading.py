@@ -18,11 +18,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from acuneuro.clinical.case import ClinicalCase
-from acuneuro.clinical.neupsig import grade_neuropathic_pain
+from acuneuro.clinical.neupsig import REASON_SENTENCES, grade_neuropathic_pain
 from acuneuro.clinical.pain_type import classify, examined_signs
 from acuneuro.clinical.planner import Plan
 from acuneuro.clinical.scoring import AnswerError, UnknownInstrumentError, get_instrument
 from acuneuro.i18n import gettext as _
+from acuneuro.i18n.prose import prose
 from acuneuro.knowledge import code_label, pain_type_rules
 from acuneuro.services._actor import Actor
 from acuneuro.services._context import Context
@@ -107,7 +108,7 @@ def grading_of(session: Session, patient: Patient, *, scores: list[ScoreRecord] 
                        [_("No plan yet: the history and examination facts the grade rests on "
                           "are not recorded.")], screening)
     plan = Plan.model_validate(plan_row.plan_json)
-    safety = [f.message for f in plan.safety.findings]
+    safety = [f.shown() for f in plan.safety.findings]
     try:
         case = ClinicalCase.model_validate(plan_row.case_json)
         answers = {**case.screening, **{i: dict(r.answers_json) for i, r in latest.items()}}
@@ -120,7 +121,8 @@ def grading_of(session: Session, patient: Patient, *, scores: list[ScoreRecord] 
                        plan.safety.status, safety)
     label = (code_label(grading.grade, "neupsig_grades") if grading.grade
              else code_label("not_gradable", "neupsig_grades"))
-    reasons = [r[:1].upper() + r[1:] + "." for r in grading.reasons]
+    shown = [prose(r, REASON_SENTENCES) for r in grading.reasons]
+    reasons = [r[:1].upper() + r[1:] + "." for r in shown]
     return Grading(grading.grade, label, code_label(kind.pain_type), reasons, screening,
                    plan.safety.status, safety, list(kind.sources))
 

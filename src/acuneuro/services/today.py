@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from acuneuro.clinical.planner import Plan
+from acuneuro.clinical.safety_model import SafetyFinding
 from acuneuro.clinical.scoring import UnknownInstrumentError, get_instrument
 from acuneuro.services._actor import Actor
 from acuneuro.services._audit_group import record_read
@@ -51,7 +52,8 @@ class TodayRow(BaseModel):
     # The names of the instruments to take before needling (not their ids).
     instruments_due: list[str] = Field(default_factory=list)
     to_check: list[str] = Field(default_factory=list)
-    cautions: list[str] = Field(default_factory=list)
+    # The day's cautions (one per message), shown in the reader's language (SafetyFinding.shown).
+    cautions: list[SafetyFinding] = Field(default_factory=list)
 
 
 @dataclass
@@ -134,6 +136,6 @@ def _due(course: _Course | None, appointment: AppointmentView, today: date) -> T
         appointment=appointment, has_plan=True, next_number=overview.next_number,
         instruments_due=instruments,
         to_check=[f.label for f in screen.facts if not f.current],
-        cautions=list(dict.fromkeys(f.message for f in screen.screen.cautions
-                                    if not f.not_assessed)),
+        cautions=list({f.message: f for f in screen.screen.cautions
+                       if not f.not_assessed}.values()),
     )

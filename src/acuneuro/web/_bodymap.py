@@ -16,10 +16,11 @@ from collections.abc import Sequence
 from html import escape
 
 from acuneuro.clinical.case import RegionSite
-from acuneuro.clinical.planner import Plan, point_region
+from acuneuro.clinical.planner import RATIONALE_SENTENCES, Plan, point_region
 from acuneuro.clinical.safety_model import PlanPoint
 from acuneuro.i18n import N_
 from acuneuro.i18n import gettext as _
+from acuneuro.i18n.prose import prose
 from acuneuro.knowledge import code_label, dermatome
 
 __all__ = ["BACK_REGIONS", "REGION_ANCHORS", "point_anchor", "render_bodymap"]
@@ -130,7 +131,8 @@ def _pain_shading(regions: Sequence[RegionSite]) -> str:
 
 def _marker(point: PlanPoint, x: float, y: float, side: str) -> str:
     colour = _ROLE_COLOURS[point.role]
-    label = f"{point.code} {point.name}: {_(point.role)}, {_(side)}. {point.rationale}"
+    label = (f"{point.code} {point.shown_name()}: {_(point.role)}, {_(side)}. "
+             f"{prose(point.rationale, RATIONALE_SENTENCES)}")
     return (
         f'<a href="#{point_anchor(point)}" class="point-link" aria-label="{escape(label)}">'
         f'<circle class="point {point.role}" cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{colour}" '

@@ -19,7 +19,10 @@ from fastapi.templating import Jinja2Templates
 
 from acuneuro import i18n
 from acuneuro.clinical.drug_names import drug_vocabulary
+from acuneuro.clinical.planner import OMISSION_SENTENCES, PLANNER_SENTENCES, RATIONALE_SENTENCES
+from acuneuro.clinical.safety import message_templates
 from acuneuro.i18n import gettext as _
+from acuneuro.i18n.prose import prose
 from acuneuro.knowledge import code_label
 from acuneuro.services import Actor, AuthenticationFailed, Context
 from acuneuro.services.accounts import clinic_of, resolve_session
@@ -65,6 +68,12 @@ templates.env.filters["label"] = code_label
 # A text from data (a section title, a knowledge label), marked with N_ where it is defined:
 # translated without the %-formatting that _() applies to the literal texts of a page.
 templates.env.filters["translate"] = i18n.gettext
+# Knowledge prose stored in English (a plan's protocol title, point rationales, course notes):
+# shown in the reader's language, sentence by sentence (acuneuro.i18n.prose).
+templates.env.filters["prose"] = lambda text: prose(text, RATIONALE_SENTENCES)
+# What a plan left out and why: the planner's own words, or a safety rule's message.
+templates.env.filters["omission"] = lambda text: prose(
+    text, (*OMISSION_SENTENCES, *PLANNER_SENTENCES, *message_templates()))
 
 
 class LoginRequired(Exception):
