@@ -19,7 +19,8 @@ SQLite has one writer lock for the whole file, and the clinic's reads must never
 (issue 13: analytics and exports read while another write holds it). A SQLite database
 therefore keeps its counters in a companion file beside it, ``<database>-throttle``: the same
 table with its own writer lock, held for microseconds, committed without an fsync
-(``synchronous=NORMAL``: a power cut may forget the last counts, never corrupt them). Every
+(``synchronous=NORMAL``: a power cut may forget the last counts, never corrupt them; on
+PostgreSQL ``synchronous_commit`` is off for them likewise). Every
 process opening the database opens the same companion. It holds nothing to back up; deleting
 it (server stopped) resets the counters. PostgreSQL keeps them in the database's
 ``throttle_counts``.
@@ -37,14 +38,24 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, String, delete, event, select, text
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Integer,
+    String,
+    bindparam,
+    delete,
+    event,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from acuneuro.store._base import Base
-from acuneuro.store._database import Database
+from acuneuro.store._database import READ_ONLY, Database
 
 __all__ = ["PRUNE_EVERY", "SLOTS", "Count", "Limit", "SharedCounters", "ThrottleCount",
            "companion_url"]
@@ -152,19 +163,36 @@ def _no_fsync_at_commit(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+_TABLE = Base.metadata.tables[ThrottleCount.__tablename__]
+# Built once: Core statements with bound parameters (the ORM's per-call work was most of a
+# refusal's cost).
+_READ = select(_TABLE.c.key, _TABLE.c.hits, _TABLE.c.expires_at).where(
+    _TABLE.c.key.in_(bindparam("keys", expanding=True)), _TABLE.c.expires_at > bindparam("now"))
+_CLEAR = delete(_TABLE).where(_TABLE.c.key.in_(bindparam("keys", expanding=True)))
+_PRUNE = delete(_TABLE).where(_TABLE.c.expires_at <= bindparam("now"))
+_UPSERT = {dialect.__name__.rsplit(".", 1)[-1]: dialect.insert(_TABLE).on_conflict_do_update(
+    index_elements=[_TABLE.c.key, _TABLE.c.slot], set_={"hits": _TABLE.c.hits + 1})
+    for dialect in (postgresql, sqlite)}
+_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+# A count need not wait for the WAL flush (a crash may forget the last ones, as on SQLite).
+_NO_FLUSH_WAIT = text("SET LOCAL synchronous_commit TO OFF")
+
+
 class SharedCounters:
     """The rate-limit counters of one database (every process sees the same figures)."""
 
     def __init__(self, db: Database) -> None:
         companion = companion_url(db.engine.url)
         self.db = db if companion is None else _open_companion(companion)
+        self._reader = self.db.engine.execution_options(**{READ_ONLY: True})
+        self._upsert = _UPSERT[self.db.backend]
         self._pruned = 0.0
 
     def waits(self, checks: Sequence[Count]) -> list[int]:
         """Per check, seconds until its limit has room (0: room now). Reads only."""
         now = _now()
-        with self.db.read() as session:
-            return self._waits(session, checks, now)
+        with self._reader.connect() as connection, connection.begin():
+            return _waits(connection, checks, now)
 
     def take(self, checks: Sequence[Count]) -> int:
         """Count one event against every check, or none when one is full: the seconds to wait
@@ -172,59 +200,47 @@ class SharedCounters:
         wait = max(self.waits(checks), default=0)
         if wait:
             return wait
-        with self._counting(checks) as (session, now):
-            wait = max(self._waits(session, checks, now), default=0)
+        with self._counting(checks) as (connection, now):
+            wait = max(_waits(connection, checks, now), default=0)
             if not wait:
-                self._add(session, checks, now)
+                self._add(connection, checks, now)
             return wait
 
     def count(self, checks: Sequence[Count], *, clear: Iterable[Count] = ()) -> None:
         """Forget the events of ``clear``, then count one event against each check that has
         room (a full limit stays full: it is not pushed further out), in one transaction."""
         clear = list(clear)
-        with self._counting([*checks, *clear]) as (session, now):
+        with self._counting([*checks, *clear]) as (connection, now):
             if clear:
-                session.execute(delete(ThrottleCount).where(
-                    ThrottleCount.key.in_([c.digest for c in clear])))
-            waits = self._waits(session, checks, now)
-            self._add(session, [c for c, wait in zip(checks, waits, strict=True) if not wait],
+                connection.execute(_CLEAR, {"keys": [c.digest for c in clear]})
+            waits = _waits(connection, checks, now)
+            self._add(connection, [c for c, wait in zip(checks, waits, strict=True) if not wait],
                       now)
 
-    def _waits(self, session: Session, checks: Sequence[Count], now: int) -> list[int]:
-        rows: dict[str, list[tuple[int, int]]] = {c.digest: [] for c in checks}
-        found = session.execute(
-            select(ThrottleCount.key, ThrottleCount.hits, ThrottleCount.expires_at).where(
-                ThrottleCount.key.in_(list(rows)), ThrottleCount.expires_at > now))
-        for key, hits, expires_at in found:
-            rows[key].append((hits, expires_at))
-        return [_wait(c.limit, rows[c.digest], now) for c in checks]
-
-    def _add(self, session: Session, checks: Sequence[Count], now: int) -> None:
-        if not checks:
-            return
-        dialect = postgresql if self.db.backend == "postgresql" else sqlite
+    def _add(self, connection: Connection, checks: Sequence[Count], now: int) -> None:
+        rows = []
         for check in checks:
             slot, expires_at = check.slot(now)
-            statement = dialect.insert(ThrottleCount).values(
-                key=check.digest, slot=slot, hits=1, expires_at=expires_at)
-            session.execute(statement.on_conflict_do_update(
-                index_elements=[ThrottleCount.key, ThrottleCount.slot],
-                set_={"hits": ThrottleCount.hits + 1}))
+            rows.append({"key": check.digest, "slot": slot, "hits": 1, "expires_at": expires_at})
+        if rows:
+            connection.execute(self._upsert, rows)
 
     @contextmanager
-    def _counting(self, checks: Sequence[Count]) -> Iterator[tuple[Session, int]]:
+    def _counting(self, checks: Sequence[Count]) -> Iterator[tuple[Connection, int]]:
         """A write transaction for counting: no audit hooks (no audit row is written), the
         keys locked on PostgreSQL, and now and then a prune of the slots past their window."""
         keys = sorted({int.from_bytes(bytes.fromhex(c.digest[:16]), "big", signed=True)
                        for c in checks})
         with self.db.write(run_hooks=False) as session:
+            connection = session.connection()
             if self.db.backend == "postgresql":
+                connection.execute(_NO_FLUSH_WAIT)
                 for key in keys:  # sorted: two transactions wait in the same order
-                    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+                    connection.execute(_LOCK, {"key": key})
             now = _now()
             if self._prune_due():
-                session.execute(delete(ThrottleCount).where(ThrottleCount.expires_at <= now))
-            yield session, now
+                connection.execute(_PRUNE, {"now": now})
+            yield connection, now
 
     def _prune_due(self) -> bool:
         moment = time.monotonic()
@@ -232,3 +248,10 @@ class SharedCounters:
             return False
         self._pruned = moment
         return True
+
+
+def _waits(connection: Connection, checks: Sequence[Count], now: int) -> list[int]:
+    rows: dict[str, list[tuple[int, int]]] = {c.digest: [] for c in checks}
+    for key, hits, expires_at in connection.execute(_READ, {"keys": list(rows), "now": now}):
+        rows[key].append((hits, expires_at))
+    return [_wait(c.limit, rows[c.digest], now) for c in checks]

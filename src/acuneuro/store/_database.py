@@ -26,9 +26,10 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["Database", "make_engine"]
+__all__ = ["READ_ONLY", "Database", "make_engine"]
 
-_READ_ONLY = "acuneuro_read_only"
+# Execution option: the transaction only reads (plain BEGIN on SQLite, never the writer lock).
+READ_ONLY = "acuneuro_read_only"
 
 
 def make_engine(url: str | URL) -> Engine:
@@ -70,7 +71,7 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_on_begin(connection: Any) -> None:
-    read_only = connection.get_execution_options().get(_READ_ONLY, False)
+    read_only = connection.get_execution_options().get(READ_ONLY, False)
     connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
@@ -81,14 +82,14 @@ class Database:
         self.engine = make_engine(url)
         self._write = sessionmaker(self.engine, expire_on_commit=False)
         self._read = sessionmaker(
-            self.engine.execution_options(**{_READ_ONLY: True}), expire_on_commit=False
+            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
         )
         # One snapshot for every statement of a long read (PostgreSQL's default, read committed,
         # takes a new one per statement); SQLite's deferred BEGIN in WAL mode already has one.
         snapshot = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True} if (
             self.engine.dialect.name == "postgresql") else {}
         self._snapshot = sessionmaker(
-            self.engine.execution_options(**{_READ_ONLY: True}, **snapshot),
+            self.engine.execution_options(**{READ_ONLY: True}, **snapshot),
             expire_on_commit=False)
         # Reentrant: a nested write in one thread meets SQLite's lock, as it would without it.
         self._writer: AbstractContextManager[object] = (
