@@ -60,7 +60,16 @@ from acuneuro.analytics.registry import DatabaseSink, generate_registry
 from acuneuro.services import Actor, Context
 from acuneuro.services._passwords import hash_password
 from acuneuro.services.accounts import issue_token
-from acuneuro.store import Base, Clinic, Database, Role, User, upgrade
+from acuneuro.store import (
+    Base,
+    Clinic,
+    Database,
+    Role,
+    ThrottleCount,
+    User,
+    companion_url,
+    upgrade,
+)
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BACKENDS = ("sqlite", "postgresql")
@@ -171,6 +180,14 @@ def _empty_all_tables(url: str) -> None:
                 session.execute(table.delete())
     finally:
         database.dispose()
+    companion = companion_url(make_url(url))  # a SQLite database's rate-limit counters
+    if companion is not None and Path(str(companion.database)).exists():
+        counters = Database(companion)
+        try:
+            with counters.write() as session:
+                session.execute(sa.delete(ThrottleCount))
+        finally:
+            counters.dispose()
 
 
 @pytest.fixture

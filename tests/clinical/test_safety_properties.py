@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from acuneuro.clinical.case import ClinicalCase
@@ -92,6 +92,8 @@ ASKED = ["medications", "bleeding_disorder", "skin", "lymphoedema", "fainting_wi
 LABS = ["labs__platelets_per_ul", "labs__anc_per_ul"]
 
 
+# No deadline: a first call over 200 ms on a loaded machine is not a finding (no timed asserts).
+@settings(deadline=None)
 @given(_changes(), st.sampled_from(ASKED + LABS))
 def test_removing_a_known_fact_never_turns_a_finding_into_go(
     changes: dict[str, Any], fact: str

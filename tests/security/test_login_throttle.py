@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.conftest import make_context
 
+from acuneuro.asgi import create_app
 from acuneuro.services import (
     AuthenticationFailed,
     Context,
@@ -22,6 +24,7 @@ from acuneuro.services import (
     lockout,
 )
 from acuneuro.services import throttle as throttle_service
+from acuneuro.store import Database
 
 _TOKEN = "/api/v1/auth/token"
 
@@ -157,6 +160,26 @@ def test_a_login_flood_answers_429_with_retry_after_after_a_pause(
     assert time.monotonic() - started >= throttle_service.REFUSAL_PAUSE * 0.9
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
     assert refused.json()["detail"].startswith("Too many failed logins")
+
+
+def test_two_servers_on_one_database_refuse_at_the_same_figures(
+    db_url: str, app: Any, actors: Any, no_pause: None
+) -> None:
+    # A second app on its own Database (its own engine and pool): what another worker process
+    # of `acuneuro serve --workers 2` runs. Each took a share of the three failures.
+    second = Database(db_url)
+    try:
+        with TestClient(app, base_url="http://localhost") as one, TestClient(
+                create_app(ctx=make_context(second)), base_url="http://localhost") as other:
+            wrong = {"username": actors["alice"].email, "password": "a wrong password"}
+            assert [one.post(_TOKEN, data=wrong).status_code for _ in range(2)] == [401, 401]
+            assert other.post(_TOKEN, data=wrong).status_code == 401
+            for client in (one, other):
+                refused = client.post(_TOKEN, data=wrong)
+                assert refused.status_code == 429, refused.text
+                assert refused.json()["detail"].startswith("Too many failed logins")
+    finally:
+        second.dispose()
 
 
 def test_the_login_page_says_when_to_try_again(

@@ -108,8 +108,7 @@ def serve(
     db: DbOption = None,
     workers: Annotated[int, typer.Option(
         min=1, max=64, envvar="ACUNEURO_WORKERS",
-        help="Worker processes. Login throttling counters are per process "
-             "(docs/operations.md).")] = 1,
+        help="Worker processes (they share the database, sessions and rate limits).")] = 1,
     proxy_headers: Annotated[bool, typer.Option(
         "--proxy-headers/--no-proxy-headers", envvar="ACUNEURO_PROXY_HEADERS",
         help="Believe X-Forwarded-For/-Proto from the trusted proxies.")] = False,
@@ -125,10 +124,6 @@ def serve(
     port_number = _port(port)
     with open_context(settings, create=True) as ctx:  # makes missing keys once, before workers
         upgrade(ctx.db.engine)
-    if workers > 1:
-        typer.echo(f"note: {workers} workers: login and request throttling counters are kept "
-                   f"per worker, so an address may try up to {workers} times the limits "
-                   "(docs/operations.md)", err=True)
     _serve(host, port_number, settings, _Server(workers, proxy_headers, forwarded_allow_ips,
                                                 log_format.value))
 

@@ -1,7 +1,8 @@
 """Login throttling that a stranger cannot turn into a lock on someone else's account.
 
-Decided in memory before any password is hashed and before any transaction opens, so a
-refused attempt costs microseconds and never queues on the database (ASVS 5.0 6.3.1, 6.1.1):
+Decided by one read of the counters before any password is hashed and before any write
+transaction opens, so a refused attempt costs one indexed read and never queues on the writer
+lock (ASVS 5.0 6.3.1, 6.1.1):
 
 - **per address**: 20 failed logins in 15 minutes from one address refuse further attempts
   from it until the oldest leaves the window (a clinic behind one NAT address shares it, hence
@@ -26,8 +27,8 @@ At most ``HASH_SLOTS`` passwords are hashed at once in the process (argon2id cos
 runs its four lanes on four threads: one slot per four cores, at least one): :func:`hashing`
 is that gate, and :func:`slots` is the same number of slots for the event loop, so a queued
 login waits without holding a worker thread. The
-counters are in memory, per ``Database`` and server process (``services.throttle``); a
-restart forgets them.
+counters are in the database (``services.throttle``, ``store._counters``): every worker process
+of ``acuneuro serve --workers N`` counts against the same figures, and a restart keeps them.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ from limits import parse, parse_many
 from acuneuro.services._context import Context
 from acuneuro.services._errors import Throttled
 from acuneuro.services.audit import Action, Outcome, record_alone
-from acuneuro.services.throttle import windows
+from acuneuro.services.throttle import Check, windows
 
 __all__ = [
     "ACCOUNT_CEILING",
@@ -105,22 +106,39 @@ def _keys(email: str, source: str | None) -> tuple[str, str]:
 def refusal(ctx: Context, email: str, source: str | None) -> Throttled | None:
     """Why an attempt for ``email`` from ``source`` must wait, or None (counts nothing).
 
-    Pure memory: safe to call on the event loop. The account ceiling's exemption for the
-    account's known addresses is part of it.
+    One read of the counters; the account ceiling's exemption for the account's known
+    addresses is part of it.
     """
     account, address = _keys(email, source)
-    window = windows(ctx.db)
-    wait = window.wait([(_ADDRESS, ("login-address", address))])
-    if wait:
+    waits = windows(ctx.db).waits(_address(address) + _pair(account, address)
+                                  + _known(account, address) + _ceiling(account))
+    # The "known" limit is full (a wait) while the address had a successful login.
+    by_address, pair, known, ceiling = waits[0], max(waits[1:-2]), waits[-2] > 0, waits[-1]
+    if by_address:
         return Throttled("Too many failed logins from this address; "
-                         f"try again in {wait} seconds.", wait)
-    wait = window.wait([(item, ("login-pair", account, address)) for item in _STEPS])
-    if not wait and window.limiter.test(_KNOWN, "login-known", account, address):
-        wait = window.wait([(_CEILING, ("login-account", account))])
+                         f"try again in {by_address} seconds.", by_address)
+    wait = pair or (ceiling if not known else 0)
     if wait:
         return Throttled("Too many failed logins for this account; "
                          f"try again in {wait} seconds.", wait)
     return None
+
+
+def _address(address: str) -> list[Check]:
+    return [(_ADDRESS, ("login-address", address))]
+
+
+def _pair(account: str, address: str) -> list[Check]:
+    return [(item, ("login-pair", account, address)) for item in _STEPS]
+
+
+def _known(account: str, address: str) -> list[Check]:
+    # Room in "1 per 30 days" means no successful login from this address within 30 days.
+    return [(_KNOWN, ("login-known", account, address))]
+
+
+def _ceiling(account: str) -> list[Check]:
+    return [(_CEILING, ("login-account", account))]
 
 
 def check(ctx: Context, email: str, source: str | None) -> None:
@@ -151,23 +169,15 @@ def report(ctx: Context, email: str, source: str | None) -> None:
 def failed(ctx: Context, email: str, source: str | None) -> None:
     """Count a failed login (wrong password, unknown or disabled account, wrong code)."""
     account, address = _keys(email, source)
-    window = windows(ctx.db)
-    window.limiter.hit(_ADDRESS, "login-address", address)
-    for item in _STEPS:
-        window.limiter.hit(item, "login-pair", account, address)
-    window.limiter.hit(_CEILING, "login-account", account)
+    windows(ctx.db).count(_address(address) + _pair(account, address) + _ceiling(account))
 
 
 def succeeded(ctx: Context, email: str, source: str | None) -> None:
     """A correct login: the account's delays end (NIST counts consecutive failures) and the
     address becomes one of the account's known addresses. The address's own count stays."""
     account, address = _keys(email, source)
-    window = windows(ctx.db)
-    for item in _STEPS:
-        window.clear(item, "login-pair", account, address)
-    window.clear(_CEILING, "login-account", account)
-    window.clear(_KNOWN, "login-known", account, address)
-    window.hit(_KNOWN, "login-known", account, address)
+    known = _known(account, address)
+    windows(ctx.db).count(known, clear=_pair(account, address) + _ceiling(account) + known)
 
 
 @contextmanager

@@ -4,9 +4,10 @@
 the calling thread. A route that called it from the shared worker pool would let sixty
 concurrent wrong logins occupy every worker thread while they queue for a hashing slot, and a
 clinician's patient read would wait behind them. :func:`authenticate_async` refuses a throttled
-attempt at once, on the loop (``lockout.refusal`` is pure memory; the audit row of the first
-refusal a minute is written in a worker thread), and lets the others wait for one of
-``lockout.slots()`` on the loop, so at most ``lockout.HASH_SLOTS`` worker threads ever hash.
+attempt at once (``lockout.check``: one read of the shared counters, in a worker thread for
+the fraction of a millisecond it takes, plus the audit row of the first refusal a minute), and
+lets the others wait for one of ``lockout.slots()`` on the loop, so at most
+``lockout.HASH_SLOTS`` worker threads ever hash.
 """
 
 from __future__ import annotations
@@ -27,11 +28,7 @@ async def authenticate_async(
     ctx: Context, email: str, password: str, source: str | None, *, otp: str | None = None
 ) -> Actor:
     """``accounts.authenticate`` in one of the hashing slots; ``Throttled`` without waiting."""
-    refused = lockout.refusal(ctx, email, source)
-    if refused is not None:
-        if lockout.report_due(ctx, email, source):  # the first refusal a minute is audited
-            await anyio.to_thread.run_sync(partial(lockout.report, ctx, email, source))
-        raise refused
+    await anyio.to_thread.run_sync(partial(lockout.check, ctx, email, source))
     return await anyio.to_thread.run_sync(
         partial(authenticate, ctx, email, password, source, otp=otp), limiter=lockout.slots())
 

@@ -2,14 +2,14 @@
 
 One request must not stop a clinic: cohort analytics, a meta-analysis, a report PDF and a
 FHIR ``$everything`` export each cost far more than a patient read, so each account and each
-address may start only so many of them per window (moving windows of the maintained ``limits``
-library, in memory). Over the limit the request is refused with :class:`Throttled` (HTTP 429,
-``Retry-After``) before it reads anything. A clinic behind one NAT address shares the address
-limit, hence its higher figures. The counters live in the server process (one set per
-``Database``): they start empty after a restart and are not shared between worker processes,
-so with N workers an address gets up to N times the figures (docs/security.md). Each refusal
-is sent after a one-second pause on the event loop (:func:`pause`), so a client that retries at
-once, as floods do, is slowed to one request a second per connection.
+address may start only so many of them per window. Over the limit the request is refused with
+:class:`Throttled` (HTTP 429, ``Retry-After``) before it reads anything. A clinic behind one
+NAT address shares the address limit, hence its higher figures. The counters are kept in the
+database (``store._counters``: windows of 60 slots, one atomic upsert per key), so every worker
+process of ``acuneuro serve --workers N`` counts against the same figures and a restart keeps
+them; a refused request only reads them. Each refusal is sent after a one-second pause on the
+event loop (:func:`pause`), so a client that retries at once, as floods do, is slowed to one
+request a second per connection.
 
 A refusal is audited (``denied``) at most once a minute per account and kind of work: auditing
 every refused request would put a flood's requests back on the writer lock.
@@ -18,25 +18,23 @@ every refused request would put a flood's requests back on the writer lock.
 from __future__ import annotations
 
 import asyncio
-import math
 import threading
-import time
 import weakref
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from enum import StrEnum
 
 from limits import RateLimitItem, parse, parse_many
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 
 from acuneuro.services._actor import Actor
 from acuneuro.services._context import Context
 from acuneuro.services._errors import Throttled
 from acuneuro.services.audit import Action, Outcome, record_alone
-from acuneuro.store import Database
+from acuneuro.store import Count, Database, Limit, SharedCounters
 
-__all__ = ["LIMITS", "REFUSAL_PAUSE", "Window", "Work", "check_work", "pause", "windows"]
+__all__ = ["LIMITS", "REFUSAL_PAUSE", "Check", "Window", "Work", "check_work", "pause", "windows"]
+
+# A limit (``limits`` parses "5 per 10 seconds") and the parts of the key it counts under.
+Check = tuple[RateLimitItem, tuple[str, ...]]
 
 
 class Work(StrEnum):
@@ -70,43 +68,38 @@ _REPORT_ONCE = parse("1 per minute")
 REFUSAL_PAUSE = 1.0
 
 
-@dataclass(slots=True)
+def _counts(checks: Iterable[Check]) -> list[Count]:
+    return [Count(Limit(item.amount, item.get_expiry()), key) for item, key in checks]
+
+
 class Window:
-    """The limiter of one ``Database``, and the lock that makes test-then-count one step."""
+    """The shared counters of one ``Database`` (``store.SharedCounters``), limits as parsed
+    by ``limits``."""
 
-    limiter: MovingWindowRateLimiter = field(
-        default_factory=lambda: MovingWindowRateLimiter(MemoryStorage()))
-    guard: threading.Lock = field(default_factory=threading.Lock)
+    def __init__(self, db: Database) -> None:
+        self.counters = SharedCounters(db)
 
-    def take(self, checks: Sequence[tuple[RateLimitItem, tuple[str, ...]]]) -> int:
+    def take(self, checks: Sequence[Check]) -> int:
         """Count one attempt against every limit, or none when one is full: seconds to wait
         (0: admitted and counted)."""
-        with self.guard:
-            wait = self.wait(checks)
-            if wait == 0:
-                for item, key in checks:
-                    self.limiter.hit(item, *key)
-            return wait
+        return self.counters.take(_counts(checks))
 
-    def wait(self, checks: Sequence[tuple[RateLimitItem, tuple[str, ...]]]) -> int:
+    def waits(self, checks: Sequence[Check]) -> list[int]:
+        """Per limit, seconds until it has room again (0: room now); one read, counts nothing."""
+        return self.counters.waits(_counts(checks))
+
+    def wait(self, checks: Sequence[Check]) -> int:
         """Seconds until every limit has room again (0: room now); counts nothing."""
-        waits = [self._until_room(item, key) for item, key in checks
-                 if not self.limiter.test(item, *key)]
-        return max(waits, default=0)
+        return max(self.waits(checks), default=0)
 
     def hit(self, item: RateLimitItem, *key: str) -> bool:
         """Count one event; False when the limit was already full (then nothing is counted)."""
-        with self.guard:
-            return self.limiter.hit(item, *key)
+        return self.take([(item, key)]) == 0
 
-    def clear(self, item: RateLimitItem, *key: str) -> None:
-        """Forget the events counted under ``key``."""
-        with self.guard:
-            self.limiter.clear(item, *key)
-
-    def _until_room(self, item: RateLimitItem, key: tuple[str, ...]) -> int:
-        reset = self.limiter.get_window_stats(item, *key).reset_time
-        return max(1, math.ceil(reset - time.time()))
+    def count(self, checks: Sequence[Check], *, clear: Sequence[Check] = ()) -> None:
+        """Forget the events counted under ``clear``, then count one event against each limit
+        of ``checks`` that has room; one transaction."""
+        self.counters.count(_counts(checks), clear=_counts(clear))
 
 
 _windows: weakref.WeakKeyDictionary[Database, Window] = weakref.WeakKeyDictionary()
@@ -114,9 +107,12 @@ _windows_guard = threading.Lock()
 
 
 def windows(db: Database) -> Window:
-    """The rate-limit counters of ``db``'s server process (created on first use)."""
+    """The rate-limit counters of ``db`` (shared by every process through the database)."""
     with _windows_guard:
-        return _windows.setdefault(db, Window())
+        window = _windows.get(db)
+        if window is None:
+            window = _windows[db] = Window(db)
+        return window
 
 
 def check_work(ctx: Context, work: Work, actor: Actor) -> None:

@@ -9,6 +9,13 @@ from acuneuro.store._appointments import (
 )
 from acuneuro.store._audit import AuditEvent
 from acuneuro.store._base import Base, UTCDateTime, utcnow
+from acuneuro.store._counters import (
+    Count,
+    Limit,
+    SharedCounters,
+    ThrottleCount,
+    companion_url,
+)
 from acuneuro.store._course import (
     AdverseEventRecord,
     MedicationStatementRecord,
@@ -39,6 +46,7 @@ __all__ = [
     "Clinic",
     "ClinicCalendarRecord",
     "ConditionKind",
+    "Count",
     "CuratedTrialEntry",
     "Database",
     "Encounter",
@@ -47,6 +55,7 @@ __all__ = [
     "FhirClient",
     "FhirExportFile",
     "FhirExportJob",
+    "Limit",
     "MedicationStatementRecord",
     "MfaCredential",
     "Patient",
@@ -58,9 +67,12 @@ __all__ = [
     "Referrer",
     "Role",
     "ScoreRecord",
+    "SharedCounters",
+    "ThrottleCount",
     "TreatmentSession",
     "UTCDateTime",
     "User",
+    "companion_url",
     "current_revision",
     "fold_name",
     "head_revision",

@@ -27,14 +27,15 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["Database", "make_engine", "read_only"]
+__all__ = ["READ_ONLY", "Database", "make_engine", "read_only"]
 
-_READ_ONLY = "acuneuro_read_only"
+# Execution option: the transaction only reads (plain BEGIN on SQLite, never the writer lock).
+READ_ONLY = "acuneuro_read_only"
 
 
 def read_only(engine: Engine) -> Engine:
     """``engine`` for reads only: a plain ``BEGIN`` on SQLite, never the writer lock."""
-    return engine.execution_options(**{_READ_ONLY: True})
+    return engine.execution_options(**{READ_ONLY: True})
 
 
 def make_engine(url: str | URL) -> Engine:
@@ -76,7 +77,7 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_on_begin(connection: Any) -> None:
-    read_only = connection.get_execution_options().get(_READ_ONLY, False)
+    read_only = connection.get_execution_options().get(READ_ONLY, False)
     connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
@@ -93,7 +94,7 @@ class Database:
         snapshot = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True} if (
             self.engine.dialect.name == "postgresql") else {}
         self._snapshot = sessionmaker(
-            self.engine.execution_options(**{_READ_ONLY: True}, **snapshot),
+            self.engine.execution_options(**{READ_ONLY: True}, **snapshot),
             expire_on_commit=False)
         # Reentrant: a nested write in one thread meets SQLite's lock, as it would without it.
         self._writer: AbstractContextManager[object] = (
