@@ -45,6 +45,7 @@ from typing import TypeVar
 import anyio
 from limits import parse, parse_many
 
+from acuneuro.i18n import gettext as _
 from acuneuro.services._context import Context
 from acuneuro.services._errors import Throttled
 from acuneuro.services.audit import Action, Outcome, record_alone
@@ -112,14 +113,14 @@ def refusal(ctx: Context, email: str, source: str | None) -> Throttled | None:
     window = windows(ctx.db)
     wait = window.wait([(_ADDRESS, ("login-address", address))])
     if wait:
-        return Throttled("Too many failed logins from this address; "
-                         f"try again in {wait} seconds.", wait)
+        return Throttled(_("Too many failed logins from this address; try again in %(n)s "
+                           "seconds.") % {"n": wait}, wait)
     wait = window.wait([(item, ("login-pair", account, address)) for item in _STEPS])
     if not wait and window.limiter.test(_KNOWN, "login-known", account, address):
         wait = window.wait([(_CEILING, ("login-account", account))])
     if wait:
-        return Throttled("Too many failed logins for this account; "
-                         f"try again in {wait} seconds.", wait)
+        return Throttled(_("Too many failed logins for this account; try again in %(n)s "
+                           "seconds.") % {"n": wait}, wait)
     return None
 
 
