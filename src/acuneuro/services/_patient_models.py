@@ -32,7 +32,7 @@ Icd10 = Annotated[str, StringConstraints(pattern=r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4
 
 def _plausible_birth(value: date | None) -> date | None:
     if value is not None and not date(1900, 1, 1) <= value <= date.today():
-        raise ValueError(_("The date of birth must be between %(first)s and today.") % {
+        raise ValueError(_("must be between %(first)s and today") % {
             "first": format_date(date(1900, 1, 1))})
     return value
 
