@@ -29,3 +29,9 @@ def test_help_lists_the_commands() -> None:
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
     assert "schema" in result.stdout
+
+
+def test_a_command_refuses_in_the_language_it_was_asked_in() -> None:
+    result = runner.invoke(app, ["--lang", "it", "schema"])
+    assert result.exit_code == 2
+    assert "errore: indicare uno schema: case" in result.output

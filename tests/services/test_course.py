@@ -38,7 +38,7 @@ def test_it_refuses_an_event_for_an_unrecorded_session_or_an_unknown_word(
     ctx: Context, alice: Any
 ) -> None:
     pid = accepted_patient(ctx, alice)
-    with pytest.raises(CourseRefused, match="session 4 is not recorded"):
+    with pytest.raises(CourseRefused, match="Session 4 is not recorded"):
         service.add_adverse_event(ctx, alice, pid, _event(session_number=4))
     with pytest.raises(ValidationError, match="relatedness"):
         service.add_adverse_event(ctx, alice, pid, _event(relatedness="maybe"))

@@ -75,7 +75,7 @@ def test_mme_and_the_reduction_are_computed_across_overlapping_statements(
 def test_it_refuses_a_stop_before_the_start_and_writes_nothing(ctx: Context, alice: Any) -> None:
     pid = accepted_patient(ctx, alice)
     oxy = _add(ctx, alice, pid, "oxycodone", 40)
-    with pytest.raises(CourseRefused, match="before start"):
+    with pytest.raises(CourseRefused, match="is before the start"):
         service.stop_medication(ctx, alice, pid, {
             "statement_id": oxy.id, "stop_on": (START - timedelta(days=90)).isoformat()})
     assert service.list_medications(ctx, alice, pid)[0].stop_on is None

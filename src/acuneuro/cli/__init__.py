@@ -10,7 +10,6 @@ the commands that use them, so ``acuneuro --help`` and ``--version`` answer at o
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Annotated
 
@@ -57,12 +56,9 @@ def _root(
     # Imported here: Babel's data is only needed by a command, never by --help or --version.
     from acuneuro import i18n
 
-    # LANG is the POSIX locale ("it_IT.UTF-8"): its language part is what counts here.
-    chosen = lang or os.environ.get("ACUNEURO_LANG") or os.environ.get("LANG", "")
     # For the command only: the language is reset when it ends (a test runner, a shell in
     # process, runs many commands in one context).
-    context.with_resource(
-        i18n.use_locale(i18n.negotiate_locale(chosen.split(".")[0].replace("_", "-"))))
+    context.with_resource(i18n.use_locale(_common.command_locale(lang)))
 
 
 def main() -> None:
@@ -73,11 +69,25 @@ def main() -> None:
         sys.stderr.write("interrupted\n")
         sys.exit(_common.EXIT_INTERRUPTED)
     except Exception as exc:
-        known = _known_failure(exc)
-        if known is None:
-            raise
-        sys.stderr.write(f"error: {known[1]}\n")
+        from acuneuro import i18n
+
+        # The command's own language was reset when it ended: the same choice again.
+        with i18n.use_locale(_common.command_locale(_lang_asked(sys.argv))):
+            known = _known_failure(exc)
+            if known is None:
+                raise
+            sys.stderr.write(_common._("error: %(message)s") % {"message": known[1]} + "\n")
         sys.exit(known[0])
+
+
+def _lang_asked(argv: list[str]) -> str | None:
+    """The value of ``--lang`` on the command line (``--lang it`` or ``--lang=it``), if any."""
+    for i, arg in enumerate(argv):
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+    return None
 
 
 def _known_failure(exc: Exception) -> tuple[int, str] | None:
@@ -91,5 +101,6 @@ def _known_failure(exc: Exception) -> tuple[int, str] | None:
     if isinstance(exc, OperationalError | DBAPIError) and (
             isinstance(exc, OperationalError) or exc.connection_invalidated):
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc)
-        return _common.EXIT_DATABASE_DOWN, f"database unavailable: {reason}"
+        return _common.EXIT_DATABASE_DOWN, _common._("database unavailable: %(reason)s") % {
+            "reason": reason}
     return None

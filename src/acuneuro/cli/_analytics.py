@@ -29,7 +29,7 @@ from acuneuro.analytics.registry import (
     Sink,
     generate_registry,
 )
-from acuneuro.cli._common import emit_json, fail
+from acuneuro.cli._common import _, emit_json, fail
 from acuneuro.clinical.case import ConditionKind
 from acuneuro.settings import Settings
 from acuneuro.store import Base, make_engine, upgrade
@@ -77,9 +77,9 @@ def generate(
 ) -> None:
     """Generate a synthetic registry (clearly synthetic names, demo clinics) and report speed."""
     if db is not None and parquet is not None:
-        fail("give --db or --parquet, not both")
+        fail(_("give --db or --parquet, not both"))
     if clinics > patients:
-        fail("clinics: must not exceed the number of patients")
+        fail(_("clinics: must not exceed the number of patients"))
     engine: Engine | None = None
     try:
         if parquet is not None:
@@ -143,7 +143,7 @@ def cohort(
         try:
             since_day = date.fromisoformat(since)
         except ValueError:
-            fail(f"since: not an ISO date (YYYY-MM-DD): {since!r}")
+            fail(_("since: not an ISO date (YYYY-MM-DD): %(value)s") % {"value": since})
     try:
         source = source_for(db_url=None if parquet else _database_url(db), parquet=parquet)
         query = knowledge_query(

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from acuneuro.cli._common import emit_json, fail, read_json, validation_message
+from acuneuro.cli._common import _, emit_json, fail, read_json, validation_message
 from acuneuro.clinical.case import ClinicalCase
 from acuneuro.clinical.pain_type import classify as classify_case
 from acuneuro.clinical.scoring import (
@@ -67,7 +67,7 @@ def classify_command(
     try:
         clinical_case = ClinicalCase.model_validate(payload)
     except ValidationError as exc:
-        fail(f"case: {validation_message(exc)}")
+        fail(_("case: %(problem)s") % {"problem": validation_message(exc)})
     try:
         result = classify_case(clinical_case)
     except UnknownInstrumentError as exc:

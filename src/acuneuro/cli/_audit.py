@@ -17,7 +17,7 @@ from typing import Annotated
 
 import typer
 
-from acuneuro.cli._common import emit_json, fail, open_context, settings_for
+from acuneuro.cli._common import _, emit_json, fail, open_context, settings_for
 from acuneuro.services import Context, ServiceError, accounts, audit
 from acuneuro.services.audit_anchor import (
     anchor_problem,
@@ -58,7 +58,7 @@ def verify(db: DbOption = None, anchor: AnchorOption = None) -> None:
         try:
             head = read_anchor(path, database_fingerprint(ctx.db))
         except (ValueError, KeyError, json.JSONDecodeError) as exc:
-            fail(f"{path}: unreadable audit anchor: {exc}")
+            fail(_("%(path)s: unreadable audit anchor: %(reason)s") % {"path": path, "reason": exc})
         problem: str | None = None
         if not report.intact:
             problem = (f"audit row {report.first_bad_id} does not match its HMAC or does not "
@@ -80,8 +80,8 @@ def verify(db: DbOption = None, anchor: AnchorOption = None) -> None:
         typer.echo(problem, err=True)
         raise typer.Exit(code=1)
     if head is None:
-        typer.echo(f"warning: {path} anchors no head for this database; truncation of the "
-                   "last rows cannot be checked", err=True)
+        typer.echo(_("warning: %(path)s anchors no head for this database; truncation of the "
+                     "last rows cannot be checked") % {"path": path}, err=True)
 
 
 def export(
@@ -94,13 +94,13 @@ def export(
 ) -> None:
     """Print the audit trail as a FHIR Bundle of AuditEvent resources (pseudonymous ids only)."""
     if not fhir:
-        fail("--fhir: the only export format; give --fhir")
+        fail(_("--fhir: the only export format; give --fhir"))
     start: datetime | None = None
     if since is not None:
         try:
             start = datetime.combine(date.fromisoformat(since), datetime.min.time(), UTC)
         except ValueError:
-            fail(f"--since: not a date (YYYY-MM-DD): {since!r}")
+            fail(_("--since: not a date (YYYY-MM-DD): %(value)s") % {"value": since})
     with _context(db) as (ctx, _settings):
         try:
             bundle = audit_bundle(ctx, accounts.operator(ctx, clinic), start)

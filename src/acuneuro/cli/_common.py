@@ -7,6 +7,7 @@ Nothing heavy is imported at module level: ``acuneuro --help`` must stay fast.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,7 +29,9 @@ __all__ = [
     "EXIT_CONFIGURATION",
     "EXIT_DATABASE_DOWN",
     "EXIT_INTERRUPTED",
+    "_",
     "check_sqlite_file",
+    "command_locale",
     "emit_json",
     "fail",
     "field_path",
@@ -55,9 +58,28 @@ EXIT_CODES = {
 }
 
 
+def _(message: str) -> str:
+    """``message`` in the command's language (``--lang``, else ACUNEURO_LANG, else LANG).
+
+    Babel is imported on the first message shown, never for ``--help`` or ``--version``.
+    """
+    from acuneuro.i18n import gettext
+
+    return gettext(message)
+
+
+def command_locale(lang: str | None) -> str:
+    """The language of a command: ``--lang``, else ACUNEURO_LANG, else LANG (``it_IT.UTF-8``:
+    its language part is what counts), else English."""
+    from acuneuro import i18n
+
+    chosen = lang or os.environ.get("ACUNEURO_LANG") or os.environ.get("LANG", "")
+    return i18n.negotiate_locale(chosen.split(".")[0].replace("_", "-"))
+
+
 def stop(message: str, code: int) -> NoReturn:
     """One line on stderr and exit ``code``, never a traceback."""
-    typer.echo(f"error: {message}", err=True)
+    typer.echo(_("error: %(message)s") % {"message": message}, err=True)
     raise typer.Exit(code=code)
 
 
@@ -80,7 +102,7 @@ def settings_for(db: str | None, *, create: bool = False) -> Settings:
     try:
         settings = Settings() if db is None else Settings(database_url=db)
     except ValidationError as exc:
-        fail(f"settings: {validation_message(exc)}")
+        fail(_("settings: %(problem)s") % {"problem": validation_message(exc)})
     path = settings.sqlite_path()
     if path is not None:
         check_sqlite_file(path, create=create,
@@ -92,11 +114,12 @@ def check_sqlite_file(path: Path, *, create: bool, make_folder: bool = False) ->
     """Stop (exit 3) when a SQLite database cannot be where the URL points: its folder is
     missing (unless ``make_folder``), or, without ``create``, the file itself."""
     if not path.parent.is_dir() and not make_folder:
-        stop(f"database: the folder {path.parent} does not exist; check the URL "
-             "(nothing was created)", EXIT_CONFIGURATION)
+        stop(_("database: the folder %(folder)s does not exist; check the URL (nothing was "
+               "created)") % {"folder": path.parent}, EXIT_CONFIGURATION)
     if not create and not path.is_file():
-        stop(f"database: no database file at {path}; check the URL or create it with "
-             "`acuneuro db upgrade` (nothing was created)", EXIT_CONFIGURATION)
+        stop(_("database: no database file at %(path)s; check the URL or create it with "
+               "`acuneuro db upgrade` (nothing was created)") % {"path": path},
+             EXIT_CONFIGURATION)
 
 
 @contextmanager
@@ -120,11 +143,13 @@ def read_json(source: str, what: str) -> Any:
     try:
         text = sys.stdin.read() if source == "-" else Path(source).read_text("utf-8")
     except OSError as exc:
-        fail(f"{what}: cannot read {source}: {exc.strerror}")
+        fail(_("%(what)s: cannot read %(source)s: %(reason)s") % {
+            "what": what, "source": source, "reason": exc.strerror})
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        fail(f"{what}: not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}")
+        fail(_("%(what)s: not valid JSON (line %(line)s, column %(column)s): %(reason)s") % {
+            "what": what, "line": exc.lineno, "column": exc.colno, "reason": exc.msg})
 
 
 def validation_message(exc: ValidationError) -> str:

@@ -18,7 +18,7 @@ from typing import Annotated
 import typer
 from rich.progress import Progress
 
-from acuneuro.cli._common import emit_json, fail, open_context, settings_for
+from acuneuro.cli._common import _, emit_json, fail, open_context, settings_for
 from acuneuro.services import Context, ServiceError, account_admin, accounts, demo, patients
 from acuneuro.settings import Settings
 from acuneuro.store import Role, current_revision, upgrade
@@ -64,7 +64,7 @@ def _port(port: int | None) -> int:
         return port
     raw = os.environ.get("PORT", "8000")
     if not raw.isdigit() or not 0 < int(raw) < 65536:
-        fail(f"PORT: not a port number: {raw!r}")
+        fail(_("PORT: not a port number: %(value)s") % {"value": raw})
     return int(raw)
 
 
@@ -86,9 +86,9 @@ def _serve(host: str, port: int, settings: Settings, server: _Server = _Server()
     # The factory reads Settings() itself: hand it the database chosen here.
     os.environ["ACUNEURO_DATABASE_URL"] = settings.database_url
     if settings.public_url is None and host not in _LOOPBACK:
-        typer.echo(f"warning: serving on {host} without ACUNEURO_PUBLIC_URL: cookies are not "
-                   "marked Secure and no HSTS is sent; behind TLS, set "
-                   "ACUNEURO_PUBLIC_URL=https://your.address", err=True)
+        typer.echo(_("warning: serving on %(host)s without ACUNEURO_PUBLIC_URL: cookies are not "
+                     "marked Secure and no HSTS is sent; behind TLS, set "
+                     "ACUNEURO_PUBLIC_URL=https://your.address") % {"host": host}, err=True)
     # No "server: uvicorn" banner telling a scanner what to try (ASVS 5.0 13.4.6). Forwarded
     # headers (X-Forwarded-For, -Proto) are believed only with --proxy-headers and only from a
     # peer listed in --forwarded-allow-ips: uvicorn then puts the client's address in the
@@ -147,11 +147,12 @@ def demo_command(
                 ctx, patients=patients_, seed=seed, today=date.today(),
                 progress=lambda n: bar.update(task, completed=n),
             )
-    added = (f"added {result.patients_added} synthetic patients" if result.patients_added
-             else "already seeded")
+    added = (_("added %(n)s synthetic patients") % {"n": result.patients_added}
+             if result.patients_added else _("already seeded"))
     typer.echo(f"{result.clinic}: {added}")
-    typer.echo(f"open    http://{host}:{port_number}/")
-    typer.echo(f"log in  {result.email} / {result.password}")
+    typer.echo(_("open    %(url)s") % {"url": f"http://{host}:{port_number}/"})
+    typer.echo(_("log in  %(email)s / %(password)s") % {
+        "email": result.email, "password": result.password})
     if not no_serve:
         _serve(host, port_number, settings)
 
@@ -159,7 +160,8 @@ def demo_command(
 def db_upgrade(db: DbOption = None) -> None:
     """Apply every pending migration."""
     with _context(db, migrate=True) as ctx:
-        typer.echo(f"database at revision {_revision(ctx)} ({ctx.db.backend})")
+        typer.echo(_("database at revision %(revision)s (%(backend)s)") % {
+            "revision": _revision(ctx), "backend": ctx.db.backend})
 
 
 def _revision(ctx: Context) -> str | None:

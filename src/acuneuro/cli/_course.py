@@ -23,6 +23,7 @@ import typer
 from pydantic import ValidationError
 
 from acuneuro.cli._common import (
+    _,
     emit_json,
     fail,
     open_context,
@@ -71,9 +72,10 @@ def _actor(ctx: Context, clinic: str | None, as_email: str | None) -> Actor:
 def _writable(out: Path, option: str) -> Path:
     folder = out.parent if str(out.parent) else Path(".")
     if not folder.is_dir():
-        fail(f"{option}: folder {folder} does not exist")
+        fail(_("%(option)s: folder %(folder)s does not exist") % {
+            "option": option, "folder": folder})
     if out.is_dir():
-        fail(f"{option}: {out} is a folder")
+        fail(_("%(option)s: %(path)s is a folder") % {"option": option, "path": out})
     return out
 
 
@@ -103,18 +105,19 @@ def report(
 ) -> None:
     """Write a patient's progress report or referral letter as a PDF."""
     if kind not in REPORT_KINDS:
-        fail(f"--kind: {kind!r} is not one of {', '.join(REPORT_KINDS)}")
+        fail(_("--kind: %(value)s is not one of %(choices)s") % {
+            "value": kind, "choices": ", ".join(REPORT_KINDS)})
     _writable(out, "--out")
     try:
         today = date.fromisoformat(on) if on else date.today()
     except ValueError:
-        fail(f"--date: {on!r} is not a date (YYYY-MM-DD)")
+        fail(_("--date: %(value)s is not a date (YYYY-MM-DD)") % {"value": on})
     with _context(db) as ctx:
         actor = _actor(ctx, clinic, as_email)
         try:
             pdf = render_report(ctx, actor, patient, kind, today=today, referrer=referrer)
         except NotFound:
-            fail(f"--patient: no patient {patient!r} in this clinic")
+            fail(_("--patient: no patient %(id)s in this clinic") % {"id": patient})
         except ServiceError as exc:
             fail(f"--patient: {exc}")
     _write_atomically(out, pdf)
@@ -144,13 +147,13 @@ def export_fhir(
     if out is not None:
         _writable(out, "--out")
     if national_id is not None and not identified:
-        fail("--national-id: only with --identified")
+        fail(_("--national-id: only with --identified"))
     kinds: dict[str, Literal["transaction", "conditional", "create"]] = {
         "put": "transaction", "conditional": "conditional", "create": "create"}
     if requests not in kinds:
-        fail(f"--requests: put, conditional or create, not {requests!r}")
+        fail(_("--requests: put, conditional or create, not %(value)s") % {"value": requests})
     if collection and requests != "put":
-        fail("--requests: only for a transaction, not with --collection")
+        fail(_("--requests: only for a transaction, not with --collection"))
     with _context(db) as ctx:
         actor = _actor(ctx, clinic, as_email)
         try:
@@ -159,7 +162,7 @@ def export_fhir(
                 profile="identified" if identified else "pseudonymous",
                 national_id=national_id)
         except NotFound:
-            fail(f"--patient: no patient {patient!r} in this clinic")
+            fail(_("--patient: no patient %(id)s in this clinic") % {"id": patient})
         except ServiceError as exc:
             fail(str(exc))
     if out is None:
@@ -179,15 +182,15 @@ def import_fhir(
     """Import a FHIR Bundle as a NEW patient of the clinic, or --into one (prints the id)."""
     bundle = read_json(file, "bundle")
     if not isinstance(bundle, dict):
-        fail("bundle: not a JSON object")
+        fail(_("bundle: not a JSON object"))
     with _context(db) as ctx:
         actor = _actor(ctx, clinic, as_email)
         try:
             new_id = course_fhir.import_bundle(ctx, actor, bundle, into=into)
         except NotFound:
-            fail(f"--into: no patient {into!r} in this clinic")
+            fail(_("--into: no patient %(id)s in this clinic") % {"id": into})
         except ValidationError as exc:
-            fail(f"bundle: {validation_message(exc)}")
+            fail(_("bundle: %(problem)s") % {"problem": validation_message(exc)})
         except (ValueError, ServiceError) as exc:
             fail(f"bundle: {exc}")
     emit_json({"patient": new_id})
@@ -208,15 +211,16 @@ def edit_plan(
     """
     document = read_json(edit, "--edit")
     if not isinstance(document, dict):
-        fail("--edit: the document must be a JSON object")
+        fail(_("--edit: the document must be a JSON object"))
     with _context(db) as ctx:
         actor = _actor(ctx, clinic, as_email)
         try:
             view = planning.edit_plan(ctx, actor, patient, plan, document)
         except ValidationError as exc:
-            fail(f"--edit: {validation_message(exc)}")
+            fail(_("--edit: %(problem)s") % {"problem": validation_message(exc)})
         except NotFound:
-            fail(f"--plan: no plan {plan} of patient {patient!r} in this clinic")
+            fail(_("--plan: no plan %(plan)s of patient %(id)s in this clinic") % {
+                "plan": plan, "id": patient})
         except ServiceError as exc:
             fail(f"--edit: {exc}")
     emit_json(view)

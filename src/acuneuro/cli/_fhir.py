@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from acuneuro.cli._common import emit_json, fail, validation_message
+from acuneuro.cli._common import _, emit_json, fail, validation_message
 from acuneuro.services import Context, ServiceError, accounts, smart
 from acuneuro.settings import Settings
 
@@ -28,7 +28,7 @@ def _context(db: str | None) -> Iterator[Context]:
     try:
         settings = Settings() if db is None else Settings(database_url=db)
     except ValidationError as exc:
-        fail(f"settings: {validation_message(exc)}")
+        fail(_("settings: %(problem)s") % {"problem": validation_message(exc)})
     ctx = Context.from_settings(settings)
     try:
         yield ctx
@@ -38,21 +38,22 @@ def _context(db: str | None) -> Iterator[Context]:
 
 def _keys(jwks: Path | None, public_key: Path | None) -> dict[str, Any] | str:
     if (jwks is None) == (public_key is None):
-        fail("give the client's public keys: --jwks FILE or --public-key FILE (one of them)")
+        fail(_("give the client's public keys: --jwks FILE or --public-key FILE (one of them)"))
     source = jwks or public_key
     assert source is not None  # noqa: S101 - narrowed by the check above
     try:
         text = source.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        fail(f"cannot read {source}: {exc}")
+        fail(_("cannot read %(source)s: %(reason)s") % {"source": source, "reason": exc})
     if public_key is not None:
         return text
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        fail(f"--jwks: not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}")
+        fail(_("--jwks: not valid JSON (line %(line)s, column %(column)s): %(reason)s") % {
+            "line": exc.lineno, "column": exc.colno, "reason": exc.msg})
     if not isinstance(document, dict):
-        fail("--jwks: expected a JSON Web Key Set, an object with \"keys\"")
+        fail(_("--jwks: expected a JSON Web Key Set, an object with \"keys\""))
     return document
 
 

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from acuneuro.cli._common import emit_json, fail
+from acuneuro.cli._common import _, emit_json, fail
 from acuneuro.evidence.bias import egger_test
 from acuneuro.evidence.export import to_csv
 from acuneuro.evidence.forest import forest_values
@@ -64,22 +64,26 @@ def meta(
     """
     measure_u = measure.upper() if measure else None
     if measure_u is not None and measure_u not in _MEASURES:
-        fail(f"--measure: {measure} is not one of {'|'.join(_MEASURES)}")
+        fail(_("--measure: %(value)s is not one of %(choices)s") % {
+            "value": measure, "choices": "|".join(_MEASURES)})
     method_u = method.upper()
     if method_u not in METHODS:
-        fail(f"--method: {method} is not one of {'|'.join(METHODS)}")
+        fail(_("--method: %(value)s is not one of %(choices)s") % {
+            "value": method, "choices": "|".join(METHODS)})
     test = test.lower()
     if test not in TESTS:
-        fail(f"--test: {test} is not one of {'|'.join(TESTS)}")
+        fail(_("--test: %(value)s is not one of %(choices)s") % {
+            "value": test, "choices": "|".join(TESTS)})
     out_format = out_format.lower()
     if out_format not in _FORMATS:
-        fail(f"--format: {out_format} is not one of {'|'.join(_FORMATS)}")
+        fail(_("--format: %(value)s is not one of %(choices)s") % {
+            "value": out_format, "choices": "|".join(_FORMATS)})
     plot_fmt = _figure_format("--plot", plot)
     funnel_fmt = _figure_format("--funnel", funnel)
     try:
         text = sys.stdin.read() if file == "-" else Path(file).read_text("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        fail(f"{file}: cannot read: {exc}")
+        fail(_("%(file)s: cannot read: %(reason)s") % {"file": file, "reason": exc})
     reader = list(csv.reader(io.StringIO(text)))
     header, rows = (reader[0], reader[1:]) if reader else ([], [])
     try:
@@ -87,7 +91,8 @@ def meta(
     except TableError as exc:
         fail(f"{file}: {exc}")
     if len(table.yi) < 2:
-        fail(f"{file}: k = {len(table.yi)}; a meta-analysis needs at least 2 studies")
+        fail(_("%(file)s: k = %(k)s; a meta-analysis needs at least 2 studies") % {
+            "file": file, "k": len(table.yi)})
     try:
         res = meta_analysis(
             table.yi, table.vi, method=method_u, test=test, measure=table.measure,
@@ -136,7 +141,7 @@ def _figure_format(option: str, path: str | None) -> Format | None:
         return "svg"
     if suffix == ".png":
         return "png"
-    fail(f"{option}: {path} must end in .svg or .png")
+    fail(_("%(option)s: %(path)s must end in .svg or .png") % {"option": option, "path": path})
 
 
 def _write_figure(path: str, figure: str | bytes) -> None:
@@ -146,7 +151,8 @@ def _write_figure(path: str, figure: str | bytes) -> None:
         else:
             Path(path).write_bytes(figure)
     except OSError as exc:
-        fail(f"{path}: cannot write the figure: {exc.strerror}")
+        fail(_("%(path)s: cannot write the figure: %(reason)s") % {
+            "path": path, "reason": exc.strerror})
 
 
 def _cell(value: Any) -> str:

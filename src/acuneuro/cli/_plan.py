@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from acuneuro.cli._common import emit_json, fail, read_json, validation_message
+from acuneuro.cli._common import _, emit_json, fail, read_json, validation_message
 from acuneuro.clinical.case import ClinicalCase
 from acuneuro.clinical.planner import build_plan
 from acuneuro.knowledge import points as atlas_points
@@ -21,11 +21,11 @@ def plan(
     """Screen the case for safety and plan points, stimulation and course, with sources."""
     raw = read_json(case, "case")
     if not isinstance(raw, dict):
-        fail("case: the document must be a JSON object")
+        fail(_("case: the document must be a JSON object"))
     try:
         clinical_case = ClinicalCase.model_validate(raw)
     except ValidationError as exc:
-        fail(f"case: {validation_message(exc)}")
+        fail(_("case: %(problem)s") % {"problem": validation_message(exc)})
     emit_json(build_plan(clinical_case))
 
 

@@ -20,7 +20,7 @@ from typing import Annotated
 import typer
 
 from acuneuro.analytics.deidentify import KAnonymityError, Profile
-from acuneuro.cli._common import emit_json, fail, open_context, settings_for
+from acuneuro.cli._common import _, emit_json, fail, open_context, settings_for
 from acuneuro.services import Context, ServiceError, accounts, privacy, subject_rights
 
 __all__ = ["register"]
@@ -55,7 +55,7 @@ def export_research(
 ) -> None:
     """Write a de-identified research export of the live store; print its manifest summary."""
     if key_out is not None and key_out.exists():
-        fail(f"--key-out: {key_out} already exists")
+        fail(_("--key-out: %(path)s already exists") % {"path": key_out})
     today = date.today()
     with _context(db) as ctx:
         try:
@@ -63,8 +63,8 @@ def export_research(
                 ctx, accounts.operator(ctx, clinic), out, profile=profile, as_of=today,
                 created=datetime.now(UTC), k=k, k_override_reason=k_override_reason)
         except KAnonymityError as exc:
-            fail(f"--k: refused: the smallest equivalence class holds {exc.smallest} "
-                 f"patient(s), fewer than k={exc.k}")
+            fail(_("--k: refused: the smallest equivalence class holds %(n)s patient(s), fewer "
+                   "than k=%(k)s") % {"n": exc.smallest, "k": exc.k})
         except FileExistsError as exc:
             fail(f"--out: {exc}")
         except ValueError as exc:
@@ -103,7 +103,7 @@ def patient_erase(
 ) -> None:
     """Erase the patient's identifying data; keep the pseudonymous record and the audit trail."""
     if not reason.strip():
-        fail("--reason: give the reason for the erasure")
+        fail(_("--reason: give the reason for the erasure"))
     with _context(db) as ctx:
         try:
             view = subject_rights.erase_patient(ctx, accounts.operator(ctx, clinic), patient,

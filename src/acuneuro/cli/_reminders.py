@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from acuneuro.cli._common import emit_json, fail, validation_message
+from acuneuro.cli._common import _, emit_json, fail, validation_message
 from acuneuro.services import Context, ServiceError
 from acuneuro.services.reminders import SmtpConfig, send_reminders
 from acuneuro.settings import Settings
@@ -34,19 +34,21 @@ def send(
     try:
         day = date.fromisoformat(on)
     except ValueError:
-        fail(f"--date: {on!r} is not a date (YYYY-MM-DD)")
+        fail(_("--date: %(value)s is not a date (YYYY-MM-DD)") % {"value": on})
     try:
         settings = Settings() if db is None else Settings(database_url=db)
     except ValidationError as exc:
-        fail(f"settings: {validation_message(exc)}")
+        fail(_("settings: %(problem)s") % {"problem": validation_message(exc)})
     ctx = Context.from_settings(settings)
     try:
         report = send_reminders(ctx, SmtpConfig.from_settings(settings), day)
     except ServiceError as exc:
         fail(str(exc))
     except (OSError, smtplib.SMTPException) as exc:
-        fail(f"the mail relay {settings.smtp_host}:{settings.smtp_port} refused or did not "
-             f"answer ({exc.__class__.__name__}); reminders not yet sent stay to send")
+        fail(_("the mail relay %(relay)s refused or did not answer (%(reason)s); reminders not "
+               "yet sent stay to send") % {
+            "relay": f"{settings.smtp_host}:{settings.smtp_port}",
+            "reason": exc.__class__.__name__})
     finally:
         ctx.db.dispose()
     emit_json({"date": day.isoformat(), "sent": report.sent,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from acuneuro.cli._common import emit_json, fail
+from acuneuro.cli._common import _, emit_json, fail
 from acuneuro.clinical.case import case_json_schema
 
 __all__ = ["register"]
@@ -21,7 +21,7 @@ def schema_case() -> None:
 @schema_app.callback(invoke_without_command=True)
 def _schema(ctx: typer.Context) -> None:
     if ctx.invoked_subcommand is None:
-        fail("name a schema: case")
+        fail(_("name a schema: case"))
 
 
 def register(app: typer.Typer) -> None:

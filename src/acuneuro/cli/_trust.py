@@ -20,7 +20,7 @@ from typing import Annotated, Any
 import sqlalchemy as sa
 import typer
 
-from acuneuro.cli._common import EXIT_DATABASE_DOWN, check_sqlite_file, emit_json, fail, stop
+from acuneuro.cli._common import EXIT_DATABASE_DOWN, _, check_sqlite_file, emit_json, fail, stop
 from acuneuro.store.backup import BackupError, backup_database, restore_database
 from acuneuro.store.sealed_backup import is_sealed
 
@@ -36,12 +36,12 @@ _DB = typer.Option(
 
 def _url(db: str | None, *, create: bool) -> sa.URL:
     if not db:
-        fail("no database: give --db URL or set ACUNEURO_DATABASE_URL")
+        fail(_("no database: give --db URL or set ACUNEURO_DATABASE_URL"))
     try:
         url = sa.make_url(db)
         url.get_dialect()
     except sa.exc.ArgumentError:  # NoSuchModuleError (unknown backend) included
-        fail("--db: not a SQLAlchemy database URL with a known backend")
+        fail(_("--db: not a SQLAlchemy database URL with a known backend"))
     name = url.database
     if url.get_backend_name() == "sqlite" and name and name != ":memory:" \
             and not name.startswith("file:"):
@@ -80,11 +80,12 @@ def _passphrase(*, confirm: bool) -> str:
     given = os.environ.get(_PASSPHRASE_ENV)
     if given is None:
         if not sys.stdin.isatty():
-            fail(f"a sealed backup needs a passphrase: set {_PASSPHRASE_ENV}")
+            fail(_("a sealed backup needs a passphrase: set %(name)s") % {"name": _PASSPHRASE_ENV})
         given = typer.prompt("backup passphrase", hide_input=True,
                              confirmation_prompt=confirm)
     if len(given) < _MIN_PASSPHRASE:
-        fail(f"{_PASSPHRASE_ENV}: the passphrase needs at least {_MIN_PASSPHRASE} characters")
+        fail(_("%(name)s: the passphrase needs at least %(n)s characters") % {
+            "name": _PASSPHRASE_ENV, "n": _MIN_PASSPHRASE})
     return given
 
 
@@ -97,9 +98,9 @@ def backup(
     """Write a consistent, checksummed backup of the whole database to FILE."""
     url = _url(db, create=False)
     if out.exists():
-        fail(f"--out: {out} already exists; choose a new file")
+        fail(_("--out: %(path)s already exists; choose a new file") % {"path": out})
     if not out.parent.is_dir():
-        fail(f"--out: folder {out.parent} does not exist")
+        fail(_("--out: folder %(folder)s does not exist") % {"folder": out.parent})
     passphrase = _passphrase(confirm=True) if encrypt else None
     started = time.monotonic()
     try:
@@ -107,9 +108,11 @@ def backup(
     except BackupError as exc:
         fail(str(exc))
     except sa.exc.OperationalError:
-        stop(f"backup of {_shown(url)}: the database cannot be reached", EXIT_DATABASE_DOWN)
+        stop(_("backup of %(url)s: the database cannot be reached") % {"url": _shown(url)},
+             EXIT_DATABASE_DOWN)
     except sa.exc.SQLAlchemyError as exc:
-        fail(f"backup of {_shown(url)} failed: {type(exc).__name__}")
+        fail(_("backup of %(url)s failed: %(reason)s") % {
+            "url": _shown(url), "reason": type(exc).__name__})
     emit_json(_summary(manifest, out, url, started))
 
 
@@ -120,7 +123,7 @@ def restore(
     """Restore FILE into an EMPTY database, in one transaction, after checking every checksum."""
     url = _url(db, create=True)
     if not archive.is_file():
-        fail(f"{archive}: no such backup file")
+        fail(_("%(path)s: no such backup file") % {"path": archive})
     passphrase = _passphrase(confirm=False) if is_sealed(archive) else None
     started = time.monotonic()
     try:
@@ -128,10 +131,12 @@ def restore(
     except BackupError as exc:
         fail(str(exc))
     except sa.exc.OperationalError:
-        stop(f"restore into {_shown(url)}: the database cannot be reached; nothing was written",
+        stop(_("restore into %(url)s: the database cannot be reached; nothing was written")
+             % {"url": _shown(url)},
              EXIT_DATABASE_DOWN)
     except sa.exc.SQLAlchemyError as exc:
-        fail(f"restore into {_shown(url)} failed: {type(exc).__name__}; nothing was written")
+        fail(_("restore into %(url)s failed: %(reason)s; nothing was written") % {
+            "url": _shown(url), "reason": type(exc).__name__})
     emit_json(_summary(manifest, archive, url, started))
 
 

@@ -17,8 +17,9 @@ from sqlalchemy.orm.interfaces import LoaderOption
 from acuneuro.services._actor import Actor
 from acuneuro.services._audit_group import record_read
 from acuneuro.services._context import Context
-from acuneuro.services._errors import NotFound, PermissionDenied, ServiceError
+from acuneuro.services._errors import NotFound, ServiceError
 from acuneuro.services._policy import UseCase, allowed
+from acuneuro.services._refusals import not_found_sentence, role_refused_for
 from acuneuro.services.audit import Action, Outcome, record_alone
 from acuneuro.store import Patient, PlanRecord
 
@@ -46,7 +47,7 @@ def require(
     if not allowed(actor.role, use_case):
         record_alone(ctx, actor=actor, action=action, resource=resource,
                      outcome=Outcome.DENIED, patient=(pseudo_id or "")[:32] or None)
-        raise PermissionDenied(f"the {actor.role.value} role may not do this with {resource}s")
+        raise role_refused_for(actor.role, use_case)
 
 
 def load_patient(session: Session, actor: Actor, pseudo_id: str, *, lock: bool = False,
@@ -114,7 +115,7 @@ def not_found(ctx: Context, actor: Actor, action: Action, resource: str, pseudo_
     """Audit and raise the one answer for "not in your clinic" and "does not exist"."""
     record_alone(ctx, actor=actor, action=action, resource=resource,
                  outcome=Outcome.NOT_FOUND, patient=pseudo_id[:32])
-    raise NotFound(f"no such {what}")
+    raise NotFound(not_found_sentence(what))
 
 
 def refused(ctx: Context, actor: Actor, action: Action, resource: str, pseudo_id: str,

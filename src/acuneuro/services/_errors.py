@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from acuneuro.i18n import gettext as _
+
 __all__ = [
     "AuthenticationFailed",
     "Conflict",
@@ -20,7 +22,8 @@ class AuthenticationFailed(ServiceError):
     """Unknown account, wrong password, disabled account or a bad token: one message for all."""
 
     def __init__(self) -> None:
-        super().__init__("invalid credentials")
+        # One sentence for every cause, so the answer tells nothing about which one.
+        super().__init__(_("invalid credentials"))
 
 
 class PermissionDenied(ServiceError):

@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from acuneuro.clinical.case import ConditionKind
+from acuneuro.i18n import format_date
+from acuneuro.i18n import gettext as _
 
 __all__ = ["EpisodeIn", "EpisodeView", "PatientCreate", "PatientUpdate", "PatientView", "Sex"]
 
@@ -30,7 +32,8 @@ Icd10 = Annotated[str, StringConstraints(pattern=r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4
 
 def _plausible_birth(value: date | None) -> date | None:
     if value is not None and not date(1900, 1, 1) <= value <= date.today():
-        raise ValueError("date of birth must be between 1900-01-01 and today")
+        raise ValueError(_("must be between %(first)s and today") % {
+            "first": format_date(date(1900, 1, 1))})
     return value
 
 
@@ -80,7 +83,7 @@ class PatientUpdate(_Request):
     @classmethod
     def _not_null(cls, value: object) -> object:
         if value is None:
-            raise ValueError("may be changed but not removed")
+            raise ValueError(_("may be changed but not removed"))
         return value
 
 

@@ -71,17 +71,23 @@ def _danger_limit(item: PointAddition, code: str, index: int) -> NeedlingLimit |
     zones = danger_zones_of(code)
     if not zones:
         return None
-    where = f"{code} {atlas_point(code).pinyin} lies over {' and '.join(z.label for z in zones)}"
+    labels = [z.label for z in zones]
+    over = labels[0] if len(labels) == 1 else _("%(first)s and %(last)s") % {
+        "first": ", ".join(labels[:-1]), "last": labels[-1]}
+    where = _("%(code)s %(name)s lies over %(zones)s") % {
+        "code": code, "name": atlas_point(code).pinyin, "zones": over}
     if not item.danger_acknowledged:
         raise PointRefused(("add", index, "danger_acknowledged"),
-                           f"{where}; acknowledge the danger to add it by hand")
+                           _("%(where)s; acknowledge the danger to add it by hand") % {
+                               "where": where})
     if item.max_depth_mm is None:
         raise PointRefused(("add", index, "max_depth_mm"),
-                           f"{where}; record the maximum depth in mm for this patient")
+                           _("%(where)s; record the maximum depth in mm for this patient") % {
+                               "where": where})
     if item.angle is None:
         raise PointRefused(("add", index, "angle"),
-                           f"{where}; record the needle angle (perpendicular, oblique or "
-                           "transverse)")
+                           _("%(where)s; record the needle angle (perpendicular, oblique or "
+                             "transverse)") % {"where": where})
     return NeedlingLimit(angle=item.angle, max_depth_mm=item.max_depth_mm,
                          direction=item.direction or None,
                          basis=f"Set by the clinician: {item.rationale}",
@@ -92,7 +98,8 @@ def refuse_stop(plan: Plan, doing: str) -> None:
     """Refuse ``doing`` on a plan whose safety screen says stop, naming the reasons."""
     if plan.safety.status == "stop":
         reasons = "; ".join(f.message for f in plan.safety.findings if f.severity == "stop")
-        raise PlanRefused(f"{doing}: the safety screen stopped this plan ({reasons})")
+        raise PlanRefused(_("%(doing)s: the safety screen stopped this plan (%(reasons)s)") % {
+            "doing": doing, "reasons": reasons})
 
 
 def _level(key: str) -> str | None:
@@ -104,7 +111,8 @@ def _check_allowed(
 ) -> None:
     """Run the planner's exclusion step on one point; refuse with the finding's message."""
     if any("needling" in f.excluded_techniques for f in findings):
-        raise PlanRefused(f"{field}: needling is excluded by the safety screen")
+        raise PlanRefused(_("%(field)s: needling is excluded by the safety screen") % {
+            "field": field})
     midline = point.side == "midline"
     candidate = Candidate(
         point.code,
@@ -118,15 +126,17 @@ def _check_allowed(
     _kept, omitted = apply_exclusions([candidate], findings)
     if omitted:
         first = omitted[0]
-        raise PlanRefused(f"{field}: {first.what} is excluded: {first.reason} ({first.rule})")
+        raise PlanRefused(_("%(field)s: %(what)s is excluded: %(reason)s (%(rule)s)") % {
+            "field": field, "what": first.what, "reason": first.reason, "rule": first.rule})
 
 
 def _checked_side(code: str, side: PointSide, field: str) -> None:
     midline = atlas_point(code).laterality == "midline"
     if midline != (side == "midline"):
-        wanted = "midline" if midline else "left, right or both"
-        raise PlanRefused(f"{field}: {code} is a {'midline' if midline else 'paired'} point; "
-                          f"its side must be {wanted}")
+        text = (_("%(field)s: %(code)s is a midline point; its side must be midline") if midline
+                else _("%(field)s: %(code)s is a paired point; its side must be left, right "
+                       "or both"))
+        raise PlanRefused(text % {"field": field, "code": code})
 
 
 def _added(edit: PlanEdit, present: set[str], findings: list[SafetyFinding]) -> list[PlanPoint]:
@@ -136,9 +146,11 @@ def _added(edit: PlanEdit, present: set[str], findings: list[SafetyFinding]) -> 
         try:
             entry = atlas_point(item.code)
         except (KeyError, ValueError):
-            raise PlanRefused(f"{field}.code: {item.code!r} is not a point of the atlas") from None
+            raise PlanRefused(_("%(field)s: %(code)s is not a point of the atlas") % {
+                "field": f"{field}.code", "code": item.code}) from None
         if entry.code in present:
-            raise PlanRefused(f"{field}.code: {entry.code} is already in the plan")
+            raise PlanRefused(_("%(field)s: %(code)s is already in the plan") % {
+                "field": f"{field}.code", "code": entry.code})
         limit = _danger_limit(item, entry.code, index)
         _checked_side(entry.code, item.side, f"{field}.side")
         point = PlanPoint(code=entry.code, name=entry.pinyin, role=item.role, side=item.side,
@@ -185,13 +197,15 @@ def apply_edit(plan: Plan, case: ClinicalCase, edit: PlanEdit) -> Plan:
     for index, key in enumerate(edit.remove):
         point = by_key.pop(key, None)
         if point is None:
-            raise PlanRefused(f"remove[{index}]: {key} is not in the plan")
+            raise PlanRefused(_("%(field)s: %(code)s is not in the plan") % {
+                "field": f"remove[{index}]", "code": key})
         omitted.append(Omitted(what=f"{point.code} {point.name}",
                                reason="removed by the clinician", rule=_CLINICIAN))
     for key, side in edit.sides.items():
         point = by_key.get(key)
         if point is None:
-            raise PlanRefused(f"sides.{key}: not in the plan")
+            raise PlanRefused(_("%(field)s: %(code)s is not in the plan") % {
+                "field": f"sides.{key}", "code": key})
         _checked_side(point.code, side, f"sides.{key}")
         changed = point.model_copy(update={"side": side})
         _check_allowed(changed, key, findings, f"sides.{key}")

@@ -15,6 +15,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from acuneuro.i18n import gettext as _
 from acuneuro.services._actor import Actor
 from acuneuro.services._context import Context
 from acuneuro.services._errors import NotFound
@@ -95,7 +96,7 @@ def _user(session: Session, email: str) -> User:
     email = email.strip().lower()
     user = session.scalar(select(User).where(func.lower(User.email) == email))
     if user is None:
-        raise NotFound(f"no account {email!r}")
+        raise NotFound(_("There is no account %(email)s.") % {"email": email})
     return user
 
 

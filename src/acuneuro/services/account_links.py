@@ -113,11 +113,12 @@ def issue_link(
         user = session.scalar(select(User).where(func.lower(User.email)
                                                  == email.strip().lower()))
         if user is None or (by is not None and user.clinic_id != by.clinic_id):
-            raise NotFound(f"no account {email.strip().lower()!r}")
+            raise NotFound(_("There is no account %(email)s.") % {"email": email.strip().lower()})
         if purpose is Purpose.MFA_ENROLMENT:
             if mfa.has_second_factor(session, user.id):
-                raise ServiceError(f"{user.email} already has a second factor: reset it "
-                                   "first (acuneuro user reset-mfa), which issues a link")
+                raise ServiceError(_("%(email)s already has a second factor: reset it first "
+                                     "(acuneuro user reset-mfa), which issues a link.") % {
+                                       "email": user.email})
             mfa.discard_pending(session, user.id)
         _spend_older(session, user.id, purpose, now)
         session.add(AccountLink(user_id=user.id, purpose=purpose.value, token_hash=_digest(token),

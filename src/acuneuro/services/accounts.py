@@ -103,7 +103,7 @@ def add_clinic(ctx: Context, name: str, *, is_demo: bool = False) -> ClinicInfo:
             record(session, ctx.audit_key, actor=None, actor_label=_CLI, action=Action.ADMIN,
                    resource="clinic", source_address="local")
     except IntegrityError:
-        raise Conflict(f"a clinic named {name!r} already exists") from None
+        raise Conflict(_("A clinic named %(name)s already exists.") % {"name": name}) from None
     return ClinicInfo(clinic.id, clinic.name, clinic.is_demo)
 
 
@@ -111,14 +111,14 @@ def add_user(ctx: Context, *, clinic: str, email: str, role: Role, password: str
     """Create a staff account in ``clinic`` with an argon2id password hash."""
     email = email.strip().lower()
     if "@" not in email or len(email) > 254 or any(c.isspace() for c in email):
-        raise ServiceError(f"not an email address: {email!r}")
+        raise ServiceError(_("%(email)s is not an e-mail address.") % {"email": email})
     if (problem := check_password_policy(password, context_words(email, clinic))) is not None:
         raise ServiceError(problem)
     try:
         with ctx.db.write() as session:
             found = session.scalar(select(Clinic).where(Clinic.name == clinic))
             if found is None:
-                raise NotFound(f"no clinic named {clinic!r}")
+                raise NotFound(_("There is no clinic named %(name)s.") % {"name": clinic})
             user = User(clinic_id=found.id, email=email, role=role,
                         password_hash=hash_password(password))
             session.add(user)
@@ -126,7 +126,7 @@ def add_user(ctx: Context, *, clinic: str, email: str, role: Role, password: str
             record(session, ctx.audit_key, actor=None, actor_label=_CLI, action=Action.ADMIN,
                    resource="user", source_address="local")
     except IntegrityError:
-        raise Conflict(f"an account for {email!r} already exists") from None
+        raise Conflict(_("An account for %(email)s already exists.") % {"email": email}) from None
     return UserInfo(user.id, user.email, user.role, found.name)
 
 
@@ -414,12 +414,13 @@ def operator(ctx: Context, clinic: str | None) -> Actor:
         if clinic is None:
             found = session.scalars(select(Clinic).limit(2)).all()
             if len(found) != 1:
-                raise ServiceError("give --clinic: the database holds "
-                                   f"{'no' if not found else 'several'} clinics")
+                raise ServiceError(_("Give --clinic: the database holds no clinic.") if not found
+                                   else _("Give --clinic: the database holds several "
+                                          "clinics."))
             chosen = found[0]
         else:
             chosen_or_none = session.scalar(select(Clinic).where(Clinic.name == clinic))
             if chosen_or_none is None:
-                raise NotFound(f"no clinic named {clinic!r}")
+                raise NotFound(_("There is no clinic named %(name)s.") % {"name": clinic})
             chosen = chosen_or_none
     return Actor(None, _CLI, Role.ADMIN, chosen.id, "local")

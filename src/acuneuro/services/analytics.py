@@ -28,8 +28,8 @@ from acuneuro.knowledge import privacy_policy
 from acuneuro.services._actor import Actor
 from acuneuro.services._cohort_process import compute_in_worker
 from acuneuro.services._context import Context
-from acuneuro.services._errors import PermissionDenied
 from acuneuro.services._policy import UseCase, allowed
+from acuneuro.services._refusals import role_refused_for
 from acuneuro.services.audit import Action, Outcome, record_alone
 from acuneuro.services.throttle import Work, check_work
 from acuneuro.store import Role
@@ -121,7 +121,7 @@ def clinic_dashboard(ctx: Context, actor: Actor) -> Dashboard:
     if not allowed(actor.role, UseCase.COHORT_ANALYTICS):
         record_alone(ctx, actor=actor, action=Action.READ, resource=_RESOURCE,
                      outcome=Outcome.DENIED)
-        raise PermissionDenied(f"the {actor.role.value} role has no access to cohort analytics")
+        raise role_refused_for(actor.role, UseCase.COHORT_ANALYTICS)
     check_work(ctx, Work.ANALYTICS, actor)
     query = knowledge_query()
     # Read from one snapshot and computed in the lower-priority worker process: no writer

@@ -43,9 +43,10 @@ from acuneuro.services._actor import Actor
 from acuneuro.services._audit_group import record_read
 from acuneuro.services._clinical_checks import check_clinical_date
 from acuneuro.services._context import Context
-from acuneuro.services._errors import NotFound, PermissionDenied, ServiceError
+from acuneuro.services._errors import NotFound, ServiceError
 from acuneuro.services._input_limits import check_input
 from acuneuro.services._policy import UseCase, allowed
+from acuneuro.services._refusals import role_refused_for
 from acuneuro.services.audit import Action, Outcome, record, record_alone
 from acuneuro.store import ACTIVE, Episode, Patient, ScoreRecord
 
@@ -107,7 +108,7 @@ class ScoreIn(BaseModel):
     @classmethod
     def _not_future(cls, value: date | None) -> date | None:
         if value is not None and value > date.today():
-            raise ValueError("an assessment cannot be taken in the future")
+            raise ValueError(_("an assessment cannot be taken in the future"))
         return value
 
 
@@ -185,9 +186,9 @@ def record_score(
             result = score(data.instrument, data.answers)
             if not storable(result.instrument):
                 raise NotStorable(
-                    f"instrument: {result.instrument} can be scored but not stored yet: its "
-                    f"version label is longer than the store keeps ({_VERSION_LENGTH})"
-                )
+                    _("%(name)s can be scored but not stored yet: its version label is "
+                      "longer than the store keeps (%(n)s characters).") % {
+                        "name": result.instrument, "n": _VERSION_LENGTH})
             stored_answers: dict[str, Any] = {
                 k: v for k, v in data.answers.items() if v is not None
             }
@@ -211,7 +212,7 @@ def record_score(
             record(session, ctx.audit_key, actor=actor, action=Action.CREATE,
                    resource=_RESOURCE, patient=pseudo_id)
             return _view(row, pseudo_id, result)
-    _not_found(ctx, actor, Action.CREATE, pseudo_id, "no such patient")
+    _not_found(ctx, actor, Action.CREATE, pseudo_id, _("There is no such patient."))
 
 
 def list_scores(
@@ -235,7 +236,7 @@ def list_scores(
                 query = query.where(ScoreRecord.instrument_id == instrument_id)
             views = [_view(row, pseudo_id) for row in session.scalars(query)]
     if views is None:
-        _not_found(ctx, actor, Action.LIST, pseudo_id, "no such patient")
+        _not_found(ctx, actor, Action.LIST, pseudo_id, _("There is no such patient."))
     record_read(ctx, actor, Action.LIST, _RESOURCE, [pseudo_id])
     return views
 
@@ -255,7 +256,7 @@ def get_score(ctx: Context, actor: Actor, score_id: int) -> ScoreView:
             record(session, ctx.audit_key, actor=actor, action=Action.READ,
                    resource=_RESOURCE, patient=pseudo_id)
             return _view(row, pseudo_id)
-    _not_found(ctx, actor, Action.READ, None, "no such score")
+    _not_found(ctx, actor, Action.READ, None, _("There is no such score."))
 
 
 def _check_self_report(data: ScoreIn) -> None:
@@ -263,9 +264,8 @@ def _check_self_report(data: ScoreIn) -> None:
     instrument = get_instrument(data.instrument)
     if not instrument.self_report_items():
         raise NotSelfReport(
-            f"instrument: {instrument.name} is recorded by a clinician (examination or "
-            "grading); a patient cannot fill it in alone"
-        )
+            _("%(name)s is recorded by a clinician (examination or grading); a patient "
+              "cannot fill it in alone.") % {"name": instrument.name})
     check_patient_answers(instrument, data.answers)
 
 
@@ -292,7 +292,7 @@ def _require_role(
     if not allowed(actor.role, use_case):
         record_alone(ctx, actor=actor, action=action, resource=_RESOURCE,
                      outcome=Outcome.DENIED, patient=pseudo_id[:32] if pseudo_id else None)
-        raise PermissionDenied(f"the {actor.role.value} role has no access to patient scores")
+        raise role_refused_for(actor.role, use_case)
 
 
 def _not_found(

@@ -54,6 +54,7 @@ from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from acuneuro.i18n import gettext as _
 from acuneuro.settings import Settings
 from acuneuro.store import AuditEvent, Database, read_only
 
@@ -257,7 +258,7 @@ def anchor_problem(session: Session, anchor: Anchor) -> str | None:
 def _load(path: Path) -> dict[str, Any]:
     data = json.loads(path.read_text("ascii") or "{}")
     if not isinstance(data, dict):
-        raise ValueError(f"{path}: not an audit anchor file")
+        raise ValueError(_("%(path)s is not an audit anchor file.") % {"path": path})
     return data
 
 

@@ -21,8 +21,8 @@ from sqlalchemy import select
 
 from acuneuro.services._actor import Actor
 from acuneuro.services._context import Context
-from acuneuro.services._errors import PermissionDenied
 from acuneuro.services._policy import UseCase, allowed
+from acuneuro.services._refusals import role_refused_for
 from acuneuro.services.audit import Action, Outcome, record_alone
 from acuneuro.store import AuditEvent
 
@@ -121,7 +121,7 @@ def audit_bundle(ctx: Context, actor: Actor, since: datetime | None = None) -> d
     if not allowed(actor.role, UseCase.AUDIT_READ):
         record_alone(ctx, actor=actor, action=Action.READ, resource="audit",
                      outcome=Outcome.DENIED)
-        raise PermissionDenied(f"the {actor.role.value} role may not read the audit trail")
+        raise role_refused_for(actor.role, UseCase.AUDIT_READ)
     entries = [{"fullUrl": f"urn:acuneuro:audit:{e['id']}", "resource": e}
                for e in _events(ctx, since)]
     record_alone(ctx, actor=actor, action=Action.READ, resource="audit",

@@ -182,8 +182,8 @@ def add_adverse_event(ctx: Context, actor: Actor, pseudo_id: str,
                     numbers = session_numbers(session_rows(session, patient))
                     by_number = {n: i for i, n in numbers.items()}
                     if event.session_number not in by_number:
-                        raise CourseRefused(f"adverse_event.session_number: session "
-                                            f"{event.session_number} is not recorded")
+                        raise CourseRefused(_("Session %(n)s is not recorded.") % {
+                            "n": event.session_number})
                     session_id = by_number[event.session_number]
                 row = AdverseEventRecord(
                     clinic_id=patient.clinic_id, patient_id=patient.id, session_id=session_id,
@@ -313,5 +313,5 @@ def actor_by_email(ctx: Context, email: str, source: str = "local") -> Actor:
         user = session.scalar(select(User).where(User.email == email.strip().lower(),
                                                  User.active.is_(True)))
         if user is None:
-            raise NotFound(f"no active account {email!r}")
+            raise NotFound(_("There is no active account %(email)s.") % {"email": email})
         return Actor.of(user, source)

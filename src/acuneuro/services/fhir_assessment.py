@@ -29,6 +29,7 @@ from acuneuro.clinical.scoring import (
     UnknownInstrumentError,
     get_instrument,
 )
+from acuneuro.i18n import gettext as _
 from acuneuro.interop.fhir_ids import logical_id
 from acuneuro.interop.fhir_questionnaire import (
     BASE_URL,
@@ -85,17 +86,17 @@ def record_questionnaire_response(
     clinic. ``today`` is the day recorded when the response has no ``authored``.
     """
     if not isinstance(resource, Mapping) or resource.get("resourceType") != _QR:
-        raise FhirInputError(f"{_QR}.resourceType", "expected a QuestionnaireResponse")
+        raise FhirInputError(f"{_QR}.resourceType", _("expected a QuestionnaireResponse"))
     # Narrative, display names and extensions are dropped here, never stored or served back.
     posted = minimal_questionnaire_response(resource)
     instrument_id = _instrument_of(posted)
     answers = _answers(posted, instrument_id)
     if posted.get("status") != "completed":
-        raise FhirInputError(f"{_QR}.status", "only a completed response can be scored")
+        raise FhirInputError(f"{_QR}.status", _("only a completed response can be scored"))
     reference = (posted.get("subject") or {}).get("reference", "")
     subject = _SUBJECT.match(reference) if isinstance(reference, str) else None
     if subject is None:
-        raise FhirInputError(f"{_QR}.subject", "expected a reference Patient/<id>")
+        raise FhirInputError(f"{_QR}.subject", _("expected a reference Patient/<id>"))
     # FHIR QuestionnaireResponse.source: who answered. The patient answering alone gets the
     # tablet's rule: self-report items only.
     source = (posted.get("source") or {}).get("reference", "")
@@ -173,15 +174,17 @@ def _instrument_of(posted: dict[str, Any]) -> str:
     prefix = f"{BASE_URL}/Questionnaire/"
     if not isinstance(url, str) or not url.startswith(prefix):
         raise FhirInputError(f"{_QR}.questionnaire",
-                             f"expected an acuneuro Questionnaire URL ({prefix}ID)")
-    instrument_id, _, version = url.removeprefix(prefix).partition("|")
+                             _("expected an acuneuro Questionnaire URL (%(prefix)sID)") % {
+                                 "prefix": prefix})
+    instrument_id, _bar, version = url.removeprefix(prefix).partition("|")
     try:
         current = get_instrument(instrument_id).version
     except UnknownInstrumentError as exc:
         raise FhirInputError(f"{_QR}.questionnaire", str(exc)) from None
     if version and version != current:
         raise FhirInputError(f"{_QR}.questionnaire",
-                             f"version {version!r} is not the current version {current!r}")
+                             _("version %(version)s is not the current version %(current)s") % {
+                                 "version": version, "current": current})
     return instrument_id
 
 
@@ -228,4 +231,4 @@ def _taken_on(posted: dict[str, Any], today: date) -> date:
             raise ValueError(authored)
         return date.fromisoformat(match.group(1))
     except ValueError:
-        raise FhirInputError(f"{_QR}.authored", "expected a date or dateTime") from None
+        raise FhirInputError(f"{_QR}.authored", _("expected a date or dateTime")) from None

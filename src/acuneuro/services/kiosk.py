@@ -31,13 +31,15 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from acuneuro.clinical.scoring import UnknownInstrumentError, get_instrument
+from acuneuro.i18n import N_
 from acuneuro.i18n import gettext as _
 from acuneuro.services import lockout
 from acuneuro.services._actor import Actor
 from acuneuro.services._context import Context
-from acuneuro.services._errors import AuthenticationFailed, NotFound, PermissionDenied
+from acuneuro.services._errors import AuthenticationFailed, NotFound
 from acuneuro.services._passwords import verify
 from acuneuro.services._policy import UseCase, allowed
+from acuneuro.services._refusals import role_refused
 from acuneuro.services.assessment import NotSelfReport, ScoreView, record_score
 from acuneuro.services.audit import Action, Outcome, record, record_alone
 from acuneuro.store import Patient, User
@@ -87,14 +89,14 @@ def hand_over(ctx: Context, actor: Actor, pseudo_id: str, instrument_id: str, *,
     if not allowed(actor.role, UseCase.SCORE_WRITE):
         record_alone(ctx, actor=actor, action=Action.CREATE, resource=_RESOURCE,
                      outcome=Outcome.DENIED, patient=pseudo_id[:32])
-        raise PermissionDenied(f"the {actor.role.value} role cannot hand a questionnaire over")
+        raise role_refused(actor.role, N_("hand a questionnaire over to a patient"))
     try:
         instrument = get_instrument(instrument_id)
     except UnknownInstrumentError:
         raise NotFound(_("instrument: no such instrument")) from None
     if not instrument.self_report_items():
-        raise NotSelfReport(f"instrument: {instrument.name} is recorded by a clinician "
-                            "(examination or grading); it cannot be handed to the patient")
+        raise NotSelfReport(_("%(name)s is recorded by a clinician (examination or grading); it "
+                               "cannot be handed to the patient.") % {"name": instrument.name})
     with ctx.db.write() as session:
         found = session.scalar(select(Patient.id).where(
             Patient.clinic_id == actor.clinic_id, Patient.pseudo_id == pseudo_id))

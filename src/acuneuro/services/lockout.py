@@ -46,6 +46,7 @@ from typing import TypeVar
 import anyio
 from limits import parse, parse_many
 
+from acuneuro.i18n import gettext as _
 from acuneuro.services._context import Context
 from acuneuro.services._errors import Throttled
 from acuneuro.services.audit import Action, Outcome, record_alone
@@ -115,12 +116,12 @@ def refusal(ctx: Context, email: str, source: str | None) -> Throttled | None:
     # The "known" limit is full (a wait) while the address had a successful login.
     by_address, pair, known, ceiling = waits[0], max(waits[1:-2]), waits[-2] > 0, waits[-1]
     if by_address:
-        return Throttled("Too many failed logins from this address; "
-                         f"try again in {by_address} seconds.", by_address)
+        return Throttled(_("Too many failed logins from this address; try again in %(n)s "
+                           "seconds.") % {"n": by_address}, by_address)
     wait = pair or (ceiling if not known else 0)
     if wait:
-        return Throttled("Too many failed logins for this account; "
-                         f"try again in {wait} seconds.", wait)
+        return Throttled(_("Too many failed logins for this account; try again in %(n)s "
+                           "seconds.") % {"n": wait}, wait)
     return None
 
 

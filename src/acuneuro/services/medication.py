@@ -25,6 +25,7 @@ from acuneuro.clinical.medication import (
     medication_change,
     mme_on,
 )
+from acuneuro.i18n import format_date
 from acuneuro.i18n import gettext as _
 from acuneuro.services._actor import Actor
 from acuneuro.services._clinical_checks import check_clinical_date
@@ -204,10 +205,11 @@ def stop_medication(ctx: Context, actor: Actor, pseudo_id: str,
 
 def _close(row: MedicationStatementRecord, stop_on: date) -> None:
     if row.stop_on is not None:
-        raise CourseRefused(f"medication {row.drug}: already stopped on {row.stop_on}")
+        raise CourseRefused(_("%(drug)s was already stopped on %(day)s.") % {
+            "drug": row.drug, "day": format_date(row.stop_on)})
     if stop_on < row.start_on:
-        raise CourseRefused(f"medication {row.drug}: stop {stop_on} is before start "
-                            f"{row.start_on}")
+        raise CourseRefused(_("%(drug)s: the stop (%(stop)s) is before the start (%(start)s).") % {
+            "drug": row.drug, "stop": format_date(stop_on), "start": format_date(row.start_on)})
     row.stop_on = stop_on
 
 
@@ -238,8 +240,8 @@ def change_dose(ctx: Context, actor: Actor, pseudo_id: str,
 def _reopen(row: MedicationStatementRecord, given: DoseChange, actor: Actor
             ) -> MedicationStatementRecord:
     if given.on <= row.start_on:
-        raise CourseRefused(f"medication {row.drug}: a dose change must come after the start "
-                            f"({row.start_on})")
+        raise CourseRefused(_("%(drug)s: a dose change must come after the start (%(start)s).") % {
+            "drug": row.drug, "start": format_date(row.start_on)})
     _close(row, given.on - timedelta(days=1))
     return MedicationStatementRecord(
         clinic_id=row.clinic_id, patient_id=row.patient_id, drug=row.drug,

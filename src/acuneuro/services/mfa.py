@@ -103,7 +103,7 @@ def begin_enrolment(ctx: Context, user_id: int) -> Enrolment:
             raise LookupError(_("no such account"))
         found = session.get(MfaCredential, user_id)
         if found is not None and found.confirmed_at is not None:
-            raise ValueError("this account already has a second factor")
+            raise ValueError(_("this account already has a second factor"))
         secret = None
         if found is not None:
             try:

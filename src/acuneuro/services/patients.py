@@ -26,7 +26,7 @@ from acuneuro.services._audit_group import record_read
 from acuneuro.services._clinical_checks import check_clinical_date
 from acuneuro.services._context import Context
 from acuneuro.services._course_common import episodes_loader
-from acuneuro.services._errors import Conflict, NotFound, PermissionDenied
+from acuneuro.services._errors import Conflict, NotFound
 from acuneuro.services._input_limits import check_input
 from acuneuro.services._patient_duplicates import ProbableDuplicate, probable_duplicates
 from acuneuro.services._patient_models import (
@@ -40,6 +40,7 @@ from acuneuro.services._patient_search import (
     criteria,
 )
 from acuneuro.services._policy import UseCase, roles_for
+from acuneuro.services._refusals import role_refused_for
 from acuneuro.services.audit import Action, Outcome, record, record_alone
 from acuneuro.services.corrections import keep_patient_revision, patient_details
 from acuneuro.store import ACTIVE, Episode, Patient, PatientIdentity
@@ -226,7 +227,7 @@ def _require_role(ctx: Context, actor: Actor, action: Action, pseudo_id: str | N
     if actor.role not in PATIENT_ROLES:
         record_alone(ctx, actor=actor, action=action, resource=_RESOURCE,
                      outcome=Outcome.DENIED, patient=pseudo_id)
-        raise PermissionDenied(f"the {actor.role.value} role has no access to patient records")
+        raise role_refused_for(actor.role, UseCase.PATIENT_RECORD)
 
 
 def _not_found(ctx: Context, actor: Actor, action: Action, pseudo_id: str) -> NoReturn:

@@ -25,7 +25,7 @@ from acuneuro.services._actor import Actor
 from acuneuro.services._audit_group import record_read
 from acuneuro.services._context import Context
 from acuneuro.services._course_common import episodes_loader
-from acuneuro.services._errors import NotFound, PermissionDenied
+from acuneuro.services._errors import NotFound
 from acuneuro.services._input_limits import check_input
 from acuneuro.services._patient_models import PatientView
 from acuneuro.services._patient_reads import patient_row_id
@@ -47,6 +47,7 @@ from acuneuro.services._plan_models import (
     point_key,
 )
 from acuneuro.services._policy import UseCase, roles_for
+from acuneuro.services._refusals import not_found_sentence, plan_status_word, role_refused_for
 from acuneuro.services.audit import Action, Outcome, record, record_alone
 from acuneuro.services.clinic_calendar import calendar_in
 from acuneuro.store import Patient, PlannedSession, PlanRecord, Role, User, utcnow
@@ -171,8 +172,9 @@ def edit_plan(
             row = _plan(session, actor, pseudo_id, plan_id, lock=True)
             if row is not None:
                 if row.status != "proposed":
-                    raise PlanRefused(f"edit: the plan is {row.status}; only a proposed plan "
-                                      "can be changed (propose a new one)")
+                    raise PlanRefused(_("This plan is %(status)s; only a proposed plan can be "
+                                        "changed (propose a new one).") % {
+                                          "status": plan_status_word(row.status)})
                 case = ClinicalCase.model_validate(row.case_json, context=STORED_CASE)
                 change = edit if isinstance(edit, PlanEdit) else PlanEdit.model_validate(edit)
                 check_input(change)
@@ -216,7 +218,8 @@ def _accept(
     session: Session, ctx: Context, actor: Actor, row: PlanRecord, start_on: date, pseudo_id: str
 ) -> None:
     if row.status != "proposed":
-        raise PlanRefused(f"accept: the plan is already {row.status}")
+        raise PlanRefused(_("This plan is already %(status)s.") % {
+            "status": plan_status_word(row.status)})
     plan = Plan.model_validate(row.plan_json)
     refuse_stop(plan, "accept")
     if not plan.points:
@@ -326,7 +329,8 @@ def _require(
     if actor.role not in roles:
         record_alone(ctx, actor=actor, action=action, resource=_RESOURCE,
                      outcome=Outcome.DENIED, patient=pseudo_id[:32])
-        raise PermissionDenied(f"the {actor.role.value} role may not do this with plans")
+        raise role_refused_for(
+            actor.role, UseCase.PLAN_WRITE if roles is WRITE_ROLES else UseCase.PLAN_READ)
 
 
 def _refused(ctx: Context, actor: Actor, action: Action, pseudo_id: str) -> None:
@@ -338,7 +342,7 @@ def _not_found(ctx: Context, actor: Actor, action: Action, pseudo_id: str, what:
                ) -> NoReturn:
     record_alone(ctx, actor=actor, action=action, resource=_RESOURCE,
                  outcome=Outcome.NOT_FOUND, patient=pseudo_id[:32])
-    raise NotFound(f"no such {what}")
+    raise NotFound(not_found_sentence(what))
 
 
 # The plans of one patient, newest first; withdrawn and entered-in-error plans live in the

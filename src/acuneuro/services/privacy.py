@@ -29,8 +29,8 @@ from acuneuro.knowledge import drug_names, instrument_ids, load_instruments, pri
 from acuneuro.knowledge.course import adverse_event_knowledge
 from acuneuro.services._actor import Actor
 from acuneuro.services._context import Context
-from acuneuro.services._errors import PermissionDenied
 from acuneuro.services._policy import UseCase, allowed
+from acuneuro.services._refusals import role_refused_for
 from acuneuro.services.audit import Action, Outcome, record, record_alone
 from acuneuro.store import (
     ACTIVE,
@@ -195,7 +195,7 @@ def _require(ctx: Context, actor: Actor) -> None:
     if not allowed(actor.role, UseCase.RESEARCH_EXPORT):
         record_alone(ctx, actor=actor, action=Action.READ, resource=_RESOURCE,
                      outcome=Outcome.DENIED)
-        raise PermissionDenied(f"the {actor.role.value} role may not export research data")
+        raise role_refused_for(actor.role, UseCase.RESEARCH_EXPORT)
 
 
 def _base(patient: Patient, as_of: date) -> dict[str, Any]:

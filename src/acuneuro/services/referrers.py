@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from acuneuro.i18n import gettext as _
 from acuneuro.services._actor import Actor
 from acuneuro.services._audit_group import record_read
 from acuneuro.services._context import Context
@@ -84,13 +85,13 @@ def get_referrer(ctx: Context, actor: Actor, referrer_id: int) -> ReferrerView:
     with ctx.db.read() as session:
         row = session.get(Referrer, referrer_id)
         if row is None or row.clinic_id != actor.clinic_id:
-            raise NotFound(f"no referrer {referrer_id}")
+            raise NotFound(_("There is no such referring doctor."))
         return _view(row)
 
 
 def _duplicate(given: ReferrerIn) -> Conflict:
-    return Conflict(f"{given.name} ({given.practice or 'no practice'}) is already in the "
-                    "directory")
+    return Conflict(_("%(name)s (%(practice)s) is already in the directory.") % {
+        "name": given.name, "practice": given.practice or _("no practice")})
 
 
 def add_referrer(ctx: Context, actor: Actor, data: ReferrerIn | Mapping[str, Any]
@@ -119,7 +120,7 @@ def update_referrer(ctx: Context, actor: Actor, referrer_id: int,
         with ctx.db.write() as session:
             row = session.get(Referrer, referrer_id)
             if row is None or row.clinic_id != actor.clinic_id:
-                raise NotFound(f"no referrer {referrer_id}")
+                raise NotFound(_("There is no such referring doctor."))
             for key, value in given.model_dump().items():
                 setattr(row, key, value)
             session.flush()

@@ -309,7 +309,7 @@ def _record(session: Session, ctx: Context, actor: Actor, patient: Patient, give
         number = next((p.number for p in planned if p.number <= total and p.number not in done),
                       max(done | {total}) + 1)
     if number in done:
-        raise CourseRefused(f"session {number} of this plan is already recorded")
+        raise CourseRefused(_("Session %(n)s of this plan is already recorded.") % {"n": number})
     check_clinical_date("on", _("The session date"), given.on, patient.identity.date_of_birth)
     recorded = _recorded(session, patient)
     if not given.confirm and (warnings := session_warnings(
@@ -330,7 +330,8 @@ def _record(session: Session, ctx: Context, actor: Actor, patient: Patient, give
                                  plan.points)
         problems += session_problems(rec.points, plan.points)  # anatomical danger zones
         if problems:
-            raise CourseRefused("session not recorded: " + "; ".join(problems))
+            raise CourseRefused(_("Session not recorded: %(problems)s") % {
+                "problems": "; ".join(problems)})
         # The facts this screen used, with their dates and origins, for the next session.
         screen_json = {**today.screen.model_dump(mode="json"),
                        FACTS_KEY: stored_facts(known, number)}

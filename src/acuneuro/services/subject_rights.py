@@ -32,9 +32,10 @@ from acuneuro.services._erasure import (
     scrub,
     strings_in,
 )
-from acuneuro.services._errors import NotFound, PermissionDenied, ServiceError
+from acuneuro.services._errors import NotFound, ServiceError
 from acuneuro.services._patient_models import PatientView
 from acuneuro.services._policy import UseCase, allowed
+from acuneuro.services._refusals import role_refused_for
 from acuneuro.services.assessment import FHIR_KEY, list_scores
 from acuneuro.services.audit import Action, Outcome, record, record_alone
 from acuneuro.services.fhir_assessment import observation_of
@@ -71,7 +72,7 @@ def erase_patient(ctx: Context, actor: Actor, pseudo_id: str, reason: str) -> Pa
     if not allowed(actor.role, UseCase.PATIENT_ERASE):
         record_alone(ctx, actor=actor, action=Action.UPDATE, resource=_RESOURCE,
                      outcome=Outcome.DENIED, patient=pseudo_id[:32])
-        raise PermissionDenied(f"the {actor.role.value} role may not erase patients")
+        raise role_refused_for(actor.role, UseCase.PATIENT_ERASE)
     if not reason.strip():
         raise ServiceError(_("reason: give the reason for the erasure"))
     with ctx.db.write() as session:
@@ -167,9 +168,10 @@ def _verify(session: Session, patient: Patient, found: Identifiers) -> None:
         for row in rows:
             for column, value in zip(columns, row, strict=True):
                 if any(found.found_in(text) for text in strings_in(value)):
+                    # The table and column are for the administrator who must find the copy.
                     raise ServiceError(
-                        f"erasure: an identifier of the patient is still held in "
-                        f"{table.name}.{column.name}; nothing was erased")
+                        _("An identifier of the patient is still held in %(place)s; nothing "
+                          "was erased.") % {"place": f"{table.name}.{column.name}"})
 
 
 def _verified_columns() -> dict[sa.Table, list[sa.Column[Any]]]:
@@ -204,7 +206,7 @@ def patient_bundle(ctx: Context, actor: Actor, pseudo_id: str) -> dict[str, Any]
     if not allowed(actor.role, UseCase.PATIENT_EXPORT):
         record_alone(ctx, actor=actor, action=Action.READ, resource="patient-export",
                      outcome=Outcome.DENIED, patient=pseudo_id[:32])
-        raise PermissionDenied(f"the {actor.role.value} role may not export patient records")
+        raise role_refused_for(actor.role, UseCase.PATIENT_EXPORT)
     view = get_patient(ctx, actor, pseudo_id)
     reference = f"Patient/{view.id}"
     resources: list[dict[str, Any]] = [_patient_resource(view)]

@@ -25,6 +25,8 @@ from enum import StrEnum
 
 from limits import RateLimitItem, parse, parse_many
 
+from acuneuro.i18n import N_
+from acuneuro.i18n import gettext as _
 from acuneuro.services._actor import Actor
 from acuneuro.services._context import Context
 from acuneuro.services._errors import Throttled
@@ -47,10 +49,10 @@ class Work(StrEnum):
 
 
 _LABEL = {
-    Work.ANALYTICS: "cohort analytics",
-    Work.META: "meta-analyses",
-    Work.REPORT: "report PDFs",
-    Work.FHIR_EXPORT: "FHIR exports",
+    Work.ANALYTICS: N_("cohort analytics"),
+    Work.META: N_("meta-analyses"),
+    Work.REPORT: N_("report PDFs"),
+    Work.FHIR_EXPORT: N_("FHIR exports"),
 }
 
 # (per account, per address): design choice, sized for a person reloading a page now and
@@ -130,8 +132,8 @@ def check_work(ctx: Context, work: Work, actor: Actor) -> None:
     if window.hit(_REPORT_ONCE, "reported", work.value, account):
         record_alone(ctx, actor=actor, action=Action.READ, resource=work.value,
                      outcome=Outcome.DENIED)
-    raise Throttled(f"Too many {_LABEL[work]} requested from this account or address; "
-                    f"try again in {wait} seconds.", wait)
+    raise Throttled(_("Too many %(work)s requested from this account or address; try again in "
+                      "%(n)s seconds.") % {"work": _(_LABEL[work]), "n": wait}, wait)
 
 
 async def pause(refused: Throttled) -> None:
