@@ -215,6 +215,10 @@ def _require(ctx: Context, caller: FhirCaller, resource_type: str, action: Actio
             "type": resource_type})
 
 
+# Row ids are 64-bit signed integers; a longer number is no row (SQLite cannot even bind it).
+_LARGEST_ROW_ID = 2**63 - 1
+
+
 def _holder(session: Session, clinic: int, resource_type: str, resource_id: str
             ) -> list[Patient]:
     """The patient whose row has this logical id (one indexed lookup), as a list of 0 or 1."""
@@ -226,7 +230,8 @@ def _holder(session: Session, clinic: int, resource_type: str, resource_id: str
     if patient_id is None:
         patient_id = _unstamped(session, clinic, model, column, resource_id)
     if (patient_id is None and resource_type == "QuestionnaireResponse"
-            and resource_id.isascii() and resource_id.isdigit()):
+            and resource_id.isascii() and resource_id.isdigit()
+            and int(resource_id) <= _LARGEST_ROW_ID):
         # A patient with no answers anywhere is served the assessment builder's responses,
         # whose id is the score's row number (resources_of_type).
         patient_id = session.scalar(select(ScoreRecord.patient_id).where(
