@@ -17,6 +17,7 @@ from tests.services._course import accepted_patient
 
 from acuneuro.services import AuthenticationFailed, Context, accounts, course_fhir, mfa
 from acuneuro.services import assessment as assessment_service
+from acuneuro.services import audit as audit_service
 from acuneuro.services import course as course_service
 from acuneuro.store import AuditEvent, MfaCredential
 
@@ -41,12 +42,20 @@ class _Call(threading.Thread):
 
 
 @contextmanager
-def _writer_lock_held(ctx: Context) -> Iterator[None]:
-    """A write transaction held open by another thread (on SQLite: the writer lock)."""
+def _writer_lock_held(ctx: Context, audit_chain: bool = False) -> Iterator[None]:
+    """A write transaction held open by another thread (on SQLite: the writer lock).
+
+    With ``audit_chain``, on PostgreSQL it also holds the audit chain's lock, which every audit
+    row's commit takes: PostgreSQL has no database-wide writer lock, so without it an audit row
+    could be committed while the transaction is held, and the test would race.
+    """
     ready, release = threading.Event(), threading.Event()
 
     def hold() -> None:
-        with ctx.db.write():
+        with ctx.db.write() as session:
+            if audit_chain and session.bind is not None and (
+                    session.bind.dialect.name == "postgresql"):
+                session.execute(audit_service._LOCK)
             ready.set()
             release.wait(_WAIT)
 
@@ -214,7 +223,7 @@ def test_course_exports_read_while_a_write_holds_the_writer_lock_and_wait_for_th
         return answer
 
     monkeypatch.setattr(module, reading, spy)
-    with _writer_lock_held(ctx):
+    with _writer_lock_held(ctx, audit_chain=True):
         reader = _Call(lambda: call(ctx, alice, pid))
         assert read_done.wait(_WAIT), f"the {kind} read waited for the writer lock"
         assert not reader.result  # nothing returned before its audit row is committed
