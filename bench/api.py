@@ -26,7 +26,6 @@ throughput.
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import socket
@@ -45,7 +44,6 @@ from fastapi.routing import APIRoute
 
 import acuneuro.store._course  # noqa: F401  (course tables on Base for create_all)
 from acuneuro.analytics.registry import DatabaseSink, generate_registry
-from acuneuro.logs import log_config
 from acuneuro.services import Context
 from acuneuro.services.accounts import add_user, authenticate, issue_token
 from acuneuro.settings import Settings
@@ -94,12 +92,13 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.pid = 0
         root = str(Path(__file__).resolve().parent.parent)
-        logging = folder / "log-config.json"  # acuneuro serve's: one JSON line per request
-        logging.write_text(json.dumps(log_config(fmt="json")), "utf-8")
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "bench.api:served_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(workers),
-             "--log-config", str(logging), "--no-access-log", "--no-server-header"],
+            # As `acuneuro serve` runs it (its shared socket is TCP: answers are not held by
+            # Nagle's algorithm, which uvicorn's own --workers did, 40 ms each).
+            [sys.executable, "-c", "import sys; from acuneuro.cli._core import ServeOptions, "
+             "run_uvicorn; run_uvicorn('bench.api:served_app', '127.0.0.1', int(sys.argv[1]), "
+             "ServeOptions(workers=int(sys.argv[2]), log_format='json'))",
+             str(self.port), str(workers)],
             cwd=root, env={**os.environ, **env, "PYTHONPATH": os.pathsep.join(
                 filter(None, [root, os.environ.get("PYTHONPATH")]))},
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
