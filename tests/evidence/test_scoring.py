@@ -42,6 +42,22 @@ def test_intercept_scoring_agrees_with_plain_fisher_scoring_to_1e_10(
     np.testing.assert_allclose(fast, plain, rtol=1e-10, atol=1e-10)
 
 
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), method=st.sampled_from(["REML", "ML"]))
+def test_large_batches_which_drop_converged_rows_agree_with_plain_fisher_scoring(
+    seed: int, method: str
+) -> None:
+    # Batches of at least _SHRINK_FROM rows drop converged rows; smaller ones hold them.
+    rng = np.random.default_rng(seed)
+    n, k = _scoring._SHRINK_FROM + 36, 8
+    y = rng.normal(0.0, 1.0, (n, k)) * rng.choice([0.05, 0.5, 2.0], (n, 1))
+    v = 10.0 ** rng.uniform(-3.0, 0.5, (n, k))
+    m = np.ones((n, k))
+    fast = tau2_estimate(method, y, v, None, m)
+    plain = tau2_estimate(method, y, v, np.ones((n, k, 1)), m)
+    np.testing.assert_allclose(fast, plain, rtol=1e-10, atol=1e-10)
+
+
 def _halve_by_loop(ta: np.ndarray, adj: np.ndarray) -> np.ndarray:
     """The loop of ``_estimators._scoring``, as metafor halves."""
     for _ in range(60):

@@ -50,26 +50,37 @@ class Projection:
     inv: Arr  # (X'WX)^-1, (..., p, p)
     beta: Arr  # (..., p)
     Py: Arr  # (..., k)
-    diag: Arr  # diagonal of P, (..., k)
     tr: Arr  # trace of P
     X: Arr | None
-    # trace of PP: given for meta-regression; for the intercept-only model worked out when first
-    # asked (only REML needs it, and it costs two more prefix sums).
+    # Given for meta-regression; for the intercept-only model worked out when first asked (the
+    # estimators that need them are few, and each costs prefix sums).
+    given_diag: Arr | None = None
     given_tr_pp: Arr | None = None
-    rest: Arr | None = None  # intercept only: 1 - q_i for each study (``_others``)
-    lopsided: Arr | None = None  # intercept only: rows where one study holds over half the weight
+
+    @cached_property
+    def _rest(self) -> tuple[Arr, Arr, Arr]:
+        """Intercept only: the weight shares ``q``, ``1 - q_i`` (``_others``), lopsided rows."""
+        sw = self.w.sum(axis=-1)
+        q = self.w / sw[..., None]
+        flags = lopsided(q)
+        return q, _others(q, flags), flags
+
+    @cached_property
+    def diag(self) -> Arr:
+        """Diagonal of ``P``."""
+        if self.given_diag is not None:
+            return self.given_diag
+        return np.asarray(self.w * self._rest[1])
 
     @cached_property
     def tr_pp(self) -> Arr:
         """Trace of ``PP``."""
         if self.given_tr_pp is not None:
             return self.given_tr_pp
-        assert self.rest is not None  # noqa: S101 - set by ``_intercept`` whenever X is None
         sw = self.w.sum(axis=-1)
-        q = self.w / sw[..., None]
-        rest = self.rest
+        q, rest, flags = self._rest
         q2 = q * q
-        return np.asarray(sw**2 * np.sum(q2 * (rest * rest + _others(q2, self.lopsided)), axis=-1))
+        return np.asarray(sw**2 * np.sum(q2 * (rest * rest + _others(q2, flags)), axis=-1))
 
     @property
     def rss(self) -> Arr:
@@ -118,25 +129,28 @@ def _prefix_others(a: Arr) -> Arr:
 
 
 def _intercept(y: Arr, w: Arr) -> Projection:
-    # P = sw (diag(q) - q q') with q = w / sw; every trace below is a sum of positive terms.
+    # P = sw (diag(q) - q q') with q = w / sw: tr(P) = sw (1 - sum q²). While no study holds
+    # over half the weight, sum q² <= max q <= 1/2, so the subtraction loses at most a few
+    # units in the last place (``_others``); rows where one does take the sum of positive terms
+    # sum w_i (1 - q_i) by prefix sums.
     sw = w.sum(axis=-1)
     mu = quad(w, y) / sw
-    Py = w * (y - mu[..., None])
-    q = w / sw[..., None]
-    flags = lopsided(q)
-    rest = _others(q, flags)  # 1 - q_i
-    diag = w * rest
+    tr = np.asarray(sw - quad(w, w) / sw)
+    lop = w.max(axis=-1) > 0.5 * sw
+    if np.count_nonzero(lop):
+        if tr.ndim == 0:
+            tr = np.sum(w * _prefix_others(w / sw))
+        else:
+            wl = w[lop]
+            tr[lop] = np.sum(wl * _prefix_others(wl / sw[lop][..., None]), axis=-1)
     return Projection(
         w=w,
         y=y,
         inv=(1 / sw)[..., None, None],
         beta=mu[..., None],
-        Py=Py,
-        diag=diag,
-        tr=diag.sum(axis=-1),
+        Py=w * (y - mu[..., None]),
+        tr=tr,
         X=None,
-        rest=rest,
-        lopsided=flags,
     )
 
 
@@ -164,9 +178,9 @@ def project(y: Arr, X: Arr | None, w: Arr) -> Projection:
         inv=inv,
         beta=beta,
         Py=_apply(X, w, inv, y),
-        diag=diag,
         tr=diag.sum(axis=-1),
         X=X,
+        given_diag=diag,
         given_tr_pp=(np.sum(w * w, axis=-1) - 2 * np.sum(w**3 * h, axis=-1)
                      + np.trace(ab @ ab, axis1=-2, axis2=-1)),
     )

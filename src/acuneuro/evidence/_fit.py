@@ -86,15 +86,18 @@ def fit_batch(
         raise ValueError(f"unknown test {test!r}; use z or knha")
     y = np.asarray(y, dtype=float)
     v = np.asarray(v, dtype=float)
-    m = np.ones_like(y) if mask is None else np.asarray(mask, dtype=float)
+    if mask is None:
+        m = np.ones_like(y)
+    else:
+        m = np.asarray(mask, dtype=float)
+        y = np.where(m > 0, y, 0.0)  # a left-out study's values never reach a product as NaN
+        v = np.where(m > 0, v, 1.0)
     X = None if X is None else np.asarray(X, dtype=float)
-    y = np.where(m > 0, y, 0.0)  # a left-out study's values never reach a product as NaN
-    v = np.where(m > 0, v, 1.0)
     k = m.sum(axis=-1)
     p = 1 if X is None else X.shape[-1]
-    if np.any(k <= p):
+    if k.min() <= p:
         raise ValueError(f"a fit needs more studies than coefficients (k > {p})")
-    if np.any((v <= 0) & (m > 0)):
+    if (v <= 0).any():  # a left-out study's variance is 1 by now
         raise ValueError("sampling variances must be positive")
 
     tau2 = tau2_estimate(method, y, v, X, m)
@@ -104,18 +107,18 @@ def fit_batch(
         # The same sums as ``project`` without its traces, which only the Q statistic needs.
         sw = w.sum(axis=-1)
         mu = quad(w, y) / sw
-        beta, vb = mu[..., None], (1 / sw)[..., None, None]
+        beta, var = mu[..., None], 1 / sw
         if test == "knha":
             rss = quad(w * (y - mu[..., None]), y)
+            var = var * np.where(rss <= _EPS, 0.0, rss / df)
+        se = np.sqrt(var)[..., None]
     else:
         proj = project(y, X, w)
         beta, vb = proj.beta, proj.inv
         if test == "knha":
             rss = proj.rss
-    if test == "knha":
-        s2w = np.where(rss <= _EPS, 0.0, rss / df)
-        vb = vb * s2w[..., None, None]
-    se = np.sqrt(np.diagonal(vb, axis1=-2, axis2=-1))
+            vb = vb * np.where(rss <= _EPS, 0.0, rss / df)[..., None, None]
+        se = np.sqrt(np.diagonal(vb, axis1=-2, axis2=-1))
     with np.errstate(all="ignore"):
         stat = beta / se
     crit = critical(test, df, level)[..., None]

@@ -14,15 +14,16 @@ variances over eight orders of magnitude) and with metafor as before
 Two changes of algorithm, each with the same answer:
 
 - Fisher scoring (metafor's own iteration, Viechtbauer 2005) runs until its step is below
-  metafor's convergence threshold (``1e-5``, where ``rma.uni`` stops), then Newton steps with
-  the exact derivative of the score (the observed information, Viechtbauer 2005) finish
-  tau² to the engine's tolerance of 1e-12. Newton from a point that close converges
-  quadratically to the same root of the score equation that the remaining scoring steps would
-  approach linearly, so the estimator (the zero-truncated root reached by Fisher scoring from
-  the Hedges start, as ``rma.uni``) is unchanged; a Newton step that goes uphill in the wrong
-  direction (slope of the score not negative), grows, or leaves tau² >= 0 is replaced by the
-  scoring step. On ``dat.bcg`` scoring needed 7 steps to 1e-12; now 3 scoring + 2 Newton.
-  ``tests/evidence/test_scoring.py`` pins the batched form against plain scoring to 1e-10.
+  metafor's convergence threshold (``1e-5``: ``rma.uni`` stops after that step); from the
+  point where such a step was computed, Newton steps with the exact derivative of the score
+  (the observed information, Viechtbauer 2005) finish tau² to the engine's tolerance of 1e-12.
+  Newton from a point that close converges quadratically to the same root of the score
+  equation that the remaining scoring steps would approach linearly, so the estimator (the
+  zero-truncated root reached by Fisher scoring from the Hedges start, as ``rma.uni``) is
+  unchanged; a Newton step that goes uphill in the wrong direction (slope of the score not
+  negative), grows, or leaves tau² >= 0 is replaced by the scoring step. On ``dat.bcg``
+  scoring needed 7 steps to 1e-12; now 5. ``tests/evidence/test_scoring.py`` pins the batched
+  form against plain scoring to 1e-10.
 - ``tr(P)`` and ``tr(PP)`` use closed forms in the weights' shares ``q`` while no study holds
   more than half the weight (``sum q² <= 1/4``), where they lose at most a few units in the last
   place; otherwise the prefix-sum forms kept for variance ratios of 1e8 (``_reml_terms``).
@@ -242,7 +243,6 @@ def _reml_terms(w: list[float], sw: float, ypp: float) -> tuple[float, float]:
 
 def _scoring(y: list[float], v: list[float], t: float, reml: bool) -> tuple[float, bool]:
     """Fisher scoring from ``t`` (``_estimators._scoring``), finished by Newton (module doc)."""
-    newton = False
     last = math.inf
     for _ in range(_SCORING_STEPS):
         w = [1.0 / (vi + t) for vi in v]
@@ -252,18 +252,19 @@ def _scoring(y: list[float], v: list[float], t: float, reml: bool) -> tuple[floa
             g, info = _reml_terms(w, sw, ypp)
         else:
             g, info = ypp - sw, _rss(w, w)
-        if newton:
-            # Exact derivative of g: -2 y'PPPy + tr(PP) (REML) or + sum w² (ML), with
-            # y'PPPy = sum w (Py)² - (sum w Py)² / sw. Only the step's length depends on it.
+        adj = g / info if info != 0 else math.nan
+        if abs(adj) <= _NEWTON_FROM * (1.0 + t):  # never for a nan step
+            # Where the scoring step is below metafor's threshold (rma.uni would stop after
+            # it), a Newton step instead, with the exact derivative of g: -2 y'PPPy + tr(PP)
+            # (REML) or + sum w² (ML), y'PPPy = sum w (Py)² - (sum w Py)² / sw. Only the
+            # step's length depends on it; an unsafe step leaves the scoring step.
             wpy = list(map(mul, w, py))
             slope = info - 2 * (_rss(wpy, py) - sum(wpy) ** 2 / sw)
-            adj = -g / slope if slope < 0 else math.nan
-            if not math.isfinite(adj) or t + adj < 0 or abs(adj) > last:
-                newton = False  # not a safe Newton step here: back to a scoring step
-        if not newton:
-            adj = g / info if info != 0 else math.nan
-            if not math.isfinite(adj):
-                adj = 0.0
+            step = -g / slope if slope < 0 else math.nan
+            if math.isfinite(step) and t + step >= 0 and abs(step) <= last:
+                adj = step
+        if not math.isfinite(adj):
+            adj = 0.0  # an information that underflows to zero gives no step
         if t == 0 and adj < 0:
             adj = 0.0  # where the 60 halvings below end at tau² = 0
         for _ in range(60):
@@ -275,7 +276,6 @@ def _scoring(y: list[float], v: list[float], t: float, reml: bool) -> tuple[floa
         new = t + adj
         if abs(adj) <= _TOL * (1.0 + new):
             return new, True
-        newton = abs(adj) <= _NEWTON_FROM * (1.0 + new)
         last = abs(adj)
         t = new
     return t, False
