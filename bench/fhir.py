@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import statistics
 import tempfile
-import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -25,19 +24,10 @@ from acuneuro.services.accounts import operator
 from acuneuro.services.demo import seed_demo
 from acuneuro.settings import Settings
 from acuneuro.store import ScoreRecord, make_engine, upgrade
+from bench._timing import call_times
 
 TARGET_MS = 200.0
 TODAY = date(2026, 12, 6)
-
-
-def _times(fn: Callable[[], object], reps: int) -> list[float]:
-    fn()  # first call outside the timing (imports, caches of knowledge files)
-    out = []
-    for _ in range(reps):
-        start = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - start)
-    return out
 
 
 def _forget() -> None:
@@ -99,11 +89,11 @@ def run(full: bool) -> int:
                 ("read Patient by id",
                  lambda: fhir_rest.read_resource(ctx, caller, "Patient", pseudo)),
             ]
-            base = statistics.median(_times(floor, reps))
+            base = statistics.median(call_times(floor, reps))
             print(f"fhir: baseline SELECT of every score row {base * 1e3:9.1f} ms")
             missed = 0
             for label, fn in calls:
-                median = statistics.median(_times(fn, reps))
+                median = statistics.median(call_times(fn, reps))
                 ok = median * 1e3 <= TARGET_MS
                 missed += not ok
                 print(f"fhir: {label:<52} {median * 1e3:9.1f} ms  x{median / base:7.1f} "

@@ -19,8 +19,6 @@ import itertools
 import os
 import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -36,6 +34,7 @@ from acuneuro.services.demo import seed_demo
 from acuneuro.services.patients import list_patients
 from acuneuro.settings import Settings
 from acuneuro.store import make_engine, upgrade
+from bench._timing import call_times
 
 TARGET_MS = 200.0
 TODAY = date(2026, 12, 6)
@@ -48,20 +47,6 @@ def _load() -> str:
 def _floor() -> None:
     doc = SimpleDocTemplate(io.BytesIO(), pagesize=A4, invariant=True)
     doc.build([Paragraph("One paragraph.", getSampleStyleSheet()["BodyText"])])
-
-
-def _times(fn: Callable[[], object], reps: int,
-           cpu: list[float] | None = None) -> list[float]:
-    """Wall times of ``reps`` calls; their CPU times (this process) go to ``cpu`` when given."""
-    fn()  # first call: imports and font metrics, outside the timing
-    out = []
-    for _ in range(reps):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        fn()
-        out.append(time.perf_counter() - start)
-        if cpu is not None:
-            cpu.append(time.process_time() - start_cpu)
-    return out
 
 
 def _accelerated() -> bool:
@@ -92,7 +77,7 @@ def run(full: bool) -> int:
             print("reports: load average at start", _load())
             print("reports: reportlab C accelerator (rl_accel):",
                   "in use" if _accelerated() else "NOT installed (pure-Python fallbacks)")
-            floor = statistics.median(_times(_floor, reps))
+            floor = statistics.median(call_times(_floor, reps))
             print(f"reports: baseline one-paragraph PDF {floor * 1e3:8.1f} ms (median of {reps})")
             status = 0
             for kind, label in (("patient", "patient report"), ("referrer", "referral letter")):
@@ -102,7 +87,7 @@ def run(full: bool) -> int:
                     render_report(ctx, actor, ids[next(turn) % len(ids)], kind, today=TODAY)
 
                 cpu: list[float] = []
-                times = sorted(_times(one, reps, cpu))
+                times = sorted(call_times(one, reps, cpu))
                 median = statistics.median(times)
                 p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
                 met = "met" if median * 1e3 < TARGET_MS else "MISSED"
