@@ -33,12 +33,11 @@ from acuneuro.services._actor import Actor
 from acuneuro.services._audit_group import record_read
 from acuneuro.services._context import Context
 from acuneuro.services._course_common import require
-from acuneuro.services._day_facts import day_facts_known
 from acuneuro.services._policy import UseCase
 from acuneuro.services._session_rows import course_of
+from acuneuro.services._today_screens import list_screen
 from acuneuro.services.appointments import AppointmentView, appointments_between
 from acuneuro.services.audit import Action
-from acuneuro.services.sessions import screened_from
 from acuneuro.store import ACTIVE, Patient, PlannedSession, PlanRecord, TreatmentSession
 
 __all__ = ["TodayRow", "todays_list"]
@@ -162,9 +161,9 @@ def _due(course: _Course | None, appointment: AppointmentView, today: date) -> T
     The instruments of the visits due today and the next session (the first course session
     with no record: ``next_unrecorded`` from the recorded session numbers, as ``next_session``
     does from whole records), then the day's facts and screen (``screened_from``, what
-    ``screen_from`` shows on the session page). The whole overview (every session record
-    validated, every visit built) and the page's view of the case were most of the list's
-    cost and are not shown here.
+    ``screen_from`` shows on the session page, remembered by all its inputs:
+    ``_today_screens``). The whole overview (every session record validated, every visit
+    built) and the page's view of the case were most of the list's cost and are not shown here.
     """
     if course is None or course.plan is None:
         return TodayRow(appointment=appointment, has_plan=False)
@@ -173,11 +172,9 @@ def _due(course: _Course | None, appointment: AppointmentView, today: date) -> T
     upcoming = next_unrecorded(recorded, course_of(plan, course.planned))
     instruments = [_instrument_name(i) for i in dict.fromkeys(
         i for v in course.planned if v.due_on == today for i in v.instruments_due)]
-    known = day_facts_known(course.plan, course.recorded, {}, today)
-    found, screen = screened_from(plan, known, {}, today, plan.points)
+    screen = list_screen(course.plan, plan, course.recorded, today)
     return TodayRow(
         appointment=appointment, has_plan=True,
         next_number=upcoming[0] if upcoming else None, instruments_due=instruments,
-        to_check=[f.label for f in found.lines if not f.current],
-        cautions=list({f.message: f for f in screen.cautions if not f.not_assessed}.values()),
+        to_check=list(screen.to_check), cautions=list(screen.cautions),
     )

@@ -1,0 +1,94 @@
+"""Today's list: each course's screen of the day, remembered by everything it is computed from.
+
+What the list shows of a course's screen (the facts past their window, the cautions) is a pure
+function of its inputs: the accepted plan's row (its id, its case and plan documents), every
+session in force (its plan, its day and its stored screen, which holds the facts it kept), the
+day and the day's entries (none on the list), the reader's language (the fact lines are worded
+in it) and the knowledge this process read (fact windows, safety rules, the atlas, danger zones:
+read once per process from the installed package, never changed while it runs).
+
+The key is a BLAKE2b digest of all of these written out as JSON, in the order the store gave
+them, so a changed plan, a session recorded, corrected or entered in error (it leaves the
+sessions in force), another day or another language is another key: an entry is found only by
+the very inputs it was computed from, and nothing is ever invalidated. The screen is computed
+by ``sessions.day_facts_known`` and ``sessions.screened_from``, the session page's own
+functions; a screen that raises is not remembered. Each process keeps the last
+``MAX_ENTRIES`` (least recently used out); a clinic's day is a few dozen.
+
+Why: the screen was about 0.7 ms of CPU per patient, 40 patients a request (docs/performance.md,
+"Today's list and calendar at scale"); the list is asked again and again through the day while
+most courses do not change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from datetime import date
+from typing import NamedTuple
+
+from acuneuro.clinical.planner import Plan
+from acuneuro.clinical.safety_model import SafetyFinding
+from acuneuro.i18n import current_locale
+from acuneuro.knowledge import atlas, fact_windows, safety_rules
+from acuneuro.services._day_facts import StoredSession, day_facts_known
+from acuneuro.services.sessions import screened_from
+from acuneuro.store import PlanRecord
+
+__all__ = ["MAX_ENTRIES", "ListScreen", "list_screen"]
+
+MAX_ENTRIES = 4096
+
+_lock = threading.Lock()
+_remembered: OrderedDict[bytes, ListScreen] = OrderedDict()
+
+
+class ListScreen(NamedTuple):
+    """What today's list shows of the day's screen."""
+
+    to_check: tuple[str, ...]  # the labels of the facts past their window
+    cautions: tuple[SafetyFinding, ...]  # one per message, the not-assessed ones left out
+
+
+def _key(row: PlanRecord, recorded: Sequence[StoredSession], on: date) -> bytes:
+    # The knowledge loaders' objects stand for the knowledge read (a test that reloads one
+    # makes new objects, so new keys); everything else is the inputs themselves.
+    text = json.dumps([
+        row.id, row.case_json, row.plan_json,
+        [[s.plan_id, s.occurred_on.isoformat(), s.screen_json] for s in recorded],
+        on.isoformat(), {}, current_locale(),
+        [id(fact_windows()), id(safety_rules()), id(atlas())],
+    ], separators=(",", ":"))
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=32).digest()
+
+
+def list_screen(row: PlanRecord, plan: Plan, recorded: Sequence[StoredSession], on: date
+                ) -> ListScreen:
+    """The screen of the course (``plan``: ``row``'s, validated) on ``on``, as the list shows it."""
+    try:
+        key = _key(row, recorded, on)
+    except TypeError:  # a value JSON cannot write (never from the store): computed, not kept
+        return _computed(row, plan, recorded, on)
+    with _lock:
+        found = _remembered.get(key)
+        if found is not None:
+            _remembered.move_to_end(key)
+            return found
+    found = _computed(row, plan, recorded, on)
+    with _lock:
+        _remembered[key] = found
+        while len(_remembered) > MAX_ENTRIES:
+            _remembered.popitem(last=False)
+    return found
+
+
+def _computed(row: PlanRecord, plan: Plan, recorded: Sequence[StoredSession], on: date
+              ) -> ListScreen:
+    known = day_facts_known(row, recorded, {}, on)
+    facts, screen = screened_from(plan, known, {}, on, plan.points)
+    return ListScreen(
+        to_check=tuple(f.label for f in facts.lines if not f.current),
+        cautions=tuple({f.message: f for f in screen.cautions if not f.not_assessed}.values()))
