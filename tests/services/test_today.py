@@ -7,9 +7,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from acuneuro.services import Context
+from acuneuro.services import Context, sessions
 from acuneuro.services import appointments as appointment_service
-from acuneuro.services import sessions
 from acuneuro.services.today import todays_list
 from acuneuro.store import AuditEvent
 

@@ -22,9 +22,10 @@ from acuneuro.clinical.day_facts import (
     facts_of,
     merge_facts,
 )
-from acuneuro.store import PlanRecord
 
-__all__ = ["FACTS_KEY", "StoredSession", "day_facts_known", "relocated", "stored_facts"]
+__all__ = [
+    "FACTS_KEY", "StoredPlan", "StoredSession", "day_facts_known", "relocated", "stored_facts",
+]
 
 FACTS_KEY = "facts"
 
@@ -43,6 +44,17 @@ class StoredSession(Protocol):
     def screen_json(self) -> dict[str, Any] | None: ...
 
 
+class StoredPlan(Protocol):
+    """What the known facts read of the accepted plan (a ``PlanRecord`` row, or today's list's
+    own reading of it)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def case_json(self) -> dict[str, Any]: ...
+
+
 def _error(loc: tuple[str | int, ...], message: str, value: Any, kind: str = "day_fact",
            ctx: Mapping[str, Any] | None = None) -> InitErrorDetails:
     # The message is a sentence for the clinician; braces would be read as a template. The
@@ -57,7 +69,7 @@ def _refuse(errors: list[InitErrorDetails]) -> ValidationError:
     return ValidationError.from_exception_data("day", errors)
 
 
-def day_facts_known(plan_row: PlanRecord, sessions: Iterable[StoredSession],
+def day_facts_known(plan_row: StoredPlan, sessions: Iterable[StoredSession],
                     day: Mapping[str, Any], on: date) -> dict[str, KnownFact]:
     """What is known on ``on``: the plan's facts, earlier sessions' and the day's entries.
 

@@ -19,13 +19,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
-from acuneuro.clinical.planner import Plan
 from acuneuro.clinical.safety_model import SafetyFinding
 from acuneuro.clinical.scoring import UnknownInstrumentError, get_instrument
 from acuneuro.clinical.stricta import next_unrecorded
@@ -35,7 +34,7 @@ from acuneuro.services._context import Context
 from acuneuro.services._course_common import require
 from acuneuro.services._policy import UseCase
 from acuneuro.services._session_rows import course_of
-from acuneuro.services._today_screens import list_screen
+from acuneuro.services._today_screens import PlanText, SessionText, list_screen, plan_of
 from acuneuro.services.appointments import AppointmentView, appointments_between
 from acuneuro.services.audit import Action
 from acuneuro.store import ACTIVE, Patient, PlannedSession, PlanRecord, TreatmentSession
@@ -70,24 +69,14 @@ class _Visit(NamedTuple):
     instruments_due: list[str]
 
 
-class _Session(NamedTuple):
-    """A session in force, as the list reads it: what the day's facts and the numbering read."""
-
-    patient_id: int
-    plan_id: int | None
-    occurred_on: date
-    screen_json: dict[str, Any] | None
-    session_number: int
-
-
 @dataclass
 class _Course:
     """One patient's rows: the newest accepted plan, its visits, the sessions in force."""
 
     pseudo_id: str
-    plan: PlanRecord | None = None
+    plan: PlanText | None = None
     planned: list[_Visit] = field(default_factory=list)
-    recorded: list[_Session] = field(default_factory=list)
+    recorded: list[SessionText] = field(default_factory=list)
 
 
 def todays_list(ctx: Context, actor: Actor, today: date,
@@ -124,14 +113,18 @@ def _courses(session: Session, actor: Actor, pseudo_ids: Sequence[str]) -> dict[
                 Patient.pseudo_id.in_(pseudo_ids)))
         if clinic == actor.clinic_id}
     courses = {pid: _Course(pseudo) for pid, pseudo in patients.items()}
-    for plan in session.scalars(select(PlanRecord).where(
-            PlanRecord.patient_id.in_(patients), PlanRecord.status == "accepted")
-            .order_by(PlanRecord.id)):
-        courses[plan.patient_id].plan = plan  # the newest wins, as accepted_plan
-    plans = {c.plan.id: c for c in courses.values() if c.plan is not None}
     # Columns, not ORM objects: an object per visit and session (600-800 a day) and each
     # session's whole STRICTA record decoded were a third of the list's time; the session
     # number is read from the record in the statement (``recorded_of`` holds the same rows).
+    # The plan's and the sessions' documents come as the stored text, decoded only when a
+    # course's screen is not already known (``_today_screens``).
+    for pid, plan_id, plan_text, case_text in session.execute(select(
+            PlanRecord.patient_id, PlanRecord.id, cast(PlanRecord.plan_json, Text),
+            cast(PlanRecord.case_json, Text)).where(
+            PlanRecord.patient_id.in_(patients), PlanRecord.status == "accepted")
+            .order_by(PlanRecord.id)):
+        courses[pid].plan = PlanText(plan_id, plan_text, case_text)  # the newest wins
+    plans = {c.plan.id: c for c in courses.values() if c.plan is not None}
     for visit in session.execute(select(
             PlannedSession.plan_id, PlannedSession.number, PlannedSession.due_on,
             PlannedSession.instruments_due).where(
@@ -139,11 +132,11 @@ def _courses(session: Session, actor: Actor, pseudo_ids: Sequence[str]) -> dict[
         plans[visit.plan_id].planned.append(_Visit(*visit))
     for row in session.execute(select(
             TreatmentSession.patient_id, TreatmentSession.plan_id, TreatmentSession.occurred_on,
-            TreatmentSession.screen_json,
+            cast(TreatmentSession.screen_json, Text),
             TreatmentSession.record_json["session_number"].as_integer()).where(
             TreatmentSession.patient_id.in_(patients), TreatmentSession.status == ACTIVE)
             .order_by(TreatmentSession.occurred_on, TreatmentSession.id)):
-        courses[row.patient_id].recorded.append(_Session(*row))
+        courses[row.patient_id].recorded.append(SessionText(*row))
     return {c.pseudo_id: c for c in courses.values()}
 
 
@@ -167,12 +160,12 @@ def _due(course: _Course | None, appointment: AppointmentView, today: date) -> T
     """
     if course is None or course.plan is None:
         return TodayRow(appointment=appointment, has_plan=False)
-    plan = Plan.model_validate(course.plan.plan_json)
+    plan = plan_of(course.plan.plan_text)
     recorded = {t.session_number for t in course.recorded}
     upcoming = next_unrecorded(recorded, course_of(plan, course.planned))
     instruments = [_instrument_name(i) for i in dict.fromkeys(
         i for v in course.planned if v.due_on == today for i in v.instruments_due)]
-    screen = list_screen(course.plan, plan, course.recorded, today)
+    screen = list_screen(course.plan, course.recorded, today)
     return TodayRow(
         appointment=appointment, has_plan=True,
         next_number=upcoming[0] if upcoming else None, instruments_due=instruments,
