@@ -42,7 +42,7 @@ from acuneuro.services.sessions import screened_from
 
 __all__ = ["MAX_ENTRIES", "ListScreen", "PlanText", "SessionText", "list_screen", "plan_of"]
 
-MAX_ENTRIES = 4096
+MAX_ENTRIES = 1024
 
 _lock = threading.Lock()
 _remembered: OrderedDict[bytes, ListScreen] = OrderedDict()
