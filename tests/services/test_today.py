@@ -7,13 +7,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from acuneuro.services import Context
+from acuneuro.services import Context, sessions
 from acuneuro.services import appointments as appointment_service
 from acuneuro.services.today import todays_list
 from acuneuro.store import AuditEvent
 
 from ._appointments import open_every_day, profiles
-from ._course import accepted_patient
+from ._course import accepted_patient, session
 from .test_planning import new_patient
 
 
@@ -78,3 +78,37 @@ def test_the_list_audits_each_patients_course_and_plan_read(ctx: Context, actors
     # As course_overview (every patient) and day_screen (a patient with a plan) audit them.
     assert sorted(rows) == sorted([("session", treated[:32]), ("session", unplanned[:32]),
                                    ("plan", treated[:32])])
+
+
+def test_the_list_says_what_the_session_page_says_before_and_after_a_session(
+        ctx: Context, actors: Any) -> None:
+    ids = profiles(ctx, actors)
+    open_every_day(ctx, actors)
+    alice = actors["alice"].actor
+    today = date.today()
+    # Started 50 days ago with a blood count then: the count is past its window today.
+    pid = accepted_patient(ctx, alice, start=today - timedelta(days=50))
+    _book(ctx, alice, pid, ids["alice"], "10:00")
+
+    def said() -> tuple[Any, ...]:
+        overview = sessions.course_overview(ctx, alice, pid, today=today)
+        screen = sessions.day_screen(ctx, alice, pid, {}, today)
+        return (overview.next_number, [f.label for f in screen.facts if not f.current],
+                list({f.message: f for f in screen.screen.cautions
+                      if not f.not_assessed}.values()))
+
+    def listed() -> tuple[Any, ...]:
+        (row,) = todays_list(ctx, alice, today)
+        return (row.next_number, row.to_check, row.cautions)
+
+    before = listed()
+    assert before == said() == listed()  # asked again: the same answer
+    assert before[0] == 1 and any("latelet" in fact for fact in before[1])
+    # Today's session with a new blood count: the list follows it at once.
+    labs = {"labs": {"taken": today.isoformat(), "platelets_per_ul": 150000, "anc_per_ul": 2400}}
+    cautions = sessions.day_screen(ctx, alice, pid, labs, today).screen.cautions
+    sessions.record_session(ctx, alice, pid, session(
+        today, day=labs, acknowledged=[f.rule for f in cautions], confirm=True))
+    after = listed()
+    assert after == said()
+    assert after[0] == 2 and not any("latelet" in fact for fact in after[1])

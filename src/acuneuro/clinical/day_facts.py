@@ -165,8 +165,11 @@ def merge_facts(known: Mapping[str, KnownFact], new: Mapping[str, KnownFact]
     return merged
 
 
-def _count_fields() -> set[str]:
-    return {f for r in safety_rules() if isinstance(r, ChemotherapyCountRule) for f in r.fields}
+@cache
+def _count_fields() -> frozenset[str]:
+    # Knowledge only (read once per process, as ``_covering``); every case asked it again.
+    return frozenset(f for r in safety_rules() if isinstance(r, ChemotherapyCountRule)
+                     for f in r.fields)
 
 
 def _case(facts: Mapping[str, KnownFact], on: date) -> ClinicalCase:
@@ -201,11 +204,37 @@ def _max_age(window: FactWindow, provisional: ClinicalCase) -> int | None:
     return window.max_age_days
 
 
-def _expired(facts: Mapping[str, KnownFact], on: date) -> dict[str, int]:
+class _Cases:
+    """The cases of one day's facts, each subset built (validated) once.
+
+    ``screen_day`` reads the same subsets of ``facts`` several times (every fact, then those
+    within their windows, then those with one window's stale facts back): each is one pydantic
+    validation of the whole case, the largest cost of the screen. Within one call the facts and
+    the day are fixed, so a subset is named by its paths.
+    """
+
+    def __init__(self, facts: Mapping[str, KnownFact], on: date) -> None:
+        self.facts = facts
+        self.on = on
+        self._built: dict[frozenset[str], ClinicalCase] = {}
+
+    def without(self, left_out: Iterable[str]) -> ClinicalCase:
+        """The case of every fact but those at ``left_out``."""
+        skipped = set(left_out)
+        paths = frozenset(p for p in self.facts if p not in skipped)
+        if paths not in self._built:
+            self._built[paths] = _case({p: f for p, f in self.facts.items() if p in paths},
+                                       self.on)
+        return self._built[paths]
+
+
+def _expired(facts: Mapping[str, KnownFact], on: date, cases: _Cases | None = None
+             ) -> dict[str, int]:
     """Each fact past its window, with the window it passed."""
+    cases = cases if cases is not None else _Cases(facts, on)
     late: dict[str, int] = {}
     for chemo_pass in (False, True):
-        provisional = _case({p: f for p, f in facts.items() if p not in late}, on)
+        provisional = cases.without(late)
         for path, fact in facts.items():
             window = _window(path)
             if window is None or (window.chemotherapy_rule is not None) != chemo_pass:
@@ -273,21 +302,28 @@ def screen_day(known: Mapping[str, KnownFact], on: date, planned: Iterable[str] 
     Raises ``pydantic.ValidationError`` when the facts do not make a valid case.
     """
     codes = list(planned)
-    late = _expired(known, on)
-    current = {p: f for p, f in known.items() if p not in late}
-    case = _case(current, on)
+    cases = _Cases(known, on)
+    late = _expired(known, on, cases)
+    case = cases.without(late)
     base = screen(case, codes)
     notes: dict[int, list[str]] = {}
     extra: list[SafetyFinding] = []
     lines: list[FactLine] = []
+    # Each window's facts in path order, grouped once by window id (unique in the knowledge;
+    # asking ``window in _covering(p)`` per window and fact compared pydantic models field by
+    # field, 130 comparisons a patient).
+    covered: dict[str, list[KnownFact]] = {}
+    for path, fact in sorted(known.items()):
+        for window in _covering(path):
+            covered.setdefault(window.id, []).append(fact)
     for window in fact_windows():
-        facts = [f for p, f in sorted(known.items()) if window in _covering(p)]
+        facts = covered.get(window.id, [])
         line = _line(window, facts, late, on)
         lines.append(line)
         stale = {f.path: f for f in facts if f.path in late}
         if not stale:
             continue
-        restored = screen(_case({**current, **stale}, on), codes)
+        restored = screen(cases.without(p for p in late if p not in stale), codes)
         added = [f for f in restored.findings if f not in base.findings]
         raised = [i for i, f in enumerate(base.findings) if f not in restored.findings]
         if not added and not raised:

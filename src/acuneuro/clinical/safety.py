@@ -155,8 +155,14 @@ def _device_electro(rule: DeviceElectroRule, case: ClinicalCase) -> list[SafetyF
     ]
 
 
+@cache
+def _points_with_caution(caution: str) -> tuple[str, ...]:
+    """The atlas points tagged ``caution``, by code (knowledge only: the atlas is read once)."""
+    return tuple(sorted(code for code, p in atlas().items() if caution in p.cautions))
+
+
 def _pregnancy(rule: PregnancyRule, case: ClinicalCase) -> list[SafetyFinding]:
-    forbidden = sorted(code for code, p in atlas().items() if rule.point_caution in p.cautions)
+    forbidden = list(_points_with_caution(rule.point_caution))
     patient = case.patient
     if patient.pregnant:
         return [_finding(rule, rule.message, excluded_points=forbidden)]

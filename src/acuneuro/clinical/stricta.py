@@ -14,6 +14,7 @@ on a ``stop``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import date
 from typing import Literal
 
@@ -41,6 +42,7 @@ __all__ = [
     "adherence",
     "check_session",
     "next_session",
+    "next_unrecorded",
     "plan_deviations",
 ]
 
@@ -322,5 +324,10 @@ def adherence(records: Sequence[SessionRecord], course: Sequence[tuple[int, date
 def next_session(records: Sequence[SessionRecord], course: Sequence[tuple[int, date]]
                  ) -> tuple[int, date] | None:
     """The course session to record next: the first, in course order, with no record."""
-    recorded = {r.session_number for r in records}
-    return next(((n, on) for n, on in sorted(course) if n not in recorded), None)
+    return next_unrecorded({r.session_number for r in records}, course)
+
+
+def next_unrecorded(numbers: AbstractSet[int], course: Sequence[tuple[int, date]]
+                    ) -> tuple[int, date] | None:
+    """``next_session`` from the session numbers recorded alone (today's list reads no more)."""
+    return next(((n, on) for n, on in sorted(course) if n not in numbers), None)

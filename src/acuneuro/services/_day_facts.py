@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
@@ -22,11 +22,37 @@ from acuneuro.clinical.day_facts import (
     facts_of,
     merge_facts,
 )
-from acuneuro.store import PlanRecord, TreatmentSession
 
-__all__ = ["FACTS_KEY", "day_facts_known", "relocated", "stored_facts"]
+__all__ = [
+    "FACTS_KEY", "StoredPlan", "StoredSession", "day_facts_known", "relocated", "stored_facts",
+]
 
 FACTS_KEY = "facts"
+
+
+class StoredSession(Protocol):
+    """What the known facts read of a recorded session (a ``TreatmentSession`` row, or the few
+    columns today's list reads of it)."""
+
+    @property
+    def plan_id(self) -> int | None: ...
+
+    @property
+    def occurred_on(self) -> date: ...
+
+    @property
+    def screen_json(self) -> dict[str, Any] | None: ...
+
+
+class StoredPlan(Protocol):
+    """What the known facts read of the accepted plan (a ``PlanRecord`` row, or today's list's
+    own reading of it)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def case_json(self) -> dict[str, Any]: ...
 
 
 def _error(loc: tuple[str | int, ...], message: str, value: Any, kind: str = "day_fact",
@@ -43,7 +69,7 @@ def _refuse(errors: list[InitErrorDetails]) -> ValidationError:
     return ValidationError.from_exception_data("day", errors)
 
 
-def day_facts_known(plan_row: PlanRecord, sessions: Iterable[TreatmentSession],
+def day_facts_known(plan_row: StoredPlan, sessions: Iterable[StoredSession],
                     day: Mapping[str, Any], on: date) -> dict[str, KnownFact]:
     """What is known on ``on``: the plan's facts, earlier sessions' and the day's entries.
 

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from acuneuro.clinical.anatomy import limit_findings, refusal, session_problems
 from acuneuro.clinical.case import Region
-from acuneuro.clinical.day_facts import FactLine, KnownFact, screen_day
+from acuneuro.clinical.day_facts import DayFacts, FactLine, KnownFact, screen_day
 from acuneuro.clinical.planner import Plan
 from acuneuro.clinical.safety_model import PlanPoint, SafetyScreen
 from acuneuro.clinical.stricta import (
@@ -60,6 +60,7 @@ from acuneuro.services._course_common import (
 from acuneuro.services._day_facts import FACTS_KEY, day_facts_known, relocated, stored_facts
 from acuneuro.services._input_limits import check_input
 from acuneuro.services._policy import UseCase
+from acuneuro.services._session_rows import course_of as _course_of
 from acuneuro.services._session_rows import planned_of as _planned
 from acuneuro.services._session_rows import recorded_of as _recorded
 from acuneuro.services._session_rows import total_sessions as _total_sessions
@@ -81,6 +82,7 @@ __all__ = [
     "overview_from",
     "record_session",
     "screen_from",
+    "screened_from",
 ]
 
 _RESOURCE = "session"
@@ -228,20 +230,27 @@ def screen_from(row: PlanRecord, recorded: list[TreatmentSession], day: Mapping[
                 ) -> tuple[DayScreen, dict[str, KnownFact]]:
     """``_screen`` from rows already read (the patient's sessions in force, oldest first)."""
     known = day_facts_known(row, recorded, day, on)
+    plan = Plan.model_validate(row.plan_json)  # every caller validated it already
+    found, screened = screened_from(plan, known, day, on, points)
+    view = DayScreen(plan_id=row.id, screen=screened, points=plan.points,
+                     case=found.case.model_dump(mode="json"), facts=found.lines,
+                     known={p: f.value for p, f in known.items()})
+    return view, known
+
+
+def screened_from(plan: Plan, known: Mapping[str, KnownFact], day: Mapping[str, Any], on: date,
+                  points: list[NeedledPoint] | list[PlanPoint]) -> tuple[DayFacts, SafetyScreen]:
+    """The day's facts and screen of ``screen_from`` (``plan``: its row's, validated once),
+    without the session page's view (today's list shows the facts and cautions alone)."""
     codes = _known_codes(points)
     try:
         found = screen_day(known, on, codes)
     except ValidationError as exc:
         raise relocated(exc, day) from None
-    plan = Plan.model_validate(row.plan_json)
     # A planned point with a needling limit (thoracic Jiaji, a danger-zone point added by hand)
     # is a caution to acknowledge at every session it is needled (clinical/anatomy.py).
     findings = found.screen.findings + limit_findings(p for p in plan.points if p.code in codes)
-    screened = SafetyScreen(status=SafetyScreen.verdict(findings), findings=findings)
-    view = DayScreen(plan_id=row.id, screen=screened, points=plan.points,
-                     case=found.case.model_dump(mode="json"), facts=found.lines,
-                     known={p: f.value for p, f in known.items()})
-    return view, known
+    return found, SafetyScreen(status=SafetyScreen.verdict(findings), findings=findings)
 
 
 def _view(row: TreatmentSession, pseudo_id: str) -> SessionView:
@@ -390,8 +399,11 @@ def overview_from(pseudo_id: str, recorded: list[TreatmentSession], plan_row: Pl
     sessions = [_view(t, pseudo_id) for t in recorded]
     visits: list[Visit] = []
     total = 0
+    course: list[tuple[int, date]] = []
     if plan_row is not None:
-        total = _total_sessions(Plan.model_validate(plan_row.plan_json), planned)
+        plan = Plan.model_validate(plan_row.plan_json)
+        total = _total_sessions(plan, planned)
+        course = _course_of(plan, planned)  # the visits of kind "session" below, as today's list
         by_number = {s.number: s.attendance for s in sessions}
         visits = [
             Visit(number=p.number, due_on=p.due_on,
@@ -400,7 +412,6 @@ def overview_from(pseudo_id: str, recorded: list[TreatmentSession], plan_row: Pl
                   attendance=by_number.get(p.number))
             for p in planned
         ]  # fmt: skip
-    course = [(v.number, v.due_on) for v in visits if v.kind == "session"]
     records = [s.record for s in sessions]
     upcoming = next_session(records, course)
     return CourseOverview(
