@@ -162,3 +162,14 @@ def test_an_unknown_empty_or_dotted_key_is_named_unambiguously() -> None:
         ClinicalCase.model_validate(doc)
     message = validation_message(refused.value)
     assert "pain.: " not in message and "pain.nrs.x" not in message
+
+
+def test_a_key_with_no_name_is_refused_under_the_field_around_it() -> None:
+    # Found by the mutation fuzz: {"screening": {"": null}} was refused as " is not the right
+    # kind of value." (the empty key as the field's label).
+    doc = _case_example()
+    doc["screening"] = {"": None}
+    _check(PARSERS[0], doc)
+    with pytest.raises(ValidationError) as refused:
+        ClinicalCase.model_validate(doc)
+    assert field_label(refused.value.errors()[0]["loc"]).strip()

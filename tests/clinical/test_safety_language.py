@@ -34,7 +34,7 @@ def test_a_stop_with_numbers_is_shown_in_italian_with_the_same_numbers() -> None
     assert found.message.startswith("INR 6.2 is above 4.5: bleeding risk is increased")
     with use_locale("it"):
         shown = found.shown()
-    assert shown.startswith("INR 6.2 superiore a 4.5: rischio emorragico aumentato; oggi nessuna")
+    assert shown.startswith("INR 6,2 superiore a 4,5: rischio emorragico aumentato; oggi nessuna")
     assert "bleeding" not in shown and "design choice" not in shown
     assert "scelta progettuale di acuneuro in attesa di approvazione clinica" in shown
 
@@ -89,4 +89,4 @@ def test_what_a_plan_left_out_and_why_is_read_back_in_italian() -> None:
     with use_locale("it"):
         assert prose(stopped.what, patterns) == "ogni infissione di aghi oggi"
         reason = prose(stopped.reason, patterns)
-    assert reason.startswith("INR 6.2 superiore a 4.5") and "bleeding" not in reason
+    assert reason.startswith("INR 6,2 superiore a 4,5") and "bleeding" not in reason

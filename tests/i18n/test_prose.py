@@ -17,7 +17,8 @@ def test_a_template_is_filled_in_english_and_translated_with_its_values() -> Non
     assert fill(template, params).startswith("INR 6.2 is above 4.5: bleeding risk")
     assert render(template, params) == fill(template, params)
     with use_locale("it"):
-        assert render(template, params).startswith("INR 6.2 superiore a 4.5: rischio emorragico")
+        # The reader's decimal mark in a measured value (a comma in Italian).
+        assert render(template, params).startswith("INR 6,2 superiore a 4,5: rischio emorragico")
 
 
 def test_a_list_and_a_nested_template_are_translated_item_by_item() -> None:

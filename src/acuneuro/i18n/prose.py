@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
 
-from acuneuro.i18n import N_, current_locale, gettext
+from acuneuro.i18n import N_, current_locale, format_number, gettext
 
 __all__ = ["fill", "prose", "render"]
 
@@ -33,8 +33,17 @@ _AND = N_("and")  # between the two last items of a list written "a and b"
 _SENTENCE = re.compile(r"(?<=[.;])\s+(?=[A-Z(])")
 
 
+class _Number(float):
+    """A measured value that a template writes with the reader's decimal mark ("INR 6,2")."""
+
+    def __format__(self, spec: str) -> str:
+        return format_number(float(self), spec)
+
+
 def _value(value: Any, translate: bool) -> Any:
     """One parameter as it is written in the message (a nested template is rendered)."""
+    if translate and isinstance(value, float):
+        return _Number(value)
     if isinstance(value, Mapping) and "template" in value:
         return _render(str(value["template"]), value.get("params", {}), translate)
     if isinstance(value, Mapping) and "items" in value:  # a list with its own separator

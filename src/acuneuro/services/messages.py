@@ -57,7 +57,8 @@ def field_label(location: Sequence[str | int], labels: Mapping[str, str] | None 
     ``labels`` (by field name) override the shared table, so a form can use its own labels.
     """
     parts = [p for p in location if p not in ("body", "query", "form", "path")]
-    named = [str(p) for p in parts if isinstance(p, str)]
+    # A key with no name (``{"": ...}`` in a file) says nothing: the field around it is named.
+    named = [str(p) for p in parts if isinstance(p, str) and p.strip()]
     if not named:
         return _("this value")
     last = named[-1]
