@@ -145,7 +145,8 @@ def test_an_excluded_point_cannot_be_added(ctx: Context, actors: Any) -> None:
     edit = PlanEdit.model_validate(
         {"add": [{"code": "li 4", "side": "both", "rationale": "analgesia", "sources": ["x"]}]}
     )
-    with pytest.raises(PlanRefused, match=r"add\[0\]: LI4 .*excluded.*pregnancy-points"):
+    with pytest.raises(PlanRefused,
+                       match=r"^LI4 .*excluded: Pregnant: the traditionally forbidden points"):
         service.edit_plan(ctx, alice, pid, plan.id, edit)
     assert service.get_plan(ctx, alice, pid, plan.id).plan == plan.plan
     assert ("alice@example.org", "update", "plan", "failure") in audit(ctx)
@@ -157,7 +158,8 @@ def test_a_side_cannot_be_widened_onto_an_excluded_region(ctx: Context, alice: A
     plan = service.propose_plan(ctx, alice, pid, assessed_case(skin=skin), today=TODAY)
     sides = {p.code: p.side for p in plan.plan.points}
     assert sides["LR3"] == "right"
-    with pytest.raises(PlanRefused, match=r"sides\.LR3: .*excluded.*skin-lesion-site"):
+    with pytest.raises(PlanRefused,
+                       match=r"^LR3 .*excluded: Ulcer at foot \(left\): no needles there"):
         service.edit_plan(ctx, alice, pid, plan.id, PlanEdit(sides={"LR3": "both"}))
     add_left = PlanEdit.model_validate(
         {"add": [{"code": "KI1", "side": "left", "rationale": "r", "sources": ["s"]}]}
@@ -183,7 +185,7 @@ def test_edits_remove_change_and_add_points_and_rescreen(ctx: Context, alice: An
     # GB21 lies over the lung apex: the point caution is found again after the edit.
     assert edited.safety.status == "caution"
     assert "thoracic-depth" in {f.rule for f in edited.safety.findings}
-    with pytest.raises(PlanRefused, match=r"remove\[0\]: LR3 is not in the plan"):
+    with pytest.raises(PlanRefused, match=r"LR3 is not in the plan"):
         service.edit_plan(ctx, alice, pid, plan.id, PlanEdit(remove=["LR3"]))
     with pytest.raises(PlanRefused, match="not a point of the atlas"):
         service.edit_plan(
@@ -202,7 +204,8 @@ def test_a_stop_plan_cannot_be_accepted_or_edited(ctx: Context, alice: Any) -> N
     labs = {"taken": "2026-11-23", "platelets_per_ul": 150000, "anc_per_ul": 300}
     plan = service.propose_plan(ctx, alice, pid, assessed_case(labs=labs), today=TODAY)
     assert plan.plan.safety.status == "stop" and plan.plan.points == []
-    with pytest.raises(PlanRefused, match="accept: the safety screen stopped this plan"):
+    with pytest.raises(PlanRefused,
+                       match="The safety screen stopped this plan, so it cannot be accepted"):
         service.accept_plan(ctx, alice, pid, plan.id, TODAY)
     with pytest.raises(PlanRefused, match="Absolute neutrophil count"):
         service.edit_plan(

@@ -98,21 +98,21 @@ def refuse_stop(plan: Plan, doing: str) -> None:
     """Refuse ``doing`` on a plan whose safety screen says stop, naming the reasons."""
     if plan.safety.status == "stop":
         reasons = "; ".join(f.message for f in plan.safety.findings if f.severity == "stop")
-        raise PlanRefused(_("%(doing)s: the safety screen stopped this plan (%(reasons)s)") % {
-            "doing": doing, "reasons": reasons})
+        text = (_("The safety screen stopped this plan, so it cannot be accepted: %(reasons)s")
+                if doing == "accept" else
+                _("The safety screen stopped this plan, so it cannot be changed: %(reasons)s"))
+        raise PlanRefused(text % {"reasons": reasons})
 
 
 def _level(key: str) -> str | None:
     return key.split("@", 1)[1] if "@" in key else None
 
 
-def _check_allowed(
-    point: PlanPoint, key: str, findings: list[SafetyFinding], field: str
-) -> None:
+def _check_allowed(point: PlanPoint, key: str, findings: list[SafetyFinding]) -> None:
     """Run the planner's exclusion step on one point; refuse with the finding's message."""
     if any("needling" in f.excluded_techniques for f in findings):
-        raise PlanRefused(_("%(field)s: needling is excluded by the safety screen") % {
-            "field": field})
+        raise PlanRefused(_("%(code)s: the safety screen excludes needling today.") % {
+            "code": point.code})
     midline = point.side == "midline"
     candidate = Candidate(
         point.code,
@@ -126,37 +126,34 @@ def _check_allowed(
     _kept, omitted = apply_exclusions([candidate], findings)
     if omitted:
         first = omitted[0]
-        raise PlanRefused(_("%(field)s: %(what)s is excluded: %(reason)s (%(rule)s)") % {
-            "field": field, "what": first.what, "reason": first.reason, "rule": first.rule})
+        raise PlanRefused(_("%(what)s is excluded: %(reason)s") % {
+            "what": first.what, "reason": first.reason})
 
 
-def _checked_side(code: str, side: PointSide, field: str) -> None:
+def _checked_side(code: str, side: PointSide) -> None:
     midline = atlas_point(code).laterality == "midline"
     if midline != (side == "midline"):
-        text = (_("%(field)s: %(code)s is a midline point; its side must be midline") if midline
-                else _("%(field)s: %(code)s is a paired point; its side must be left, right "
-                       "or both"))
-        raise PlanRefused(text % {"field": field, "code": code})
+        text = (_("%(code)s is a midline point: its side must be midline.") if midline
+                else _("%(code)s is a paired point: its side must be left, right or both."))
+        raise PlanRefused(text % {"code": code})
 
 
 def _added(edit: PlanEdit, present: set[str], findings: list[SafetyFinding]) -> list[PlanPoint]:
     points: list[PlanPoint] = []
     for index, item in enumerate(edit.add):
-        field = f"add[{index}]"
         try:
             entry = atlas_point(item.code)
         except (KeyError, ValueError):
-            raise PlanRefused(_("%(field)s: %(code)s is not a point of the atlas") % {
-                "field": f"{field}.code", "code": item.code}) from None
+            raise PlanRefused(_("%(code)s is not a point of the atlas.") % {
+                "code": item.code}) from None
         if entry.code in present:
-            raise PlanRefused(_("%(field)s: %(code)s is already in the plan") % {
-                "field": f"{field}.code", "code": entry.code})
+            raise PlanRefused(_("%(code)s is already in the plan.") % {"code": entry.code})
         limit = _danger_limit(item, entry.code, index)
-        _checked_side(entry.code, item.side, f"{field}.side")
+        _checked_side(entry.code, item.side)
         point = PlanPoint(code=entry.code, name=entry.pinyin, role=item.role, side=item.side,
                           rationale=f"Added by the clinician: {item.rationale}",
                           sources=list(item.sources), limit=limit)
-        _check_allowed(point, entry.code, findings, field)
+        _check_allowed(point, entry.code, findings)
         present.add(entry.code)
         points.append(point)
     return points
@@ -194,21 +191,19 @@ def apply_edit(plan: Plan, case: ClinicalCase, edit: PlanEdit) -> Plan:
     findings = screen_case(case)
     by_key = {point_key(p): p for p in plan.points}
     omitted = list(plan.omitted)
-    for index, key in enumerate(edit.remove):
+    for key in edit.remove:
         point = by_key.pop(key, None)
         if point is None:
-            raise PlanRefused(_("%(field)s: %(code)s is not in the plan") % {
-                "field": f"remove[{index}]", "code": key})
+            raise PlanRefused(_("%(code)s is not in the plan.") % {"code": key})
         omitted.append(Omitted(what=f"{point.code} {point.name}",
                                reason="removed by the clinician", rule=_CLINICIAN))
     for key, side in edit.sides.items():
         point = by_key.get(key)
         if point is None:
-            raise PlanRefused(_("%(field)s: %(code)s is not in the plan") % {
-                "field": f"sides.{key}", "code": key})
-        _checked_side(point.code, side, f"sides.{key}")
+            raise PlanRefused(_("%(code)s is not in the plan.") % {"code": key})
+        _checked_side(point.code, side)
         changed = point.model_copy(update={"side": side})
-        _check_allowed(changed, key, findings, f"sides.{key}")
+        _check_allowed(changed, key, findings)
         by_key[key] = changed
     points = list(by_key.values()) + _added(edit, {p.code for p in by_key.values()}, findings)
     edited = _pairs(plan, points, omitted)
@@ -239,8 +234,8 @@ def schedule_visits(course: Course | None, start: date,
     if course is None or course.sessions_per_week is None or (
         course.weeks is None and course.sessions is None
     ):
-        raise PlanRefused(_("course: the protocol's sources give no course; set sessions per week"
-                          " and weeks before accepting"))
+        raise PlanRefused(_("The protocol's sources give no course: set sessions per week and "
+                            "weeks before accepting."))
     spw = course.sessions_per_week
     total = course.sessions if course.sessions is not None else spw * (course.weeks or 0)
     weeks = -(-total // spw)

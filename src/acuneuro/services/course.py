@@ -250,7 +250,7 @@ def report_source(ctx: Context, actor: Actor, pseudo_id: str, *, today: date) ->
 def _source(session: Session, actor: Actor, patient: Patient, today: date) -> ReportSource:
     plan_row = accepted_plan(session, patient)
     if plan_row is None or plan_row.start_on is None:
-        raise CourseRefused(_("report: the patient has no accepted plan, so no course to report"))
+        raise CourseRefused(_("the patient has no accepted plan, so there is no course to report"))
     plan = Plan.model_validate(plan_row.plan_json)
     sessions = session_rows(session, patient)
     scores = score_rows(session, patient)

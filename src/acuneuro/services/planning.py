@@ -223,7 +223,7 @@ def _accept(
     plan = Plan.model_validate(row.plan_json)
     refuse_stop(plan, "accept")
     if not plan.points:
-        raise PlanRefused(_("accept: the plan has no points"))
+        raise PlanRefused(_("The plan has no points to accept."))
     visits = schedule_visits(plan.course, start_on, calendar_in(session, row.clinic_id))
     session.execute(
         update(PlanRecord)
