@@ -25,6 +25,7 @@ left and removes the log itself. Source: https://sqlite.org/wal.html ("Checkpoin
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import weakref
 from contextlib import AbstractContextManager
@@ -53,27 +54,36 @@ class Checkpointer:
         self._wake = threading.Event()
         self._closed = threading.Event()
         self._thread: threading.Thread | None = None
+        self._pid = 0
         event.listen(engine, "connect", _no_autocheckpoint)
         event.listen(engine, "commit", self._nudge)
 
     def close(self) -> None:
-        """Stop the thread (a checkpoint in progress ends first); commits no longer nudge."""
+        """Stop the thread (a checkpoint in progress ends first); a later commit starts it
+        again (a ``Database`` used after ``dispose``)."""
         with self._guard:
             self._closed.set()
             thread = self._thread
         self._wake.set()
-        if thread is not None and thread is not threading.current_thread():
+        if (thread is not None and thread is not threading.current_thread()
+                and self._pid == os.getpid()):
             thread.join()
+        with self._guard:
+            self._thread = None
+            self._wake.clear()
+            self._closed.clear()
 
     def _nudge(self, _connection: Any) -> None:
         with self._guard:
             if self._closed.is_set():
                 return
             self._wake.set()
-            if self._thread is not None:
+            # A forked child inherits the parent's note of a thread, not the thread.
+            if self._thread is not None and self._pid == os.getpid():
                 return
             thread = self._thread = threading.Thread(
                 target=self._run, name="acuneuro-wal-checkpoint", daemon=True)
+            self._pid = os.getpid()
         thread.start()
 
     def _run(self) -> None:
