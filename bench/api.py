@@ -71,9 +71,9 @@ def _ping() -> dict[str, str]:
 
 def served_app() -> FastAPI:
     """The application ``acuneuro serve`` runs, plus ``/ping`` in front of every other route."""
-    from acuneuro.asgi import create_app
+    from acuneuro.asgi import served_app as serve
 
-    app = create_app()
+    app = serve()
     app.router.routes.insert(0, APIRoute("/ping", _ping, methods=["GET"]))
     return app
 

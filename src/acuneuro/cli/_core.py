@@ -29,7 +29,7 @@ __all__ = ["register"]
 DbOption = Annotated[
     str | None, typer.Option("--db", help="SQLAlchemy database URL (else ACUNEURO_DATABASE_URL).")
 ]
-_APP_FACTORY = "acuneuro.asgi:create_app"
+_APP_FACTORY = "acuneuro.asgi:served_app"
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 

@@ -9,7 +9,6 @@ end is only visible against a head recorded elsewhere, which is why ``verify`` r
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 from collections.abc import Sequence
@@ -219,7 +218,12 @@ def _mac(key: bytes, event: AuditEvent) -> str:
     return _mac_of(key, [getattr(event, name) for name in _CHAINED])
 
 
+# One encoder for every row (``json.dumps`` with arguments builds a new one per call) and the
+# one-shot ``hmac.digest``: the same bytes and the same HMAC, about a third of the time per row
+# (a page of 20 patients appends 20 rows).
+_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True).encode
+
+
 def _mac_of(key: bytes, fields: list[Any]) -> str:
     fields[1] = fields[1].isoformat()
-    message = json.dumps(fields, separators=(",", ":"), ensure_ascii=True).encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
+    return hmac.digest(key, _ENCODE(fields).encode(), "sha256").hex()

@@ -157,8 +157,8 @@ def search_patients(
         if match is None:
             total = reads.count_in_clinic(connection, actor.clinic_id)
         else:
-            total = connection.scalar(
-                select(func.count(PatientIdentity.id))
+            total = connection.scalar(  # count(*): see _patient_reads._COUNT
+                select(func.count()).select_from(PatientIdentity)
                 .join(Patient, Patient.id == PatientIdentity.patient_id)
                 .where(PatientIdentity.clinic_id == actor.clinic_id,
                        Patient.clinic_id == actor.clinic_id, match)) or 0

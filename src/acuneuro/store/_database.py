@@ -6,12 +6,17 @@ queue on the lock instead of failing half-way with "database is locked" on upgra
 
 SQLite has one writer, and a connection that finds the lock taken polls it with growing sleeps
 (``busy_timeout``: up to 100 ms between tries), so under concurrent writers a waiting thread
-often sleeps long after the lock came free. Write transactions of one ``Database`` therefore
-queue on an in-process lock first and start when the previous one ends; other processes still
-meet the SQLite lock and its busy timeout. Hooks given to ``after_write`` run after a write
-transaction committed and that lock was released (the audit anchor is written there); hooks
-given to ``before_dispose`` finish pending work before the connections close.
-Long reads take ``snapshot()``: one consistent view, never the writer lock.
+often sleeps long after the lock came free. Write transactions on a SQLite file therefore
+queue first on a lock shared by the threads and the processes that open it
+(``store._writer_lock``: measured, a worker's ``BEGIN IMMEDIATE`` waited up to 0.94 s for
+another's commits of about 1 ms without it) and start when the previous one ends; a process
+outside acuneuro still meets the SQLite lock and its busy timeout. Hooks given to
+``after_write`` run after a write transaction committed and that lock was released (the audit
+anchor is written there); hooks given to ``before_dispose`` finish pending work before the
+connections close.
+Long reads take ``snapshot()``: one consistent view, never the writer lock. A ``Database`` on a
+SQLite file checkpoints its write-ahead log from a background thread, never inside a commit
+(``store._checkpoint``).
 """
 
 from __future__ import annotations
@@ -26,6 +31,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from acuneuro.store._checkpoint import Checkpointer
+from acuneuro.store._writer_lock import WriterLock
 
 __all__ = ["READ_ONLY", "Database", "make_engine", "read_only"]
 
@@ -97,10 +105,16 @@ class Database:
             self.engine.execution_options(**{READ_ONLY: True}, **snapshot),
             expire_on_commit=False)
         # Reentrant: a nested write in one thread meets SQLite's lock, as it would without it.
-        self._writer: AbstractContextManager[object] = (
+        # A SQLite file's writers also queue across processes (``store._writer_lock``).
+        database = self.engine.url.database
+        on_file = bool(self.engine.dialect.name == "sqlite" and database
+                       and database != ":memory:" and not database.startswith("file:"))
+        self._writer_lock = WriterLock(Path(database or "")) if on_file else None
+        self._writer: AbstractContextManager[object] = self._writer_lock or (
             threading.RLock() if self.engine.dialect.name == "sqlite" else nullcontext())
         self._after_write: list[Callable[[], None]] = []
         self._before_dispose: list[Callable[[], None]] = []
+        self._checkpointer = Checkpointer(self.engine, self._writer) if on_file else None
 
     @property
     def backend(self) -> str:
@@ -167,4 +181,8 @@ class Database:
             for hook in self._before_dispose:
                 hook()
         finally:
+            if self._checkpointer is not None:
+                self._checkpointer.close()
             self.engine.dispose()
+            if self._writer_lock is not None:
+                self._writer_lock.close()
