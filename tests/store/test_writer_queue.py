@@ -8,14 +8,19 @@ checkpoint to its background step; what was committed is in the database file on
 
 from __future__ import annotations
 
+import fcntl
 import multiprocessing
+import os
 import sqlite3
 import threading
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
+from sqlalchemy.exc import OperationalError
 
 from acuneuro.store import Base, Clinic, Database, make_engine
+from acuneuro.store._writer_lock import WriterLock
 
 _WRITES = 40
 
@@ -82,3 +87,22 @@ def test_commits_leave_the_checkpoint_to_the_database_and_reach_its_file(tmp_pat
     assert not (tmp_path / "queue.db-wal").exists()
     with sqlite3.connect(tmp_path / "queue.db") as plain:
         assert plain.execute("SELECT count(*) FROM clinics").fetchone() == (_WRITES + 1,)
+
+
+def test_a_writer_gives_up_as_sqlite_does_when_the_lock_is_never_released(
+    tmp_path: Path,
+) -> None:
+    # Another process that hangs while writing must not stop this one for good.
+    database = tmp_path / "store.db"
+    lock = WriterLock(database, wait=0.2)
+    with lock:
+        pass  # creates the lock file
+    held = os.open(database.with_name("store.db-writer"), os.O_RDWR)
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(OperationalError, match="database is locked"), lock:
+            pass
+    finally:
+        os.close(held)
+    with lock:  # released: the next writer goes ahead
+        pass

@@ -13,25 +13,59 @@ owner-only), on which the kernel queues the processes and wakes the next one whe
 released, without polling. ``BEGIN IMMEDIATE`` then finds SQLite's lock free unless a process
 outside acuneuro holds it, which still meets the busy timeout as before. The lock is released
 when the process ends, however it ends (flock(2)).
+
+A process that hangs while holding it must not stop every other worker for good: a writer that
+has waited ``WAIT_SECONDS`` (SQLite's busy timeout on the same file) gives up with the error
+SQLite itself gives then, "database is locked". The kernel's queue has no timeout, so the wait
+is a blocking ``flock`` tried without blocking in short steps once the first try has failed.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3
 import threading
+import time
 import weakref
 from pathlib import Path
 from types import TracebackType
 
-__all__ = ["WriterLock"]
+from sqlalchemy.exc import OperationalError
+
+__all__ = ["WAIT_SECONDS", "WriterLock"]
+
+WAIT_SECONDS = 30.0  # as ``PRAGMA busy_timeout=30000`` (store._database)
+_LONGEST_PAUSE = 0.002  # a commit takes about 1 ms: a waiter looks again at least this often
+
+
+def _acquire(fd: int, wait: float) -> None:
+    """An exclusive flock on ``fd``, or OperationalError ("database is locked") after ``wait``."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return
+    except BlockingIOError:
+        pass
+    deadline = time.monotonic() + wait
+    pause = 0.0001
+    while True:
+        time.sleep(pause)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise OperationalError("BEGIN IMMEDIATE", None,
+                                       sqlite3.OperationalError("database is locked")) from None
+            pause = min(2 * pause, _LONGEST_PAUSE)
 
 
 class WriterLock:
     """Reentrant in a thread; exclusive across the processes that open the same file."""
 
-    def __init__(self, database: Path) -> None:
+    def __init__(self, database: Path, wait: float = WAIT_SECONDS) -> None:
         self._path = database.with_name(database.name + "-writer")
+        self._wait = wait
         self._local = threading.RLock()
         self._depth = 0
         self._fd = -1
@@ -42,7 +76,7 @@ class WriterLock:
         self._local.acquire()
         try:
             if self._depth == 0:
-                fcntl.flock(self._file(), fcntl.LOCK_EX)
+                _acquire(self._file(), self._wait)
             self._depth += 1
         except BaseException:
             self._local.release()
