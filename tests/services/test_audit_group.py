@@ -14,7 +14,7 @@ from acuneuro.services import Context, PatientCreate
 from acuneuro.services import _audit_group as group
 from acuneuro.services import patients as service
 from acuneuro.services._audit_group import AuditNotWritten
-from acuneuro.services.audit import append, verify_chain
+from acuneuro.services.audit import Action, append, verify_chain
 from acuneuro.store import AuditEvent
 
 
@@ -127,3 +127,25 @@ def test_every_read_of_a_failed_batch_is_refused(
         reader.join()
     assert sorted(outcomes) == ["refused"] * 3 + ["sent"]
     assert _read_rows(ctx) == [pseudo_id]
+
+
+def test_the_reads_of_several_resources_of_one_request_are_one_commit(
+    ctx: Context, actors: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pseudo_id = _patient(ctx, actors)
+    commits: list[int] = []
+    real = group._commit
+
+    def counted(db: Any, queue: Any, batch: list[Any]) -> None:
+        commits.append(len(batch))
+        real(db, queue, batch)
+
+    monkeypatch.setattr(group, "_commit", counted)
+    group.record_reads(ctx, actors["alice"].actor, Action.READ,
+                       [("session", [pseudo_id]), ("plan", [pseudo_id]), ("report", [])])
+    assert commits == [2]  # one transaction, both resources; an empty list writes nothing
+    with ctx.db.read() as session:
+        resources = list(session.scalars(sa.select(AuditEvent.resource)
+                                          .where(AuditEvent.action == "read")
+                                          .order_by(AuditEvent.id)))
+    assert resources[-2:] == ["session", "plan"]

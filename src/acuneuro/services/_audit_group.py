@@ -25,7 +25,7 @@ from acuneuro.services.audit import Action, append, event_rows
 from acuneuro.services.audit_anchor import anchor_later
 from acuneuro.store import Database
 
-__all__ = ["AuditNotWritten", "record_read"]
+__all__ = ["AuditNotWritten", "record_read", "record_reads"]
 
 
 class AuditNotWritten(RuntimeError):
@@ -58,23 +58,33 @@ def record_read(
     ctx: Context, actor: Actor, action: Action, resource: str, patients: Sequence[str]
 ) -> None:
     """Commit one audit row per patient read; return once they are durable, else raise."""
-    if not patients:
+    record_reads(ctx, actor, action, [(resource, patients)])
+
+
+def record_reads(
+    ctx: Context, actor: Actor, action: Action, reads: Sequence[tuple[str, Sequence[str]]]
+) -> None:
+    """``record_read`` of several resources of one request, in one commit (one fsync)."""
+    mine = [_Request(ctx.audit_key, actor, action, resource, patients)
+            for resource, patients in reads if patients]
+    if not mine:
         return
     with _queues_guard:
         queue = _queues.setdefault(ctx.db, _Queue())
-    mine = _Request(ctx.audit_key, actor, action, resource, patients)
     batch: list[_Request] = []
     with queue.ready:
-        queue.waiting.append(mine)
-        while not mine.done and queue.committing:
+        queue.waiting.extend(mine)
+        while not mine[-1].done and queue.committing:
             queue.ready.wait()
-        if not mine.done:
+        if not mine[-1].done:
             queue.committing = True
             batch, queue.waiting = queue.waiting, []
-    if not mine.done:
+    if batch:
         _commit(ctx.db, queue, batch)
-    if mine.error is not None:
-        raise AuditNotWritten(_("the audit rows of this read were not committed")) from mine.error
+    # Queued together, so committed together: the last request is done when all are.
+    if mine[-1].error is not None:
+        raise AuditNotWritten(
+            _("the audit rows of this read were not committed")) from mine[-1].error
 
 
 def _commit(db: Database, queue: _Queue, batch: list[_Request]) -> None:

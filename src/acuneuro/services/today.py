@@ -11,7 +11,7 @@ accepted plan shows the appointment only.
 The day's courses are read in one read transaction, a few statements for the whole day (not
 two audited write transactions per patient: 1.8 s for a day of 40, docs/performance.md), and
 audited as those two services audit them, one row per patient and resource, committed before
-the list is returned (``_audit_group.record_read``).
+the list is returned (``_audit_group.record_reads``, one commit).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from acuneuro.clinical.safety_model import SafetyFinding
 from acuneuro.clinical.scoring import UnknownInstrumentError, get_instrument
 from acuneuro.clinical.stricta import next_unrecorded
 from acuneuro.services._actor import Actor
-from acuneuro.services._audit_group import record_read
+from acuneuro.services._audit_group import record_reads
 from acuneuro.services._context import Context
 from acuneuro.services._course_common import require
 from acuneuro.services._policy import UseCase
@@ -92,10 +92,11 @@ def todays_list(ctx: Context, actor: Actor, today: date,
         courses = _courses(session, actor, wanted)
         rows = [_due(courses.get(a.patient) if a.status not in {"cancelled", "no-show"}
                      else None, a, today) for a in appointments]
-    # The reads course_overview (every patient) and day_screen (those with a plan) audit.
-    record_read(ctx, actor, Action.READ, _SESSIONS, list(courses))
-    record_read(ctx, actor, Action.READ, _PLAN,
-                [p for p, c in courses.items() if c.plan is not None])
+    # The reads course_overview (every patient) and day_screen (those with a plan) audit, in
+    # one commit.
+    record_reads(ctx, actor, Action.READ, [
+        (_SESSIONS, list(courses)),
+        (_PLAN, [p for p, c in courses.items() if c.plan is not None])])
     return rows
 
 
