@@ -371,6 +371,7 @@ PUBLIC: dict[str, list[str]] = {
         "adherence",
         "check_session",
         "next_session",
+        "next_unrecorded",
         "plan_deviations",
     ],
     "acuneuro.evidence.bias": ["EggerTest", "egger_test"],
