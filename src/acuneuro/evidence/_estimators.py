@@ -39,6 +39,7 @@ _SCORING_STEPS = 100
 # metafor's defaults for its ll0check: control$tol (eps^0.25) and control$threshold (1e-5).
 _LL0_TOL = float(np.finfo(float).eps) ** 0.25
 _LL0_THRESHOLD = 1e-5
+_LOG_2PI = math.log(2 * math.pi)
 
 
 def _dims(X: Arr | None, m: Arr) -> tuple[Arr, int]:
@@ -186,7 +187,8 @@ def _score(y: Arr, v: Arr, X: Arr | None, m: Arr, reml: bool) -> Callable[[Arr],
 
 def _loglik(y: Arr, v: Arr, X: Arr | None, m: Arr, tau2: Arr, reml: bool) -> Arr:
     """(Restricted) log-likelihood at ``tau2``, as metafor's ``ll0check`` computes it."""
-    w = m / (v + tau2[..., None])
+    total = v + tau2[..., None]
+    w = m / total
     k, p = _dims(X, m)
     if X is None:
         # Intercept only: X'WX is the sum of the weights, so no projection or determinant.
@@ -197,11 +199,11 @@ def _loglik(y: Arr, v: Arr, X: Arr | None, m: Arr, tau2: Arr, reml: bool) -> Arr
         proj = project(y, X, w)
         resid = y - np.einsum("...kp,...p->...k", X, proj.beta)
         _, logdet = np.linalg.slogdet(np.linalg.inv(proj.inv))
-    rss = np.sum(w * resid**2, axis=-1)
-    logv = np.sum(np.where(m > 0, np.log(v + tau2[..., None]), 0.0), axis=-1)
+    rss = quad(w * resid, resid)
+    logv = np.sum(np.where(m > 0, np.log(total), 0.0), axis=-1)
     if not reml:
-        return np.asarray(-0.5 * k * np.log(2 * np.pi) - 0.5 * logv - 0.5 * rss)
-    return np.asarray(-0.5 * (k - p) * np.log(2 * np.pi) - 0.5 * logv - 0.5 * logdet - 0.5 * rss)
+        return np.asarray(-0.5 * k * _LOG_2PI - 0.5 * logv - 0.5 * rss)
+    return np.asarray(-0.5 * (k - p) * _LOG_2PI - 0.5 * logv - 0.5 * logdet - 0.5 * rss)
 
 
 def _scoring(y: Arr, v: Arr, X: Arr | None, m: Arr, tau2: Arr, reml: bool) -> tuple[Arr, Arr]:

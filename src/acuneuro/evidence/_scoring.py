@@ -13,6 +13,9 @@ the same estimator:
   Newton step that is not a descent of the score's magnitude (wrong sign of the slope, a larger
   step than the last one, or tau² < 0) is replaced by the scoring step. Rows that oscillated for
   a hundred scoring steps (and then went to the root-finding fallback) now converge directly.
+  A row stops when its step is below the tolerance or, after two Newton steps in a row, when
+  the next step they predict is (about ``size³ / last²`` at the rate the two show): that step
+  would move tau² by less than the tolerance, so it is not taken.
 - Rows are held study-major (``(k, n)``), so every sum and prefix sum runs across the batch in
   one vectorised pass instead of row by row.
 
@@ -61,9 +64,10 @@ def _reml_terms(w: Arr, sw: Arr, ypp: Arr, one: Arr) -> tuple[Arr, Arr]:
     """
     w2 = w * w
     a2 = one @ w2  # sw² S2
-    tr = sw - a2 / sw
-    info = a2 - (2.0 * (one @ (w2 * w)) - a2 * a2 / sw) / sw
-    lopsided = 4.0 * a2 > sw * sw
+    r = a2 / sw  # sw S2
+    tr = sw - r
+    info = a2 + r * r - (one @ (w2 * w)) * (2.0 / sw)
+    lopsided = r > 0.25 * sw  # S2 > 1/4
     if np.count_nonzero(lopsided):
         lop = np.flatnonzero(lopsided)
         ql = w[:, lop] / sw[lop]
@@ -129,6 +133,8 @@ def _iterate(
     ya, va, ma = (np.ascontiguousarray(a.T) for a in (y, v, m))
     ta = tau2.copy()
     last = np.full(tau2.size, np.inf)  # each row's last step, which a Newton step must not pass
+    newton = np.zeros(tau2.size, dtype=bool)  # rows whose last step was a Newton step
+    any_newton = False
     held: Arr | None = None  # rows kept in a small batch after converging
     still = np.ones(tau2.size, dtype=bool)
     for _ in range(steps):
@@ -144,7 +150,8 @@ def _iterate(
         adj = g / info
         scale = 1.0 + ta
         near = np.abs(adj) <= NEWTON_FROM * scale
-        if near.any():
+        took = bool(near.any())
+        if took:
             # Where the scoring step is below metafor's threshold (rma.uni would stop after
             # it), a Newton step instead. d/dtau² of y'PPy is -2 y'PPPy = -2 (sum w (Py)² -
             # (sum w Py)² / sw); only the step's length depends on it, never the root.
@@ -155,6 +162,8 @@ def _iterate(
             # |step| <= last (always finite) also rules out inf and nan.
             ok = near & (slope < 0) & (np.abs(step) <= last) & (ta + step >= 0)
             adj = np.where(ok, step, adj)
+        else:
+            ok = near  # no row is near: all False
         if held is not None:
             adj[held] = 0.0
         new = ta + adj
@@ -166,8 +175,15 @@ def _iterate(
             adj = _halve(ta, adj)
             new = ta + adj
         ta = new
-        last = np.abs(adj)
-        still = last > tol * (1.0 + ta)
+        size = np.abs(adj)
+        limit = tol * (1.0 + ta)
+        still = size > limit
+        if took and any_newton:
+            # Two Newton steps in a row: converging quadratically, the next step would be about
+            # K size² with K = size / last² (the rate the two steps show), so a row whose next
+            # step would be below the tolerance has converged without taking it.
+            still &= ~(ok & newton & (size * size * size <= limit * last * last))
+        newton, last, any_newton = ok, size, took and bool(ok.any())
         if still.all():
             continue
         if active.size < _SHRINK_FROM:
@@ -180,7 +196,7 @@ def _iterate(
         converged[active[~still]] = True
         if not still.any():
             return tau2, converged
-        active, ta, last = active[still], ta[still], last[still]
+        active, ta, last, newton = active[still], ta[still], last[still], newton[still]
         ya, va, ma = ya[:, still], va[:, still], ma[:, still]
     tau2[active] = ta
     converged[active[~still]] = True
