@@ -95,3 +95,12 @@ def test_an_unknown_language_on_the_account_page_is_refused_with_a_sentence(
 def test_the_api_answers_in_the_language_asked_for(anonymous: TestClient) -> None:
     answer = anonymous.get("/api/v1/health", headers={"Accept-Language": "it"})
     assert answer.headers["content-language"] == "it"
+
+
+def test_the_page_header_names_the_role_in_the_readers_language(
+    web_as: Callable[[str], TestClient],
+) -> None:
+    english = web_as("alice").get("/patients", headers={"Accept-Language": "en"})
+    italian = web_as("alice").get("/patients", headers={"Accept-Language": "it"})
+    assert "(clinician)" in english.text
+    assert "(medico)" in italian.text and "(clinician)" not in italian.text
